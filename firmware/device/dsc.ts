@@ -1,0 +1,48 @@
+/**
+ * DSC (older card) golden model. Keys PRESS, 0-9, OK. Hold PRESS 2 s to turn it on (or off):
+ * "[____]"; typed PIN digits show with the earlier ones as dashes ("[--3_]" after 1-2-3);
+ * OK with the whole PIN -> a passcode (TOTP by default, HOTP configurable), shown 15 s.
+ */
+import { fromHex } from '../bytes.ts';
+import { hotp } from '../crypto/hotp.ts';
+import { totp } from '../crypto/totp.ts';
+import { enter, step, store, type DeviceState, type Env, type Input, type ModelSpec, type StepResult } from './engine.ts';
+
+export const DSC_KEYS = ['PRESS', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'OK'] as const;
+export const DSC_HOLD_MS = 2_000;
+export const DSC_RESPONSE_MS = 15_000;
+
+/** "[--3_]": earlier digits as dashes, the last one in clear, the rest as underscores. */
+export function maskPin(entry: string, length: number): string {
+  if (entry.length === 0) return '[' + '_'.repeat(length) + ']';
+  return '[' + '-'.repeat(entry.length - 1) + entry[entry.length - 1] + '_'.repeat(length - entry.length) + ']';
+}
+
+export const dsc: ModelSpec = {
+  id: 'dsc',
+  keys: DSC_KEYS,
+  holdMs: DSC_HOLD_MS,
+  responseMs: DSC_RESPONSE_MS,
+  renderPin(kind, entry, length) {
+    const prefix = kind === 'pin' ? '' : kind === 'new' ? 'N' : 'C';
+    return prefix + maskPin(entry, length);
+  },
+  pinAccepted(s, env, fx) {
+    const nv = s.nv;
+    const otp = nv.otp!;
+    const key = fromHex(nv.secret);
+    let code: string;
+    if (otp.mode === 'hotp') {
+      // The counter moves on (and is written) before the passcode it protects is shown.
+      store(s, { ...nv, counter: nv.counter + 1 }, fx);
+      code = hotp(key, nv.counter, { digits: otp.digits, algorithm: otp.algorithm });
+    } else {
+      code = totp(key, Math.floor(env.now / 1000), { step: otp.step, digits: otp.digits, algorithm: otp.algorithm });
+    }
+    enter(dsc, s, 'response', code, env.now, fx);
+  },
+};
+
+export function stepDsc(state: DeviceState, input: Input, env: Env): StepResult {
+  return step(dsc, state, input, env);
+}

@@ -1,0 +1,59 @@
+/**
+ * DSC+ golden model. Keys PRESS, 0-9, OK, C; an 8-character LCD.
+ * PRESS -> "PIN>"; PIN digits show as dashes ("PIN>--"); OK with the whole PIN -> "CHALLNG>";
+ * the challenge digits show as typed; OK with all of them -> the OCRA response, shown 30 s.
+ */
+import { fromHex } from '../bytes.ts';
+import { ocra } from '../crypto/ocra.ts';
+import { parseSuite } from '../crypto/ocra-suite.ts';
+import { edit, enter, show, store, step, type DeviceState, type Effect, type Env, type Input, type ModelSpec, type StepResult } from './engine.ts';
+
+export const DSCPLUS_KEYS = ['PRESS', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'OK', 'C'] as const;
+export const DSCPLUS_RESPONSE_MS = 30_000;
+
+export const dscPlus: ModelSpec = {
+  id: 'dscplus',
+  keys: DSCPLUS_KEYS,
+  holdMs: 0,
+  responseMs: DSCPLUS_RESPONSE_MS,
+  renderPin(kind, entry) {
+    const prompt = kind === 'pin' ? 'PIN>' : kind === 'new' ? 'NEW>' : 'CNF>';
+    return prompt + '-'.repeat(entry.length);
+  },
+  pinAccepted(s, env, fx) {
+    enter(dscPlus, s, 'challenge', 'CHALLNG>', env.now, fx);
+  },
+  modeKey(s, key, env, fx) {
+    if (s.mode !== 'challenge') return;
+    const suite = parseSuite(s.nv.suite as string);
+    const length = suite.question.length;
+    if (key === 'OK') {
+      if (s.entry.length === length) respond(s, env, fx);
+    } else if (edit(s, key, length)) {
+      show(s, s.entry || 'CHALLNG>', fx);
+    }
+  },
+};
+
+/** Computes and shows the response; a counter is advanced and written before it is shown. */
+function respond(s: DeviceState, env: Env, fx: Effect[]): void {
+  const nv = s.nv;
+  const suite = parseSuite(nv.suite as string);
+  let counter: number | undefined;
+  if (suite.counter) {
+    counter = nv.counter;
+    store(s, { ...nv, counter: nv.counter + 1 }, fx);
+  }
+  const response = ocra(suite, fromHex(nv.secret), {
+    question: s.entry,
+    counter,
+    pin: suite.pin ? s.pin : undefined,
+    time: suite.timeStep !== undefined ? Math.floor(env.now / 1000) : undefined,
+  });
+  s.entry = '';
+  enter(dscPlus, s, 'response', response, env.now, fx);
+}
+
+export function stepDscPlus(state: DeviceState, input: Input, env: Env): StepResult {
+  return step(dscPlus, state, input, env);
+}

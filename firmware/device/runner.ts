@@ -1,0 +1,74 @@
+/**
+ * A device model bound to its storage and randomness: feeds inputs to the pure step function and
+ * carries out its effects in order. A storage write that fails (a PowerCut injected in tests, a
+ * disk error in the emulator) stops the remaining effects, exactly as a power loss would, and the
+ * device is dead until booted again from what the storage holds.
+ */
+import type { Rng } from '../rng.ts';
+import type { Storage } from '../storage.ts';
+import { initialState, step, type DeviceState, type Effect, type Input, type ModelSpec } from './engine.ts';
+import { decodeNv, encodeNv, type Nv } from './nv.ts';
+import { modelSpec } from './models.ts';
+import { InputError } from '../errors.ts';
+
+export const NV_KEY = 'nv';
+
+export class Device {
+  readonly spec: ModelSpec;
+  private current: DeviceState;
+  private failed: unknown = null;
+
+  private constructor(
+    private readonly storage: Storage,
+    private readonly rng: Rng,
+    nv: Nv,
+  ) {
+    this.spec = modelSpec(nv.model);
+    this.current = initialState(nv);
+  }
+
+  /** Writes a freshly provisioned record to empty storage and returns the device, switched off. */
+  static provision(storage: Storage, rng: Rng, nv: Nv): Device {
+    storage.write(NV_KEY, encodeNv(nv));
+    return new Device(storage, rng, nv);
+  }
+
+  /** Boots from the record in storage (after a power cut, a restart). */
+  static boot(storage: Storage, rng: Rng): Device {
+    const bytes = storage.read(NV_KEY);
+    if (!bytes) throw new InputError('nv', 'storage holds no token record');
+    return new Device(storage, rng, decodeNv(bytes));
+  }
+
+  get state(): DeviceState {
+    return this.current;
+  }
+
+  get display(): string {
+    return this.current.display;
+  }
+
+  /** True once a storage write failed; the device takes no more input. */
+  get dead(): boolean {
+    return this.failed !== null;
+  }
+
+  /** Feeds one input at time `now` (ms) and returns the effects carried out. */
+  input(input: Input, now: number): Effect[] {
+    if (this.failed !== null) throw this.failed;
+    const { state, effects } = step(this.spec, this.current, input, { now, rng: this.rng });
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i];
+      if (e.type === 'store') {
+        try {
+          this.storage.write(NV_KEY, encodeNv(e.nv));
+        } catch (err) {
+          this.failed = err;
+          throw err;
+        }
+      }
+    }
+    this.current = state;
+    return effects;
+  }
+}
