@@ -17,6 +17,8 @@ export class Device {
   readonly spec: ModelSpec;
   private current: DeviceState;
   private failed: unknown = null;
+  /** What the display shows: display effects are carried out one by one, in order. */
+  private shown = '';
 
   private constructor(
     private readonly storage: Storage,
@@ -45,7 +47,7 @@ export class Device {
   }
 
   get display(): string {
-    return this.current.display;
+    return this.shown;
   }
 
   /** True once a storage write failed; the device takes no more input. */
@@ -59,7 +61,8 @@ export class Device {
     const { state, effects } = step(this.spec, this.current, input, { now, rng: this.rng });
     for (let i = 0; i < effects.length; i++) {
       const e = effects[i];
-      if (e.type === 'store') {
+      if (e.type === 'display') this.shown = e.text;
+      else if (e.type === 'store') {
         try {
           this.storage.write(NV_KEY, encodeNv(e.nv));
         } catch (err) {
