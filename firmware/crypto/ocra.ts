@@ -38,6 +38,7 @@ const HEXCHARS = /^[0-9A-Fa-f]*$/;
  */
 export function checkQuestion(suite: OcraSuite, question: string, what = 'question'): void {
   const { format, length } = suite.question;
+  if (typeof question === 'string' && question.length > 0 && question.length <= length && (format === 'N' ? DIGITS : format === 'H' ? HEXCHARS : ALNUM).test(question)) return;
   const tag = `Q${format}${String(length).padStart(2, '0')}`;
   if (typeof question !== 'string') throw new InputError('question', `${what} must be text`);
   if (question.length === 0) throw new InputError('question', `${what} is empty`);
@@ -50,20 +51,34 @@ export function checkQuestion(suite: OcraSuite, question: string, what = 'questi
   }
 }
 
-/** Encodes Q as 128 bytes (RFC 6287 §5.1): numbers as hex, hex as nibbles, text as ASCII, zero-padded. */
-function encodeQuestion(format: 'A' | 'N' | 'H', question: string): Uint8Array {
-  const out = new Uint8Array(Q_BYTES);
+/** Value of each hex digit by character code, -1 elsewhere. */
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) NIBBLE['0123456789abcdef'.charCodeAt(i)] = NIBBLE['0123456789ABCDEF'.charCodeAt(i)] = i;
+
+/**
+ * Writes Q as 128 bytes at `out[at]` (RFC 6287 §5.1): numbers as hex, hex as nibbles, text as
+ * ASCII; the rest of the 128 bytes is zero padding, which the caller has cleared.
+ */
+function encodeQuestion(format: 'A' | 'N' | 'H', question: string, out: Uint8Array, at: number): void {
   if (format === 'A') {
-    for (let i = 0; i < question.length; i++) out[i] = question.charCodeAt(i);
-    return out;
+    for (let i = 0; i < question.length; i++) out[at + i] = question.charCodeAt(i);
+    return;
   }
-  const hex = format === 'N' ? BigInt(question).toString(16) : question;
+  // Up to 15 decimal digits fit a double exactly; longer questions go through BigInt.
+  const hex = format === 'H' ? question : question.length <= 15 ? Number(question).toString(16) : BigInt(question).toString(16);
   // The hex string is left-aligned, nibble by nibble, and padded on the right with zeros.
   for (let i = 0; i < hex.length; i++) {
-    const n = parseInt(hex[i], 16);
-    out[i >> 1] |= i & 1 ? n : n << 4;
+    const n = NIBBLE[hex.charCodeAt(i)];
+    out[at + (i >> 1)] |= i & 1 ? n : n << 4;
   }
-  return out;
+}
+
+/** The suite text as bytes, encoded once per parsed suite. */
+const suiteBytes = new WeakMap<OcraSuite, Uint8Array>();
+function bytesOf(suite: OcraSuite): Uint8Array {
+  let b = suiteBytes.get(suite);
+  if (b === undefined) suiteBytes.set(suite, (b = utf8(suite.text)));
+  return b;
 }
 
 interface Resolved {
@@ -120,21 +135,30 @@ function resolve(suite: OcraSuite, input: Omit<OcraInput, 'question'>): Resolved
   return r;
 }
 
+/** One scratch buffer per DataInput size: the MAC consumes it before the next call can reuse it. */
+const scratch = new Map<number, Uint8Array>();
+
 /** Builds DataInput (RFC 6287 §5.1) for an already-checked question. */
 function dataInput(r: Resolved, question: string): Uint8Array {
   const suite = r.suite;
-  const suiteBytes = utf8(suite.text);
+  const prefix = bytesOf(suite);
   const size =
-    suiteBytes.length + 1 + (r.counter !== undefined ? 8 : 0) + Q_BYTES + (r.pinHash?.length ?? 0) + (r.session?.length ?? 0) + (r.timestamp !== undefined ? 8 : 0);
-  const out = new Uint8Array(size);
+    prefix.length + 1 + (r.counter !== undefined ? 8 : 0) + Q_BYTES + (r.pinHash?.length ?? 0) + (r.session?.length ?? 0) + (r.timestamp !== undefined ? 8 : 0);
+  let out = scratch.get(size);
+  if (out === undefined) {
+    if (scratch.size >= 32) scratch.clear();
+    scratch.set(size, (out = new Uint8Array(size)));
+  } else {
+    out.fill(0);
+  }
   let o = 0;
-  out.set(suiteBytes, o);
-  o += suiteBytes.length + 1; // the 0x00 separator is already zero
+  out.set(prefix, o);
+  o += prefix.length + 1; // the 0x00 separator is already zero
   if (r.counter !== undefined) {
     out.set(u64be(r.counter), o);
     o += 8;
   }
-  out.set(encodeQuestion(suite.question.format, question), o);
+  encodeQuestion(suite.question.format, question, out, o);
   o += Q_BYTES;
   if (r.pinHash) {
     out.set(r.pinHash, o);

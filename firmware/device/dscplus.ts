@@ -44,7 +44,7 @@ function respond(s: DeviceState, env: Env, fx: Effect[]): void {
     counter = nv.counter;
     store(s, { ...nv, counter: nv.counter + 1 }, fx);
   }
-  const response = ocra(suite, fromHex(nv.secret), {
+  const response = ocra(suite, secretBytes(nv.secret), {
     question: s.entry,
     counter,
     pin: suite.pin ? s.pin : undefined,
@@ -52,6 +52,17 @@ function respond(s: DeviceState, env: Env, fx: Effect[]): void {
   });
   s.entry = '';
   enter(dscPlus, s, 'response', response, env.now, fx);
+}
+
+/** Decoded secrets by their hex text, so the key's MAC state is found again on the next response. */
+const secrets = new Map<string, Uint8Array>();
+export function secretBytes(hex: string): Uint8Array {
+  let b = secrets.get(hex);
+  if (b === undefined) {
+    if (secrets.size >= 1024) secrets.clear();
+    secrets.set(hex, (b = fromHex(hex)));
+  }
+  return b;
 }
 
 export function stepDscPlus(state: DeviceState, input: Input, env: Env): StepResult {

@@ -1,0 +1,97 @@
+/**
+ * `npm run bench`: measured figures beside a baseline run in the same process.
+ *   - DSC+ responses per second of the pure model (the step that turns OK into a response),
+ *     beside node:crypto computing the same HMAC-SHA1 and truncation;
+ *   - the OCRA function alone;
+ *   - device model steps per second over a stream of key presses, releases and clock ticks.
+ * Targets (DESIGN.md §4): >= 100,000 responses/s and not slower than the baseline; >= 1,000,000 steps/s.
+ */
+import { createHmac } from 'node:crypto';
+import { ocra } from '../../firmware/crypto/ocra.ts';
+import { initialState, step, type DeviceState, type Input } from '../../firmware/device/engine.ts';
+import { dscPlus } from '../../firmware/device/dscplus.ts';
+import { dsc } from '../../firmware/device/dsc.ts';
+import { provision } from '../../firmware/device/nv.ts';
+import { seededRng } from '../../firmware/rng.ts';
+import { fmt, measure, type Figure } from './measure.ts';
+
+const SECRET = new TextEncoder().encode('12345678901234567890');
+const SUITE = 'OCRA-1:HOTP-SHA1-8:QN06';
+const rng = seededRng('bench');
+const t0 = 1_700_000_000_000;
+
+/** DSC+ states waiting for OK with 6 challenge digits typed, one per challenge. */
+function readyStates(n: number): DeviceState[] {
+  const base = initialState(provision({ model: 'dscplus', secret: SECRET }));
+  let s = base;
+  const feed = (key: string) => (s = step(dscPlus, s, { type: 'down', key }, { now: t0, rng }).state);
+  for (const k of ['PRESS', '1', '2', '3', '4', 'OK']) feed(k);
+  const ready: DeviceState[] = [];
+  for (let i = 0; i < n; i++) ready.push({ ...s, entry: String(i * 7919 % 1_000_000).padStart(6, '0'), display: '' });
+  return ready;
+}
+
+function baselineOcra(key: Buffer, question: string): string {
+  // The same DataInput as RFC 6287 §5.1 for QN06, built and MACed by node:crypto.
+  const suite = Buffer.from(SUITE);
+  const data = Buffer.alloc(suite.length + 1 + 128);
+  suite.copy(data);
+  const hex = BigInt(question).toString(16);
+  Buffer.from(hex.length % 2 ? hex + '0' : hex, 'hex').copy(data, suite.length + 1);
+  const mac = createHmac('sha1', key).update(data).digest();
+  const o = mac[19] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1e8).padStart(8, '0');
+}
+
+function main(): void {
+  const figures: { figure: Figure; target?: string; ok?: boolean }[] = [];
+  const N = 4096;
+  const ready = readyStates(N);
+  const questions = ready.map((s) => s.entry);
+  const env = { now: t0 + 1, rng };
+  const ok: Input = { type: 'down', key: 'OK' };
+
+  // Check that the figures measure the same work before timing it.
+  for (let i = 0; i < 16; i++) {
+    const shown = step(dscPlus, ready[i], ok, env).state.display;
+    if (shown !== baselineOcra(Buffer.from(SECRET), questions[i]) || shown !== ocra(SUITE, SECRET, { question: questions[i] })) throw new Error('bench: model and baseline disagree');
+  }
+
+  const key = Buffer.from(SECRET);
+  const baseline = measure('node:crypto HMAC-SHA1 OCRA baseline', 2000, (i) => void baselineOcra(key, questions[i & (N - 1)]));
+  const model = measure('DSC+ responses, pure model (OK step)', 2000, (i) => void step(dscPlus, ready[i & (N - 1)], ok, env));
+  const fn = measure('OCRA-1:HOTP-SHA1-8:QN06, ocra() alone', 2000, (i) => void ocra(SUITE, SECRET, { question: questions[i & (N - 1)] }));
+  figures.push({ figure: baseline });
+  figures.push({ figure: model, target: '>= 100,000/s and >= baseline', ok: model.perSecond >= 100_000 && model.perSecond >= baseline.perSecond });
+  figures.push({ figure: fn });
+
+  // Device steps: a stream of presses, releases and ticks across PIN entry, FAIL messages and timeouts.
+  for (const [spec, name] of [[dscPlus, 'DSC+'], [dsc, 'DSC']] as const) {
+    const keys = spec === dscPlus ? ['PRESS', '1', '2', '3', '9', 'OK', '4', 'C'] : ['PRESS', '1', '2', '3', '9', 'OK', '4'];
+    const inputs: Input[] = [];
+    for (let i = 0; i < 4096; i++) {
+      const k = keys[(i * 31) % keys.length];
+      inputs.push(i % 3 === 2 ? { type: 'tick' } : { type: i % 3 === 0 ? 'down' : 'up', key: k });
+    }
+    let s = initialState(provision({ model: spec.id, secret: SECRET, maxTries: 15 }));
+    let now = t0;
+    const stepEnv = { now, rng };
+    const steps = measure(`${name} model steps (keys and ticks)`, 4096, (i) => {
+      now += 250;
+      stepEnv.now = now;
+      s = step(spec, s, inputs[i & 4095], stepEnv).state;
+      if (s.nv.tries === 0) s = { ...s, nv: { ...s.nv, tries: 15 } };
+    });
+    figures.push({ figure: steps, target: '>= 1,000,000/s', ok: steps.perSecond >= 1_000_000 });
+  }
+
+  const width = Math.max(...figures.map((f) => f.figure.name.length));
+  console.log(`tokenbench bench (node ${process.version}, one core)`);
+  for (const f of figures) {
+    const status = f.ok === undefined ? '' : f.ok ? '  ok' : '  BELOW TARGET';
+    console.log(`${f.figure.name.padEnd(width)}  ${fmt(f.figure.perSecond).padStart(11)} /s${f.target ? `   target ${f.target}${status}` : ''}`);
+  }
+  console.log(`model / baseline: ${(model.perSecond / baseline.perSecond).toFixed(2)}x`);
+}
+
+main();
