@@ -36,24 +36,9 @@ function nibble(c: number): number {
   return -1;
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concat, utf8 } from '../protocol/bytes.ts';
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
-
-export function utf8(text: string): Uint8Array {
-  return encoder.encode(text);
-}
 
 /** Decodes UTF-8, throwing on invalid sequences (callers treat that as bad input). */
 export function fromUtf8(bytes: Uint8Array): string {

@@ -7,6 +7,8 @@ import { fromHex } from '../bytes.ts';
 import { hotp } from '../crypto/hotp.ts';
 import { totp } from '../crypto/totp.ts';
 import { enter, step, store, type DeviceState, type Env, type Input, type ModelSpec, type StepResult } from './engine.ts';
+import { check } from '../errors.ts';
+import type { Nv } from './nv.ts';
 
 export const DSC_KEYS = ['PRESS', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'OK'] as const;
 export const DSC_HOLD_MS = 2_000;
@@ -28,20 +30,22 @@ export const dsc: ModelSpec = {
     return prefix + maskPin(entry, length);
   },
   pinAccepted(s, env, fx) {
-    const nv = s.nv;
-    const otp = nv.otp!;
-    const key = fromHex(nv.secret);
-    let code: string;
-    if (otp.mode === 'hotp') {
-      // The counter moves on (and is written) before the passcode it protects is shown.
-      store(s, { ...nv, counter: nv.counter + 1 }, fx);
-      code = hotp(key, nv.counter, { digits: otp.digits, algorithm: otp.algorithm });
-    } else {
-      code = totp(key, Math.floor(env.now / 1000), { step: otp.step, digits: otp.digits, algorithm: otp.algorithm });
-    }
+    const { nv, code } = computePasscode(s.nv, '', '', env.now);
+    // The counter moves on (and is written) before the passcode it protects is shown.
+    if (nv) store(s, nv, fx);
     enter(dsc, s, 'response', code, env.now, fx);
   },
+  compute: computePasscode,
 };
+
+/** The DSC passcode at `now`: TOTP, or HOTP with the stored counter (`nv` holds the next one). */
+export function computePasscode(nv: Nv, challenge: string, _pin: string, now: number): { nv: Nv | null; code: string } {
+  check(challenge === '', 'challenge', 'a DSC takes no challenge');
+  const otp = nv.otp!;
+  const key = fromHex(nv.secret);
+  if (otp.mode === 'hotp') return { nv: { ...nv, counter: nv.counter + 1 }, code: hotp(key, nv.counter, { digits: otp.digits, algorithm: otp.algorithm }) };
+  return { nv: null, code: totp(key, Math.floor(now / 1000), { step: otp.step, digits: otp.digits, algorithm: otp.algorithm }) };
+}
 
 export function stepDsc(state: DeviceState, input: Input, env: Env): StepResult {
   return step(dsc, state, input, env);

@@ -7,6 +7,8 @@ import { fromHex } from '../bytes.ts';
 import { ocra } from '../crypto/ocra.ts';
 import { parseSuite } from '../crypto/ocra-suite.ts';
 import { edit, enter, show, store, step, type DeviceState, type Effect, type Env, type Input, type ModelSpec, type StepResult } from './engine.ts';
+import { check } from '../errors.ts';
+import type { Nv } from './nv.ts';
 
 export const DSCPLUS_KEYS = ['PRESS', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'OK', 'C'] as const;
 export const DSCPLUS_RESPONSE_MS = 30_000;
@@ -23,6 +25,7 @@ export const dscPlus: ModelSpec = {
   pinAccepted(s, env, fx) {
     enter(dscPlus, s, 'challenge', 'CHALLNG>', env.now, fx);
   },
+  compute: computeResponse,
   modeKey(s, key, env, fx) {
     if (s.mode !== 'challenge') return;
     const suite = parseSuite(s.nv.suite as string);
@@ -37,21 +40,27 @@ export const dscPlus: ModelSpec = {
 
 /** Computes and shows the response; a counter is advanced and written before it is shown. */
 function respond(s: DeviceState, env: Env, fx: Effect[]): void {
-  const nv = s.nv;
-  const suite = parseSuite(nv.suite as string);
-  let counter: number | undefined;
-  if (suite.counter) {
-    counter = nv.counter;
-    store(s, { ...nv, counter: nv.counter + 1 }, fx);
-  }
-  const response = ocra(suite, secretBytes(nv.secret), {
-    question: s.entry,
-    counter,
-    pin: suite.pin ? s.pin : undefined,
-    time: suite.timeStep !== undefined ? Math.floor(env.now / 1000) : undefined,
-  });
+  const { nv, code } = computeResponse(s.nv, s.entry, s.pin, env.now);
+  if (nv) store(s, nv, fx);
   s.entry = '';
-  enter(dscPlus, s, 'response', response, env.now, fx);
+  enter(dscPlus, s, 'response', code, env.now, fx);
+}
+
+/**
+ * The DSC+ response to `challenge` (all of the suite's digits) for the right `pin` at `now`:
+ * OCRA with the stored counter (suites with C; `nv` then holds the advanced counter to write
+ * first), the PIN (P) and the clock (T).
+ */
+export function computeResponse(nv: Nv, challenge: string, pin: string, now: number): { nv: Nv | null; code: string } {
+  const suite = parseSuite(nv.suite as string);
+  check(challenge.length === suite.question.length && /^\d+$/.test(challenge), 'challenge', `challenge must be exactly ${suite.question.length} digits for suite ${suite.text}`);
+  const code = ocra(suite, secretBytes(nv.secret), {
+    question: challenge,
+    counter: suite.counter ? nv.counter : undefined,
+    pin: suite.pin ? pin : undefined,
+    time: suite.timeStep !== undefined ? Math.floor(now / 1000) : undefined,
+  });
+  return { nv: suite.counter ? { ...nv, counter: nv.counter + 1 } : null, code };
 }
 
 /** Decoded secrets by their hex text, so the key's MAC state is found again on the next response. */

@@ -7,10 +7,10 @@
  * and storage writes) in the order a real device would perform them. Time and randomness arrive in
  * `env`. State is plain JSON.
  */
-import { constantTimeEqualText, fromHex } from '../bytes.ts';
+import { constantTimeEqualText } from '../bytes.ts';
 import { ocra } from '../crypto/ocra.ts';
 import { randomString, type Rng } from '../rng.ts';
-import { hashPin, UNLOCK_SUITE, type Nv } from './nv.ts';
+import { hashPin, UNLOCK_SUITE, unlockKeyOf, type Nv } from './nv.ts';
 
 export type Input =
   | { type: 'down'; key: string }
@@ -42,7 +42,8 @@ export type Mode =
   | 'newPin' // typing a new PIN after unlock
   | 'confirmPin' // typing it again
   | 'pinSet' // "PIN SET"
-  | 'mismatch'; // "MISMATCH"
+  | 'mismatch' // "MISMATCH"
+  | 'unset'; // "NO KEY": no secret provisioned
 
 export interface DeviceState {
   nv: Nv;
@@ -82,6 +83,12 @@ export interface ModelSpec {
   pinAccepted(s: DeviceState, env: Env, fx: Effect[]): void;
   /** Keys in modes only this model has (the DSC+ challenge). */
   modeKey?(s: DeviceState, key: string, env: Env, fx: Effect[]): void;
+  /**
+   * The code the device shows for `challenge` after the right `pin` at device time `now`: the same
+   * computation as the keypad path. `nv` is the record to write first when a counter moves on.
+   * Throws InputError for a challenge the keypad could not type.
+   */
+  compute(nv: Nv, challenge: string, pin: string, now: number): { nv: Nv | null; code: string };
 }
 
 /** 60 s without a key in an entry state turns the device off. */
@@ -91,7 +98,7 @@ export const MESSAGE_MS = 2_000;
 export const UNLOCK_CHALLENGE_DIGITS = 6;
 export const UNLOCK_CODE_DIGITS = 8;
 
-const IDLE_MODES: ReadonlySet<Mode> = new Set(['pin', 'challenge', 'locked', 'unlockShow', 'unlockEntry', 'newPin', 'confirmPin']);
+const IDLE_MODES: ReadonlySet<Mode> = new Set(['pin', 'challenge', 'locked', 'unlockShow', 'unlockEntry', 'newPin', 'confirmPin', 'unset']);
 const MESSAGE_MODES: ReadonlySet<Mode> = new Set(['failed', 'unlockBad', 'pinSet', 'mismatch']);
 
 export function initialState(nv: Nv): DeviceState {
@@ -123,7 +130,8 @@ function pinPrompt(spec: ModelSpec, s: DeviceState, at: number, fx: Effect[]): v
 }
 
 function turnOn(spec: ModelSpec, s: DeviceState, at: number, fx: Effect[]): void {
-  if (s.nv.tries === 0) enter(spec, s, 'locked', 'LOCKED', at, fx);
+  if (s.nv.secret === '') enter(spec, s, 'unset', 'NO KEY', at, fx);
+  else if (s.nv.tries === 0) enter(spec, s, 'locked', 'LOCKED', at, fx);
   else pinPrompt(spec, s, at, fx);
 }
 
@@ -188,13 +196,22 @@ export function edit(s: DeviceState, key: string, max: number): boolean {
   return false;
 }
 
+/** The record with one PIN try spent: written before the PIN is compared. */
+export function spendTry(nv: Nv): Nv {
+  return { ...nv, tries: nv.tries - 1 };
+}
+
+/** Compares a PIN with the stored hash in constant time. */
+export function pinMatches(nv: Nv, pin: string): boolean {
+  return constantTimeEqualText(hashPin(nv.pinSalt, pin), nv.pinHash);
+}
+
 function checkPin(spec: ModelSpec, s: DeviceState, env: Env, fx: Effect[]): void {
   const nv = s.nv;
   // The try is spent (and written) before the PIN is compared: cutting the power now costs a try.
-  const spent: Nv = { ...nv, tries: nv.tries - 1 };
+  const spent = spendTry(nv);
   store(s, spent, fx);
-  const right = constantTimeEqualText(hashPin(nv.serial, s.entry), nv.pinHash);
-  if (right) {
+  if (pinMatches(nv, s.entry)) {
     store(s, { ...spent, tries: nv.maxTries }, fx);
     s.pin = s.entry;
     s.entry = '';
@@ -234,7 +251,7 @@ function keyDown(spec: ModelSpec, s: DeviceState, key: string, env: Env, fx: Eff
           const same = constantTimeEqualText(s.entry, s.newPin);
           s.entry = '';
           if (same) {
-            store(s, { ...nv, pinHash: hashPin(nv.serial, s.newPin), tries: nv.maxTries }, fx);
+            store(s, { ...nv, pinHash: hashPin(nv.pinSalt, s.newPin), tries: nv.maxTries }, fx);
             s.newPin = '';
             enter(spec, s, 'pinSet', 'PIN SET', now, fx);
           } else {
@@ -262,7 +279,7 @@ function keyDown(spec: ModelSpec, s: DeviceState, key: string, env: Env, fx: Eff
     case 'unlockEntry':
       if (key === 'OK') {
         if (s.entry.length !== UNLOCK_CODE_DIGITS) return;
-        const expected = unlockCode(fromHex(nv.unlockKey), s.challenge);
+        const expected = unlockCode(unlockKeyOf(nv), s.challenge);
         const right = constantTimeEqualText(s.entry, expected);
         s.entry = '';
         if (right) enter(spec, s, 'newPin', spec.renderPin('new', '', nv.pinLength), now, fx);
@@ -270,6 +287,8 @@ function keyDown(spec: ModelSpec, s: DeviceState, key: string, env: Env, fx: Eff
       } else if (edit(s, key, UNLOCK_CODE_DIGITS)) {
         show(s, s.entry || 'UNLOCK>', fx);
       }
+      return;
+    case 'unset':
       return;
     default:
       spec.modeKey?.(s, key, env, fx);

@@ -26,12 +26,16 @@ export interface Nv {
   v: 1;
   model: ModelId;
   serial: string;
-  /** Hex. Write-only over every interface. */
+  /** Hex. Write-only over every interface. Empty: not provisioned (allowed only unsealed). */
   secret: string;
-  /** Hex. Key for the unlock code (see unlockCode). */
+  /** Hex. Key for the unlock code (see unlockCode); empty: derived from the secret. */
   unlockKey: string;
-  /** Hex SHA-256 of "tokenbench-pin" | 0x00 | serial | 0x00 | PIN. */
+  /** A sealed token refuses provisioning until a factory reset. */
+  sealed: boolean;
+  /** Hex SHA-256 of "tokenbench-pin" | 0x00 | pinSalt | 0x00 | PIN. */
   pinHash: string;
+  /** Salt of the PIN hash: the serial when the PIN was written. */
+  pinSalt: string;
   pinLength: number;
   maxTries: number;
   /** PIN tries left; 0 means locked. Decremented and written before each PIN compare. */
@@ -51,13 +55,41 @@ export const DEFAULT_DSC_OTP: OtpProfile = { mode: 'totp', algorithm: 'sha1', di
 export const UNLOCK_SUITE = 'OCRA-1:HOTP-SHA1-8:QN06';
 export const DISPLAY_WIDTH = 8;
 
-export function hashPin(serial: string, pin: string): string {
-  return toHex(digest('sha256', utf8(`tokenbench-pin\u0000${serial}\u0000${pin}`)));
+export function hashPin(salt: string, pin: string): string {
+  return toHex(digest('sha256', utf8(`tokenbench-pin\u0000${salt}\u0000${pin}`)));
 }
 
 /** The unlock key used when provisioning gives none: HMAC-SHA256(secret, "tokenbench-unlock-key"). */
 export function deriveUnlockKey(secret: Uint8Array): Uint8Array {
   return macFor('sha256', secret)(utf8('tokenbench-unlock-key'));
+}
+
+export function checkKeyLength(key: Uint8Array, part: string, what: string): void {
+  check(key.length >= 10 && key.length <= 128, part, `${what} must be 10 to 128 bytes, got ${key.length}`);
+}
+
+/** The unlock key in force: the provisioned one, or the one derived from the secret. */
+export function unlockKeyOf(nv: Nv): Uint8Array {
+  return nv.unlockKey ? fromHex(nv.unlockKey) : deriveUnlockKey(fromHex(nv.secret));
+}
+
+/** A factory-reset record: no secret, default PIN, full tries, counter 0, not sealed. */
+export function blankNv(model: ModelId, serial: string): Nv {
+  const nv = provision({ model, secret: new Uint8Array(10), serial, sealed: false });
+  return { ...nv, secret: '', unlockKey: '' };
+}
+
+/** "TOTP-SHA1-6-30" or "HOTP-SHA256-8": the DSC's passcode setting as text. */
+export function otpText(o: OtpProfile): string {
+  return o.mode === 'totp' ? `TOTP-${o.algorithm.toUpperCase()}-${o.digits}-${o.step}` : `HOTP-${o.algorithm.toUpperCase()}-${o.digits}`;
+}
+
+export function parseOtpText(text: string): OtpProfile {
+  const m = /^(TOTP|HOTP)-(SHA1|SHA256|SHA512)-(\d{1,2})(?:-(\d{1,4}))?$/i.exec(text);
+  check(m !== null, 'suite', `a DSC algorithm looks like TOTP-SHA1-6-30 or HOTP-SHA1-6, got "${text}"`);
+  const mode = m[1].toLowerCase() as OtpProfile['mode'];
+  check(mode === 'totp' || m[4] === undefined, 'suite', 'an HOTP setting has no time step');
+  return checkOtp({ mode, algorithm: m[2].toLowerCase() as HashName, digits: Number(m[3]), step: m[4] ? Number(m[4]) : 30 });
 }
 
 export interface Provisioning {
@@ -71,6 +103,8 @@ export interface Provisioning {
   otp?: Partial<OtpProfile>;
   unlockKey?: Uint8Array;
   counter?: number;
+  /** Default true: a token leaves the factory sealed. */
+  sealed?: boolean;
 }
 
 /** Checks a PIN against the policy: exactly `length` decimal digits. */
@@ -90,7 +124,8 @@ export function checkDevicePlusSuite(text: string): void {
 /** Builds the first non-volatile record of a token, validating every setting. */
 export function provision(p: Provisioning): Nv {
   check(p.model === 'dscplus' || p.model === 'dsc', 'model', `model must be dscplus or dsc, got "${p.model}"`);
-  check(p.secret instanceof Uint8Array && p.secret.length >= 10 && p.secret.length <= 128, 'secret', `secret must be 10 to 128 bytes, got ${p.secret?.length ?? 0}`);
+  check(p.secret instanceof Uint8Array, 'secret', 'secret must be bytes');
+  checkKeyLength(p.secret, 'secret', 'secret');
   const serial = p.serial ?? defaultSerial(p.secret);
   check(typeof serial === 'string' && /^[A-Za-z0-9-]{1,32}$/.test(serial), 'serial', 'serial must be 1 to 32 letters, digits or dashes');
   const pinLength = p.pinLength ?? 4;
@@ -101,15 +136,16 @@ export function provision(p: Provisioning): Nv {
   check(Number.isInteger(maxTries) && maxTries >= 1 && maxTries <= 15, 'maxTries', `lock threshold must be 1 to 15 tries, got ${maxTries}`);
   const counter = p.counter ?? 0;
   check(Number.isSafeInteger(counter) && counter >= 0, 'counter', `counter must be a whole number, 0 or more, got ${counter}`);
-  const unlockKey = p.unlockKey ?? deriveUnlockKey(p.secret);
-  check(unlockKey.length >= 10 && unlockKey.length <= 128, 'unlockKey', `unlock key must be 10 to 128 bytes, got ${unlockKey.length}`);
+  if (p.unlockKey) checkKeyLength(p.unlockKey, 'unlockKey', 'unlock key');
   const nv: Nv = {
     v: 1,
     model: p.model,
     serial,
     secret: toHex(p.secret),
-    unlockKey: toHex(unlockKey),
+    unlockKey: p.unlockKey ? toHex(p.unlockKey) : '',
+    sealed: p.sealed ?? true,
     pinHash: hashPin(serial, pin),
+    pinSalt: serial,
     pinLength,
     maxTries,
     tries: maxTries,
@@ -154,9 +190,12 @@ export function decodeNv(bytes: Uint8Array): Nv {
   if (r.v !== 1) bad('version');
   if (r.model !== 'dscplus' && r.model !== 'dsc') bad('model');
   if (typeof r.serial !== 'string' || !/^[A-Za-z0-9-]{1,32}$/.test(r.serial)) bad('serial');
+  if (typeof r.pinSalt !== 'string' || r.pinSalt.length > 64) bad('pinSalt');
+  if (typeof r.sealed !== 'boolean') bad('sealed flag');
   for (const k of ['secret', 'unlockKey', 'pinHash'] as const) {
+    const mayBeEmpty = k === 'unlockKey' || (k === 'secret' && !r.sealed);
     try {
-      if (typeof r[k] !== 'string' || fromHex(r[k] as string).length === 0) bad(k);
+      if (typeof r[k] !== 'string' || (fromHex(r[k] as string).length === 0 && !mayBeEmpty)) bad(k);
     } catch {
       bad(k);
     }

@@ -55,6 +55,26 @@ export class Device {
     return this.failed !== null;
   }
 
+  /**
+   * Writes a new record (provisioning, test-plane compute). With `restart` the RAM state starts
+   * over, switched off, as after a factory reset.
+   */
+  write(nv: Nv, restart = false): void {
+    if (this.failed !== null) throw this.failed;
+    try {
+      this.storage.write(NV_KEY, encodeNv(nv));
+    } catch (err) {
+      this.failed = err;
+      throw err;
+    }
+    if (restart) {
+      this.current = initialState(nv);
+      this.shown = '';
+    } else {
+      this.current = { ...this.current, nv };
+    }
+  }
+
   /** Feeds one input at time `now` (ms) and returns the effects carried out. */
   input(input: Input, now: number): Effect[] {
     if (this.failed !== null) throw this.failed;

@@ -80,7 +80,7 @@ function cutEverywhere(p: Provisioning, script: (u: (ch: string) => string) => s
       const device = Device.boot(revived, seededRng(99));
       let t = 1_800_000_000_000;
       if (nv.tries === 0) continue; // locked: the lock tests cover it; there is no code to show
-      const pin = ['1234', '4321'].find((x) => hashPin(nv.serial, x) === nv.pinHash)!;
+      const pin = ['1234', '4321'].find((x) => hashPin(nv.pinSalt, x) === nv.pinHash)!;
       for (const a of parseScript(after(pin), device.spec.keys)) {
         if (a.kind === 'press') {
           device.input({ type: 'down', key: a.key }, t);

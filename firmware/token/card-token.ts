@@ -1,0 +1,130 @@
+/**
+ * An emulated Security Code Card as a protocol endpoint. A card has no keys, display, battery or
+ * firmware: it answers the info, provisioning and test planes (TEST_CARD_LOOKUP reads one value).
+ */
+import { uint, utf8 } from '../../protocol/bytes.ts';
+import { FLAG, MAX_MESSAGE, PLANE_BIT, PROTOCOL_VERSION, SW, TAG, type Plane } from '../../protocol/codes.ts';
+import type { Session } from '../../protocol/server.ts';
+import { fromHex, toHex } from '../bytes.ts';
+import { cardValue } from '../card/card.ts';
+import { decodeCardRecord, encodeCardRecord, type CardRecord } from '../card/card-record.ts';
+import type { Storage } from '../storage.ts';
+import { InputError } from '../errors.ts';
+import { CommandError, dispatch, field, noParams, textField, uintField, type Handlers } from './dispatch.ts';
+import { NV_KEY } from '../device/runner.ts';
+import { FIRMWARE_VERSION } from './device-token.ts';
+
+export const CARD_PLANES: readonly Plane[] = ['info', 'provisioning', 'test'];
+
+export class CardToken {
+  private rec: CardRecord;
+  readonly planes: ReadonlySet<Plane>;
+  private readonly handlers: Handlers;
+
+  private constructor(
+    private readonly storage: Storage,
+    rec: CardRecord,
+    planes: readonly Plane[] = CARD_PLANES,
+  ) {
+    this.rec = rec;
+    this.planes = new Set(planes.filter((p) => CARD_PLANES.includes(p)));
+    this.handlers = this.ownHandlers();
+  }
+
+  static create(storage: Storage, rec: CardRecord, planes?: readonly Plane[]): CardToken {
+    storage.write(NV_KEY, encodeCardRecord(rec));
+    return new CardToken(storage, rec, planes);
+  }
+
+  static boot(storage: Storage, planes?: readonly Plane[]): CardToken {
+    const bytes = storage.read(NV_KEY);
+    if (!bytes) throw new InputError('nv', 'storage holds no card record');
+    return new CardToken(storage, decodeCardRecord(bytes), planes);
+  }
+
+  get record(): CardRecord {
+    return this.rec;
+  }
+
+  /** The value printed at `index` (for the host's UI and verifier; never over the protocol but TEST_CARD_LOOKUP). */
+  value(index: number): string {
+    return cardValue(fromHex(this.rec.secret), this.rec.serial, index, this.rec.profile);
+  }
+
+  handle(apdu: Uint8Array, session: Session, hostNow: number): Uint8Array {
+    return dispatch(apdu, session, hostNow, this.handlers, this.planes);
+  }
+
+  private write(rec: CardRecord): void {
+    this.storage.write(NV_KEY, encodeCardRecord(rec));
+    this.rec = rec;
+  }
+
+  private unsealed(): CardRecord {
+    if (this.rec.sealed) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the card is sealed; FACTORY_RESET it before provisioning');
+    return this.rec;
+  }
+
+  private flags(): number {
+    return (this.rec.sealed ? FLAG.SEALED : 0) | (this.rec.secret ? FLAG.PROVISIONED : 0);
+  }
+
+  private ownHandlers(): Handlers {
+    return {
+      GET_INFO: (ctx) => {
+        noParams(ctx);
+        let planes = 0;
+        for (const p of this.planes) planes |= 1 << PLANE_BIT[p];
+        const r = this.rec;
+        return [
+          [TAG.PROTOCOL_VERSION, Uint8Array.of(PROTOCOL_VERSION)],
+          [TAG.MODEL, utf8(r.expiresAt === null ? 'card' : 'online-card')],
+          [TAG.FIRMWARE_VERSION, utf8(FIRMWARE_VERSION)],
+          [TAG.SERIAL, utf8(r.serial)],
+          [TAG.SUITE, utf8('CARD-HMAC-SHA256-V1')],
+          [TAG.SIZE, uint(r.profile.size)],
+          [TAG.CARD_ALPHABET, utf8(r.profile.alphabet)],
+          [TAG.CARD_VALUE_LENGTH, Uint8Array.of(r.profile.length)],
+          [TAG.PLANES, Uint8Array.of(planes)],
+          [TAG.MAX_MESSAGE, uint(MAX_MESSAGE)],
+        ];
+      },
+      PUT_SECRET: (ctx) => {
+        noParams(ctx);
+        const r = this.unsealed();
+        const secret = field(ctx, TAG.SECRET);
+        if (secret.length < 10 || secret.length > 128) throw new CommandError(SW.BAD_DATA, `SECRET must be 10 to 128 bytes, got ${secret.length}`);
+        this.write({ ...r, secret: toHex(secret) });
+      },
+      PUT_SERIAL: (ctx) => {
+        noParams(ctx);
+        const r = this.unsealed();
+        const serial = textField(ctx, TAG.SERIAL, 32);
+        if (!/^[A-Za-z0-9-]{1,32}$/.test(serial)) throw new CommandError(SW.BAD_DATA, 'SERIAL must be 1 to 32 letters, digits or dashes');
+        this.write({ ...r, serial });
+      },
+      SEAL: (ctx) => {
+        noParams(ctx);
+        const r = this.unsealed();
+        if (!r.secret) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'no secret: PUT_SECRET before SEAL');
+        this.write({ ...r, sealed: true });
+        return [[TAG.FLAGS, Uint8Array.of(this.flags())]];
+      },
+      FACTORY_RESET: (ctx) => {
+        noParams(ctx);
+        this.write({ ...this.rec, secret: '', sealed: false });
+        return [[TAG.FLAGS, Uint8Array.of(this.flags())]];
+      },
+      GET_STATE: (ctx) => {
+        noParams(ctx);
+        return [[TAG.FLAGS, Uint8Array.of(this.flags())]];
+      },
+      TEST_CARD_LOOKUP: (ctx) => {
+        noParams(ctx);
+        if (!this.rec.secret) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the card has no secret');
+        const index = uintField(ctx, TAG.INDEX, 1, this.rec.profile.size);
+        return [[TAG.VALUE, utf8(this.value(index))]];
+      },
+    };
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The device side of the protocol over either framing: hands each request APDU to a handler and
+ * sends its response back on the same channel (and seq), and sends events to the channels that
+ * subscribed. The handler is synchronous, as a device's dispatcher is.
+ */
+import { concat, u32 } from './bytes.ts';
+import { HID_BROADCAST, HID_CMD, HID_ERROR, PROTOCOL_VERSION } from './codes.ts';
+import { encodeHid, HidAssembler } from './hid-framing.ts';
+import { streamPort, type Now } from './port.ts';
+import type { FramingError } from './message.ts';
+import type { Transport } from './transport.ts';
+
+export interface Session {
+  /** The channel (stream) or CID (HID). */
+  readonly id: number;
+  /** Set by the SUBSCRIBE command: this channel wants display events. */
+  subscribed: boolean;
+}
+
+export type Handler = (apdu: Uint8Array, session: Session) => Uint8Array;
+
+export interface Served {
+  /** Sends an event payload to every subscribed channel. */
+  emit(payload: Uint8Array): void;
+  close(): void;
+}
+
+export function serveStream(transport: Transport, handler: Handler, now: Now, onDropped?: (e: FramingError) => void): Served {
+  const port = streamPort(transport, now, onDropped);
+  const sessions = new Map<number, Session>();
+  port.onMessage((m) => {
+    if (m.type !== 'request') return;
+    let s = sessions.get(m.channel);
+    if (!s) sessions.set(m.channel, (s = { id: m.channel, subscribed: false }));
+    const response = handler(m.payload, s);
+    if (!port.closed) port.send({ type: 'response', channel: m.channel, seq: m.seq, payload: response });
+  });
+  return {
+    emit(payload) {
+      if (port.closed) return;
+      for (const s of sessions.values()) if (s.subscribed) port.send({ type: 'event', channel: s.id, seq: 0, payload });
+    },
+    close: () => port.close(),
+  };
+}
+
+export interface HidDeviceInfo {
+  /** Version numbers reported by INIT. */
+  major: number;
+  minor: number;
+  build: number;
+}
+
+/** At most this many allocated channels; allocating another drops the oldest. */
+export const HID_MAX_CHANNELS = 32;
+
+export function serveHid(transport: Transport, handler: Handler, now: Now, info: HidDeviceInfo = { major: 1, minor: 0, build: 0 }): Served {
+  const assembler = new HidAssembler({ exclusive: true });
+  const sessions = new Map<number, Session>();
+  let nextCid = 1;
+  const send = (cid: number, cmd: number, payload: Uint8Array) => {
+    if (transport.closed) return;
+    for (const r of encodeHid({ cid, cmd, payload })) transport.send(r);
+  };
+  const error = (cid: number, code: number) => send(cid, HID_CMD.ERROR, Uint8Array.of(code));
+  transport.onData((report) => {
+    const { messages, errors } = assembler.push(report, now());
+    for (const e of errors) if (e.cid !== 0) error(e.cid, e.code);
+    for (const m of messages) {
+      if (m.cmd === HID_CMD.INIT) {
+        if (m.payload.length !== 8) {
+          error(m.cid, HID_ERROR.INVALID_LEN);
+          continue;
+        }
+        let cid = m.cid;
+        if (cid === HID_BROADCAST) {
+          cid = nextCid;
+          nextCid = nextCid >= 0xfffffffe ? 1 : nextCid + 1;
+          if (sessions.size >= HID_MAX_CHANNELS) sessions.delete(sessions.keys().next().value as number);
+          sessions.set(cid, { id: cid, subscribed: false });
+        } else if (!sessions.has(cid)) {
+          error(cid, HID_ERROR.INVALID_CHANNEL);
+          continue;
+        }
+        send(m.cid, HID_CMD.INIT, concat(m.payload, u32(cid), Uint8Array.of(PROTOCOL_VERSION, info.major, info.minor, info.build, 0)));
+        continue;
+      }
+      const session = sessions.get(m.cid);
+      if (!session) {
+        error(m.cid, HID_ERROR.INVALID_CHANNEL);
+        continue;
+      }
+      if (m.cmd === HID_CMD.PING) send(m.cid, HID_CMD.PING, m.payload);
+      else if (m.cmd === HID_CMD.MSG) send(m.cid, HID_CMD.MSG, handler(m.payload, session));
+      else if (m.cmd === HID_CMD.CANCEL) continue; // requests are answered synchronously: nothing to cancel
+      else error(m.cid, HID_ERROR.INVALID_CMD);
+    }
+  });
+  return {
+    emit(payload) {
+      for (const s of sessions.values()) if (s.subscribed) send(s.id, HID_CMD.EVENT, payload);
+    },
+    close: () => transport.close(),
+  };
+}
