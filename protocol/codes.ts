@@ -213,3 +213,43 @@ export function swText(sw: number): string {
   if ((sw & 0xfff0) === SW.WRONG_PIN) return `wrong PIN, ${sw & 15} tries left`;
   return SW_TEXT[sw] ?? `status ${sw.toString(16).toUpperCase().padStart(4, '0')}`;
 }
+
+/** Format and meaning of each tag, for docs/protocol.md. uint = unsigned big-endian, 1 to 8 bytes, shortest form. */
+export const TAG_INFO: Record<TagName, string> = {
+  PROTOCOL_VERSION: 'uint. Protocol version, 1.',
+  MODEL: 'UTF-8. Model id: `dscplus`, `dsc`, `card`, `online-card`.',
+  FIRMWARE_VERSION: 'UTF-8. Firmware version, e.g. `1.0.0`.',
+  SERIAL: 'UTF-8. Serial, 1 to 32 of A-Z a-z 0-9 -.',
+  KEYS: 'Key codes, one byte each (see key codes).',
+  DISPLAY_WIDTH: 'uint. Characters on the display.',
+  PIN_LENGTH: 'uint. PIN digits, 4 to 6.',
+  SUITE: 'UTF-8. The algorithm in force: an OCRA suite (DSC+), `TOTP-SHA1-6-30` or `HOTP-SHA1-6` (DSC), `CARD-HMAC-SHA256-V1` (card).',
+  LOCK_THRESHOLD: 'uint. Wrong PINs in a row that lock the PIN, 1 to 15.',
+  PLANES: 'uint. Bit set of the planes that answer (see planes).',
+  MAX_MESSAGE: 'uint. Largest APDU accepted or sent, bytes.',
+  KEY: 'One byte: a key code.',
+  DURATION: 'uint. Milliseconds.',
+  TEXT: 'UTF-8. The display text, exactly as shown; empty when blank.',
+  INDICATORS: 'One byte: indicator bits (see indicators).',
+  BATTERY: 'uint. Battery level, percent, 0 to 100.',
+  CLOCK: 'uint. Unix time in milliseconds.',
+  SECRET: 'Bytes. The secret key, 10 to 128 bytes. Write-only.',
+  PIN: 'ASCII digits. A PIN.',
+  TRIES: 'uint. PIN tries left; 0 means locked.',
+  COUNTER: 'uint. Event counter.',
+  FLAGS: 'One byte: state flags (see flags).',
+  CHALLENGE: 'ASCII. A challenge as typed on the keypad (empty for the DSC).',
+  RESPONSE: 'ASCII digits. A response or passcode.',
+  INDEX: 'uint. A card index number.',
+  VALUE: 'ASCII. A card value.',
+  SIZE: 'uint. A size in bytes (firmware) or index numbers (card).',
+  DIGEST: '32 bytes. SHA-256.',
+  OFFSET: 'uint. A byte offset.',
+  DATA: 'Bytes. A block of data.',
+  UNLOCK_KEY: 'Bytes. The unlock key, 10 to 128 bytes. Write-only.',
+  ALGORITHMS: 'UTF-8, repeated. Algorithm families the device can be provisioned with.',
+  CARD_ALPHABET: 'UTF-8. Symbols of card values.',
+  CARD_VALUE_LENGTH: 'uint. Symbols per card value.',
+  DETAIL: 'UTF-8. With an error status word: what was wrong, for people (at most 200 bytes).',
+  EVENT: 'One byte: event code (see events). First field of every event payload.',
+};

@@ -122,6 +122,8 @@ export class DeviceToken {
     const now = this.now(hostNow);
     this.settle(now);
     this.feed({ type: 'down', key }, now);
+    // One pending release per key (a key held again is released at the later time): bounded.
+    this.pendingUps = this.pendingUps.filter((p) => p.key !== key);
     if (ms === 0) this.feed({ type: 'up', key }, now);
     else this.pendingUps.push({ key, at: now + ms });
   }
