@@ -14,6 +14,7 @@ import { dsc } from '../../firmware/device/dsc.ts';
 import { provision } from '../../firmware/device/nv.ts';
 import { seededRng } from '../../firmware/rng.ts';
 import { fmt, measure, type Figure } from './measure.ts';
+import { codecThroughput, inProcessRoundTrip } from './protocol.ts';
 
 const SECRET = new TextEncoder().encode('12345678901234567890');
 const SUITE = 'OCRA-1:HOTP-SHA1-8:QN06';
@@ -43,7 +44,7 @@ function baselineOcra(key: Buffer, question: string): string {
   return String((mac.readUInt32BE(o) & 0x7fffffff) % 1e8).padStart(8, '0');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const figures: { figure: Figure; target?: string; ok?: boolean }[] = [];
   const N = 4096;
   const ready = readyStates(N);
@@ -92,6 +93,12 @@ function main(): void {
     console.log(`${f.figure.name.padEnd(width)}  ${fmt(f.figure.perSecond).padStart(11)} /s${f.target ? `   target ${f.target}${status}` : ''}`);
   }
   console.log(`model / baseline: ${(model.perSecond / baseline.perSecond).toFixed(2)}x`);
+
+  console.log('');
+  for (const size of [64, 1024]) for (const t of codecThroughput(size)) console.log(`${t.name.padEnd(58)} ${t.mbPerSecond.toFixed(1).padStart(8)} MB/s`);
+  const rt = await inProcessRoundTrip();
+  console.log(`${'READ_DISPLAY round trip, in process (link, stream framing)'.padEnd(58)} ${rt.displayUs.toFixed(1).padStart(8)} us`);
+  console.log(`${'raw echo of the same frame, same in-memory pair'.padEnd(58)} ${rt.echoUs.toFixed(1).padStart(8)} us   (${(rt.displayUs / rt.echoUs).toFixed(1)}x)`);
 }
 
-main();
+await main();
