@@ -8,8 +8,11 @@ import { cardCommand } from './commands/card.ts';
 import type { Command, Io } from './commands/command.ts';
 import { deviceCommand } from './commands/device.ts';
 import { hotpCommand, ocraCommand, totpCommand } from './commands/oath.ts';
+import { serveCommand } from './commands/serve.ts';
+import { displayCommand, pressCommand, tokensCommand, traceCommand } from './commands/tokens.ts';
+import { ApiError } from '../api/client.ts';
 
-export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand];
+export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand];
 
 export function help(): string {
   const lines = ['tokenbench: a hardware token lab (DSC+, DSC, Security Code Card)', '', 'Usage: tokenbench COMMAND [options]', '', 'Commands:'];
@@ -34,9 +37,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     return await command.run(args, io);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof InputError) {
+    if (err instanceof UsageError || err instanceof InputError || (err instanceof ApiError && err.status >= 400 && err.status < 500)) {
       io.err(`tokenbench: ${err.message}`);
       return 2;
+    }
+    if (err instanceof ApiError) {
+      io.err(`tokenbench: ${err.message}`);
+      return 1;
     }
     if (process.env.TOKENBENCH_DEBUG) io.err(String((err as Error)?.stack ?? err));
     io.err(`tokenbench: internal error: ${(err as Error)?.message ?? String(err)}`);

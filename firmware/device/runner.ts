@@ -75,6 +75,13 @@ export class Device {
     }
   }
 
+  /** Puts the device back into a saved state (its record is written first). */
+  restore(state: DeviceState): void {
+    this.write(state.nv);
+    this.current = state;
+    this.shown = state.display;
+  }
+
   /** Feeds one input at time `now` (ms) and returns the effects carried out. */
   input(input: Input, now: number): Effect[] {
     if (this.failed !== null) throw this.failed;

@@ -9,7 +9,7 @@ import type { Session } from '../../protocol/server.ts';
 import { encodeTlvs } from '../../protocol/tlv.ts';
 import { fromHex, toHex } from '../bytes.ts';
 import { HASH_NAMES } from '../crypto/mac.ts';
-import { pinMatches, spendTry, type Input } from '../device/engine.ts';
+import { pinMatches, spendTry, type DeviceState, type Input } from '../device/engine.ts';
 import { blankNv, checkDevicePlusSuite, checkKeyLength, checkPin, DEFAULT_PIN, hashPin, parseOtpText, otpText, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
 import { Device } from '../device/runner.ts';
 import type { Rng } from '../rng.ts';
@@ -25,6 +25,17 @@ export const MAX_ADVANCE_MS = 366 * 86_400_000;
 export interface TokenDisplay {
   text: string;
   indicators: number;
+}
+
+/** A token's whole state, plain JSON: restore it to get the same token, display and all. */
+export interface DeviceSnapshot {
+  v: 1;
+  state: DeviceState;
+  clock: ClockState;
+  battery: number;
+  batteryIn: boolean;
+  pendingUps: { key: string; at: number }[];
+  firmwareVersion: string;
 }
 
 export interface TokenOptions {
@@ -72,6 +83,28 @@ export class DeviceToken {
   /** A token from the record its storage holds. */
   static boot(storage: Storage, rng: Rng, hostNow: number, options: TokenOptions = {}): DeviceToken {
     return new DeviceToken(storage, rng, Device.boot(storage, rng), hostNow, options);
+  }
+
+  snapshot(): DeviceSnapshot {
+    return {
+      v: 1,
+      state: structuredClone(this.device.state),
+      clock: { ...this.clock.state },
+      battery: this.battery,
+      batteryIn: this.batteryIn,
+      pendingUps: this.pendingUps.map((p) => ({ ...p })),
+      firmwareVersion: this.fw.version,
+    };
+  }
+
+  /** A token in the state of `snap`, its record written to `storage`. */
+  static restore(storage: Storage, rng: Rng, snap: DeviceSnapshot, hostNow: number, options: TokenOptions = {}): DeviceToken {
+    const t = DeviceToken.create(storage, rng, snap.state.nv, hostNow, { ...options, clock: snap.clock, battery: snap.battery, firmwareVersion: snap.firmwareVersion });
+    t.device.restore(structuredClone(snap.state));
+    t.batteryIn = snap.batteryIn;
+    t.pendingUps = snap.pendingUps.map((p) => ({ ...p }));
+    t.lastEmitted = t.display();
+    return t;
   }
 
   get nv(): Nv {

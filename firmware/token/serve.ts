@@ -3,18 +3,38 @@
  * as events to the channels that subscribed.
  */
 import type { Now } from '../../protocol/port.ts';
-import { serveHid, serveStream, type Served } from '../../protocol/server.ts';
+import { serveHid, serveStream, type Served, type Session } from '../../protocol/server.ts';
 import type { Transport } from '../../protocol/transport.ts';
-import type { CardToken } from './card-token.ts';
 import { DeviceToken } from './device-token.ts';
 
 export type Framing = 'stream' | 'hid';
 
-export function serveToken(token: DeviceToken | CardToken, transport: Transport, framing: Framing, now: Now): Served {
-  const handler = (apdu: Uint8Array, session: Parameters<DeviceToken['handle']>[1]) => token.handle(apdu, session, now());
+/** What a trace sees: each request, response and event, with its channel. */
+export interface TraceEntry {
+  dir: 'request' | 'response' | 'event';
+  channel: number;
+  bytes: Uint8Array;
+}
+
+/** Anything that answers APDUs: an emulated token, or a host's proxy to a real board. */
+export interface Answering {
+  handle(apdu: Uint8Array, session: Session, hostNow: number): Uint8Array;
+}
+
+export function serveToken(token: Answering, transport: Transport, framing: Framing, now: Now, trace?: (e: TraceEntry) => void): Served {
+  const handler = (apdu: Uint8Array, session: Session) => {
+    trace?.({ dir: 'request', channel: session.id, bytes: apdu });
+    const response = token.handle(apdu, session, now());
+    trace?.({ dir: 'response', channel: session.id, bytes: response });
+    return response;
+  };
   const served = framing === 'hid' ? serveHid(transport, handler, now) : serveStream(transport, handler, now);
   if (token instanceof DeviceToken) {
-    const stop = token.onDisplay((d) => served.emit(DeviceToken.eventPayload(d)));
+    const stop = token.onDisplay((d) => {
+      const payload = DeviceToken.eventPayload(d);
+      served.emit(payload);
+      if (trace) trace({ dir: 'event', channel: -1, bytes: payload });
+    });
     transport.onClose(stop);
   }
   return served;

@@ -1,0 +1,112 @@
+/**
+ * A typed client for the tokenbench control API, for QA scripts and the CLI. Works in Node 20 and
+ * browsers (fetch; WebSocket from the platform, or the `ws` package in Node).
+ *
+ *   import { TokenbenchClient } from 'tokenbench/client';
+ *   const tb = TokenbenchClient.fromUrl(process.env.TOKENBENCH_URL!);   // the URL serve printed
+ *   const { challenge } = await tb.challenge('dscplus-1');
+ *   const steps = await tb.keys('dscplus-1', `PRESS 1234 OK ${challenge} OK`);
+ */
+import type { ClockOp, CreateSpec, Snapshot, TokenSummary } from '../host/host.ts';
+import type { ScriptStep } from '../../firmware/device/script.ts';
+import type { TokenDisplay } from '../../firmware/token/device-token.ts';
+import type { TraceRecord } from '../host/trace.ts';
+
+export type { ClockOp, CreateSpec, Snapshot, TokenSummary, ScriptStep, TokenDisplay, TraceRecord };
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type HostEvent =
+  | { type: 'hello'; tokens: TokenSummary[] }
+  | ({ type: 'display'; id: string } & TokenDisplay)
+  | ({ type: 'traffic'; id: string } & TraceRecord)
+  | { type: 'removed'; id: string };
+
+export class TokenbenchClient {
+  constructor(
+    readonly baseUrl: string,
+    readonly accessToken: string,
+  ) {}
+
+  /** From the URL `tokenbench serve` prints (http://127.0.0.1:PORT/?token=T). */
+  static fromUrl(url: string): TokenbenchClient {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new ApiError(0, `not a URL: "${url}"`);
+    }
+    const token = u.searchParams.get('token');
+    if (!token) throw new ApiError(0, `the URL has no ?token=...: use the one tokenbench serve printed`);
+    return new TokenbenchClient(`${u.protocol}//${u.host}`, token);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${this.accessToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+    } catch (err) {
+      throw new ApiError(0, `cannot reach tokenbench at ${this.baseUrl}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    }
+    const text = await res.text();
+    let data: unknown;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new ApiError(res.status, `tokenbench answered ${res.status} with something that is not JSON`);
+    }
+    if (!res.ok) throw new ApiError(res.status, (data as { error?: string })?.error ?? `HTTP ${res.status}`);
+    return data as T;
+  }
+
+  health = () => this.call<{ ok: boolean; tokens: number; problems: string[] }>('GET', '/api/health');
+  list = () => this.call<TokenSummary[]>('GET', '/api/tokens');
+  get = (id: string) => this.call<TokenSummary>('GET', `/api/tokens/${enc(id)}`);
+  create = (spec: CreateSpec) => this.call<TokenSummary>('POST', '/api/tokens', spec);
+  remove = (id: string) => this.call<{ removed: string }>('DELETE', `/api/tokens/${enc(id)}`);
+  clone = (id: string, newId?: string) => this.call<TokenSummary>('POST', `/api/tokens/${enc(id)}/clone`, newId ? { id: newId } : {});
+  snapshot = (id: string) => this.call<Snapshot>('GET', `/api/tokens/${enc(id)}/snapshot`);
+  restore = (id: string, snap: Snapshot) => this.call<TokenSummary>('PUT', `/api/tokens/${enc(id)}/snapshot`, snap);
+  /** Runs a key script ("PRESS 1234 OK"); returns the display after each input. */
+  keys = (id: string, keys: string) => this.call<{ steps: ScriptStep[]; display: TokenDisplay }>('POST', `/api/tokens/${enc(id)}/keys`, { keys });
+  display = (id: string) => this.call<TokenDisplay>('GET', `/api/tokens/${enc(id)}/display`);
+  power = (id: string, on: boolean) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/power`, { on });
+  battery = (id: string, level: number) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/battery`, { level });
+  clock = (id: string, op: ClockOp) => this.call<{ id: string; clock: number; paused: boolean; rate: number }>('POST', `/api/tokens/${enc(id)}/clock`, op);
+  hostClock = (op: ClockOp) => this.call<{ id: string; clock: number; paused: boolean; rate: number }[]>('POST', '/api/clock', op);
+  /** The login screen's challenge for this token (null for a DSC, which needs none). */
+  challenge = (id: string) => this.call<{ challenge: string | null; indexes?: [number, number]; id?: string }>('POST', `/api/tokens/${enc(id)}/challenge`);
+  check = (id: string, answer: { challenge?: string; response: string; pin?: string }) => this.call<{ outcome: string; accepted: boolean; failures: number }>('POST', `/api/tokens/${enc(id)}/check`, answer);
+  trace = (id: string, since = 0) => this.call<TraceRecord[]>('GET', `/api/tokens/${enc(id)}/trace?since=${since}`);
+  connect = (address: string, id?: string) => this.call<TokenSummary>('POST', '/api/boards/connect', id ? { address, id } : { address });
+  boards = () => this.call<unknown[]>('GET', '/api/boards');
+
+  /** Opens the event stream; returns a function that closes it. `id` limits it to one token. */
+  async events(onEvent: (e: HostEvent) => void, id?: string): Promise<() => void> {
+    const url = `${this.baseUrl.replace(/^http/, 'ws')}/api/events?token=${enc(this.accessToken)}${id ? `&id=${enc(id)}` : ''}`;
+    const WS: typeof WebSocket = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket ?? ((await import('ws')).default as unknown as typeof WebSocket);
+    const ws = new WS(url);
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new ApiError(0, `cannot open the event stream at ${this.baseUrl}`));
+    });
+    ws.onmessage = (m: MessageEvent) => onEvent(JSON.parse(String(m.data)) as HostEvent);
+    return () => ws.close();
+  }
+}
+
+function enc(s: string): string {
+  return encodeURIComponent(s);
+}

@@ -1,0 +1,419 @@
+/**
+ * The emulator host: a fleet of tokens kept in a data directory, each exposed on its transports,
+ * with the operations the control API offers. A token whose files are damaged or foreign is
+ * refused with a message (in `problems`) and its files are left as they are; the others start.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromHex } from '../../firmware/bytes.ts';
+import { DSCPLUS_KEYS } from '../../firmware/device/dscplus.ts';
+import { DSC_KEYS } from '../../firmware/device/dsc.ts';
+import { checkOcraResponse, issueOcraChallenge } from '../../firmware/verifier/ocra-verifier.ts';
+import { checkPasscode } from '../../firmware/verifier/otp-verifier.ts';
+import { checkCardAnswer, issueCardChallenge } from '../../firmware/verifier/card-verifier.ts';
+import { newCardRecord } from '../../firmware/card/card-record.ts';
+import { DEFAULT_CARD, type CardProfile } from '../../firmware/card/card.ts';
+import { InputError } from '../../firmware/errors.ts';
+import { provision, type OtpProfile } from '../../firmware/device/nv.ts';
+import { parseScript, type ScriptStep } from '../../firmware/device/script.ts';
+import { systemRng, type Rng } from '../../firmware/rng.ts';
+import { defaultSerial } from '../../firmware/serial.ts';
+import { CardToken } from '../../firmware/token/card-token.ts';
+import { DeviceToken, type TokenDisplay } from '../../firmware/token/device-token.ts';
+import { DAY_MS, ONLINE_CARD_DAYS } from '../../firmware/verifier/card-verifier.ts';
+import { HostedToken, readMeta, type Kind, type Meta } from './hosted-token.ts';
+import { ID_PATTERN } from './paths.ts';
+import { FileStorage, writeRecordFile } from './record-file.ts';
+import type { TraceRecord } from './trace.ts';
+
+export class HostError extends Error {
+  override readonly name = 'HostError';
+  constructor(
+    readonly status: 400 | 404 | 409 | 500,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface HostOptions {
+  dataDir: string;
+  bind?: string;
+  /** Open a TCP port per token (default true). */
+  listen?: boolean;
+  now?: () => number;
+  rng?: Rng;
+  /** Create the default lab when the data directory has no tokens yet (default true). */
+  defaultLab?: boolean;
+}
+
+export interface CreateSpec {
+  kind: Kind;
+  id?: string;
+  /** Hex; random (20 bytes) when absent. */
+  secret?: string;
+  serial?: string;
+  pin?: string;
+  suite?: string;
+  otp?: Partial<OtpProfile>;
+  tries?: number;
+  counter?: number;
+  card?: Partial<CardProfile>;
+  /** Online card validity in days (default 21). */
+  days?: number;
+  sealed?: boolean;
+}
+
+export interface TokenSummary {
+  id: string;
+  kind: Kind;
+  serial: string;
+  /** off, pin, challenge, response, locked, ...; "card" for cards. */
+  state: string;
+  display: TokenDisplay | null;
+  locked: boolean;
+  transports: { tcpPort: number | null; serialPath: string | null; usbipBusId: string | null };
+}
+
+export type Snapshot = ReturnType<HostedToken['snapshot']>;
+
+export class Host extends EventEmitter {
+  readonly tokens = new Map<string, HostedToken>();
+  readonly problems: string[] = [];
+  readonly dataDir: string;
+  readonly bind: string;
+  private readonly now: () => number;
+  private readonly rng: Rng;
+
+  constructor(private readonly options: HostOptions) {
+    super();
+    this.dataDir = options.dataDir;
+    this.bind = options.bind ?? '127.0.0.1';
+    this.now = options.now ?? Date.now;
+    this.rng = options.rng ?? systemRng();
+  }
+
+  private get tokensDir(): string {
+    return join(this.dataDir, 'tokens');
+  }
+
+  /** Loads every token in the data directory; creates the default lab on a first start. */
+  async open(): Promise<void> {
+    const first = !existsSync(this.tokensDir);
+    mkdirSync(this.tokensDir, { recursive: true });
+    for (const id of readdirSync(this.tokensDir).sort()) {
+      const dir = join(this.tokensDir, id);
+      try {
+        const meta = readMeta(dir);
+        if (!meta) throw new Error(`${dir} has no meta.rec`);
+        await this.adopt(dir, meta, this.boot(dir, meta));
+      } catch (err) {
+        this.problems.push(`token ${id} not started: ${(err as Error).message} (its files are kept as they are)`);
+      }
+    }
+    if (first && this.options.defaultLab !== false) {
+      await this.create({ kind: 'dscplus', id: 'dscplus-1' });
+      await this.create({ kind: 'dsc', id: 'dsc-1' });
+      await this.create({ kind: 'card', id: 'card-1' });
+    }
+  }
+
+  private boot(dir: string, meta: Meta): DeviceToken | CardToken {
+    const storage = new FileStorage(dir);
+    if (meta.kind === 'card' || meta.kind === 'online-card') return CardToken.boot(storage);
+    const t = DeviceToken.boot(storage, this.rng, this.now(), { clock: meta.clock, battery: meta.battery });
+    if (meta.batteryIn === false) {
+      t.batteryIn = false;
+      t.input({ type: 'power', on: false }, this.now());
+    }
+    return t;
+  }
+
+  private async adopt(dir: string, meta: Meta, token: DeviceToken | CardToken): Promise<HostedToken> {
+    const h = new HostedToken(
+      meta.id,
+      meta.kind,
+      dir,
+      new FileStorage(dir),
+      token,
+      meta,
+      this.now,
+      (ht, d) => this.emit('display', { id: ht.id, ...d }),
+      (ht, r) => this.emit('traffic', { id: ht.id, ...r }),
+    );
+    this.tokens.set(meta.id, h);
+    if (this.options.listen !== false) await h.listen(this.bind);
+    h.schedule();
+    return h;
+  }
+
+  get(id: string): HostedToken {
+    const h = this.tokens.get(id);
+    if (!h) throw new HostError(404, `no token "${id}"; tokenbench tokens list shows the ids`);
+    return h;
+  }
+
+  private device(id: string): DeviceToken {
+    const d = this.get(id).device;
+    if (!d) throw new HostError(400, `token "${id}" is a card: it has no keys, display or clock`);
+    return d;
+  }
+
+  summary(h: HostedToken): TokenSummary {
+    const d = h.device;
+    if (d) d.tick(this.now());
+    return {
+      id: h.id,
+      kind: h.kind,
+      serial: d ? d.nv.serial : h.card!.record.serial,
+      state: d ? d.mode : 'card',
+      display: d ? d.display() : null,
+      locked: d ? d.nv.tries === 0 : false,
+      transports: { tcpPort: h.listener?.port ?? null, serialPath: h.ptyPath, usbipBusId: h.usbipBusId },
+    };
+  }
+
+  list(): TokenSummary[] {
+    return [...this.tokens.values()].map((h) => this.summary(h));
+  }
+
+  private newId(kind: Kind): string {
+    for (let n = 1; ; n++) if (!this.tokens.has(`${kind}-${n}`) && !existsSync(join(this.tokensDir, `${kind}-${n}`))) return `${kind}-${n}`;
+  }
+
+  private checkNewId(id: string): void {
+    if (!ID_PATTERN.test(id)) throw new HostError(400, `id "${id}" must be 1 to 32 lowercase letters, digits or dashes, starting with a letter or digit`);
+    if (this.tokens.has(id) || existsSync(join(this.tokensDir, id))) throw new HostError(409, `a token "${id}" exists already`);
+  }
+
+  async create(spec: CreateSpec): Promise<TokenSummary> {
+    const id = spec.id ?? this.newId(spec.kind);
+    this.checkNewId(id);
+    const secret = spec.secret !== undefined ? fromHex(spec.secret, 'secret') : this.rng(20);
+    const dir = join(this.tokensDir, id);
+    const storage = new FileStorage(dir);
+    let token: DeviceToken | CardToken;
+    try {
+      if (spec.kind === 'card' || spec.kind === 'online-card') {
+        if (spec.pin !== undefined || spec.suite !== undefined || spec.otp !== undefined) throw new InputError('kind', 'a card has no PIN, suite or passcode setting');
+        const rec = newCardRecord({
+          secret,
+          serial: spec.serial ?? defaultSerial(secret, 'SC'),
+          profile: { ...DEFAULT_CARD, ...spec.card },
+          expiresAt: spec.kind === 'online-card' ? this.now() + (spec.days ?? ONLINE_CARD_DAYS) * DAY_MS : null,
+          sealed: spec.sealed,
+        });
+        mkdirSync(dir, { recursive: true });
+        token = CardToken.create(storage, rec);
+      } else {
+        const nv = provision({ model: spec.kind, secret, serial: spec.serial, pin: spec.pin, suite: spec.suite, otp: spec.kind === 'dsc' ? spec.otp : undefined, maxTries: spec.tries, counter: spec.counter, sealed: spec.sealed });
+        if (spec.kind === 'dscplus' && spec.otp !== undefined) throw new InputError('otp', 'a DSC+ takes a suite, not a passcode setting');
+        mkdirSync(dir, { recursive: true });
+        token = DeviceToken.create(storage, this.rng, nv, this.now());
+      }
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      if (err instanceof InputError) throw new HostError(400, err.message);
+      throw err;
+    }
+    const meta: Meta = { v: 1, id, kind: spec.kind, createdAt: this.now(), tcpPort: null };
+    writeRecordFile(join(dir, 'meta.rec'), new TextEncoder().encode(JSON.stringify(meta)));
+    const h = await this.adopt(dir, meta, token);
+    h.saveMeta();
+    return this.summary(h);
+  }
+
+  async remove(id: string): Promise<void> {
+    const h = this.get(id);
+    await h.close();
+    this.tokens.delete(id);
+    rmSync(h.dir, { recursive: true, force: true });
+    this.emit('removed', { id });
+  }
+
+  async clone(id: string, newId?: string): Promise<TokenSummary> {
+    const snap = this.get(id).snapshot();
+    const target = newId ?? this.newId(snap.kind);
+    return this.restore(target, snap, true);
+  }
+
+  snapshot(id: string): Snapshot {
+    return this.get(id).snapshot();
+  }
+
+  /** Puts a token into a snapshot's state; with `create`, as a new token `id`. */
+  async restore(id: string, snap: Snapshot, create = false): Promise<TokenSummary> {
+    if (snap?.v !== 1 || !['dscplus', 'dsc', 'card', 'online-card'].includes(snap.kind) || (!snap.device && !snap.card)) throw new HostError(400, 'snapshot must be an object from GET .../snapshot (v 1, kind, device or card)');
+    const existing = this.tokens.get(id);
+    if (!create && !existing) throw new HostError(404, `no token "${id}"`);
+    if (existing && existing.kind !== snap.kind) throw new HostError(409, `token "${id}" is a ${existing.kind}; the snapshot is of a ${snap.kind}`);
+    if (create) this.checkNewId(id);
+    const dir = existing?.dir ?? join(this.tokensDir, id);
+    mkdirSync(dir, { recursive: true });
+    const storage = new FileStorage(dir);
+    let token: DeviceToken | CardToken;
+    try {
+      token = snap.device ? DeviceToken.restore(storage, this.rng, snap.device, this.now()) : CardToken.create(storage, newCardRecord({ ...snap.card!, secret: fromHex(snap.card!.secret, 'secret') }));
+      if (snap.card && !snap.card.secret) throw new InputError('secret', 'the snapshot is of a card without a secret');
+    } catch (err) {
+      if (create) rmSync(dir, { recursive: true, force: true });
+      throw err instanceof InputError || err instanceof TypeError ? new HostError(400, `snapshot is not usable: ${(err as Error).message}`) : err;
+    }
+    if (existing) {
+      existing.replace(token);
+      return this.summary(existing);
+    }
+    const meta: Meta = { v: 1, id, kind: snap.kind, createdAt: this.now(), tcpPort: null };
+    const h = await this.adopt(dir, meta, token);
+    h.saveMeta();
+    return this.summary(h);
+  }
+
+  /** Runs a key script on a token in its own time: waits happen on its clock (real or virtual). */
+  async keys(id: string, script: string): Promise<ScriptStep[]> {
+    const h = this.get(id);
+    const d = this.device(id);
+    const actions = parseScript(script, [...MODEL_KEYS[d.nv.model]]);
+    const total = actions.reduce((s, a) => s + (a.kind === 'wait' ? a.ms : a.kind === 'press' ? a.holdMs : 0), 0);
+    if (!d.clock.state.paused && total > 5 * 60_000) throw new HostError(400, `the script waits ${total} ms of real time; at most 300000 (pause the clock to run longer scripts at once)`);
+    const steps: ScriptStep[] = [];
+    const pass = async (ms: number) => {
+      if (ms === 0) return;
+      if (d.clock.state.paused) d.advance(ms, this.now());
+      else {
+        await new Promise((r) => setTimeout(r, Math.ceil(ms / d.clock.state.rate)));
+        d.tick(this.now());
+      }
+    };
+    for (const a of actions) {
+      if (a.kind === 'wait') await pass(a.ms);
+      else if (a.kind === 'battery') {
+        d.batteryIn = a.on;
+        d.input({ type: 'power', on: a.on && d.battery > 0 }, this.now());
+      } else {
+        d.hold(a.key, a.holdMs, this.now());
+        await pass(a.holdMs);
+      }
+      steps.push({ input: a.token, display: d.display().text });
+    }
+    h.saveMeta();
+    h.schedule();
+    return steps;
+  }
+
+  display(id: string): TokenDisplay {
+    const d = this.device(id);
+    d.tick(this.now());
+    return d.display();
+  }
+
+  power(id: string, on: boolean): TokenDisplay {
+    const d = this.device(id);
+    d.batteryIn = on;
+    d.input({ type: 'power', on: on && d.battery > 0 }, this.now());
+    this.get(id).saveMeta();
+    return d.display();
+  }
+
+  battery(id: string, level: number): TokenDisplay {
+    const d = this.device(id);
+    d.battery = level;
+    d.input({ type: 'power', on: d.batteryIn && level > 0 }, this.now());
+    this.get(id).saveMeta();
+    return d.display();
+  }
+
+  /** Clock control for one token, or for every token when `id` is null. */
+  clock(id: string | null, op: ClockOp): { id: string; clock: number; paused: boolean; rate: number }[] {
+    const targets = id === null ? [...this.tokens.values()].filter((h) => h.device) : [this.get(id)];
+    if (id !== null) this.device(id);
+    const now = this.now();
+    return targets.map((h) => {
+      const d = h.device!;
+      d.tick(now);
+      if (op.set !== undefined) d.clock.set(op.set, now);
+      if (op.advance !== undefined) d.advance(op.advance, now);
+      if (op.rate !== undefined) d.clock.setRate(op.rate, now);
+      if (op.pause === true) d.clock.pause(now);
+      if (op.pause === false) d.clock.resume(now);
+      d.tick(now);
+      h.saveMeta();
+      h.schedule();
+      return { id: h.id, clock: d.now(now), paused: d.clock.state.paused, rate: d.clock.state.rate };
+    });
+  }
+
+  trace(id: string, since = 0): TraceRecord[] {
+    return this.get(id).trace.since(since);
+  }
+
+  async close(): Promise<void> {
+    for (const h of this.tokens.values()) {
+      try {
+        h.saveMeta();
+      } catch {
+        // the data directory may be gone; nothing more to keep
+      }
+      await h.close();
+    }
+  }
+
+  /**
+   * The login screen's first step: a DSC+ gets a challenge of its suite's format, a card two
+   * index numbers; a DSC needs no challenge (its passcode is checked directly).
+   */
+  issueChallenge(id: string): { challenge: string | null; indexes?: [number, number]; id?: string } {
+    const h = this.get(id);
+    const now = this.now();
+    if (h.verifiers.ocra) {
+      const r = issueOcraChallenge(h.verifiers.ocra, this.rng, now);
+      h.verifiers.ocra = r.state;
+      return { challenge: r.challenge };
+    }
+    if (h.verifiers.card) {
+      const r = issueCardChallenge(h.verifiers.card, this.rng, now);
+      h.verifiers.card = r.state;
+      return { challenge: r.challenge.id, id: r.challenge.id, indexes: r.challenge.indexes };
+    }
+    return { challenge: null };
+  }
+
+  /** The login screen's check of what the user typed. */
+  checkAnswer(id: string, answer: { challenge?: string; response: string; pin?: string }): { outcome: string; accepted: boolean; failures: number } {
+    const h = this.get(id);
+    const now = this.now();
+    const secret = h.device ? h.device.nv.secret : h.card!.record.secret;
+    if (!secret) throw new HostError(409, `token "${id}" has no secret (factory reset); provision it first`);
+    let outcome: string;
+    let failures: number;
+    if (h.verifiers.ocra) {
+      if (answer.challenge === undefined) throw new HostError(400, 'field "challenge": a DSC+ answer needs the challenge it answers');
+      const r = checkOcraResponse(h.verifiers.ocra, secret, { challenge: answer.challenge, response: answer.response, pin: answer.pin }, this.device(id).now(now));
+      h.verifiers.ocra = r.state;
+      outcome = r.outcome;
+      failures = r.state.failures;
+    } else if (h.verifiers.otp) {
+      const r = checkPasscode(h.verifiers.otp, secret, answer.response, this.device(id).now(now));
+      h.verifiers.otp = r.state;
+      outcome = r.outcome;
+      failures = r.state.failures;
+    } else {
+      if (answer.challenge === undefined) throw new HostError(400, 'field "challenge": a card answer needs the challenge id it answers');
+      const r = checkCardAnswer(h.verifiers.card!, secret, { id: answer.challenge, answer: answer.response }, now);
+      h.verifiers.card = r.state;
+      outcome = r.outcome;
+      failures = r.state.failures;
+    }
+    return { outcome, accepted: outcome === 'accepted', failures };
+  }
+}
+
+const MODEL_KEYS = { dscplus: DSCPLUS_KEYS, dsc: DSC_KEYS } as const;
+
+export interface ClockOp {
+  set?: number;
+  advance?: number;
+  rate?: number;
+  pause?: boolean;
+}

@@ -1,0 +1,61 @@
+/**
+ * `tokenbench serve`: opens the host on a data directory, starts the control API and the
+ * transports, prints the control URL, and runs until SIGINT/SIGTERM.
+ */
+import { mkdirSync } from 'node:fs';
+import { Host } from './host/host.ts';
+import { startApi, type Api } from './api/server.ts';
+import { alive, readServerInfo, removeServerInfo, writeServerInfo } from './server-info.ts';
+
+export interface ServeOptions {
+  dataDir: string;
+  bind: string;
+  port: number;
+  usbipPort: number | null;
+  log: (line: string) => void;
+  warn: (line: string) => void;
+}
+
+export interface Running {
+  host: Host;
+  api: Api;
+  stop(): Promise<void>;
+}
+
+export class ServeError extends Error {
+  override readonly name = 'ServeError';
+}
+
+export async function startServer(o: ServeOptions): Promise<Running> {
+  mkdirSync(o.dataDir, { recursive: true });
+  const other = readServerInfo(o.dataDir);
+  if (other && other.pid !== process.pid && alive(other.pid)) {
+    throw new ServeError(`another tokenbench serve (pid ${other.pid}) uses ${o.dataDir} at ${other.url.split('?')[0]}; stop it or pick another --data-dir`);
+  }
+  const host = new Host({ dataDir: o.dataDir, bind: o.bind });
+  await host.open();
+  for (const p of host.problems) o.warn(`tokenbench: ${p}`);
+  let api: Api;
+  try {
+    api = await startApi(host, { bind: o.bind, port: o.port });
+  } catch (err) {
+    await host.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ServeError(`port ${o.port} on ${o.bind} is in use; pick another with --port (0 takes any free port)`);
+    if (code === 'EADDRNOTAVAIL') throw new ServeError(`cannot bind to ${o.bind}: no such address on this machine`);
+    throw err;
+  }
+  writeServerInfo(o.dataDir, { url: api.url, pid: process.pid, port: api.port, usbipPort: o.usbipPort, startedAt: Date.now() });
+  let stopped = false;
+  return {
+    host,
+    api,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await api.close();
+      await host.close();
+      removeServerInfo(o.dataDir, process.pid);
+    },
+  };
+}

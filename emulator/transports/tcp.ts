@@ -1,0 +1,51 @@
+/** TCP listeners for tokens: one port per token, loopback unless the host binds elsewhere. */
+import { createServer, connect, type Server } from 'node:net';
+import { SocketTransport } from './socket.ts';
+
+export interface Listener {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Idle connections are closed after this long without a byte either way. */
+export const IDLE_CLOSE_MS = 10 * 60_000;
+export const MAX_CONNECTIONS = 256;
+
+export function listenTcp(bind: string, port: number, onTransport: (t: SocketTransport, peer: string) => void): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => {
+      socket.setTimeout(IDLE_CLOSE_MS, () => socket.destroy());
+      onTransport(new SocketTransport(socket), `${socket.remoteAddress}:${socket.remotePort}`);
+    });
+    server.maxConnections = MAX_CONNECTIONS;
+    server.once('error', reject);
+    server.listen(port, bind, () => {
+      server.off('error', reject);
+      server.on('error', () => {});
+      const addr = server.address();
+      resolve({
+        server,
+        port: typeof addr === 'object' && addr ? addr.port : port,
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            // Existing connections end with the server.
+            (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      });
+    });
+  });
+}
+
+/** Connects to a TCP endpoint and returns its Transport once connected. */
+export function connectTcp(host: string, port: number): Promise<SocketTransport> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(new SocketTransport(socket));
+    });
+    socket.once('error', reject);
+  });
+}
