@@ -98,11 +98,12 @@ export class TokenbenchClient {
     const url = `${this.baseUrl.replace(/^http/, 'ws')}/api/events?token=${enc(this.accessToken)}${id ? `&id=${enc(id)}` : ''}`;
     const WS: typeof WebSocket = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket ?? ((await import('ws')).default as unknown as typeof WebSocket);
     const ws = new WS(url);
+    // Listen before the socket opens: the server greets at once.
+    ws.onmessage = (m: MessageEvent) => onEvent(JSON.parse(String(m.data)) as HostEvent);
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => resolve();
       ws.onerror = () => reject(new ApiError(0, `cannot open the event stream at ${this.baseUrl}`));
     });
-    ws.onmessage = (m: MessageEvent) => onEvent(JSON.parse(String(m.data)) as HostEvent);
     return () => ws.close();
   }
 }

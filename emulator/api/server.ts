@@ -40,10 +40,16 @@ class HttpError extends Error {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, close = false): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+    // After refusing a body half-read, the connection cannot be reused.
+    ...(close ? { connection: 'close' } : {}),
+  });
   res.end(text);
 }
 
@@ -136,7 +142,7 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
       const [status, body] = await route.run(route.pattern.exec(url.pathname)!, () => readJson(req), url);
       send(res, status, body);
     } catch (err) {
-      if (err instanceof HttpError || err instanceof HostError) return send(res, err.status, { error: err.message });
+      if (err instanceof HttpError || err instanceof HostError) return send(res, err.status, { error: err.message }, err.status === 413);
       if (err instanceof InputError) return send(res, 400, { error: err.message });
       send(res, 500, { error: `internal error: ${(err as Error)?.message ?? String(err)}` });
     }

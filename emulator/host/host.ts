@@ -102,14 +102,25 @@ export class Host extends EventEmitter {
   async open(): Promise<void> {
     const first = !existsSync(this.tokensDir);
     mkdirSync(this.tokensDir, { recursive: true });
+    const found: { id: string; dir: string; meta?: Meta; error?: string }[] = [];
     for (const id of readdirSync(this.tokensDir).sort()) {
       const dir = join(this.tokensDir, id);
       try {
         const meta = readMeta(dir);
         if (!meta) throw new Error(`${dir} has no meta.rec`);
-        await this.adopt(dir, meta, this.boot(dir, meta));
+        found.push({ id, dir, meta });
       } catch (err) {
-        this.problems.push(`token ${id} not started: ${(err as Error).message} (its files are kept as they are)`);
+        found.push({ id, dir, error: (err as Error).message });
+      }
+    }
+    // Tokens come back in the order they were created.
+    found.sort((a, b) => (a.meta?.createdAt ?? 0) - (b.meta?.createdAt ?? 0) || a.id.localeCompare(b.id));
+    for (const f of found) {
+      try {
+        if (f.error) throw new Error(f.error);
+        await this.adopt(f.dir, f.meta!, this.boot(f.dir, f.meta!));
+      } catch (err) {
+        this.problems.push(`token ${f.id} not started: ${(err as Error).message} (its files are kept as they are)`);
       }
     }
     if (first && this.options.defaultLab !== false) {

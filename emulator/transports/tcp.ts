@@ -14,7 +14,10 @@ export const MAX_CONNECTIONS = 256;
 
 export function listenTcp(bind: string, port: number, onTransport: (t: SocketTransport, peer: string) => void): Promise<Listener> {
   return new Promise((resolve, reject) => {
+    const sockets = new Set<import('node:net').Socket>();
     const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
       socket.setTimeout(IDLE_CLOSE_MS, () => socket.destroy());
       onTransport(new SocketTransport(socket), `${socket.remoteAddress}:${socket.remotePort}`);
     });
@@ -31,7 +34,7 @@ export function listenTcp(bind: string, port: number, onTransport: (t: SocketTra
           new Promise<void>((r) => {
             server.close(() => r());
             // Existing connections end with the server.
-            (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+            for (const s of sockets) s.destroy();
           }),
       });
     });

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { TokenClient } from '../../protocol/client.ts';
+import { Link } from '../../protocol/link.ts';
+import { streamPort } from '../../protocol/port.ts';
+import { decodeFrame } from '../../protocol/stream-framing.ts';
+import { connectTcp, listenTcp } from '../../emulator/transports/tcp.ts';
+import { nodeScheduler } from '../../emulator/scheduler.ts';
+import { transportContract } from '../protocol/transport-contract.ts';
+import type { Transport } from '../../protocol/transport.ts';
+import { lab, type Lab } from './helpers.ts';
+
+transportContract('TCP socket', async () => {
+  let accept: (t: Transport) => void = () => {};
+  const accepted = new Promise<Transport>((r) => (accept = r));
+  const listener = await listenTcp('127.0.0.1', 0, (t) => accept(t));
+  const a = await connectTcp('127.0.0.1', listener.port);
+  const b = await accepted;
+  return { a, b, cleanup: () => listener.close() };
+});
+
+let l: Lab;
+beforeAll(async () => {
+  l = await lab();
+});
+afterAll(async () => l.close());
+
+async function tcpClient(id: string): Promise<TokenClient> {
+  const port = l.host.get(id).listener!.port;
+  const t = await connectTcp('127.0.0.1', port);
+  return new TokenClient(new Link(streamPort(t, Date.now), nodeScheduler));
+}
+
+describe('tokens over TCP', () => {
+  it('answers the protocol on each token port and records the traffic', async () => {
+    const c = await tcpClient('dscplus-1');
+    expect((await c.info()).model).toBe('dscplus');
+    expect((await c.press('PRESS')).text).toBe('PIN>');
+    const trace = await l.client.trace('dscplus-1');
+    expect(trace.map((r) => r.summary)).toContain('KEY_PRESS KEY=0c');
+    expect(trace.some((r) => r.transport === 'tcp' && r.summary.startsWith('9000 TEXT="PIN>"'))).toBe(true);
+    await c.press('PRESS');
+    c.link.close();
+  });
+
+  it('hides secrets and PINs from the trace', async () => {
+    const c = await tcpClient('dscplus-1');
+    await c.testCompute('123456', '1234');
+    const last = (await l.client.trace('dscplus-1')).filter((r) => r.summary.startsWith('TEST_COMPUTE'));
+    expect(last.at(-1)!.summary).toBe('TEST_COMPUTE CHALLENGE="123456" PIN=(4 bytes hidden)');
+    expect(last.at(-1)!.hex).toBe('');
+    c.link.close();
+  });
+
+  it('answers garbage with an error frame and keeps serving that client and the others', async () => {
+    const port = l.host.get('dsc-1').listener!.port;
+    const sock = connect(port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    const got: Buffer[] = [];
+    sock.on('data', (b) => got.push(b));
+    sock.write(Buffer.from([0x05, 0x11, 0x22, 0x00]));
+    await new Promise((r) => setTimeout(r, 100));
+    const frame = Buffer.concat(got);
+    const e = decodeFrame(new Uint8Array(frame.subarray(0, frame.indexOf(0))));
+    expect('type' in e && e.type).toBe('error');
+    const other = await tcpClient('dsc-1');
+    expect((await other.info()).model).toBe('dsc');
+    sock.destroy();
+    other.link.close();
+  });
+
+  it('serves many clients of one token at once', async () => {
+    const clients = await Promise.all(Array.from({ length: 50 }, () => tcpClient('card-1')));
+    const serials = await Promise.all(clients.map((c) => c.info().then((i) => i.serial)));
+    expect(new Set(serials).size).toBe(1);
+    for (const c of clients) c.link.close();
+  });
+});
