@@ -12,6 +12,8 @@ export interface ServeOptions {
   bind: string;
   port: number;
   usbipPort: number | null;
+  /** A serial pseudo-terminal per token (needs socat). */
+  serial: boolean;
   log: (line: string) => void;
   warn: (line: string) => void;
 }
@@ -32,7 +34,7 @@ export async function startServer(o: ServeOptions): Promise<Running> {
   if (other && other.pid !== process.pid && alive(other.pid)) {
     throw new ServeError(`another tokenbench serve (pid ${other.pid}) uses ${o.dataDir} at ${other.url.split('?')[0]}; stop it or pick another --data-dir`);
   }
-  const host = new Host({ dataDir: o.dataDir, bind: o.bind });
+  const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, warn: o.warn });
   await host.open();
   for (const p of host.problems) o.warn(`tokenbench: ${p}`);
   let api: Api;

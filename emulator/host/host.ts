@@ -24,6 +24,7 @@ import { DeviceToken, type TokenDisplay } from '../../firmware/token/device-toke
 import { DAY_MS, ONLINE_CARD_DAYS } from '../../firmware/verifier/card-verifier.ts';
 import { HostedToken, readMeta, type Kind, type Meta } from './hosted-token.ts';
 import { ID_PATTERN } from './paths.ts';
+import { haveSocat } from '../transports/pty.ts';
 import { FileStorage, writeRecordFile } from './record-file.ts';
 import type { TraceRecord } from './trace.ts';
 
@@ -46,6 +47,9 @@ export interface HostOptions {
   rng?: Rng;
   /** Create the default lab when the data directory has no tokens yet (default true). */
   defaultLab?: boolean;
+  /** A serial pseudo-terminal per token through socat (default false here; serve turns it on). */
+  serial?: boolean;
+  warn?: (line: string) => void;
 }
 
 export interface CreateSpec {
@@ -100,6 +104,10 @@ export class Host extends EventEmitter {
 
   /** Loads every token in the data directory; creates the default lab on a first start. */
   async open(): Promise<void> {
+    if (this.options.serial && !haveSocat()) {
+      this.options.serial = false;
+      this.problems.push('serial ports are off: socat is not installed (on Debian: apt-get install socat)');
+    }
     const first = !existsSync(this.tokensDir);
     mkdirSync(this.tokensDir, { recursive: true });
     const found: { id: string; dir: string; meta?: Meta; error?: string }[] = [];
@@ -155,6 +163,7 @@ export class Host extends EventEmitter {
     );
     this.tokens.set(meta.id, h);
     if (this.options.listen !== false) await h.listen(this.bind);
+    if (this.options.serial) await h.openPty(join(this.dataDir, 'pty'), this.options.warn ?? (() => {}));
     h.schedule();
     return h;
   }

@@ -5,6 +5,7 @@
 import { readRecordFile, writeRecordFile, FileStorage } from './record-file.ts';
 import { TraceLog } from './trace.ts';
 import { listenTcp, type Listener } from '../transports/tcp.ts';
+import { PtyBridge } from '../transports/pty.ts';
 import { serveToken, type Framing, type TraceEntry } from '../../firmware/token/serve.ts';
 import { DeviceToken, type DeviceSnapshot, type TokenDisplay } from '../../firmware/token/device-token.ts';
 import { CardToken } from '../../firmware/token/card-token.ts';
@@ -49,7 +50,7 @@ export function readMeta(dir: string): Meta | undefined {
 export class HostedToken {
   readonly trace = new TraceLog();
   listener: Listener | null = null;
-  ptyPath: string | null = null;
+  pty: PtyBridge | null = null;
   usbipBusId: string | null = null;
   verifiers: Verifiers = {};
   private wake: ReturnType<typeof setTimeout> | null = null;
@@ -171,10 +172,22 @@ export class HostedToken {
     this.wake.unref?.();
   }
 
+  get ptyPath(): string | null {
+    return this.pty?.path ?? null;
+  }
+
+  /** Opens the token's serial pseudo-terminal in `dir`. */
+  async openPty(dir: string, warn: (line: string) => void): Promise<void> {
+    this.pty = new PtyBridge(dir, this.id, (t) => this.serve(t, 'stream', 'pty'), warn);
+    await this.pty.start();
+  }
+
   async close(): Promise<void> {
     if (this.wake) clearTimeout(this.wake);
     this.stopDisplay();
     for (const c of this.connections) c.close();
+    await this.pty?.stop();
+    this.pty = null;
     await this.listener?.close();
     this.listener = null;
   }

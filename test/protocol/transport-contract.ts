@@ -35,7 +35,15 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
   }
 }
 
-export function transportContract(name: string, makePair: PairFactory, options: { preservesChunks?: boolean; chunk?: number } = {}): void {
+export interface ContractOptions {
+  /** Reports arrive as sent (HID, in-memory). */
+  preservesChunks?: boolean;
+  chunk?: number;
+  /** Closing one end is seen at the other (sockets, in-memory; not a serial line). Default true. */
+  signalsPeerClose?: boolean;
+}
+
+export function transportContract(name: string, makePair: PairFactory, options: ContractOptions = {}): void {
   const chunk = options.chunk ?? 200;
   describe(`transport contract: ${name}`, () => {
     it('delivers bytes in order and intact, both ways at once, in bursts', async () => {
@@ -59,13 +67,13 @@ export function transportContract(name: string, makePair: PairFactory, options: 
       }
     });
 
-    it('closing one end closes the other; sending after close throws TransportClosed', async () => {
+    it(`closing one end ${options.signalsPeerClose === false ? '(a serial line does not tell the other)' : 'closes the other'}; sending after close throws TransportClosed`, async () => {
       const { a, b, cleanup } = await makePair();
       try {
         let closedB = false;
         b.onClose(() => (closedB = true));
         a.close();
-        await until(() => closedB, 'peer close');
+        if (options.signalsPeerClose !== false) await until(() => closedB, 'peer close');
         expect(a.closed).toBe(true);
         expect(() => a.send(Uint8Array.of(1))).toThrow(TransportClosed);
         let late = false;
