@@ -34,7 +34,7 @@ export async function startServer(o: ServeOptions): Promise<Running> {
   if (other && other.pid !== process.pid && alive(other.pid)) {
     throw new ServeError(`another tokenbench serve (pid ${other.pid}) uses ${o.dataDir} at ${other.url.split('?')[0]}; stop it or pick another --data-dir`);
   }
-  const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, warn: o.warn });
+  const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, usbipPort: o.usbipPort, warn: o.warn });
   await host.open();
   for (const p of host.problems) o.warn(`tokenbench: ${p}`);
   let api: Api;
@@ -47,7 +47,7 @@ export async function startServer(o: ServeOptions): Promise<Running> {
     if (code === 'EADDRNOTAVAIL') throw new ServeError(`cannot bind to ${o.bind}: no such address on this machine`);
     throw err;
   }
-  writeServerInfo(o.dataDir, { url: api.url, pid: process.pid, port: api.port, usbipPort: o.usbipPort, startedAt: Date.now() });
+  writeServerInfo(o.dataDir, { url: api.url, pid: process.pid, port: api.port, usbipPort: host.usbip?.port ?? null, startedAt: Date.now() });
   let stopped = false;
   return {
     host,

@@ -25,6 +25,7 @@ import { DAY_MS, ONLINE_CARD_DAYS } from '../../firmware/verifier/card-verifier.
 import { HostedToken, readMeta, type Kind, type Meta } from './hosted-token.ts';
 import { ID_PATTERN } from './paths.ts';
 import { haveSocat } from '../transports/pty.ts';
+import { UsbipServer, type UsbipDevice } from '../transports/usbip.ts';
 import { FileStorage, writeRecordFile } from './record-file.ts';
 import type { TraceRecord } from './trace.ts';
 
@@ -49,6 +50,8 @@ export interface HostOptions {
   defaultLab?: boolean;
   /** A serial pseudo-terminal per token through socat (default false here; serve turns it on). */
   serial?: boolean;
+  /** Port of the USB/IP server exporting every token (0: any free port); absent: no server. */
+  usbipPort?: number | null;
   warn?: (line: string) => void;
 }
 
@@ -84,6 +87,7 @@ export type Snapshot = ReturnType<HostedToken['snapshot']>;
 
 export class Host extends EventEmitter {
   readonly tokens = new Map<string, HostedToken>();
+  usbip: UsbipServer | null = null;
   readonly problems: string[] = [];
   readonly dataDir: string;
   readonly bind: string;
@@ -131,6 +135,24 @@ export class Host extends EventEmitter {
         this.problems.push(`token ${f.id} not started: ${(err as Error).message} (its files are kept as they are)`);
       }
     }
+    if (this.options.usbipPort !== undefined && this.options.usbipPort !== null) {
+      this.usbip = new UsbipServer({
+        devices: () => this.usbipDevices(),
+        attach: (busid, transport) => {
+          const h = [...this.tokens.values()].find((t) => t.usbipBusId === busid);
+          if (!h) return false;
+          h.serve(transport, 'hid', 'usbip');
+          return true;
+        },
+      });
+      try {
+        await this.usbip.listen(this.bind, this.options.usbipPort);
+      } catch (err) {
+        this.usbip = null;
+        const code = (err as NodeJS.ErrnoException).code;
+        this.problems.push(`USB/IP is off: ${code === 'EADDRINUSE' ? `port ${this.options.usbipPort} is in use (another usbipd?); pick another with --usbip-port` : (err as Error).message}`);
+      }
+    }
     if (first && this.options.defaultLab !== false) {
       await this.create({ kind: 'dscplus', id: 'dscplus-1' });
       await this.create({ kind: 'dsc', id: 'dsc-1' });
@@ -149,7 +171,32 @@ export class Host extends EventEmitter {
     return t;
   }
 
+  /** The exported USB devices: every token, bus 1, device number from its bus id. */
+  usbipDevices(): UsbipDevice[] {
+    if (!this.usbip) return [];
+    return [...this.tokens.values()]
+      .filter((h) => h.usbipBusId)
+      .map((h) => {
+        const d = h.device;
+        const serial = d ? d.nv.serial : h.card!.record.serial;
+        const model = { dscplus: 'DSC+', dsc: 'DSC', card: 'Security Code Card', 'online-card': 'Online Security Code Card' }[h.kind];
+        return { busid: h.usbipBusId!, busnum: 1, devnum: Number(h.usbipBusId!.split('-')[1]), identity: { product: `tokenbench ${model} ${serial}`, serial } };
+      });
+  }
+
+  private assignBusId(meta: Meta): void {
+    if (!this.usbip || meta.usbipBusId) return;
+    const used = new Set([...this.tokens.values()].map((t) => t.usbipBusId));
+    for (let n = 1; n < 128; n++) {
+      if (!used.has(`1-${n}`)) {
+        meta.usbipBusId = `1-${n}`;
+        return;
+      }
+    }
+  }
+
   private async adopt(dir: string, meta: Meta, token: DeviceToken | CardToken): Promise<HostedToken> {
+    this.assignBusId(meta);
     const h = new HostedToken(
       meta.id,
       meta.kind,
@@ -369,6 +416,7 @@ export class Host extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    await this.usbip?.close();
     for (const h of this.tokens.values()) {
       try {
         h.saveMeta();

@@ -26,6 +26,8 @@ export interface Meta {
   kind: Kind;
   createdAt: number;
   tcpPort: number | null;
+  /** USB/IP bus id, "1-N", kept so a token keeps its place on the bus. */
+  usbipBusId?: string;
   clock?: ClockState;
   battery?: number;
   batteryIn?: boolean;
@@ -51,7 +53,6 @@ export class HostedToken {
   readonly trace = new TraceLog();
   listener: Listener | null = null;
   pty: PtyBridge | null = null;
-  usbipBusId: string | null = null;
   verifiers: Verifiers = {};
   private wake: ReturnType<typeof setTimeout> | null = null;
   private connections = new Set<Transport>();
@@ -170,6 +171,10 @@ export class HostedToken {
       }
     }, Math.min(Math.max(0, at - now), 2 ** 31 - 1));
     this.wake.unref?.();
+  }
+
+  get usbipBusId(): string | null {
+    return this.meta.usbipBusId ?? null;
   }
 
   get ptyPath(): string | null {
