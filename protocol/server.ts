@@ -17,7 +17,22 @@ export interface Session {
   subscribed: boolean;
 }
 
-export type Handler = (apdu: Uint8Array, session: Session) => Uint8Array;
+/**
+ * Answers one APDU. A device's dispatcher answers at once; a host's proxy to a real board answers
+ * later (a Promise). Answers on one channel are sent in the order their requests came.
+ */
+export type Handler = (apdu: Uint8Array, session: Session) => Uint8Array | Promise<Uint8Array>;
+
+/** Runs `answer` after the previous answer of the same session, when answers are asynchronous. */
+function inOrder(chains: Map<number, Promise<void>>, id: number, result: Uint8Array | Promise<Uint8Array>, send: (r: Uint8Array) => void): void {
+  const before = chains.get(id);
+  if (!before && !(result instanceof Promise)) return send(result);
+  const next = (before ?? Promise.resolve()).then(() => result).then(send, () => send(Uint8Array.of(0x6f, 0x00)));
+  chains.set(id, next);
+  next.then(() => {
+    if (chains.get(id) === next) chains.delete(id);
+  });
+}
 
 export interface Served {
   /** Sends an event payload to every subscribed channel. */
@@ -28,12 +43,14 @@ export interface Served {
 export function serveStream(transport: Transport, handler: Handler, now: Now, onDropped?: (e: FramingError) => void): Served {
   const port = streamPort(transport, now, onDropped);
   const sessions = new Map<number, Session>();
+  const chains = new Map<number, Promise<void>>();
   port.onMessage((m) => {
     if (m.type !== 'request') return;
     let s = sessions.get(m.channel);
     if (!s) sessions.set(m.channel, (s = { id: m.channel, subscribed: false }));
-    const response = handler(m.payload, s);
-    if (!port.closed) port.send({ type: 'response', channel: m.channel, seq: m.seq, payload: response });
+    inOrder(chains, m.channel, handler(m.payload, s), (response) => {
+      if (!port.closed) port.send({ type: 'response', channel: m.channel, seq: m.seq, payload: response });
+    });
   });
   return {
     emit(payload) {
@@ -57,6 +74,7 @@ export const HID_MAX_CHANNELS = 32;
 export function serveHid(transport: Transport, handler: Handler, now: Now, info: HidDeviceInfo = { major: 1, minor: 0, build: 0 }): Served {
   const assembler = new HidAssembler({ exclusive: true });
   const sessions = new Map<number, Session>();
+  const chains = new Map<number, Promise<void>>();
   let nextCid = 1;
   const send = (cid: number, cmd: number, payload: Uint8Array) => {
     if (transport.closed) return;
@@ -91,7 +109,7 @@ export function serveHid(transport: Transport, handler: Handler, now: Now, info:
         continue;
       }
       if (m.cmd === HID_CMD.PING) send(m.cid, HID_CMD.PING, m.payload);
-      else if (m.cmd === HID_CMD.MSG) send(m.cid, HID_CMD.MSG, handler(m.payload, session));
+      else if (m.cmd === HID_CMD.MSG) inOrder(chains, m.cid, handler(m.payload, session), (r) => send(m.cid, HID_CMD.MSG, r));
       else if (m.cmd === HID_CMD.CANCEL) continue; // requests are answered synchronously: nothing to cancel
       else error(m.cid, HID_ERROR.INVALID_CMD);
     }

@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import { InputError } from '../../firmware/errors.ts';
 import { Host, HostError } from '../host/host.ts';
 import * as S from './schemas.ts';
+import { listBoards } from '../boards/open.ts';
 
 export interface ApiOptions {
   bind: string;
@@ -96,16 +97,21 @@ function routes(host: Host): Route[] {
     { method: 'GET', pattern: /^\/api\/health$/, run: () => [200, { ok: true, tokens: host.tokens.size, problems: host.problems }] },
     { method: 'GET', pattern: /^\/api\/tokens$/, run: () => [200, host.list()] },
     { method: 'POST', pattern: /^\/api\/tokens$/, run: async (_m, body) => [201, await host.create(parse(S.createBody, await body()))] },
-    { method: 'GET', pattern: new RegExp(`^${T}$`), run: (m) => [200, host.summary(host.get(m[1]))] },
+    { method: 'GET', pattern: new RegExp(`^${T}$`), run: (m) => [200, host.describe(m[1])] },
     { method: 'DELETE', pattern: new RegExp(`^${T}$`), run: async (m) => (await host.remove(m[1]), [200, { removed: m[1] }]) },
     { method: 'POST', pattern: new RegExp(`^${T}/clone$`), run: async (m, body) => [201, await host.clone(m[1], parse(S.cloneBody, await body()).id)] },
     { method: 'GET', pattern: new RegExp(`^${T}/snapshot$`), run: (m) => [200, host.snapshot(m[1])] },
     { method: 'PUT', pattern: new RegExp(`^${T}/snapshot$`), run: async (m, body) => [200, await host.restore(m[1], parse(S.snapshotBody, await body()) as never)] },
-    { method: 'POST', pattern: new RegExp(`^${T}/keys$`), run: async (m, body) => [200, { steps: await host.keys(m[1], parse(S.keysBody, await body()).keys), display: host.display(m[1]) }] },
-    { method: 'GET', pattern: new RegExp(`^${T}/display$`), run: (m) => [200, host.display(m[1])] },
-    { method: 'POST', pattern: new RegExp(`^${T}/power$`), run: async (m, body) => [200, host.power(m[1], parse(S.powerBody, await body()).on)] },
-    { method: 'POST', pattern: new RegExp(`^${T}/battery$`), run: async (m, body) => [200, host.battery(m[1], parse(S.batteryBody, await body()).level)] },
-    { method: 'POST', pattern: new RegExp(`^${T}/clock$`), run: async (m, body) => [200, host.clock(m[1], parse(S.clockBody, await body()))[0]] },
+    { method: 'POST', pattern: new RegExp(`^${T}/keys$`), run: async (m, body) => [200, { steps: await host.keys(m[1], parse(S.keysBody, await body()).keys), display: await host.displayOf(m[1]) }] },
+    { method: 'POST', pattern: /^\/api\/boards\/connect$/, run: async (_m, body) => {
+      const b = parse(S.connectBody, await body());
+      return [201, await host.connect(b.address, b.id)];
+    } },
+    { method: 'GET', pattern: /^\/api\/boards$/, run: async () => [200, await listBoards()] },
+    { method: 'GET', pattern: new RegExp(`^${T}/display$`), run: async (m) => [200, await host.displayOf(m[1])] },
+    { method: 'POST', pattern: new RegExp(`^${T}/power$`), run: async (m, body) => [200, await host.powerOf(m[1], parse(S.powerBody, await body()).on)] },
+    { method: 'POST', pattern: new RegExp(`^${T}/battery$`), run: async (m, body) => [200, await host.batteryOf(m[1], parse(S.batteryBody, await body()).level)] },
+    { method: 'POST', pattern: new RegExp(`^${T}/clock$`), run: async (m, body) => [200, await host.clockOf(m[1], parse(S.clockBody, await body()))] },
     { method: 'POST', pattern: /^\/api\/clock$/, run: async (_m, body) => [200, host.clock(null, parse(S.clockBody, await body()))] },
     { method: 'POST', pattern: new RegExp(`^${T}/challenge$`), run: (m) => [200, host.issueChallenge(m[1])] },
     { method: 'POST', pattern: new RegExp(`^${T}/check$`), run: async (m, body) => [200, host.checkAnswer(m[1], parse(S.checkBody, await body()))] },
@@ -169,7 +175,7 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
     const forward = (type: string) => (e: { id: string }) => {
       if ((only === null || e.id === only) && ws.readyState === ws.OPEN && ws.bufferedAmount < 1 << 22) ws.send(JSON.stringify({ type, ...e }));
     };
-    const handlers = { display: forward('display'), traffic: forward('traffic'), removed: forward('removed') };
+    const handlers = { display: forward('display'), traffic: forward('traffic'), removed: forward('removed'), board: forward('board') };
     for (const [k, f] of Object.entries(handlers)) host.on(k, f);
     ws.on('close', () => {
       for (const [k, f] of Object.entries(handlers)) host.off(k, f);

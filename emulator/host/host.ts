@@ -26,13 +26,18 @@ import { HostedToken, readMeta, type Kind, type Meta } from './hosted-token.ts';
 import { ID_PATTERN } from './paths.ts';
 import { haveSocat } from '../transports/pty.ts';
 import { UsbipServer, type UsbipDevice } from '../transports/usbip.ts';
+import { listenTcp, type Listener } from '../transports/tcp.ts';
+import { Board, indicatorsByte } from '../boards/board.ts';
+import { AddressError, parseAddress } from '../boards/address.ts';
+import { serveToken } from '../../firmware/token/serve.ts';
+import { StatusError, type TokenClient } from '../../protocol/client.ts';
 import { FileStorage, writeRecordFile } from './record-file.ts';
 import type { TraceRecord } from './trace.ts';
 
 export class HostError extends Error {
   override readonly name = 'HostError';
   constructor(
-    readonly status: 400 | 404 | 409 | 500,
+    readonly status: 400 | 404 | 409 | 500 | 502,
     message: string,
   ) {
     super(message);
@@ -50,6 +55,8 @@ export interface HostOptions {
   defaultLab?: boolean;
   /** A serial pseudo-terminal per token through socat (default false here; serve turns it on). */
   serial?: boolean;
+  /** How long a board may take to answer before it counts as gone (default 2000 ms). */
+  boardTimeoutMs?: number;
   /** Port of the USB/IP server exporting every token (0: any free port); absent: no server. */
   usbipPort?: number | null;
   warn?: (line: string) => void;
@@ -74,19 +81,22 @@ export interface CreateSpec {
 
 export interface TokenSummary {
   id: string;
-  kind: Kind;
+  kind: Kind | 'board';
   serial: string;
   /** off, pin, challenge, response, locked, ...; "card" for cards. */
   state: string;
   display: TokenDisplay | null;
   locked: boolean;
   transports: { tcpPort: number | null; serialPath: string | null; usbipBusId: string | null };
+  /** For an attached board: where it is, what it says it is, and whether it answers. */
+  board?: { address: string; model: string; connected: boolean; error: string };
 }
 
 export type Snapshot = ReturnType<HostedToken['snapshot']>;
 
 export class Host extends EventEmitter {
   readonly tokens = new Map<string, HostedToken>();
+  readonly boards = new Map<string, { board: Board; listener: Listener | null }>();
   usbip: UsbipServer | null = null;
   readonly problems: string[] = [];
   readonly dataDir: string;
@@ -217,8 +227,72 @@ export class Host extends EventEmitter {
 
   get(id: string): HostedToken {
     const h = this.tokens.get(id);
-    if (!h) throw new HostError(404, `no token "${id}"; tokenbench tokens list shows the ids`);
+    if (!h) {
+      if (this.boards.has(id)) throw new HostError(400, `"${id}" is an attached board: it keeps its state itself, so this works on emulated tokens only`);
+      throw new HostError(404, `no token "${id}"; tokenbench tokens list shows the ids`);
+    }
     return h;
+  }
+
+  private boardOf(id: string): Board | null {
+    return this.boards.get(id)?.board ?? null;
+  }
+
+  /** Runs an operation on a board, turning its failures into 502 answers. */
+  private async onBoard<T>(b: Board, op: (c: TokenClient) => Promise<T>): Promise<T> {
+    try {
+      return await b.run(op);
+    } catch (err) {
+      // The board refused (a status word): the request was wrong for it. Anything else: it is gone.
+      throw new HostError(err instanceof StatusError ? 400 : 502, (err as Error).message);
+    }
+  }
+
+  /** Attaches a real board (serial:PATH[@BAUD] or usb:VID:PID[:SERIAL]); it gets a TCP port too. */
+  async connect(addressText: string, id?: string): Promise<TokenSummary> {
+    let address;
+    try {
+      address = parseAddress(addressText);
+    } catch (err) {
+      if (err instanceof AddressError) throw new HostError(400, err.message);
+      throw err;
+    }
+    const boardId = id ?? this.newBoardId();
+    this.checkNewId(boardId);
+    if (this.boards.has(boardId)) throw new HostError(409, `a board "${boardId}" is attached already`);
+    const board = new Board(boardId, address, {
+      display: (b, d) => this.emit('display', { id: b.id, ...d }),
+      traffic: (b, r) => this.emit('traffic', { id: b.id, ...r }),
+      state: (b) => this.emit('board', { id: b.id, connected: b.state === 'connected', error: b.lastError }),
+    }, this.options.boardTimeoutMs);
+    try {
+      await board.connect();
+    } catch (err) {
+      board.close();
+      throw new HostError(400, (err as Error).message);
+    }
+    let listener: Listener | null = null;
+    if (this.options.listen !== false) listener = await listenTcp(this.bind, 0, (t) => serveToken({ handle: (apdu, session) => board.handle(apdu, session) }, t, 'stream', this.now));
+    this.boards.set(boardId, { board, listener });
+    return this.boardSummary(boardId);
+  }
+
+  private newBoardId(): string {
+    for (let n = 1; ; n++) if (!this.boards.has(`board-${n}`) && !this.tokens.has(`board-${n}`)) return `board-${n}`;
+  }
+
+  boardSummary(id: string): TokenSummary {
+    const { board, listener } = this.boards.get(id)!;
+    return {
+      id,
+      kind: 'board',
+      serial: board.info?.serial ?? '',
+      state: board.state,
+      display: board.display,
+      locked: (board.display.indicators & 0x02) !== 0,
+      transports: { tcpPort: listener?.port ?? null, serialPath: null, usbipBusId: null },
+      board: { address: board.label, model: board.info?.model ?? '', connected: board.state === 'connected', error: board.lastError },
+    };
   }
 
   private device(id: string): DeviceToken {
@@ -242,7 +316,12 @@ export class Host extends EventEmitter {
   }
 
   list(): TokenSummary[] {
-    return [...this.tokens.values()].map((h) => this.summary(h));
+    return [...[...this.tokens.values()].map((h) => this.summary(h)), ...[...this.boards.keys()].map((id) => this.boardSummary(id))];
+  }
+
+  /** One token or board, as in list(). */
+  describe(id: string): TokenSummary {
+    return this.boards.has(id) ? this.boardSummary(id) : this.summary(this.get(id));
   }
 
   private newId(kind: Kind): string {
@@ -292,6 +371,14 @@ export class Host extends EventEmitter {
   }
 
   async remove(id: string): Promise<void> {
+    const b = this.boards.get(id);
+    if (b) {
+      b.board.close();
+      await b.listener?.close();
+      this.boards.delete(id);
+      this.emit('removed', { id });
+      return;
+    }
     const h = this.get(id);
     await h.close();
     this.tokens.delete(id);
@@ -339,6 +426,8 @@ export class Host extends EventEmitter {
 
   /** Runs a key script on a token in its own time: waits happen on its clock (real or virtual). */
   async keys(id: string, script: string): Promise<ScriptStep[]> {
+    const b = this.boardOf(id);
+    if (b) return this.boardKeys(b, script);
     const h = this.get(id);
     const d = this.device(id);
     const actions = parseScript(script, [...MODEL_KEYS[d.nv.model]]);
@@ -367,6 +456,67 @@ export class Host extends EventEmitter {
     h.saveMeta();
     h.schedule();
     return steps;
+  }
+
+  /** A key script on a board, in real time: holds and waits take as long as they say. */
+  private async boardKeys(b: Board, script: string): Promise<ScriptStep[]> {
+    const keys = b.info?.keys ?? [];
+    const actions = parseScript(script, keys);
+    const total = actions.reduce((s, a) => s + (a.kind === 'wait' ? a.ms : a.kind === 'press' ? a.holdMs : 0), 0);
+    if (total > 5 * 60_000) throw new HostError(400, `the script waits ${total} ms; a board runs in real time, at most 300000`);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    return this.onBoard(b, async (c) => {
+      const steps: ScriptStep[] = [];
+      for (const a of actions) {
+        let text: string;
+        if (a.kind === 'wait') {
+          await sleep(a.ms);
+          text = (await c.readDisplay()).text;
+        } else if (a.kind === 'battery') text = (await c.setPower(a.on)).text;
+        else if (a.holdMs === 0) text = (await c.press(a.key)).text;
+        else {
+          await c.keyDown(a.key);
+          await sleep(a.holdMs);
+          text = (await c.keyUp(a.key)).text;
+        }
+        steps.push({ input: a.token, display: text });
+      }
+      return steps;
+    });
+  }
+
+  async powerOf(id: string, on: boolean): Promise<TokenDisplay> {
+    const b = this.boardOf(id);
+    if (!b) return this.power(id, on);
+    const d = await this.onBoard(b, (c) => c.setPower(on));
+    return { text: d.text, indicators: indicatorsByte(d.indicators) };
+  }
+
+  async batteryOf(id: string, level: number): Promise<TokenDisplay> {
+    const b = this.boardOf(id);
+    if (!b) return this.battery(id, level);
+    await this.onBoard(b, (c) => c.setBattery(level));
+    return this.displayOf(id);
+  }
+
+  async clockOf(id: string, op: ClockOp): Promise<{ id: string; clock: number; paused: boolean; rate: number }> {
+    const b = this.boardOf(id);
+    if (!b) return this.clock(id, op)[0];
+    if (op.pause !== undefined || op.rate !== undefined) throw new HostError(400, `board ${id}: its clock can be set or advanced, not paused or sped up`);
+    const clock = await this.onBoard(b, async (c) => {
+      let t = op.set !== undefined ? await c.setClock(op.set) : await c.clock();
+      if (op.advance !== undefined) t = (await c.advanceClock(op.advance)).clock;
+      return t;
+    });
+    return { id, clock, paused: false, rate: 1 };
+  }
+
+  /** The display of a token or board. */
+  async displayOf(id: string): Promise<TokenDisplay> {
+    const b = this.boardOf(id);
+    if (!b) return this.display(id);
+    const d = await this.onBoard(b, (c) => c.readDisplay());
+    return { text: d.text, indicators: b.display.indicators };
   }
 
   display(id: string): TokenDisplay {
@@ -412,11 +562,16 @@ export class Host extends EventEmitter {
   }
 
   trace(id: string, since = 0): TraceRecord[] {
-    return this.get(id).trace.since(since);
+    const b = this.boardOf(id);
+    return b ? b.trace.since(since) : this.get(id).trace.since(since);
   }
 
   async close(): Promise<void> {
     await this.usbip?.close();
+    for (const { board, listener } of this.boards.values()) {
+      board.close();
+      await listener?.close();
+    }
     for (const h of this.tokens.values()) {
       try {
         h.saveMeta();

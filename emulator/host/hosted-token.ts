@@ -58,6 +58,8 @@ export class HostedToken {
   private connections = new Set<Transport>();
   private clientSeq = 0;
   private stopDisplay: () => void = () => {};
+  /** Display listeners of the connections served; fed by whichever token object is current. */
+  private readonly displayListeners = new Set<(d: TokenDisplay) => void>();
 
   constructor(
     readonly id: string,
@@ -94,7 +96,12 @@ export class HostedToken {
 
   private attach(): void {
     const d = this.device;
-    this.stopDisplay = d ? d.onDisplay((disp) => this.onDisplay(this, disp)) : () => {};
+    this.stopDisplay = d
+      ? d.onDisplay((disp) => {
+          this.onDisplay(this, disp);
+          for (const l of this.displayListeners) l(disp);
+        })
+      : () => {};
   }
 
   resetVerifiers(): void {
@@ -124,7 +131,10 @@ export class HostedToken {
     this.connections.add(transport);
     transport.onClose(() => this.connections.delete(transport));
     serveToken(
-      { handle: (apdu, session, hostNow) => this.handle(apdu, session, hostNow) },
+      {
+        handle: (apdu, session, hostNow) => this.handle(apdu, session, hostNow),
+        onDisplay: (cb) => (this.displayListeners.add(cb), () => this.displayListeners.delete(cb)),
+      },
       transport,
       framing,
       this.now,

@@ -5,7 +5,7 @@
 import type { Now } from '../../protocol/port.ts';
 import { serveHid, serveStream, type Served, type Session } from '../../protocol/server.ts';
 import type { Transport } from '../../protocol/transport.ts';
-import { DeviceToken } from './device-token.ts';
+import { DeviceToken, type TokenDisplay } from './device-token.ts';
 
 export type Framing = 'stream' | 'hid';
 
@@ -18,18 +18,20 @@ export interface TraceEntry {
 
 /** Anything that answers APDUs: an emulated token, or a host's proxy to a real board. */
 export interface Answering {
-  handle(apdu: Uint8Array, session: Session, hostNow: number): Uint8Array;
+  handle(apdu: Uint8Array, session: Session, hostNow: number): Uint8Array | Promise<Uint8Array>;
+  /** Display changes to send as events to subscribed channels; returns a function that stops them. */
+  onDisplay?(cb: (d: TokenDisplay) => void): () => void;
 }
 
 export function serveToken(token: Answering, transport: Transport, framing: Framing, now: Now, trace?: (e: TraceEntry) => void): Served {
   const handler = (apdu: Uint8Array, session: Session) => {
     trace?.({ dir: 'request', channel: session.id, bytes: apdu });
     const response = token.handle(apdu, session, now());
-    trace?.({ dir: 'response', channel: session.id, bytes: response });
-    return response;
+    const traced = (r: Uint8Array) => (trace?.({ dir: 'response', channel: session.id, bytes: r }), r);
+    return response instanceof Promise ? response.then(traced) : traced(response);
   };
   const served = framing === 'hid' ? serveHid(transport, handler, now) : serveStream(transport, handler, now);
-  if (token instanceof DeviceToken) {
+  if (token.onDisplay) {
     const stop = token.onDisplay((d) => {
       const payload = DeviceToken.eventPayload(d);
       served.emit(payload);

@@ -43,6 +43,19 @@ describe('tokens over TCP', () => {
     c.link.close();
   });
 
+  it('sends display events to a subscribed TCP client, whoever presses the keys', async () => {
+    const c = await tcpClient('dsc-1');
+    const seen: string[] = [];
+    c.onDisplay((d) => seen.push(d.text));
+    await c.subscribe(true);
+    await l.client.clock('dsc-1', { pause: true });
+    await l.client.keys('dsc-1', 'PRESS:2000 1');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual(['[____]', '[1___]']);
+    await l.client.keys('dsc-1', 'PRESS:2000');
+    c.link.close();
+  });
+
   it('hides secrets and PINs from the trace', async () => {
     const c = await tcpClient('dscplus-1');
     await c.testCompute('123456', '1234');

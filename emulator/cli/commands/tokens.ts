@@ -1,6 +1,6 @@
 /** CLI commands that talk to a running `tokenbench serve`: tokens, press, display, trace. */
 import { readFileSync } from 'node:fs';
-import { TokenbenchClient, type TokenSummary, type TraceRecord } from '../../api/client.ts';
+import { TokenbenchClient, type CreateSpec, type TokenSummary, type TraceRecord } from '../../api/client.ts';
 import { defaultDataDir } from '../../host/paths.ts';
 import { readServerInfo } from '../../server-info.ts';
 import { int, oneOf, parse, str, UsageError, type OptionSpec, type Parsed } from '../args.ts';
@@ -62,7 +62,7 @@ tokenbench tokens restore ID FILE|-      (FILE from snapshot; - reads standard i
       const p = parse('tokens add', opts, { ...SERVER_OPTIONS, id: { type: 'string' }, secret: { type: 'string' }, pin: { type: 'string' }, serial: { type: 'string' }, suite: { type: 'string' }, otp: { type: 'string' }, tries: { type: 'string' }, days: { type: 'string' } });
       const mode = oneOf(p, 'otp', ['totp', 'hotp'] as const);
       const t = await clientOf(p).create({
-        kind: kind as TokenSummary['kind'],
+        kind: kind as CreateSpec['kind'],
         id: str(p, 'id'),
         secret: str(p, 'secret'),
         pin: str(p, 'pin'),
