@@ -9,8 +9,8 @@ export function cobsMaxEncoded(n: number): number {
   return n + Math.floor(n / 254) + 1;
 }
 
-export function cobsEncode(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(cobsMaxEncoded(data.length));
+export function cobsEncode(data: Uint8Array, trailingZero = false): Uint8Array {
+  const out = new Uint8Array(cobsMaxEncoded(data.length) + (trailingZero ? 1 : 0));
   let codeAt = 0;
   let o = 1;
   let code = 1;
@@ -30,7 +30,8 @@ export function cobsEncode(data: Uint8Array): Uint8Array {
     }
   }
   out[codeAt] = code;
-  return out.subarray(0, o);
+  // With trailingZero, the frame delimiter follows (the array is zero there already).
+  return out.subarray(0, trailingZero ? o + 1 : o);
 }
 
 /**

@@ -40,10 +40,7 @@ export function encodeFrame(m: Message): Uint8Array {
   raw[at + 1] = (c >>> 16) & 255;
   raw[at + 2] = (c >>> 8) & 255;
   raw[at + 3] = c & 255;
-  const enc = cobsEncode(raw);
-  const out = new Uint8Array(enc.length + 1);
-  out.set(enc);
-  return out;
+  return cobsEncode(raw, true);
 }
 
 /** Decodes one frame's bytes (without the delimiter) into a message or an error. */
@@ -92,7 +89,8 @@ export class StreamAssembler {
       if (b === 0) {
         if (!this.discarding && this.len > 0) {
           const r = decodeFrame(this.buf.subarray(0, this.len));
-          if ('type' in r) messages.push({ ...r, payload: r.payload.slice() });
+          // decodeFrame's payload is a view of a fresh array, never of this buffer: no copy needed.
+          if ('type' in r) messages.push(r);
           else errors.push(r);
         }
         this.len = 0;

@@ -34,8 +34,27 @@ export function tlv(tag: number, value: Uint8Array): Uint8Array {
   return concat(tagBytes(tag), lengthBytes(value.length), value);
 }
 
+/** Encodes fields one after another, into one array (sizes first, then bytes: no copies). */
 export function encodeTlvs(items: Tlv[]): Uint8Array {
-  return concat(...items.map((i) => tlv(i.tag, i.value)));
+  let size = 0;
+  for (const { tag, value } of items) {
+    tagBytes(tag); // checks the tag
+    if (value.length > 0xffff) throw new RangeError(`TLV value of ${value.length} bytes is longer than 65535`);
+    size += (tag > 0xff ? 2 : 1) + (value.length < 0x80 ? 1 : value.length <= 0xff ? 2 : 3) + value.length;
+  }
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const { tag, value } of items) {
+    if (tag > 0xff) out[o++] = tag >> 8;
+    out[o++] = tag & 0xff;
+    const n = value.length;
+    if (n < 0x80) out[o++] = n;
+    else if (n <= 0xff) (out[o++] = 0x81), (out[o++] = n);
+    else (out[o++] = 0x82), (out[o++] = n >> 8), (out[o++] = n & 0xff);
+    out.set(value, o);
+    o += n;
+  }
+  return out;
 }
 
 /** Decodes a flat sequence of TLVs; at most `maxItems`. Values are views into `bytes`. */

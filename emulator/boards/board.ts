@@ -12,7 +12,7 @@ import { failure } from '../../firmware/token/dispatch.ts';
 import { INDICATOR } from '../../protocol/codes.ts';
 import type { TokenDisplay } from '../../firmware/token/device-token.ts';
 import { nodeScheduler } from '../scheduler.ts';
-import { TraceLog, type TraceRecord } from '../host/trace.ts';
+import { TraceLog, type Raw } from '../host/trace.ts';
 import { formatAddress, type BoardAddress } from './address.ts';
 import { openBoard } from './open.ts';
 
@@ -56,7 +56,7 @@ export class Board {
     readonly address: BoardAddress,
     private readonly events: {
       display: (b: Board, d: TokenDisplay) => void;
-      traffic: (b: Board, r: TraceRecord) => void;
+      traffic: (b: Board, r: Raw) => void;
       state: (b: Board) => void;
     },
     readonly timeoutMs = BOARD_TIMEOUT_MS,

@@ -32,7 +32,7 @@ import { AddressError, parseAddress } from '../boards/address.ts';
 import { serveToken } from '../../firmware/token/serve.ts';
 import { StatusError, type TokenClient } from '../../protocol/client.ts';
 import { FileStorage, writeRecordFile } from './record-file.ts';
-import type { TraceRecord } from './trace.ts';
+import { decodeTrace, type TraceRecord } from './trace.ts';
 
 export class HostError extends Error {
   override readonly name = 'HostError';
@@ -137,13 +137,25 @@ export class Host extends EventEmitter {
     }
     // Tokens come back in the order they were created.
     found.sort((a, b) => (a.meta?.createdAt ?? 0) - (b.meta?.createdAt ?? 0) || a.id.localeCompare(b.id));
+    // Boot every token, then open their transports many at a time.
+    const booted: { f: (typeof found)[number]; token: DeviceToken | CardToken }[] = [];
     for (const f of found) {
       try {
         if (f.error) throw new Error(f.error);
-        await this.adopt(f.dir, f.meta!, this.boot(f.dir, f.meta!));
+        booted.push({ f, token: this.boot(f.dir, f.meta!) });
       } catch (err) {
         this.problems.push(`token ${f.id} not started: ${(err as Error).message} (its files are kept as they are)`);
       }
+    }
+    for (let i = 0; i < booted.length; i += 256) {
+      await Promise.all(
+        booted.slice(i, i + 256).map(({ f, token }) =>
+          this.adopt(f.dir, f.meta!, token).catch((err) => {
+            this.tokens.delete(f.id);
+            this.problems.push(`token ${f.id} not started: ${(err as Error).message}`);
+          }),
+        ),
+      );
     }
     if (this.options.usbipPort !== undefined && this.options.usbipPort !== null) {
       this.usbip = new UsbipServer({
@@ -216,7 +228,7 @@ export class Host extends EventEmitter {
       meta,
       this.now,
       (ht, d) => this.emit('display', { id: ht.id, ...d }),
-      (ht, r) => this.emit('traffic', { id: ht.id, ...r }),
+      (ht, r) => this.listenerCount('traffic') > 0 && this.emit('traffic', { id: ht.id, ...decodeTrace(r) }),
     );
     this.tokens.set(meta.id, h);
     if (this.options.listen !== false) await h.listen(this.bind);
@@ -262,7 +274,7 @@ export class Host extends EventEmitter {
     if (this.boards.has(boardId)) throw new HostError(409, `a board "${boardId}" is attached already`);
     const board = new Board(boardId, address, {
       display: (b, d) => this.emit('display', { id: b.id, ...d }),
-      traffic: (b, r) => this.emit('traffic', { id: b.id, ...r }),
+      traffic: (b, r) => this.listenerCount('traffic') > 0 && this.emit('traffic', { id: b.id, ...decodeTrace(r) }),
       state: (b) => this.emit('board', { id: b.id, connected: b.state === 'connected', error: b.lastError }),
     }, this.options.boardTimeoutMs);
     try {

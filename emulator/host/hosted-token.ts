@@ -113,11 +113,12 @@ export class HostedToken {
     }
   }
 
-  saveMeta(): void {
+  /** Writes the token's description (clock, battery, ports). Not its secrets or PIN state: those are in nv.rec. */
+  saveMeta(durable = true): void {
     const d = this.device;
     if (d) this.meta = { ...this.meta, clock: d.clock.state, battery: d.battery, batteryIn: d.batteryIn };
     if (this.listener) this.meta.tcpPort = this.listener.port;
-    writeRecordFile(`${this.dir}/meta.rec`, enc(this.meta));
+    writeRecordFile(`${this.dir}/meta.rec`, enc(this.meta), durable);
   }
 
   snapshot(): { v: 1; kind: Kind; device?: DeviceSnapshot; card?: CardRecord } {
@@ -160,7 +161,7 @@ export class HostedToken {
       // The port it had is taken now: take another and remember it.
       this.listener = await listenTcp(bind, 0, (t) => this.serve(t, 'stream', 'tcp'));
     }
-    if (this.listener.port !== this.meta.tcpPort) this.saveMeta();
+    if (this.listener.port !== this.meta.tcpPort) this.saveMeta(false);
   }
 
   /** Arms the timer for the token's next timeout (response shown, idle, a held key's release). */

@@ -37,8 +37,12 @@ export function decodeRecordFile(file: Uint8Array, path: string): Uint8Array {
   return data.slice();
 }
 
-/** Writes `data` to `path` atomically and durably. */
-export function writeRecordFile(path: string, data: Uint8Array): void {
+/**
+ * Writes `data` to `path` atomically and (unless `durable` is false) durably. Non-durable writes
+ * still replace the file whole (rename), but skip the fsyncs: for bookkeeping such as a token's
+ * TCP port, where losing the latest value in a power cut costs nothing.
+ */
+export function writeRecordFile(path: string, data: Uint8Array, durable = true): void {
   const dir = dirname(path);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const tmp = `${path}.tmp`;
@@ -47,11 +51,12 @@ export function writeRecordFile(path: string, data: Uint8Array): void {
     const bytes = encodeRecordFile(data);
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
+  if (!durable) return;
   const dfd = openSync(dir, 'r');
   try {
     fsyncSync(dfd);

@@ -1,4 +1,7 @@
-/** A bounded, timestamped log of one token's traffic, decoded for people. */
+/**
+ * A bounded, timestamped log of one token's traffic. Frames are kept as bytes and decoded for
+ * people only when someone reads the log or listens for traffic events, so serving stays fast.
+ */
 import { hex } from '../../protocol/bytes.ts';
 import { describeCommand, describeEvent, describeResponse } from '../../protocol/describe.ts';
 import type { TraceEntry } from '../../firmware/token/serve.ts';
@@ -8,7 +11,7 @@ export interface TraceRecord {
   n: number;
   /** Unix ms. */
   t: number;
-  /** tcp, pty, usbip, board, api. */
+  /** tcp, pty, usbip, serial, usb. */
   transport: string;
   /** Which connection on that transport. */
   client: string;
@@ -18,23 +21,43 @@ export interface TraceRecord {
   hex: string;
 }
 
+/** A recorded frame; decodeTrace() makes it readable. */
+export interface Raw {
+  n: number;
+  t: number;
+  transport: string;
+  client: string;
+  dir: TraceEntry['dir'];
+  channel: number;
+  bytes: Uint8Array;
+}
+
+/** Decodes one raw entry. Secrets and PINs never reach a trace: a command carrying one shows no bytes. */
+export function decodeTrace(r: Raw): TraceRecord {
+  const summary = r.dir === 'request' ? describeCommand(r.bytes) : r.dir === 'response' ? describeResponse(r.bytes) : describeEvent(r.bytes);
+  const secret = r.dir === 'request' && summary.includes('hidden');
+  return { n: r.n, t: r.t, transport: r.transport, client: r.client, dir: r.dir, channel: r.channel, summary, hex: secret ? '' : hex(r.bytes) };
+}
+
 export class TraceLog {
-  private readonly entries: TraceRecord[] = [];
+  /** A ring of the last `limit` entries; entry n lives at (n - 1) % limit. */
+  private readonly ring: (Raw | undefined)[];
   private next = 1;
 
-  constructor(private readonly limit = 1000) {}
+  constructor(private readonly limit = 1000) {
+    this.ring = new Array(limit);
+  }
 
-  add(transport: string, client: string, e: TraceEntry, t: number): TraceRecord {
-    const summary = e.dir === 'request' ? describeCommand(e.bytes) : e.dir === 'response' ? describeResponse(e.bytes) : describeEvent(e.bytes);
-    // Secrets and PINs never reach a trace: the raw bytes of a command that carries one are hidden too.
-    const secret = e.dir === 'request' && summary.includes('hidden');
-    const r: TraceRecord = { n: this.next++, t, transport, client, dir: e.dir, channel: e.channel, summary, hex: secret ? '' : hex(e.bytes) };
-    this.entries.push(r);
-    if (this.entries.length > this.limit) this.entries.shift();
+  /** Records a frame; decodeTrace(result) gives the readable record. */
+  add(transport: string, client: string, e: TraceEntry, t: number): Raw {
+    const r: Raw = { n: this.next++, t, transport, client, dir: e.dir, channel: e.channel, bytes: e.bytes };
+    this.ring[(r.n - 1) % this.limit] = r;
     return r;
   }
 
   since(n = 0): TraceRecord[] {
-    return this.entries.filter((e) => e.n > n);
+    const out: TraceRecord[] = [];
+    for (let k = Math.max(n + 1, this.next - this.limit); k < this.next; k++) out.push(decodeTrace(this.ring[(k - 1) % this.limit]!));
+    return out;
   }
 }

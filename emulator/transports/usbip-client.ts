@@ -20,6 +20,7 @@ function open(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect({ host, port }, () => {
       s.off('error', reject);
+      s.setNoDelay(true);
       resolve(s);
     });
     s.once('error', reject);

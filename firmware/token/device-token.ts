@@ -56,7 +56,7 @@ export class DeviceToken {
   private readonly listeners = new Set<(d: TokenDisplay) => void>();
   private readonly fw: FirmwareUpdate;
   readonly planes: ReadonlySet<Plane>;
-  private readonly handlers: Handlers;
+  private handlersCache: Handlers | null = null;
   private lastEmitted: TokenDisplay = { text: '', indicators: 0 };
 
   private constructor(
@@ -71,7 +71,6 @@ export class DeviceToken {
     this.battery = options.battery ?? 100;
     this.fw = new FirmwareUpdate(options.firmwareVersion ?? FIRMWARE_VERSION);
     this.planes = new Set(options.planes ?? ALL_PLANES);
-    this.handlers = { ...this.ownHandlers(), ...this.fw.handlers() };
     this.lastEmitted = this.display();
   }
 
@@ -178,7 +177,9 @@ export class DeviceToken {
 
   /** Answers one command APDU. Never throws. */
   handle(apdu: Uint8Array, session: Session, hostNow: number): Uint8Array {
-    return dispatch(apdu, session, hostNow, this.handlers, this.planes);
+    // Built on first use: a host keeps thousands of tokens that are never spoken to.
+    this.handlersCache ??= { ...this.ownHandlers(), ...this.fw.handlers() };
+    return dispatch(apdu, session, hostNow, this.handlersCache, this.planes);
   }
 
   private settle(now: number): void {
