@@ -82,6 +82,27 @@ describe('tokens over TCP', () => {
     other.link.close();
   });
 
+  it('answers an oversized frame with TOO_LONG and serves the next frame on the same connection', async () => {
+    const port = l.host.get('dscplus-1').listener!.port;
+    const sock = connect(port, '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    const got: Buffer[] = [];
+    sock.on('data', (b) => got.push(b));
+    sock.write(Buffer.alloc(20_000, 0x41));
+    sock.write(Buffer.from([0]));
+    await new Promise((r) => setTimeout(r, 100));
+    const frame = Buffer.concat(got);
+    const e = decodeFrame(new Uint8Array(frame.subarray(0, frame.indexOf(0))));
+    expect('type' in e && e.type === 'error' && e.payload[0]).toBe(4); // FRAME_ERROR.TOO_LONG
+    got.length = 0;
+    const { encodeFrame } = await import('../../protocol/stream-framing.ts');
+    sock.write(encodeFrame({ type: 'request', channel: 0, seq: 7, payload: Uint8Array.of(0x80, 0x01, 0, 0) }));
+    await new Promise((r) => setTimeout(r, 100));
+    const answer = decodeFrame(new Uint8Array(Buffer.concat(got).subarray(0, Buffer.concat(got).indexOf(0))));
+    expect('type' in answer && answer.type === 'response' && answer.seq).toBe(7);
+    sock.destroy();
+  });
+
   it('serves many clients of one token at once', async () => {
     const clients = await Promise.all(Array.from({ length: 50 }, () => tcpClient('card-1')));
     const serials = await Promise.all(clients.map((c) => c.info().then((i) => i.serial)));
