@@ -10,7 +10,7 @@ import { cardValue } from '../card/card.ts';
 import { decodeCardRecord, encodeCardRecord, type CardRecord } from '../card/card-record.ts';
 import type { Storage } from '../storage.ts';
 import { InputError } from '../errors.ts';
-import { CommandError, dispatch, field, noParams, textField, uintField, type Handlers } from './dispatch.ts';
+import { CommandError, dispatch, keyField, noParams, serialField, uintField, type Handlers } from './dispatch.ts';
 import { NV_KEY } from '../device/runner.ts';
 import { FIRMWARE_VERSION } from './device-token.ts';
 
@@ -92,15 +92,13 @@ export class CardToken {
       PUT_SECRET: (ctx) => {
         noParams(ctx);
         const r = this.unsealed();
-        const secret = field(ctx, TAG.SECRET);
-        if (secret.length < 10 || secret.length > 128) throw new CommandError(SW.BAD_DATA, `SECRET must be 10 to 128 bytes, got ${secret.length}`);
+        const secret = keyField(ctx, TAG.SECRET);
         this.write({ ...r, secret: toHex(secret) });
       },
       PUT_SERIAL: (ctx) => {
         noParams(ctx);
         const r = this.unsealed();
-        const serial = textField(ctx, TAG.SERIAL, 32);
-        if (!/^[A-Za-z0-9-]{1,32}$/.test(serial)) throw new CommandError(SW.BAD_DATA, 'SERIAL must be 1 to 32 letters, digits or dashes');
+        const serial = serialField(ctx);
         this.write({ ...r, serial });
       },
       SEAL: (ctx) => {

@@ -10,12 +10,12 @@ import { encodeTlvs } from '../../protocol/tlv.ts';
 import { fromHex, toHex } from '../bytes.ts';
 import { HASH_NAMES } from '../crypto/mac.ts';
 import { pinMatches, spendTry, type DeviceState, type Input } from '../device/engine.ts';
-import { blankNv, checkDevicePlusSuite, checkKeyLength, checkPin, DEFAULT_PIN, hashPin, parseOtpText, otpText, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
+import { blankNv, checkDevicePlusSuite, checkPin, DEFAULT_PIN, hashPin, parseOtpText, otpText, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
 import { Device } from '../device/runner.ts';
 import type { Rng } from '../rng.ts';
 import type { Storage } from '../storage.ts';
 import { TokenClock, type ClockState } from './clock.ts';
-import { ALL_PLANES, CommandError, dispatch, field, noParams, onOff, textField, uintField, type Ctx, type Field, type Handlers } from './dispatch.ts';
+import { ALL_PLANES, CommandError, dispatch, field, keyField, noParams, onOff, serialField, textField, uintField, type Ctx, type Field, type Handlers } from './dispatch.ts';
 import { FirmwareUpdate } from './firmware-update.ts';
 
 export const FIRMWARE_VERSION = '1.0.0';
@@ -351,8 +351,7 @@ export class DeviceToken {
       PUT_SECRET: (ctx) => {
         noParams(ctx);
         const nv = this.unsealed();
-        const secret = field(ctx, TAG.SECRET);
-        checkKeyLength(secret, 'secret', 'SECRET');
+        const secret = keyField(ctx, TAG.SECRET);
         this.write({ ...nv, secret: toHex(secret) });
       },
       PUT_SUITE: (ctx) => {
@@ -385,15 +384,13 @@ export class DeviceToken {
       PUT_SERIAL: (ctx) => {
         noParams(ctx);
         const nv = this.unsealed();
-        const serial = textField(ctx, TAG.SERIAL, 32);
-        if (!/^[A-Za-z0-9-]{1,32}$/.test(serial)) throw new CommandError(SW.BAD_DATA, 'SERIAL must be 1 to 32 letters, digits or dashes');
+        const serial = serialField(ctx);
         this.write({ ...nv, serial });
       },
       PUT_UNLOCK_KEY: (ctx) => {
         noParams(ctx);
         const nv = this.unsealed();
-        const key = field(ctx, TAG.UNLOCK_KEY);
-        checkKeyLength(key, 'unlockKey', 'UNLOCK_KEY');
+        const key = keyField(ctx, TAG.UNLOCK_KEY);
         this.write({ ...nv, unlockKey: toHex(key) });
       },
       PUT_COUNTER: (ctx) => {

@@ -91,6 +91,20 @@ export function textField(ctx: Ctx, tag: number, max = 256): string {
   return s;
 }
 
+/** A key field of 10 to 128 bytes (SECRET, UNLOCK_KEY). */
+export function keyField(ctx: Ctx, tag: number): Uint8Array {
+  const v = field(ctx, tag);
+  if (v.length < 10 || v.length > 128) throw new CommandError(SW.BAD_DATA, `${nameOf(tag)} must be 10 to 128 bytes, got ${v.length}`);
+  return v;
+}
+
+/** The SERIAL field: 1 to 32 letters, digits or dashes. */
+export function serialField(ctx: Ctx): string {
+  const serial = textField(ctx, TAG.SERIAL, 32);
+  if (!/^[A-Za-z0-9-]{1,32}$/.test(serial)) throw new CommandError(SW.BAD_DATA, 'SERIAL must be 1 to 32 letters, digits or dashes');
+  return serial;
+}
+
 export function uintField(ctx: Ctx, tag: number, min: number, max: number): number {
   const v = readUint(field(ctx, tag));
   if (v === null || v < min || v > max) throw new CommandError(SW.BAD_DATA, `${nameOf(tag)} must be a number from ${min} to ${max}`);

@@ -27,3 +27,15 @@ export function measure(name: string, batch: number, fn: (i: number) => void, ms
 export function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
+
+/** Microseconds per call of an async operation: a warm-up, then the best of three timed runs of `n`. */
+export async function perOpAsync(n: number, fn: () => Promise<unknown>, warmup = 3000): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) await fn();
+    best = Math.min(best, ((performance.now() - t) * 1000) / n);
+  }
+  return best;
+}

@@ -13,7 +13,7 @@ import { MemoryStorage } from '../../firmware/storage.ts';
 import { DeviceToken } from '../../firmware/token/device-token.ts';
 import { serveToken } from '../../firmware/token/serve.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
-import { measure } from './measure.ts';
+import { measure, perOpAsync } from './measure.ts';
 
 export interface Throughput {
   name: string;
@@ -40,17 +40,6 @@ export function codecThroughput(size: number): Throughput[] {
   ];
 }
 
-async function timeLoop(n: number, fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < Math.min(200, n); i++) await fn();
-  let best = Infinity;
-  for (let round = 0; round < 3; round++) {
-    const start = performance.now();
-    for (let i = 0; i < n; i++) await fn();
-    best = Math.min(best, ((performance.now() - start) * 1000) / n);
-  }
-  return best;
-}
-
 /** Microseconds per READ_DISPLAY through link, stream framing and an in-memory pair, beside a raw echo. */
 export async function inProcessRoundTrip(n = 5000): Promise<{ displayUs: number; echoUs: number }> {
   const token = DeviceToken.create(new MemoryStorage(), seededRng(1), provision({ model: 'dscplus', secret: new Uint8Array(20).fill(7) }), Date.now());
@@ -58,7 +47,7 @@ export async function inProcessRoundTrip(n = 5000): Promise<{ displayUs: number;
   serveToken(token, dev, 'stream', () => Date.now());
   const client = new TokenClient(new Link(streamPort(host, () => Date.now()), nodeScheduler));
   await client.press('PRESS');
-  const displayUs = await timeLoop(n, () => client.readDisplay());
+  const displayUs = await perOpAsync(n, () => client.readDisplay());
   client.link.close();
 
   // Raw echo: the same request frame bytes bounced back over an in-memory pair, no decoding.
@@ -67,7 +56,7 @@ export async function inProcessRoundTrip(n = 5000): Promise<{ displayUs: number;
   let wake: () => void = () => {};
   a.onData(() => wake());
   const frame = encodeFrame({ type: 'request', channel: 0, seq: 1, payload: encodeCommand({ cla: CLA, ins: INS.READ_DISPLAY }) });
-  const echoUs = await timeLoop(n, () => new Promise<void>((resolve) => ((wake = resolve), a.send(frame))));
+  const echoUs = await perOpAsync(n, () => new Promise<void>((resolve) => ((wake = resolve), a.send(frame))));
   a.close();
   return { displayUs, echoUs };
 }

@@ -23,22 +23,12 @@ import { SerialTransport } from '../../emulator/transports/serial.ts';
 import { connectTcp, listenTcp } from '../../emulator/transports/tcp.ts';
 import { UsbipClient } from '../../emulator/transports/usbip-client.ts';
 import { UsbipServer } from '../../emulator/transports/usbip.ts';
+import { perOpAsync } from './measure.ts';
 
 export interface RoundTrip {
   channel: string;
   displayUs: number;
   echoUs: number;
-}
-
-async function perOp(n: number, fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 3000; i++) await fn(); // warm-up: let the JIT compile both paths
-  let best = Infinity;
-  for (let r = 0; r < 3; r++) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) await fn();
-    best = Math.min(best, ((performance.now() - t) * 1000) / n);
-  }
-  return best;
 }
 
 /** Sends `message` (one or more chunks) and waits until as many bytes come back. */
@@ -73,11 +63,11 @@ export async function transportRoundTrips(n = 2000): Promise<RoundTrip[]> {
     // TCP
     {
       const c = new TokenClient(new Link(streamPort(await connectTcp('127.0.0.1', h.listener!.port), Date.now), nodeScheduler));
-      const displayUs = await perOp(n, () => c.readDisplay());
+      const displayUs = await perOpAsync(n, () => c.readDisplay());
       c.link.close();
       const echo = await listenTcp('127.0.0.1', 0, (t) => t.onData((b) => t.send(b)));
       const t = await connectTcp('127.0.0.1', echo.port);
-      const echoUs = await perOp(n, echoLoop(t, [frame]));
+      const echoUs = await perOpAsync(n, echoLoop(t, [frame]));
       t.close();
       await echo.close();
       out.push({ channel: 'TCP', displayUs, echoUs });
@@ -85,12 +75,12 @@ export async function transportRoundTrips(n = 2000): Promise<RoundTrip[]> {
     // Serial pseudo-terminal (socat)
     if (serial) {
       const c = new TokenClient(new Link(streamPort(await SerialTransport.open(h.ptyPath!), Date.now), nodeScheduler));
-      const displayUs = await perOp(n, () => c.readDisplay());
+      const displayUs = await perOpAsync(n, () => c.readDisplay());
       c.link.close();
       const bridge = new PtyBridge(join(dir, 'pty'), 'echo', (t) => t.onData((b) => t.send(b)));
       await bridge.start();
       const t = await SerialTransport.open(bridge.path);
-      const echoUs = await perOp(n, echoLoop(t, [frame]));
+      const echoUs = await perOpAsync(n, echoLoop(t, [frame]));
       t.close();
       await bridge.stop();
       out.push({ channel: 'serial pty (socat)', displayUs, echoUs });
@@ -99,7 +89,7 @@ export async function transportRoundTrips(n = 2000): Promise<RoundTrip[]> {
     {
       const u = await UsbipClient.import('127.0.0.1', host.usbip!.port, h.usbipBusId!);
       const c = new TokenClient(new Link(hidHostPort(u.hidTransport(), Date.now, systemRng()), nodeScheduler));
-      const displayUs = await perOp(n, () => c.readDisplay());
+      const displayUs = await perOpAsync(n, () => c.readDisplay());
       c.link.close();
       const echoServer = new UsbipServer({
         devices: () => [{ busid: '1-1', busnum: 1, devnum: 1, identity: { product: 'echo', serial: 'echo' } }],
@@ -108,7 +98,7 @@ export async function transportRoundTrips(n = 2000): Promise<RoundTrip[]> {
       const port = await echoServer.listen('127.0.0.1', 0);
       const e = await UsbipClient.import('127.0.0.1', port, '1-1');
       const t = e.hidTransport();
-      const echoUs = await perOp(n, echoLoop(t, encodeHid({ cid: 1, cmd: HID_CMD.MSG, payload: request })));
+      const echoUs = await perOpAsync(n, echoLoop(t, encodeHid({ cid: 1, cmd: HID_CMD.MSG, payload: request })));
       t.close();
       await echoServer.close();
       out.push({ channel: 'USB/IP (HID reports)', displayUs, echoUs });
