@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { Host } from './host/host.ts';
 import { startApi, type Api } from './api/server.ts';
+import { staticUi } from './api/static.ts';
 import { alive, readServerInfo, removeServerInfo, writeServerInfo } from './server-info.ts';
 
 export interface ServeOptions {
@@ -14,6 +15,8 @@ export interface ServeOptions {
   usbipPort: number | null;
   /** A serial pseudo-terminal per token (needs socat). */
   serial: boolean;
+  /** The built UI to serve (default: dist/renderer of this checkout). */
+  uiDir?: string;
   log: (line: string) => void;
   warn: (line: string) => void;
 }
@@ -39,7 +42,7 @@ export async function startServer(o: ServeOptions): Promise<Running> {
   for (const p of host.problems) o.warn(`tokenbench: ${p}`);
   let api: Api;
   try {
-    api = await startApi(host, { bind: o.bind, port: o.port });
+    api = await startApi(host, { bind: o.bind, port: o.port, extra: staticUi(o.uiDir) });
   } catch (err) {
     await host.close();
     const code = (err as NodeJS.ErrnoException).code;

@@ -82,6 +82,12 @@ export class TokenbenchClient {
   /** Runs a key script ("PRESS 1234 OK"); returns the display after each input. */
   keys = (id: string, keys: string) => this.call<{ steps: ScriptStep[]; display: TokenDisplay }>('POST', `/api/tokens/${enc(id)}/keys`, { keys });
   display = (id: string) => this.call<TokenDisplay>('GET', `/api/tokens/${enc(id)}/display`);
+  /** One key: down (and keep it down), up, or a short press. */
+  key = (id: string, key: string, action: 'down' | 'up' | 'press') => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/key`, { key, action });
+  /** Gives a locked token its PIN tries back (as client services would). */
+  unlock = (id: string) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/unlock`);
+  /** A card's printed grid. */
+  card = (id: string) => this.call<{ serial: string; size: number; values: string[]; expiresAt: number | null }>('GET', `/api/tokens/${enc(id)}/card`);
   power = (id: string, on: boolean) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/power`, { on });
   battery = (id: string, level: number) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/battery`, { level });
   clock = (id: string, op: ClockOp) => this.call<{ id: string; clock: number; paused: boolean; rate: number }>('POST', `/api/tokens/${enc(id)}/clock`, op);

@@ -109,6 +109,16 @@ function routes(host: Host): Route[] {
     } },
     { method: 'GET', pattern: /^\/api\/boards$/, run: async () => [200, await listBoards()] },
     { method: 'GET', pattern: new RegExp(`^${T}/display$`), run: async (m) => [200, await host.displayOf(m[1])] },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${T}/key$`),
+      run: async (m, body) => {
+        const b = parse(S.keyBody, await body());
+        return [200, await host.key(m[1], b.key.toUpperCase(), b.action)];
+      },
+    },
+    { method: 'POST', pattern: new RegExp(`^${T}/unlock$`), run: (m) => [200, host.unlock(m[1])] },
+    { method: 'GET', pattern: new RegExp(`^${T}/card$`), run: (m) => [200, host.cardValues(m[1])] },
     { method: 'POST', pattern: new RegExp(`^${T}/power$`), run: async (m, body) => [200, await host.powerOf(m[1], parse(S.powerBody, await body()).on)] },
     { method: 'POST', pattern: new RegExp(`^${T}/battery$`), run: async (m, body) => [200, await host.batteryOf(m[1], parse(S.batteryBody, await body()).level)] },
     { method: 'POST', pattern: new RegExp(`^${T}/clock$`), run: async (m, body) => [200, await host.clockOf(m[1], parse(S.clockBody, await body()))] },

@@ -523,6 +523,41 @@ export class Host extends EventEmitter {
     return { id, clock, paused: false, rate: 1 };
   }
 
+  /** One key going down, coming up, or a short press, at the token's current time. */
+  async key(id: string, key: string, action: 'down' | 'up' | 'press'): Promise<TokenDisplay> {
+    const b = this.boardOf(id);
+    if (b) {
+      const d = await this.onBoard(b, (c) => (action === 'down' ? c.keyDown(key) : action === 'up' ? c.keyUp(key) : c.press(key)));
+      return { text: d.text, indicators: indicatorsByte(d.indicators) };
+    }
+    const d = this.device(id);
+    if (!d.nv.model || !MODEL_KEYS[d.nv.model].includes(key as never)) throw new HostError(400, `field "key": a ${d.nv.model} has no key "${key}"; keys are ${MODEL_KEYS[d.nv.model].join(' ')}`);
+    const now = this.now();
+    if (action === 'press') d.hold(key, 0, now);
+    else d.input({ type: action, key }, now);
+    this.get(id).schedule();
+    return d.display();
+  }
+
+  /** What client services do for a locked token: the tries back to full (the PIN stays). */
+  unlock(id: string): TokenDisplay {
+    const d = this.device(id);
+    d.resetTries(this.now());
+    this.get(id).schedule();
+    return d.display();
+  }
+
+  /** The printed grid of a card (its values are what the holder reads off the paper). */
+  cardValues(id: string): { serial: string; size: number; values: string[]; expiresAt: number | null } {
+    const c = this.get(id).card;
+    if (!c) throw new HostError(400, `token "${id}" is not a card`);
+    const r = c.record;
+    if (!r.secret) throw new HostError(409, `card "${id}" has no secret (factory reset)`);
+    const values: string[] = [];
+    for (let i = 1; i <= r.profile.size; i++) values.push(c.value(i));
+    return { serial: r.serial, size: r.profile.size, values, expiresAt: r.expiresAt };
+  }
+
   /** The display of a token or board. */
   async displayOf(id: string): Promise<TokenDisplay> {
     const b = this.boardOf(id);

@@ -137,6 +137,14 @@ export class DeviceToken {
     return () => this.listeners.delete(cb);
   }
 
+  /** Gives back every PIN try (an administrator's unlock); the PIN stays. A device showing LOCKED goes off. */
+  resetTries(hostNow: number): void {
+    this.tick(hostNow);
+    const wasLocked = this.nv.tries === 0;
+    this.write({ ...this.nv, tries: this.nv.maxTries }, wasLocked);
+    if (wasLocked) this.emit(this.display());
+  }
+
   /** Lets time pass to `hostNow`: due key releases and timeouts happen, each at its own time. */
   tick(hostNow: number): void {
     this.settle(this.now(hostNow));

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Builds what runs outside tsx: dist/client.js (the tokenbench/client export), and Electron's
+// dist/desktop/main.cjs and preload.cjs. npm runs it at install (prepare), before the UI build.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const common = { bundle: true, target: 'es2022', logLevel: 'warning' };
+await build({ ...common, entryPoints: [`${root}/emulator/api/client.ts`], outfile: `${root}/dist/client.js`, format: 'esm', platform: 'neutral', external: ['ws'] });
+await build({
+  ...common,
+  entryPoints: [`${root}/desktop/main/main.ts`],
+  outfile: `${root}/dist/desktop/main.cjs`,
+  format: 'cjs',
+  platform: 'node',
+  external: ['electron', 'serialport', '@serialport/*', 'usb', 'bufferutil', 'utf-8-validate'],
+  // CommonJS has no import.meta: give the bundle the URL of its own file.
+  banner: { js: "const __tb_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__tb_import_meta_url' },
+});
+await build({ ...common, entryPoints: [`${root}/desktop/preload/preload.ts`], outfile: `${root}/dist/desktop/preload.cjs`, format: 'cjs', platform: 'node', external: ['electron'] });
