@@ -28,7 +28,16 @@ export type HostEvent =
   | { type: 'hello'; tokens: TokenSummary[] }
   | ({ type: 'display'; id: string } & TokenDisplay)
   | ({ type: 'traffic'; id: string } & TraceRecord)
-  | { type: 'removed'; id: string };
+  | { type: 'removed'; id: string }
+  | { type: 'board'; id: string; connected: boolean; error: string }
+  | { type: 'error'; id?: string; error: string };
+
+/** An open event stream that also carries keys to the host, in order. */
+export interface EventStream {
+  /** A key down, up or short press; its display changes arrive as events. */
+  key(id: string, key: string, action: 'down' | 'up' | 'press'): void;
+  close(): void;
+}
 
 export class TokenbenchClient {
   constructor(
@@ -101,6 +110,12 @@ export class TokenbenchClient {
 
   /** Opens the event stream; returns a function that closes it. `id` limits it to one token. */
   async events(onEvent: (e: HostEvent) => void, id?: string): Promise<() => void> {
+    const s = await this.stream(onEvent, id);
+    return () => s.close();
+  }
+
+  /** Opens the event stream, which can also send keys (fastest, and in order). */
+  async stream(onEvent: (e: HostEvent) => void, id?: string): Promise<EventStream> {
     const url = `${this.baseUrl.replace(/^http/, 'ws')}/api/events?token=${enc(this.accessToken)}${id ? `&id=${enc(id)}` : ''}`;
     const WS: typeof WebSocket = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket ?? ((await import('ws')).default as unknown as typeof WebSocket);
     const ws = new WS(url);
@@ -110,7 +125,10 @@ export class TokenbenchClient {
       ws.onopen = () => resolve();
       ws.onerror = () => reject(new ApiError(0, `cannot open the event stream at ${this.baseUrl}`));
     });
-    return () => ws.close();
+    return {
+      key: (tokenId, key, action) => ws.readyState === 1 && ws.send(JSON.stringify({ type: 'key', id: tokenId, key, action })),
+      close: () => ws.close(),
+    };
   }
 }
 

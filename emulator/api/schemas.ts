@@ -37,6 +37,7 @@ export const createBody = z
   .strict();
 
 export const cloneBody = z.object({ id: id.optional() }).strict();
+export const socketKey = z.object({ type: z.literal('key'), id, key: z.string().min(1).max(8), action: z.enum(['down', 'up', 'press']) }).strict();
 export const keyBody = z.object({ key: z.string().min(1).max(8), action: z.enum(['down', 'up', 'press']) }).strict();
 export const keysBody = z.object({ keys: z.string().min(1).max(100_000) }).strict();
 export const powerBody = z.object({ on: z.boolean() }).strict();

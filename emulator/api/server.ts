@@ -191,7 +191,23 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
       for (const [k, f] of Object.entries(handlers)) host.off(k, f);
     });
     ws.on('error', () => ws.terminate());
-    ws.on('message', () => {}); // clients only listen
+    // Keys sent on the socket are applied in the order they arrive (one connection, one order);
+    // the display changes come back as events. Anything else is answered with an error event.
+    ws.on('message', async (data) => {
+      let msg: unknown;
+      try {
+        msg = JSON.parse(String(data));
+      } catch {
+        return ws.send(JSON.stringify({ type: 'error', error: 'message is not valid JSON' }));
+      }
+      const r = S.socketKey.safeParse(msg);
+      if (!r.success) return ws.send(JSON.stringify({ type: 'error', error: S.firstProblem(r.error) }));
+      try {
+        await host.key(r.data.id, r.data.key.toUpperCase(), r.data.action);
+      } catch (err) {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'error', id: r.data.id, error: (err as Error).message }));
+      }
+    });
     ws.send(JSON.stringify({ type: 'hello', tokens: host.list() }));
   }
 

@@ -1,6 +1,6 @@
 /** The tokenbench desktop: the lab at a glance, one device in the hand, and the login screen beside it. */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { TokenbenchClient, TokenDisplay, TokenSummary, TraceRecord } from '../../../emulator/api/client.ts';
+import type { EventStream, TokenbenchClient, TokenDisplay, TokenSummary, TraceRecord } from '../../../emulator/api/client.ts';
 import { CardFace, DscFace, DscPlusFace, type CardGrid } from './Faces.tsx';
 import { ClockControls, CreateToken, LabOverview, LoginSimulator, TokenActions, TrafficView, type CreateForm } from './Panels.tsx';
 
@@ -36,10 +36,11 @@ export function App({ client }: { client: TokenbenchClient }) {
 
   const setDisplay = useCallback((id: string, d: TokenDisplay) => setTokens((ts) => ts.map((t) => (t.id === id ? { ...t, display: { text: d.text, indicators: d.indicators } } : t))), []);
 
+  const stream = useRef<EventStream | null>(null);
   useEffect(() => {
     let stop: (() => void) | undefined;
     client
-      .events((e) => {
+      .stream((e) => {
         if (e.type === 'hello') setTokens(e.tokens);
         else if (e.type === 'display') {
           setDisplay(e.id, e);
@@ -48,9 +49,13 @@ export function App({ client }: { client: TokenbenchClient }) {
           refreshSoon.current = setTimeout(refresh, 150);
         }
         else if (e.type === 'traffic') setTraces((t) => ({ ...t, [e.id]: [...(t[e.id] ?? []).slice(-499), e] }));
+        else if (e.type === 'error') fail(new Error(e.error));
         else refresh();
       })
-      .then((s) => (stop = s), fail);
+      .then((s) => {
+        stream.current = s;
+        stop = () => s.close();
+      }, fail);
     const timer = setInterval(refresh, 2000);
     return () => {
       stop?.();
@@ -77,11 +82,14 @@ export function App({ client }: { client: TokenbenchClient }) {
     });
   }, [token?.id, token?.kind, client, run]);
 
+  // Keys go over the event socket: one connection keeps them in the order they were pressed
+  // (typing fast never lets a key overtake another), and the display comes back as events.
   const onKey = useCallback(
     (key: string, action: 'down' | 'up') => {
       const id = selectedRef.current;
       if (!id) return;
-      run(async () => setDisplay(id, await client.key(id, key, action)));
+      if (stream.current) stream.current.key(id, key, action);
+      else run(async () => setDisplay(id, await client.key(id, key, action)));
     },
     [client, run, setDisplay],
   );

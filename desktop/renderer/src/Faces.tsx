@@ -14,8 +14,13 @@ function Key({ name, label, onKey, className }: { name: string; label?: string; 
       className={`key ${className ?? ''}`}
       aria-label={label ?? name}
       onPointerDown={(e) => {
-        e.currentTarget.setPointerCapture?.(e.pointerId);
         onKey(name, 'down');
+        // Keep getting the pointer's up even if it slides off the key (a held PRESS).
+        try {
+          e.currentTarget.setPointerCapture(e.pointerId);
+        } catch {
+          // not a real pointer (synthetic events): nothing to capture
+        }
       }}
       onPointerUp={() => onKey(name, 'up')}
       onKeyDown={(e) => {

@@ -52,8 +52,10 @@ export function LoginSimulator({
         <button
           type="button"
           onClick={async () => {
+            // The old challenge is used up: clear it at once, so nobody types it meanwhile.
             setOutcome(null);
             setResponse('');
+            setChallenge(null);
             setChallenge(await onChallenge());
           }}
         >
