@@ -183,17 +183,23 @@ describe.runIf(haveChromium())('desktop UI in chromium', () => {
     await page.getByRole('button', { name: 'Resume' }).click();
   });
 
-  it('holds Press on the DSC to turn it on', async () => {
+  it('holds Press on the DSC (Space held) to turn it on', async () => {
     await select('dsc-1');
     await expect.poll(() => page.getByLabel(/^DSC TB/).count()).toBe(1);
-    const press = key('Press');
-    await press.hover();
-    await page.mouse.down();
-    await expect.poll(() => display().textContent(), { timeout: 5000 }).toBe('[____]');
-    await page.mouse.up();
+    await api.clock('dsc-1', { pause: true }); // its time moves only when the test says
+    await page.locator('body').click({ position: { x: 5, y: 400 } });
+    await page.keyboard.down(' ');
+    // The key travels over the UI's socket: wait until the token holds it before moving its time.
+    await expect.poll(async () => (await api.snapshot('dsc-1')).device!.state.holdSince).toBeGreaterThanOrEqual(0);
+    await api.clock('dsc-1', { advance: 1999 });
+    await expect.poll(() => display().textContent()).toBe('');
+    await api.clock('dsc-1', { advance: 1 });
+    await expect.poll(() => display().textContent()).toBe('[____]');
+    await page.keyboard.up(' ');
     await clickKeys('1 2 3');
     await expect.poll(() => display().textContent()).toBe('[--3_]');
     await page.screenshot({ path: join(ARTIFACTS, 'face-dsc.png') });
+    await api.clock('dsc-1', { pause: false });
   });
 
   it('logs in with the Security Code Card', async () => {
