@@ -5,18 +5,9 @@
  * navigation away from the UI, no window.open, no webviews, and one validated IPC operation.
  */
 import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent, Session, WebContents } from 'electron';
+import { CSP } from '../../emulator/api/csp.ts';
 
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self' ws: wss:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export { CSP };
 
 export function windowOptions(preload: string): BrowserWindowConstructorOptions {
   return {
