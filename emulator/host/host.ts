@@ -9,13 +9,10 @@ import { join } from 'node:path';
 import { fromHex } from '../../firmware/bytes.ts';
 import { DSCPLUS_KEYS } from '../../firmware/device/dscplus.ts';
 import { DSC_KEYS } from '../../firmware/device/dsc.ts';
-import { checkOcraResponse, issueOcraChallenge } from '../../firmware/verifier/ocra-verifier.ts';
-import { checkPasscode } from '../../firmware/verifier/otp-verifier.ts';
-import { checkCardAnswer, issueCardChallenge } from '../../firmware/verifier/card-verifier.ts';
 import { newCardRecord } from '../../firmware/card/card-record.ts';
-import { DEFAULT_CARD, type CardProfile } from '../../firmware/card/card.ts';
+import { DEFAULT_CARD } from '../../firmware/card/card.ts';
 import { InputError } from '../../firmware/errors.ts';
-import { provision, type OtpProfile } from '../../firmware/device/nv.ts';
+import { provision } from '../../firmware/device/nv.ts';
 import { parseScript, type ScriptStep } from '../../firmware/device/script.ts';
 import { systemRng, type Rng } from '../../firmware/rng.ts';
 import { defaultSerial } from '../../firmware/serial.ts';
@@ -25,78 +22,21 @@ import { DAY_MS, ONLINE_CARD_DAYS } from '../../firmware/verifier/card-verifier.
 import { HostedToken, readMeta, type Kind, type Meta } from './hosted-token.ts';
 import { ID_PATTERN } from './paths.ts';
 import { haveSocat } from '../transports/pty.ts';
-import { UsbipServer, type UsbipDevice } from '../transports/usbip.ts';
-import { listenTcp, type Listener } from '../transports/tcp.ts';
-import { Board, indicatorsByte } from '../boards/board.ts';
-import { AddressError, parseAddress } from '../boards/address.ts';
-import { serveToken } from '../../firmware/token/serve.ts';
-import { StatusError, type TokenClient } from '../../protocol/client.ts';
+import type { UsbipServer, UsbipDevice } from '../transports/usbip.ts';
+import { assignBusId, exportOverUsbip, usbipDevices } from './usbip-export.ts';
+import type { Board } from '../boards/board.ts';
+import { AttachedBoards } from './boards.ts';
+import { checkAnswer, issueChallenge, type Answer } from './login.ts';
 import { FileStorage, writeRecordFile } from './record-file.ts';
 import { decodeTrace, type TraceRecord } from './trace.ts';
 
-export class HostError extends Error {
-  override readonly name = 'HostError';
-  constructor(
-    readonly status: 400 | 404 | 409 | 500 | 502,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface HostOptions {
-  dataDir: string;
-  bind?: string;
-  /** Open a TCP port per token (default true). */
-  listen?: boolean;
-  now?: () => number;
-  rng?: Rng;
-  /** Create the default lab when the data directory has no tokens yet (default true). */
-  defaultLab?: boolean;
-  /** A serial pseudo-terminal per token through socat (default false here; serve turns it on). */
-  serial?: boolean;
-  /** How long a board may take to answer before it counts as gone (default 2000 ms). */
-  boardTimeoutMs?: number;
-  /** Port of the USB/IP server exporting every token (0: any free port); absent: no server. */
-  usbipPort?: number | null;
-  warn?: (line: string) => void;
-}
-
-export interface CreateSpec {
-  kind: Kind;
-  id?: string;
-  /** Hex; random (20 bytes) when absent. */
-  secret?: string;
-  serial?: string;
-  pin?: string;
-  suite?: string;
-  otp?: Partial<OtpProfile>;
-  tries?: number;
-  counter?: number;
-  card?: Partial<CardProfile>;
-  /** Online card validity in days (default 21). */
-  days?: number;
-  sealed?: boolean;
-}
-
-export interface TokenSummary {
-  id: string;
-  kind: Kind | 'board';
-  serial: string;
-  /** off, pin, challenge, response, locked, ...; "card" for cards. */
-  state: string;
-  display: TokenDisplay | null;
-  locked: boolean;
-  transports: { tcpPort: number | null; serialPath: string | null; usbipBusId: string | null };
-  /** For an attached board: where it is, what it says it is, and whether it answers. */
-  board?: { address: string; model: string; connected: boolean; error: string };
-}
-
 export type Snapshot = ReturnType<HostedToken['snapshot']>;
+export { HostError, type ClockOp, type CreateSpec, type HostOptions, type TokenSummary } from './types.ts';
+import { HostError, type ClockOp, type CreateSpec, type HostOptions, type TokenSummary } from './types.ts';
 
 export class Host extends EventEmitter {
   readonly tokens = new Map<string, HostedToken>();
-  readonly boards = new Map<string, { board: Board; listener: Listener | null }>();
+  readonly boards: AttachedBoards;
   usbip: UsbipServer | null = null;
   readonly problems: string[] = [];
   readonly dataDir: string;
@@ -110,6 +50,14 @@ export class Host extends EventEmitter {
     this.bind = options.bind ?? '127.0.0.1';
     this.now = options.now ?? Date.now;
     this.rng = options.rng ?? systemRng();
+    this.boards = new AttachedBoards({
+      bind: this.bind,
+      listen: options.listen !== false,
+      now: this.now,
+      timeoutMs: options.boardTimeoutMs,
+      emit: (ev, payload) => this.emit(ev, payload),
+      wantsTraffic: () => this.listenerCount('traffic') > 0,
+    });
   }
 
   private get tokensDir(): string {
@@ -121,6 +69,14 @@ export class Host extends EventEmitter {
     if (this.options.serial && !haveSocat()) {
       this.options.serial = false;
       this.problems.push('serial ports are off: socat is not installed (on Debian: apt-get install socat)');
+    }
+    // The USB/IP server first: tokens get their bus ids as they are adopted.
+    if (this.options.usbipPort !== undefined && this.options.usbipPort !== null) {
+      try {
+        this.usbip = await exportOverUsbip(this.tokens, this.bind, this.options.usbipPort);
+      } catch (err) {
+        this.problems.push(`USB/IP is off: ${(err as Error).message}`);
+      }
     }
     const first = !existsSync(this.tokensDir);
     mkdirSync(this.tokensDir, { recursive: true });
@@ -157,24 +113,6 @@ export class Host extends EventEmitter {
         ),
       );
     }
-    if (this.options.usbipPort !== undefined && this.options.usbipPort !== null) {
-      this.usbip = new UsbipServer({
-        devices: () => this.usbipDevices(),
-        attach: (busid, transport) => {
-          const h = [...this.tokens.values()].find((t) => t.usbipBusId === busid);
-          if (!h) return false;
-          h.serve(transport, 'hid', 'usbip');
-          return true;
-        },
-      });
-      try {
-        await this.usbip.listen(this.bind, this.options.usbipPort);
-      } catch (err) {
-        this.usbip = null;
-        const code = (err as NodeJS.ErrnoException).code;
-        this.problems.push(`USB/IP is off: ${code === 'EADDRINUSE' ? `port ${this.options.usbipPort} is in use (another usbipd?); pick another with --usbip-port` : (err as Error).message}`);
-      }
-    }
     if (first && this.options.defaultLab !== false) {
       await this.create({ kind: 'dscplus', id: 'dscplus-1' });
       await this.create({ kind: 'dsc', id: 'dsc-1' });
@@ -193,32 +131,13 @@ export class Host extends EventEmitter {
     return t;
   }
 
-  /** The exported USB devices: every token, bus 1, device number from its bus id. */
+  /** The exported USB devices (see usbip-export.ts). */
   usbipDevices(): UsbipDevice[] {
-    if (!this.usbip) return [];
-    return [...this.tokens.values()]
-      .filter((h) => h.usbipBusId)
-      .map((h) => {
-        const d = h.device;
-        const serial = d ? d.nv.serial : h.card!.record.serial;
-        const model = { dscplus: 'DSC+', dsc: 'DSC', card: 'Security Code Card', 'online-card': 'Online Security Code Card' }[h.kind];
-        return { busid: h.usbipBusId!, busnum: 1, devnum: Number(h.usbipBusId!.split('-')[1]), identity: { product: `tokenbench ${model} ${serial}`, serial } };
-      });
-  }
-
-  private assignBusId(meta: Meta): void {
-    if (!this.usbip || meta.usbipBusId) return;
-    const used = new Set([...this.tokens.values()].map((t) => t.usbipBusId));
-    for (let n = 1; n < 128; n++) {
-      if (!used.has(`1-${n}`)) {
-        meta.usbipBusId = `1-${n}`;
-        return;
-      }
-    }
+    return this.usbip ? usbipDevices(this.tokens) : [];
   }
 
   private async adopt(dir: string, meta: Meta, token: DeviceToken | CardToken): Promise<HostedToken> {
-    this.assignBusId(meta);
+    if (this.usbip) assignBusId(this.tokens, meta);
     const h = new HostedToken(
       meta.id,
       meta.kind,
@@ -247,64 +166,14 @@ export class Host extends EventEmitter {
   }
 
   private boardOf(id: string): Board | null {
-    return this.boards.get(id)?.board ?? null;
-  }
-
-  /** Runs an operation on a board, turning its failures into 502 answers. */
-  private async onBoard<T>(b: Board, op: (c: TokenClient) => Promise<T>): Promise<T> {
-    try {
-      return await b.run(op);
-    } catch (err) {
-      // The board refused (a status word): the request was wrong for it. Anything else: it is gone.
-      throw new HostError(err instanceof StatusError ? 400 : 502, (err as Error).message);
-    }
+    return this.boards.board(id);
   }
 
   /** Attaches a real board (serial:PATH[@BAUD] or usb:VID:PID[:SERIAL]); it gets a TCP port too. */
   async connect(addressText: string, id?: string): Promise<TokenSummary> {
-    let address;
-    try {
-      address = parseAddress(addressText);
-    } catch (err) {
-      if (err instanceof AddressError) throw new HostError(400, err.message);
-      throw err;
-    }
-    const boardId = id ?? this.newBoardId();
+    const boardId = id ?? this.boards.newId((x) => this.tokens.has(x));
     this.checkNewId(boardId);
-    if (this.boards.has(boardId)) throw new HostError(409, `a board "${boardId}" is attached already`);
-    const board = new Board(boardId, address, {
-      display: (b, d) => this.emit('display', { id: b.id, ...d }),
-      traffic: (b, r) => this.listenerCount('traffic') > 0 && this.emit('traffic', { id: b.id, ...decodeTrace(r) }),
-      state: (b) => this.emit('board', { id: b.id, connected: b.state === 'connected', error: b.lastError }),
-    }, this.options.boardTimeoutMs);
-    try {
-      await board.connect();
-    } catch (err) {
-      board.close();
-      throw new HostError(400, (err as Error).message);
-    }
-    let listener: Listener | null = null;
-    if (this.options.listen !== false) listener = await listenTcp(this.bind, 0, (t) => serveToken({ handle: (apdu, session) => board.handle(apdu, session) }, t, 'stream', this.now));
-    this.boards.set(boardId, { board, listener });
-    return this.boardSummary(boardId);
-  }
-
-  private newBoardId(): string {
-    for (let n = 1; ; n++) if (!this.boards.has(`board-${n}`) && !this.tokens.has(`board-${n}`)) return `board-${n}`;
-  }
-
-  boardSummary(id: string): TokenSummary {
-    const { board, listener } = this.boards.get(id)!;
-    return {
-      id,
-      kind: 'board',
-      serial: board.info?.serial ?? '',
-      state: board.state,
-      display: board.display,
-      locked: (board.display.indicators & 0x02) !== 0,
-      transports: { tcpPort: listener?.port ?? null, serialPath: null, usbipBusId: null },
-      board: { address: board.label, model: board.info?.model ?? '', connected: board.state === 'connected', error: board.lastError },
-    };
+    return this.boards.connect(addressText, boardId);
   }
 
   private device(id: string): DeviceToken {
@@ -328,12 +197,12 @@ export class Host extends EventEmitter {
   }
 
   list(): TokenSummary[] {
-    return [...[...this.tokens.values()].map((h) => this.summary(h)), ...[...this.boards.keys()].map((id) => this.boardSummary(id))];
+    return [...[...this.tokens.values()].map((h) => this.summary(h)), ...this.boards.ids().map((id) => this.boards.summary(id))];
   }
 
   /** One token or board, as in list(). */
   describe(id: string): TokenSummary {
-    return this.boards.has(id) ? this.boardSummary(id) : this.summary(this.get(id));
+    return this.boards.has(id) ? this.boards.summary(id) : this.summary(this.get(id));
   }
 
   private newId(kind: Kind): string {
@@ -383,11 +252,7 @@ export class Host extends EventEmitter {
   }
 
   async remove(id: string): Promise<void> {
-    const b = this.boards.get(id);
-    if (b) {
-      b.board.close();
-      await b.listener?.close();
-      this.boards.delete(id);
+    if (await this.boards.remove(id)) {
       this.emit('removed', { id });
       return;
     }
@@ -439,7 +304,7 @@ export class Host extends EventEmitter {
   /** Runs a key script on a token in its own time: waits happen on its clock (real or virtual). */
   async keys(id: string, script: string): Promise<ScriptStep[]> {
     const b = this.boardOf(id);
-    if (b) return this.boardKeys(b, script);
+    if (b) return this.boards.keys(b, script);
     const h = this.get(id);
     const d = this.device(id);
     const actions = parseScript(script, [...MODEL_KEYS[d.nv.model]]);
@@ -470,66 +335,25 @@ export class Host extends EventEmitter {
     return steps;
   }
 
-  /** A key script on a board, in real time: holds and waits take as long as they say. */
-  private async boardKeys(b: Board, script: string): Promise<ScriptStep[]> {
-    const keys = b.info?.keys ?? [];
-    const actions = parseScript(script, keys);
-    const total = actions.reduce((s, a) => s + (a.kind === 'wait' ? a.ms : a.kind === 'press' ? a.holdMs : 0), 0);
-    if (total > 5 * 60_000) throw new HostError(400, `the script waits ${total} ms; a board runs in real time, at most 300000`);
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    return this.onBoard(b, async (c) => {
-      const steps: ScriptStep[] = [];
-      for (const a of actions) {
-        let text: string;
-        if (a.kind === 'wait') {
-          await sleep(a.ms);
-          text = (await c.readDisplay()).text;
-        } else if (a.kind === 'battery') text = (await c.setPower(a.on)).text;
-        else if (a.holdMs === 0) text = (await c.press(a.key)).text;
-        else {
-          await c.keyDown(a.key);
-          await sleep(a.holdMs);
-          text = (await c.keyUp(a.key)).text;
-        }
-        steps.push({ input: a.token, display: text });
-      }
-      return steps;
-    });
-  }
-
   async powerOf(id: string, on: boolean): Promise<TokenDisplay> {
     const b = this.boardOf(id);
-    if (!b) return this.power(id, on);
-    const d = await this.onBoard(b, (c) => c.setPower(on));
-    return { text: d.text, indicators: indicatorsByte(d.indicators) };
+    return b ? this.boards.power(b, on) : this.power(id, on);
   }
 
   async batteryOf(id: string, level: number): Promise<TokenDisplay> {
     const b = this.boardOf(id);
-    if (!b) return this.battery(id, level);
-    await this.onBoard(b, (c) => c.setBattery(level));
-    return this.displayOf(id);
+    return b ? this.boards.battery(b, level) : this.battery(id, level);
   }
 
   async clockOf(id: string, op: ClockOp): Promise<{ id: string; clock: number; paused: boolean; rate: number }> {
     const b = this.boardOf(id);
-    if (!b) return this.clock(id, op)[0];
-    if (op.pause !== undefined || op.rate !== undefined) throw new HostError(400, `board ${id}: its clock can be set or advanced, not paused or sped up`);
-    const clock = await this.onBoard(b, async (c) => {
-      let t = op.set !== undefined ? await c.setClock(op.set) : await c.clock();
-      if (op.advance !== undefined) t = (await c.advanceClock(op.advance)).clock;
-      return t;
-    });
-    return { id, clock, paused: false, rate: 1 };
+    return b ? this.boards.clock(b, op) : this.clock(id, op)[0];
   }
 
   /** One key going down, coming up, or a short press, at the token's current time. */
   async key(id: string, key: string, action: 'down' | 'up' | 'press'): Promise<TokenDisplay> {
     const b = this.boardOf(id);
-    if (b) {
-      const d = await this.onBoard(b, (c) => (action === 'down' ? c.keyDown(key) : action === 'up' ? c.keyUp(key) : c.press(key)));
-      return { text: d.text, indicators: indicatorsByte(d.indicators) };
-    }
+    if (b) return this.boards.key(b, key, action);
     const d = this.device(id);
     if (!d.nv.model || !MODEL_KEYS[d.nv.model].includes(key as never)) throw new HostError(400, `field "key": a ${d.nv.model} has no key "${key}"; keys are ${MODEL_KEYS[d.nv.model].join(' ')}`);
     const now = this.now();
@@ -561,9 +385,7 @@ export class Host extends EventEmitter {
   /** The display of a token or board. */
   async displayOf(id: string): Promise<TokenDisplay> {
     const b = this.boardOf(id);
-    if (!b) return this.display(id);
-    const d = await this.onBoard(b, (c) => c.readDisplay());
-    return { text: d.text, indicators: b.display.indicators };
+    return b ? this.boards.display(b) : this.display(id);
   }
 
   display(id: string): TokenDisplay {
@@ -615,10 +437,7 @@ export class Host extends EventEmitter {
 
   async close(): Promise<void> {
     await this.usbip?.close();
-    for (const { board, listener } of this.boards.values()) {
-      board.close();
-      await listener?.close();
-    }
+    await this.boards.close();
     for (const h of this.tokens.values()) {
       try {
         h.saveMeta();
@@ -629,61 +448,15 @@ export class Host extends EventEmitter {
     }
   }
 
-  /**
-   * The login screen's first step: a DSC+ gets a challenge of its suite's format, a card two
-   * index numbers; a DSC needs no challenge (its passcode is checked directly).
-   */
-  issueChallenge(id: string): { challenge: string | null; indexes?: [number, number]; id?: string } {
-    const h = this.get(id);
-    const now = this.now();
-    if (h.verifiers.ocra) {
-      const r = issueOcraChallenge(h.verifiers.ocra, this.rng, now);
-      h.verifiers.ocra = r.state;
-      return { challenge: r.challenge };
-    }
-    if (h.verifiers.card) {
-      const r = issueCardChallenge(h.verifiers.card, this.rng, now);
-      h.verifiers.card = r.state;
-      return { challenge: r.challenge.id, id: r.challenge.id, indexes: r.challenge.indexes };
-    }
-    return { challenge: null };
+  /** The login screen's first step (see login.ts). */
+  issueChallenge(id: string): ReturnType<typeof issueChallenge> {
+    return issueChallenge(this.get(id), this.rng, this.now());
   }
 
-  /** The login screen's check of what the user typed. */
-  checkAnswer(id: string, answer: { challenge?: string; response: string; pin?: string }): { outcome: string; accepted: boolean; failures: number } {
-    const h = this.get(id);
-    const now = this.now();
-    const secret = h.device ? h.device.nv.secret : h.card!.record.secret;
-    if (!secret) throw new HostError(409, `token "${id}" has no secret (factory reset); provision it first`);
-    let outcome: string;
-    let failures: number;
-    if (h.verifiers.ocra) {
-      if (answer.challenge === undefined) throw new HostError(400, 'field "challenge": a DSC+ answer needs the challenge it answers');
-      const r = checkOcraResponse(h.verifiers.ocra, secret, { challenge: answer.challenge, response: answer.response, pin: answer.pin }, this.device(id).now(now));
-      h.verifiers.ocra = r.state;
-      outcome = r.outcome;
-      failures = r.state.failures;
-    } else if (h.verifiers.otp) {
-      const r = checkPasscode(h.verifiers.otp, secret, answer.response, this.device(id).now(now));
-      h.verifiers.otp = r.state;
-      outcome = r.outcome;
-      failures = r.state.failures;
-    } else {
-      if (answer.challenge === undefined) throw new HostError(400, 'field "challenge": a card answer needs the challenge id it answers');
-      const r = checkCardAnswer(h.verifiers.card!, secret, { id: answer.challenge, answer: answer.response }, now);
-      h.verifiers.card = r.state;
-      outcome = r.outcome;
-      failures = r.state.failures;
-    }
-    return { outcome, accepted: outcome === 'accepted', failures };
+  /** The login screen's check of what the user typed (see login.ts). */
+  checkAnswer(id: string, answer: Answer): ReturnType<typeof checkAnswer> {
+    return checkAnswer(this.get(id), answer, this.now());
   }
 }
 
 const MODEL_KEYS = { dscplus: DSCPLUS_KEYS, dsc: DSC_KEYS } as const;
-
-export interface ClockOp {
-  set?: number;
-  advance?: number;
-  rate?: number;
-  pause?: boolean;
-}

@@ -84,6 +84,19 @@ describe('USB/IP', () => {
     b.close();
   });
 
+  it('exports tokens stored by a host that had no USB/IP server', async () => {
+    const { Host } = await import('../../emulator/host/host.ts');
+    const { tempDir } = await import('./helpers.ts');
+    const dir = tempDir();
+    const a = new Host({ dataDir: dir, listen: false });
+    await a.open();
+    await a.close();
+    const b = new Host({ dataDir: dir, listen: false, usbipPort: 0 });
+    await b.open();
+    expect((await usbipList('127.0.0.1', b.usbip!.port)).map((d) => d.busid)).toEqual(['1-1', '1-2', '1-3']);
+    await b.close();
+  });
+
   it('closes a connection that sends garbage and keeps serving', async () => {
     const { connect } = await import('node:net');
     const s = connect(port(), '127.0.0.1');
