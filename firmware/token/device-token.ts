@@ -7,16 +7,17 @@ import { uint, utf8 } from '../../protocol/bytes.ts';
 import { FLAG, INDICATOR, KEY_CODE, KEY_NAME, MAX_MESSAGE, PLANE_BIT, PROTOCOL_VERSION, SW, TAG, EVENT_CODE, type Plane } from '../../protocol/codes.ts';
 import type { Session } from '../../protocol/server.ts';
 import { encodeTlvs } from '../../protocol/tlv.ts';
-import { fromHex, toHex } from '../bytes.ts';
+import { fromHex } from '../bytes.ts';
 import { HASH_NAMES } from '../crypto/mac.ts';
 import { pinMatches, spendTry, type DeviceState, type Input } from '../device/engine.ts';
-import { blankNv, checkDevicePlusSuite, checkPin, DEFAULT_PIN, hashPin, parseOtpText, otpText, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
+import { blankNv, otpText, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
 import { Device } from '../device/runner.ts';
 import type { Rng } from '../rng.ts';
 import type { Storage } from '../storage.ts';
 import { TokenClock, type ClockState } from './clock.ts';
-import { ALL_PLANES, CommandError, dispatch, field, keyField, noParams, onOff, serialField, textField, uintField, type Ctx, type Field, type Handlers } from './dispatch.ts';
+import { ALL_PLANES, CommandError, dispatch, field, noParams, onOff, textField, uintField, type Ctx, type Field, type Handlers } from './dispatch.ts';
 import { FirmwareUpdate } from './firmware-update.ts';
+import { provisioningHandlers } from './provisioning.ts';
 
 export const FIRMWARE_VERSION = '1.0.0';
 export const MAX_HOLD_MS = 600_000;
@@ -186,7 +187,7 @@ export class DeviceToken {
   /** Answers one command APDU. Never throws. */
   handle(apdu: Uint8Array, session: Session, hostNow: number): Uint8Array {
     // Built on first use: a host keeps thousands of tokens that are never spoken to.
-    this.handlersCache ??= { ...this.ownHandlers(), ...this.fw.handlers() };
+    this.handlersCache ??= { ...this.ownHandlers(), ...provisioningHandlers(this), ...this.fw.handlers() };
     return dispatch(apdu, session, hostNow, this.handlersCache, this.planes);
   }
 
@@ -223,7 +224,8 @@ export class DeviceToken {
     this.pendingUps = [];
   }
 
-  private write(nv: Nv, restart = false): void {
+  /** Writes the record (restart: RAM starts over, off). A failed write restarts from storage. */
+  write(nv: Nv, restart = false): void {
     try {
       this.device.write(nv, restart);
     } catch (err) {
@@ -263,12 +265,14 @@ export class DeviceToken {
     return name;
   }
 
-  private unsealed(): Nv {
+  /** The record, if provisioning is allowed (not sealed); else 6985. */
+  unsealed(): Nv {
     if (this.nv.sealed) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the token is sealed; FACTORY_RESET it before provisioning');
     return this.nv;
   }
 
-  private flags(): number {
+  /** The FLAGS byte of GET_STATE, SEAL and FACTORY_RESET. */
+  flags(): number {
     const nv = this.nv;
     const mode = this.device.state.mode;
     return (nv.tries === 0 ? FLAG.LOCKED : 0) | (nv.sealed ? FLAG.SEALED : 0) | (nv.secret ? FLAG.PROVISIONED : 0) | (mode !== 'dead' ? FLAG.POWERED : 0) | (mode !== 'dead' && mode !== 'off' ? FLAG.ON : 0);
@@ -355,63 +359,6 @@ export class DeviceToken {
         noParams(ctx);
         this.advance(uintField(ctx, TAG.DURATION, 0, MAX_ADVANCE_MS), ctx.hostNow);
         return [[TAG.CLOCK, uint(this.now(ctx.hostNow))], ...this.displayFields(ctx.hostNow)];
-      },
-      PUT_SECRET: (ctx) => {
-        noParams(ctx);
-        const nv = this.unsealed();
-        const secret = keyField(ctx, TAG.SECRET);
-        this.write({ ...nv, secret: toHex(secret) });
-      },
-      PUT_SUITE: (ctx) => {
-        noParams(ctx);
-        const nv = this.unsealed();
-        const text = textField(ctx, TAG.SUITE, 128);
-        if (nv.model === 'dscplus') {
-          checkDevicePlusSuite(text);
-          this.write({ ...nv, suite: text });
-        } else {
-          this.write({ ...nv, otp: parseOtpText(text) });
-        }
-      },
-      PUT_PIN_POLICY: (ctx) => {
-        noParams(ctx);
-        const nv = this.unsealed();
-        const pinLength = uintField(ctx, TAG.PIN_LENGTH, 4, 6);
-        const maxTries = uintField(ctx, TAG.LOCK_THRESHOLD, 1, 15);
-        // A new length makes the old PIN impossible to type: the PIN goes back to the default.
-        const pinHash = pinLength === nv.pinLength ? nv.pinHash : hashPin(nv.pinSalt, DEFAULT_PIN.padEnd(pinLength, '0'));
-        this.write({ ...nv, pinLength, maxTries, tries: maxTries, pinHash });
-      },
-      PUT_PIN: (ctx) => {
-        noParams(ctx);
-        const nv = this.unsealed();
-        const pin = textField(ctx, TAG.PIN, 16);
-        checkPin(pin, nv.pinLength, 'PIN');
-        this.write({ ...nv, pinHash: hashPin(nv.pinSalt, pin), tries: nv.maxTries });
-      },
-      PUT_SERIAL: (ctx) => {
-        noParams(ctx);
-        const nv = this.unsealed();
-        const serial = serialField(ctx);
-        this.write({ ...nv, serial });
-      },
-      PUT_UNLOCK_KEY: (ctx) => {
-        noParams(ctx);
-        const nv = this.unsealed();
-        const key = keyField(ctx, TAG.UNLOCK_KEY);
-        this.write({ ...nv, unlockKey: toHex(key) });
-      },
-      PUT_COUNTER: (ctx) => {
-        noParams(ctx);
-        const nv = this.unsealed();
-        this.write({ ...nv, counter: uintField(ctx, TAG.COUNTER, 0, Number.MAX_SAFE_INTEGER) });
-      },
-      SEAL: (ctx) => {
-        noParams(ctx);
-        const nv = this.unsealed();
-        if (!nv.secret) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'no secret: PUT_SECRET before SEAL');
-        this.write({ ...nv, sealed: true });
-        return [[TAG.FLAGS, Uint8Array.of(this.flags())]];
       },
       FACTORY_RESET: (ctx) => {
         noParams(ctx);
