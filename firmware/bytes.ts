@@ -1,4 +1,4 @@
-/** Byte helpers shared by the platform-neutral layers. Uint8Array only; no Buffer. */
+/** Byte helpers shared by the platform-neutral layers, on Uint8Array only (never Node buffers). */
 import { InputError } from './errors.ts';
 
 const HEX = '0123456789abcdef';

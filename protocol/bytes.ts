@@ -1,4 +1,4 @@
-/** Byte helpers for the wire layer. Uint8Array only; no Buffer. */
+/** Byte helpers for the wire layer, on Uint8Array only (never Node buffers). */
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
   let n = 0;

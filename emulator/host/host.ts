@@ -7,13 +7,12 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex } from '../../firmware/bytes.ts';
-import { DSCPLUS_KEYS } from '../../firmware/device/dscplus.ts';
-import { DSC_KEYS } from '../../firmware/device/dsc.ts';
 import { newCardRecord } from '../../firmware/card/card-record.ts';
 import { DEFAULT_CARD } from '../../firmware/card/card.ts';
 import { InputError } from '../../firmware/errors.ts';
 import { provision } from '../../firmware/device/nv.ts';
-import { parseScript, type ScriptStep } from '../../firmware/device/script.ts';
+import type { ScriptStep } from '../../firmware/device/script.ts';
+import { MODEL_KEYS, runKeyScript } from './key-script.ts';
 import { systemRng, type Rng } from '../../firmware/rng.ts';
 import { defaultSerial } from '../../firmware/serial.ts';
 import { CardToken } from '../../firmware/token/card-token.ts';
@@ -306,30 +305,7 @@ export class Host extends EventEmitter {
     const b = this.boardOf(id);
     if (b) return this.boards.keys(b, script);
     const h = this.get(id);
-    const d = this.device(id);
-    const actions = parseScript(script, [...MODEL_KEYS[d.nv.model]]);
-    const total = actions.reduce((s, a) => s + (a.kind === 'wait' ? a.ms : a.kind === 'press' ? a.holdMs : 0), 0);
-    if (!d.clock.state.paused && total > 5 * 60_000) throw new HostError(400, `the script waits ${total} ms of real time; at most 300000 (pause the clock to run longer scripts at once)`);
-    const steps: ScriptStep[] = [];
-    const pass = async (ms: number) => {
-      if (ms === 0) return;
-      if (d.clock.state.paused) d.advance(ms, this.now());
-      else {
-        await new Promise((r) => setTimeout(r, Math.ceil(ms / d.clock.state.rate)));
-        d.tick(this.now());
-      }
-    };
-    for (const a of actions) {
-      if (a.kind === 'wait') await pass(a.ms);
-      else if (a.kind === 'battery') {
-        d.batteryIn = a.on;
-        d.input({ type: 'power', on: a.on && d.battery > 0 }, this.now());
-      } else {
-        d.hold(a.key, a.holdMs, this.now());
-        await pass(a.holdMs);
-      }
-      steps.push({ input: a.token, display: d.display().text });
-    }
+    const steps = await runKeyScript(this.device(id), script, this.now);
     h.saveMeta();
     h.schedule();
     return steps;
@@ -459,4 +435,3 @@ export class Host extends EventEmitter {
   }
 }
 
-const MODEL_KEYS = { dscplus: DSCPLUS_KEYS, dsc: DSC_KEYS } as const;
