@@ -279,6 +279,7 @@ export class Host extends EventEmitter {
     if (!create && !existing) throw new HostError(404, `no token "${id}"`);
     if (existing && existing.kind !== snap.kind) throw new HostError(409, `token "${id}" is a ${existing.kind}; the snapshot is of a ${snap.kind}`);
     if (create) this.checkNewId(id);
+    if (snap.device && snap.device.state?.nv?.model !== snap.kind) throw new HostError(400, `snapshot is not usable: its device is a ${snap.device.state?.nv?.model}, its kind ${snap.kind}`);
     const dir = existing?.dir ?? join(this.tokensDir, id);
     mkdirSync(dir, { recursive: true });
     const storage = new FileStorage(dir);

@@ -10,7 +10,8 @@ import { encodeTlvs } from '../../protocol/tlv.ts';
 import { fromHex } from '../bytes.ts';
 import { HASH_NAMES } from '../crypto/mac.ts';
 import { pinMatches, spendTry, type DeviceState, type Input } from '../device/engine.ts';
-import { blankNv, otpText, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
+import { blankNv, decodeNv, encodeNv, otpText, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
+import { InputError } from '../errors.ts';
 import { Device } from '../device/runner.ts';
 import type { Rng } from '../rng.ts';
 import type { Storage } from '../storage.ts';
@@ -97,8 +98,9 @@ export class DeviceToken {
     };
   }
 
-  /** A token in the state of `snap`, its record written to `storage`. */
+  /** A token in the state of `snap`, its record written to `storage`. Throws InputError, writing nothing, for a bad snapshot. */
   static restore(storage: Storage, rng: Rng, snap: DeviceSnapshot, hostNow: number, options: TokenOptions = {}): DeviceToken {
+    checkSnapshot(snap);
     const t = DeviceToken.create(storage, rng, snap.state.nv, hostNow, { ...options, clock: snap.clock, battery: snap.battery, firmwareVersion: snap.firmwareVersion });
     t.device.restore(structuredClone(snap.state));
     t.batteryIn = snap.batteryIn;
@@ -400,6 +402,28 @@ export class DeviceToken {
       },
     };
   }
+}
+
+const MODES = new Set(['dead', 'off', 'pin', 'failed', 'challenge', 'response', 'locked', 'unlockShow', 'unlockEntry', 'unlockBad', 'newPin', 'confirmPin', 'pinSet', 'mismatch', 'unset']);
+
+/** Checks every part of a snapshot before anything of it is stored. */
+export function checkSnapshot(snap: DeviceSnapshot): void {
+  const bad = (what: string): never => {
+    throw new InputError('snapshot', `snapshot has a bad ${what}`);
+  };
+  if (typeof snap !== 'object' || snap === null || snap.v !== 1) bad('version');
+  const st = snap.state;
+  if (typeof st !== 'object' || st === null) bad('state');
+  decodeNv(encodeNv(st.nv)); // the record, field by field (throws InputError naming the field)
+  if (!MODES.has(st.mode)) bad('mode');
+  for (const k of ['entry', 'pin', 'newPin', 'challenge', 'display'] as const) if (typeof st[k] !== 'string' || st[k].length > 16) bad(k);
+  for (const k of ['deadline', 'holdSince'] as const) if (!Number.isSafeInteger(st[k]) || st[k] < -1) bad(k);
+  const c = snap.clock;
+  if (typeof c !== 'object' || c === null || ![c.deviceAt, c.hostAt].every((n) => Number.isFinite(n)) || !(c.rate > 0 && c.rate <= 10_000) || typeof c.paused !== 'boolean') bad('clock');
+  if (!Number.isInteger(snap.battery) || snap.battery < 0 || snap.battery > 100) bad('battery');
+  if (typeof snap.batteryIn !== 'boolean') bad('batteryIn');
+  if (!Array.isArray(snap.pendingUps) || snap.pendingUps.length > 16 || snap.pendingUps.some((p) => typeof p?.key !== 'string' || !(p.key in KEY_CODE) || !Number.isSafeInteger(p.at))) bad('pendingUps');
+  if (typeof snap.firmwareVersion !== 'string' || snap.firmwareVersion.length > 64) bad('firmwareVersion');
 }
 
 /** The secret of a token as bytes (for the host's verifier: never sent over the protocol). */

@@ -90,6 +90,24 @@ describe('host', () => {
     await expect(client.restore('a', { ...snap, kind: 'dsc' })).rejects.toThrow('token "a" is a dscplus; the snapshot is of a dsc');
   });
 
+  it('refuses a damaged snapshot and keeps the token as it was', async () => {
+    const { client } = await fresh();
+    await client.keys('dscplus-1', 'PRESS 1111 OK');
+    const snap = await client.snapshot('dscplus-1');
+    const before = await client.snapshot('dscplus-1');
+    const broken = (f: (s: typeof snap) => void) => {
+      const c = structuredClone(snap);
+      f(c);
+      return c;
+    };
+    await expect(client.restore('dscplus-1', broken((s) => (s.device!.state.nv.tries = -5)))).rejects.toThrow('snapshot is not usable: stored token record has a bad tries');
+    await expect(client.restore('dscplus-1', broken((s) => ((s.device!.state as { mode: string }).mode = 'flying')))).rejects.toThrow('snapshot has a bad mode');
+    await expect(client.restore('dscplus-1', broken((s) => (s.device!.battery = 900)))).rejects.toThrow('snapshot has a bad battery');
+    await expect(client.restore('dscplus-1', broken((s) => (s.device!.pendingUps = [{ key: 'Z', at: 0 }])))).rejects.toThrow('snapshot has a bad pendingUps');
+    await expect(client.restore('dsc-1', broken((s) => (s.kind = 'dsc')))).rejects.toThrow('its device is a dscplus, its kind dsc');
+    expect(await client.snapshot('dscplus-1')).toEqual(before);
+  });
+
   it('runs each token on its own clock: pause, set, advance, speed, and for the whole host', async () => {
     const { client } = await fresh();
     const t = 1_700_000_000_000;
