@@ -2,7 +2,7 @@
  * `tokenbench serve`: opens the host on a data directory, starts the control API and the
  * transports, prints the control URL, and runs until SIGINT/SIGTERM.
  */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { Host } from './host/host.ts';
 import { startApi, type Api } from './api/server.ts';
 import { staticUi } from './api/static.ts';
@@ -32,7 +32,12 @@ export class ServeError extends Error {
 }
 
 export async function startServer(o: ServeOptions): Promise<Running> {
-  mkdirSync(o.dataDir, { recursive: true });
+  try {
+    mkdirSync(o.dataDir, { recursive: true });
+    accessSync(o.dataDir, constants.W_OK);
+  } catch (err) {
+    throw new ServeError(`cannot use ${o.dataDir} as the data directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   const other = readServerInfo(o.dataDir);
   if (other && other.pid !== process.pid && alive(other.pid)) {
     throw new ServeError(`another tokenbench serve (pid ${other.pid}) uses ${o.dataDir} at ${other.url.split('?')[0]}; stop it or pick another --data-dir`);

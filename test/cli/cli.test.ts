@@ -144,6 +144,23 @@ describe('tokenbench device run', () => {
   });
 });
 
+describe('tokenbench serve', () => {
+  it('refuses a data directory it cannot use, in one line', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'tb-')), 'a-file');
+    writeFileSync(file, 'x');
+    expect(await run('serve', '--data-dir', join(file, 'sub'), '--port', '0')).toEqual({ code: 2, out: [], err: [`tokenbench: cannot use ${join(file, 'sub')} as the data directory: ENOTDIR`] });
+  });
+  it.each([
+    [['serve', '--port', '99999'], '--port must be a whole number from 0 to 65535, got "99999"'],
+    [['serve', '--bind', 'my laptop'], '--bind must be an IP address, got "my laptop"'],
+    [['serve', '--usbip-port', 'x'], '--usbip-port must be a whole number from 0 to 65535, got "x"'],
+  ])('%j fails with exit 2: %s', async (argv, message) => {
+    expect(await run(...argv)).toEqual({ code: 2, out: [], err: [`tokenbench: ${message}`] });
+  });
+});
+
 describe('the installed command', () => {
   const bin = join(import.meta.dirname, '../../emulator/cli/bin.mjs');
   it('runs through npx in the repository root', () => {
