@@ -57,6 +57,27 @@ describe('control API', () => {
     sock.destroy();
   });
 
+  it('takes keys on the event socket, in order, and answers bad ones with an error event', async () => {
+    const events: HostEvent[] = [];
+    const s = await l.client.stream((e) => events.push(e), 'dsc-1');
+    await l.client.clock('dsc-1', { pause: true });
+    s.key('dsc-1', 'PRESS', 'down');
+    await expect.poll(async () => (await l.client.snapshot('dsc-1')).device!.state.holdSince).toBeGreaterThanOrEqual(0);
+    await l.client.clock('dsc-1', { advance: 2000 });
+    s.key('dsc-1', 'PRESS', 'up');
+    for (const k of '1234') s.key('dsc-1', k, 'press');
+    s.key('dsc-1', 'C', 'press'); // a DSC has no C
+    s.key('nope', '1', 'press');
+    await expect.poll(() => events.filter((e) => e.type === 'error').length).toBe(2);
+    s.close();
+    expect(events.filter((e) => e.type === 'display').map((e) => (e as { text: string }).text)).toEqual(['[____]', '[1___]', '[-2__]', '[--3_]', '[---4]']);
+    expect(events.filter((e) => e.type === 'error').map((e) => (e as { error: string }).error)).toEqual([
+      'field "key": a dsc has no key "C"; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK',
+      'no token "nope"; tokenbench tokens list shows the ids',
+    ]);
+    await l.client.clock('dsc-1', { advance: 60_000, pause: false });
+  });
+
   it('streams display changes and traffic over WebSocket', async () => {
     const events: HostEvent[] = [];
     const stop = await l.client.events((e) => events.push(e), 'dscplus-1');
