@@ -1,13 +1,7 @@
 /** Byte helpers shared by the platform-neutral layers, on Uint8Array only (never Node buffers). */
 import { InputError } from './errors.ts';
 
-const HEX = '0123456789abcdef';
-
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i] >> 4] + HEX[bytes[i] & 15];
-  return s;
-}
+export { hex as toHex } from '../protocol/bytes.ts';
 
 /**
  * Parses hex text (either case, no prefix, even length) into bytes. `part` names the input in the

@@ -36,14 +36,6 @@ export function u32(n: number): Uint8Array {
   return Uint8Array.of((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
 }
 
-export function readU16(b: Uint8Array, at: number): number {
-  return (b[at] << 8) | b[at + 1];
-}
-
-export function readU32(b: Uint8Array, at: number): number {
-  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
-}
-
 /** Unsigned big-endian integer of 1 to 8 bytes as a safe integer, or null if it is above 2^53-1. */
 export function readUint(b: Uint8Array): number | null {
   if (b.length === 0 || b.length > 8) return null;

@@ -105,4 +105,3 @@ export function memoryPair(): [MemoryEnd, MemoryEnd] {
   b.peer = a;
   return [a, b];
 }
-export type MemoryTransport = MemoryEnd;

@@ -1,5 +1,6 @@
 /** Request bodies of the control API, validated with zod; unknown fields are refused. */
 import { z } from 'zod';
+import { SERIAL_PATTERN, SERIAL_RULE } from '../../firmware/serial.ts';
 
 const hex = z.string().regex(/^([0-9a-fA-F]{2})+$/, 'must be hex digits, an even number of them');
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1 to 32 lowercase letters, digits or dashes');
@@ -9,7 +10,7 @@ export const createBody = z
     kind: z.enum(['dscplus', 'dsc', 'card', 'online-card']),
     id: id.optional(),
     secret: hex.optional(),
-    serial: z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'must be 1 to 32 letters, digits or dashes').optional(),
+    serial: z.string().regex(SERIAL_PATTERN, `must be ${SERIAL_RULE}`).optional(),
     pin: z.string().regex(/^\d{4,6}$/, 'must be 4 to 6 digits').optional(),
     suite: z.string().min(1).max(128).optional(),
     otp: z
@@ -37,8 +38,9 @@ export const createBody = z
   .strict();
 
 export const cloneBody = z.object({ id: id.optional() }).strict();
-export const socketKey = z.object({ type: z.literal('key'), id, key: z.string().min(1).max(8), action: z.enum(['down', 'up', 'press']) }).strict();
 export const keyBody = z.object({ key: z.string().min(1).max(8), action: z.enum(['down', 'up', 'press']) }).strict();
+/** A key sent on the event socket: the key body, and which token it is for. */
+export const socketKey = keyBody.extend({ type: z.literal('key'), id }).strict();
 export const keysBody = z.object({ keys: z.string().min(1).max(100_000) }).strict();
 export const powerBody = z.object({ on: z.boolean() }).strict();
 export const batteryBody = z.object({ level: z.number().int().min(0).max(100) }).strict();

@@ -6,7 +6,8 @@ import { hex } from '../../protocol/bytes.ts';
 import { describeCommand, describeEvent, describeResponse } from '../../protocol/describe.ts';
 import type { TraceEntry } from '../../firmware/token/serve.ts';
 
-export interface TraceRecord {
+/** A recorded frame; decodeTrace() makes it readable. */
+export interface Raw {
   /** Increasing number, to ask for "everything after N". */
   n: number;
   /** Unix ms. */
@@ -17,20 +18,11 @@ export interface TraceRecord {
   client: string;
   dir: TraceEntry['dir'];
   channel: number;
-  summary: string;
-  hex: string;
-}
-
-/** A recorded frame; decodeTrace() makes it readable. */
-export interface Raw {
-  n: number;
-  t: number;
-  transport: string;
-  client: string;
-  dir: TraceEntry['dir'];
-  channel: number;
   bytes: Uint8Array;
 }
+
+/** A frame as people read it: the raw entry's facts, a one-line summary, and its hex. */
+export type TraceRecord = Omit<Raw, 'bytes'> & { summary: string; hex: string };
 
 /** Decodes one raw entry. Secrets and PINs never reach a trace: a command carrying one shows no bytes. */
 export function decodeTrace(r: Raw): TraceRecord {

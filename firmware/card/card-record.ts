@@ -2,6 +2,7 @@
 import { fromHex, fromUtf8, utf8 } from '../bytes.ts';
 import { InputError } from '../errors.ts';
 import { checkCardProfile, DEFAULT_CARD, type CardProfile } from './card.ts';
+import { isSerial, SERIAL_RULE } from '../serial.ts';
 
 export interface CardRecord {
   v: 1;
@@ -19,7 +20,7 @@ export function newCardRecord(p: { secret: Uint8Array; serial: string; profile?:
   const profile = p.profile ?? DEFAULT_CARD;
   checkCardProfile(profile);
   if (p.secret.length < 10 || p.secret.length > 128) throw new InputError('secret', `secret must be 10 to 128 bytes, got ${p.secret.length}`);
-  if (!/^[A-Za-z0-9-]{1,32}$/.test(p.serial)) throw new InputError('serial', 'serial must be 1 to 32 letters, digits or dashes');
+  if (!isSerial(p.serial)) throw new InputError('serial', `serial must be ${SERIAL_RULE}`);
   let hex = '';
   for (const b of p.secret) hex += b.toString(16).padStart(2, '0');
   return { v: 1, model: 'card', serial: p.serial, secret: hex, profile, sealed: p.sealed ?? true, expiresAt: p.expiresAt ?? null };
@@ -40,7 +41,7 @@ export function decodeCardRecord(bytes: Uint8Array): CardRecord {
     throw new InputError('nv', `stored card record has a bad ${what}`);
   };
   if (typeof r !== 'object' || r === null || r.v !== 1 || r.model !== 'card') bad('version or model');
-  if (typeof r.serial !== 'string' || !/^[A-Za-z0-9-]{1,32}$/.test(r.serial)) bad('serial');
+  if (!isSerial(r.serial)) bad('serial');
   if (typeof r.sealed !== 'boolean') bad('sealed flag');
   try {
     if (typeof r.secret !== 'string' || (fromHex(r.secret).length === 0 && r.sealed)) bad('secret');

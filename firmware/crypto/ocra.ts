@@ -3,7 +3,7 @@
  * One-way challenge/response (§7.1), mutual (§7.3) and plain signature (§7.4) helpers, and the
  * verifying side with a counter look-ahead and a time-drift window.
  */
-import { constantTimeEqualText, fromHex, toHex, u64be, utf8 } from '../bytes.ts';
+import { constantTimeEqualText, toHex, u64be, utf8 } from '../bytes.ts';
 import { check, InputError } from '../errors.ts';
 import { checkCounter, truncate } from './hotp.ts';
 import { digest, HASH_LENGTH, macFor } from './mac.ts';
@@ -280,9 +280,4 @@ function nearFirst(center: bigint, drift: number): bigint[] {
     out.push(center + BigInt(d));
   }
   return out;
-}
-
-/** Parses a hex PIN hash given as text (CLI, API). */
-export function pinHashFromHex(text: string): Uint8Array {
-  return fromHex(text, 'PIN hash');
 }

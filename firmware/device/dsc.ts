@@ -3,12 +3,11 @@
  * "[____]"; typed PIN digits show with the earlier ones as dashes ("[--3_]" after 1-2-3);
  * OK with the whole PIN -> a passcode (TOTP by default, HOTP configurable), shown 15 s.
  */
-import { fromHex } from '../bytes.ts';
 import { hotp } from '../crypto/hotp.ts';
 import { totp } from '../crypto/totp.ts';
-import { enter, step, store, type DeviceState, type Env, type Input, type ModelSpec, type StepResult } from './engine.ts';
+import { enter, store, type ModelSpec } from './engine.ts';
 import { check } from '../errors.ts';
-import type { Nv } from './nv.ts';
+import { secretOf, type Nv } from './nv.ts';
 
 export const DSC_KEYS = ['PRESS', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'OK'] as const;
 export const DSC_HOLD_MS = 2_000;
@@ -42,11 +41,7 @@ export const dsc: ModelSpec = {
 export function computePasscode(nv: Nv, challenge: string, _pin: string, now: number): { nv: Nv | null; code: string } {
   check(challenge === '', 'challenge', 'a DSC takes no challenge');
   const otp = nv.otp!;
-  const key = fromHex(nv.secret);
+  const key = secretOf(nv);
   if (otp.mode === 'hotp') return { nv: { ...nv, counter: nv.counter + 1 }, code: hotp(key, nv.counter, { digits: otp.digits, algorithm: otp.algorithm }) };
   return { nv: null, code: totp(key, Math.floor(now / 1000), { step: otp.step, digits: otp.digits, algorithm: otp.algorithm }) };
-}
-
-export function stepDsc(state: DeviceState, input: Input, env: Env): StepResult {
-  return step(dsc, state, input, env);
 }

@@ -3,12 +3,11 @@
  * PRESS -> "PIN>"; PIN digits show as dashes ("PIN>--"); OK with the whole PIN -> "CHALLNG>";
  * the challenge digits show as typed; OK with all of them -> the OCRA response, shown 30 s.
  */
-import { fromHex } from '../bytes.ts';
 import { ocra } from '../crypto/ocra.ts';
 import { parseSuite } from '../crypto/ocra-suite.ts';
-import { edit, enter, show, store, step, type DeviceState, type Effect, type Env, type Input, type ModelSpec, type StepResult } from './engine.ts';
+import { edit, enter, show, store, type DeviceState, type Effect, type Env, type ModelSpec } from './engine.ts';
 import { check } from '../errors.ts';
-import type { Nv } from './nv.ts';
+import { secretOf, type Nv } from './nv.ts';
 
 export const DSCPLUS_KEYS = ['PRESS', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'OK', 'C'] as const;
 export const DSCPLUS_RESPONSE_MS = 30_000;
@@ -54,26 +53,11 @@ function respond(s: DeviceState, env: Env, fx: Effect[]): void {
 export function computeResponse(nv: Nv, challenge: string, pin: string, now: number): { nv: Nv | null; code: string } {
   const suite = parseSuite(nv.suite as string);
   check(challenge.length === suite.question.length && /^\d+$/.test(challenge), 'challenge', `challenge must be exactly ${suite.question.length} digits for suite ${suite.text}`);
-  const code = ocra(suite, secretBytes(nv.secret), {
+  const code = ocra(suite, secretOf(nv), {
     question: challenge,
     counter: suite.counter ? nv.counter : undefined,
     pin: suite.pin ? pin : undefined,
     time: suite.timeStep !== undefined ? Math.floor(now / 1000) : undefined,
   });
   return { nv: suite.counter ? { ...nv, counter: nv.counter + 1 } : null, code };
-}
-
-/** Decoded secrets by their hex text, so the key's MAC state is found again on the next response. */
-const secrets = new Map<string, Uint8Array>();
-export function secretBytes(hex: string): Uint8Array {
-  let b = secrets.get(hex);
-  if (b === undefined) {
-    if (secrets.size >= 1024) secrets.clear();
-    secrets.set(hex, (b = fromHex(hex)));
-  }
-  return b;
-}
-
-export function stepDscPlus(state: DeviceState, input: Input, env: Env): StepResult {
-  return step(dscPlus, state, input, env);
 }

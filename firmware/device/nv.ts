@@ -8,7 +8,7 @@ import { check, InputError } from '../errors.ts';
 import { digest, hashName, type HashName } from '../crypto/mac.ts';
 import { parseSuite } from '../crypto/ocra-suite.ts';
 import { macFor } from '../crypto/mac.ts';
-import { defaultSerial } from '../serial.ts';
+import { defaultSerial, isSerial, SERIAL_RULE } from '../serial.ts';
 
 export type ModelId = 'dscplus' | 'dsc';
 export const MODEL_IDS: readonly ModelId[] = ['dscplus', 'dsc'];
@@ -68,9 +68,22 @@ export function checkKeyLength(key: Uint8Array, part: string, what: string): voi
   check(key.length >= 10 && key.length <= 128, part, `${what} must be 10 to 128 bytes, got ${key.length}`);
 }
 
+/** Decoded secrets by their hex text, so a key's MAC state is found again on the next code. */
+const secrets = new Map<string, Uint8Array>();
+
+/** The token's secret as bytes (cached: the models compute a code with it on every response). */
+export function secretOf(nv: Nv): Uint8Array {
+  let b = secrets.get(nv.secret);
+  if (b === undefined) {
+    if (secrets.size >= 1024) secrets.clear();
+    secrets.set(nv.secret, (b = fromHex(nv.secret)));
+  }
+  return b;
+}
+
 /** The unlock key in force: the provisioned one, or the one derived from the secret. */
 export function unlockKeyOf(nv: Nv): Uint8Array {
-  return nv.unlockKey ? fromHex(nv.unlockKey) : deriveUnlockKey(fromHex(nv.secret));
+  return nv.unlockKey ? fromHex(nv.unlockKey) : deriveUnlockKey(secretOf(nv));
 }
 
 /** A factory-reset record: no secret, default PIN, full tries, counter 0, not sealed. */
@@ -127,7 +140,7 @@ export function provision(p: Provisioning): Nv {
   check(p.secret instanceof Uint8Array, 'secret', 'secret must be bytes');
   checkKeyLength(p.secret, 'secret', 'secret');
   const serial = p.serial ?? defaultSerial(p.secret);
-  check(typeof serial === 'string' && /^[A-Za-z0-9-]{1,32}$/.test(serial), 'serial', 'serial must be 1 to 32 letters, digits or dashes');
+  check(isSerial(serial), 'serial', `serial must be ${SERIAL_RULE}`);
   const pinLength = p.pinLength ?? 4;
   check(Number.isInteger(pinLength) && pinLength >= 4 && pinLength <= 6, 'pinLength', `PIN length must be 4 to 6, got ${pinLength}`);
   const pin = p.pin ?? DEFAULT_PIN.padEnd(pinLength, '0');
@@ -189,7 +202,7 @@ export function decodeNv(bytes: Uint8Array): Nv {
   if (typeof r !== 'object' || r === null || Array.isArray(r)) bad('shape');
   if (r.v !== 1) bad('version');
   if (r.model !== 'dscplus' && r.model !== 'dsc') bad('model');
-  if (typeof r.serial !== 'string' || !/^[A-Za-z0-9-]{1,32}$/.test(r.serial)) bad('serial');
+  if (!isSerial(r.serial)) bad('serial');
   if (typeof r.pinSalt !== 'string' || r.pinSalt.length > 64) bad('pinSalt');
   if (typeof r.sealed !== 'boolean') bad('sealed flag');
   for (const k of ['secret', 'unlockKey', 'pinHash'] as const) {

@@ -35,6 +35,15 @@ export class Device {
     return new Device(storage, rng, nv);
   }
 
+  /** A device in a saved state: its record written to storage (once), RAM as it was. */
+  static restored(storage: Storage, rng: Rng, state: DeviceState): Device {
+    storage.write(NV_KEY, encodeNv(state.nv));
+    const d = new Device(storage, rng, state.nv);
+    d.current = state;
+    d.shown = state.display;
+    return d;
+  }
+
   /** Boots from the record in storage (after a power cut, a restart). */
   static boot(storage: Storage, rng: Rng): Device {
     const bytes = storage.read(NV_KEY);
@@ -73,13 +82,6 @@ export class Device {
     } else {
       this.current = { ...this.current, nv };
     }
-  }
-
-  /** Puts the device back into a saved state (its record is written first). */
-  restore(state: DeviceState): void {
-    this.write(state.nv);
-    this.current = state;
-    this.shown = state.display;
   }
 
   /** Feeds one input at time `now` (ms) and returns the effects carried out. */

@@ -5,14 +5,15 @@
 import { uint, utf8 } from '../../protocol/bytes.ts';
 import { FLAG, MAX_MESSAGE, PLANE_BIT, PROTOCOL_VERSION, SW, TAG, type Plane } from '../../protocol/codes.ts';
 import type { Session } from '../../protocol/server.ts';
-import { fromHex, toHex } from '../bytes.ts';
+import { fromHex } from '../bytes.ts';
 import { cardValue } from '../card/card.ts';
 import { decodeCardRecord, encodeCardRecord, type CardRecord } from '../card/card-record.ts';
 import type { Storage } from '../storage.ts';
 import { InputError } from '../errors.ts';
-import { CommandError, dispatch, keyField, noParams, serialField, uintField, type Handlers } from './dispatch.ts';
+import { CommandError, dispatch, noParams, uintField, type Handlers } from './dispatch.ts';
 import { NV_KEY } from '../device/runner.ts';
 import { FIRMWARE_VERSION } from './device-token.ts';
+import { sealableHandlers } from './provisioning.ts';
 
 export const CARD_PLANES: readonly Plane[] = ['info', 'provisioning', 'test'];
 
@@ -55,22 +56,26 @@ export class CardToken {
     return dispatch(apdu, session, hostNow, this.handlers, this.planes);
   }
 
-  private write(rec: CardRecord): void {
+  /** Writes the card's record. */
+  write(rec: CardRecord): void {
     this.storage.write(NV_KEY, encodeCardRecord(rec));
     this.rec = rec;
   }
 
-  private unsealed(): CardRecord {
+  /** The record, if provisioning is allowed (not sealed); else 6985. */
+  unsealed(): CardRecord {
     if (this.rec.sealed) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the card is sealed; FACTORY_RESET it before provisioning');
     return this.rec;
   }
 
-  private flags(): number {
+  /** The FLAGS byte. */
+  flags(): number {
     return (this.rec.sealed ? FLAG.SEALED : 0) | (this.rec.secret ? FLAG.PROVISIONED : 0);
   }
 
   private ownHandlers(): Handlers {
     return {
+      ...sealableHandlers<CardRecord>(this),
       GET_INFO: (ctx) => {
         noParams(ctx);
         let planes = 0;
@@ -88,25 +93,6 @@ export class CardToken {
           [TAG.PLANES, Uint8Array.of(planes)],
           [TAG.MAX_MESSAGE, uint(MAX_MESSAGE)],
         ];
-      },
-      PUT_SECRET: (ctx) => {
-        noParams(ctx);
-        const r = this.unsealed();
-        const secret = keyField(ctx, TAG.SECRET);
-        this.write({ ...r, secret: toHex(secret) });
-      },
-      PUT_SERIAL: (ctx) => {
-        noParams(ctx);
-        const r = this.unsealed();
-        const serial = serialField(ctx);
-        this.write({ ...r, serial });
-      },
-      SEAL: (ctx) => {
-        noParams(ctx);
-        const r = this.unsealed();
-        if (!r.secret) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'no secret: PUT_SECRET before SEAL');
-        this.write({ ...r, sealed: true });
-        return [[TAG.FLAGS, Uint8Array.of(this.flags())]];
       },
       FACTORY_RESET: (ctx) => {
         noParams(ctx);

@@ -101,8 +101,7 @@ export class DeviceToken {
   /** A token in the state of `snap`, its record written to `storage`. Throws InputError, writing nothing, for a bad snapshot. */
   static restore(storage: Storage, rng: Rng, snap: DeviceSnapshot, hostNow: number, options: TokenOptions = {}): DeviceToken {
     checkSnapshot(snap);
-    const t = DeviceToken.create(storage, rng, snap.state.nv, hostNow, { ...options, clock: snap.clock, battery: snap.battery, firmwareVersion: snap.firmwareVersion });
-    t.device.restore(structuredClone(snap.state));
+    const t = new DeviceToken(storage, rng, Device.restored(storage, rng, structuredClone(snap.state)), hostNow, { ...options, clock: snap.clock, battery: snap.battery, firmwareVersion: snap.firmwareVersion });
     t.batteryIn = snap.batteryIn;
     t.pendingUps = snap.pendingUps.map((p) => ({ ...p }));
     t.lastEmitted = t.display();
@@ -424,9 +423,4 @@ export function checkSnapshot(snap: DeviceSnapshot): void {
   if (typeof snap.batteryIn !== 'boolean') bad('batteryIn');
   if (!Array.isArray(snap.pendingUps) || snap.pendingUps.length > 16 || snap.pendingUps.some((p) => typeof p?.key !== 'string' || !(p.key in KEY_CODE) || !Number.isSafeInteger(p.at))) bad('pendingUps');
   if (typeof snap.firmwareVersion !== 'string' || snap.firmwareVersion.length > 64) bad('firmwareVersion');
-}
-
-/** The secret of a token as bytes (for the host's verifier: never sent over the protocol). */
-export function secretOf(token: DeviceToken): Uint8Array {
-  return fromHex(token.nv.secret);
 }

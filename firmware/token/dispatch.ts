@@ -10,6 +10,7 @@ import type { Session } from '../../protocol/server.ts';
 import { decodeTlvs, encodeTlvs, find, type Tlv } from '../../protocol/tlv.ts';
 import { InputError } from '../errors.ts';
 import { PowerCut } from '../storage.ts';
+import { isSerial, SERIAL_RULE } from '../serial.ts';
 
 export type Field = [tag: number, value: Uint8Array];
 
@@ -101,7 +102,7 @@ export function keyField(ctx: Ctx, tag: number): Uint8Array {
 /** The SERIAL field: 1 to 32 letters, digits or dashes. */
 export function serialField(ctx: Ctx): string {
   const serial = textField(ctx, TAG.SERIAL, 32);
-  if (!/^[A-Za-z0-9-]{1,32}$/.test(serial)) throw new CommandError(SW.BAD_DATA, 'SERIAL must be 1 to 32 letters, digits or dashes');
+  if (!isSerial(serial)) throw new CommandError(SW.BAD_DATA, `SERIAL must be ${SERIAL_RULE}`);
   return serial;
 }
 

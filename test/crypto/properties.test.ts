@@ -8,6 +8,7 @@ import { totp, verifyTotp } from '../../firmware/crypto/totp.ts';
 import { ocra, verifyOcra } from '../../firmware/crypto/ocra.ts';
 import { parseSuite } from '../../firmware/crypto/ocra-suite.ts';
 import { refHotp, refOcra } from './reference.ts';
+import { haveCommand } from '../tools.ts';
 
 const hash = fc.constantFrom('SHA1', 'SHA256', 'SHA512');
 const suiteArb = fc
@@ -149,17 +150,8 @@ describe('HOTP and TOTP', () => {
   });
 });
 
-function hasOathtool(): boolean {
-  try {
-    execFileSync('oathtool', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe("Debian's oathtool agrees (required in CI, where .ci/run installs it)", () => {
-  const available = hasOathtool();
+  const available = haveCommand('oathtool', ['--version']);
   it('is installed when CI is set', () => {
     if (process.env.CI) expect(available).toBe(true);
   });

@@ -17,8 +17,9 @@ import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
 import { haveChromium, launch } from '../emulator/browser.ts';
 import { tempDir } from '../emulator/helpers.ts';
+import { requiredInCi } from '../tools.ts';
 
-if (process.env.CI && !haveChromium()) throw new Error('chromium is required in CI (.ci/run installs it)');
+requiredInCi('chromium', haveChromium());
 
 const ROOT = join(import.meta.dirname, '../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');

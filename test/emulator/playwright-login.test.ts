@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenbenchClient } from 'tokenbench/client';
 import { lab, type Lab } from './helpers.ts';
 import { haveChromium, launch } from './browser.ts';
+import { requiredInCi } from '../tools.ts';
 
-if (process.env.CI && !haveChromium()) throw new Error('chromium is required in CI (.ci/run installs it)');
+requiredInCi('chromium', haveChromium());
 
 /** A tiny login page backed by the tokenbench verifier of one token (the "bank's" side). */
 function loginSite(tb: TokenbenchClient, tokenId: string): Promise<{ server: Server; url: string }> {

@@ -10,9 +10,9 @@ import { haveSocat } from '../../emulator/transports/pty.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { transportContract } from '../protocol/transport-contract.ts';
 import { lab, tempDir, type Lab } from './helpers.ts';
+import { requiredInCi } from '../tools.ts';
 
-const socat = haveSocat();
-if (process.env.CI && !socat) throw new Error('socat is required in CI (.ci/run installs it)');
+const socat = requiredInCi('socat', haveSocat());
 
 async function ptyPair(): Promise<{ a: string; b: string; stop: () => void }> {
   const dir = tempDir('tb-pty-');

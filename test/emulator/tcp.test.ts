@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { TokenClient } from '../../protocol/client.ts';
 import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
-import { decodeFrame } from '../../protocol/stream-framing.ts';
+import { decodeFrame, encodeFrame } from '../../protocol/stream-framing.ts';
 import { connectTcp, listenTcp } from '../../emulator/transports/tcp.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { transportContract } from '../protocol/transport-contract.ts';
@@ -24,6 +24,25 @@ beforeAll(async () => {
   l = await lab();
 });
 afterAll(async () => l.close());
+
+/** A plain socket to a token's port that reads back the frames it is sent. */
+async function rawSocket(port: number) {
+  const sock = connect(port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  let got = Buffer.alloc(0);
+  sock.on('data', (b) => (got = Buffer.concat([got, b])));
+  return {
+    sock,
+    /** The next whole frame received, decoded (waits for its delimiter). */
+    async nextFrame() {
+      await expect.poll(() => got.indexOf(0)).toBeGreaterThanOrEqual(0);
+      const end = got.indexOf(0);
+      const frame = decodeFrame(new Uint8Array(got.subarray(0, end)));
+      got = got.subarray(end + 1);
+      return frame;
+    },
+  };
+}
 
 async function tcpClient(id: string): Promise<TokenClient> {
   const port = l.host.get(id).listener!.port;
@@ -50,8 +69,7 @@ describe('tokens over TCP', () => {
     await c.subscribe(true);
     await l.client.clock('dsc-1', { pause: true });
     await l.client.keys('dsc-1', 'PRESS:2000 1');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(seen).toEqual(['[____]', '[1___]']);
+    await expect.poll(() => seen).toEqual(['[____]', '[1___]']);
     await l.client.keys('dsc-1', 'PRESS:2000');
     c.link.close();
   });
@@ -66,15 +84,9 @@ describe('tokens over TCP', () => {
   });
 
   it('answers garbage with an error frame and keeps serving that client and the others', async () => {
-    const port = l.host.get('dsc-1').listener!.port;
-    const sock = connect(port, '127.0.0.1');
-    await new Promise((r) => sock.once('connect', r));
-    const got: Buffer[] = [];
-    sock.on('data', (b) => got.push(b));
+    const { sock, nextFrame } = await rawSocket(l.host.get('dsc-1').listener!.port);
     sock.write(Buffer.from([0x05, 0x11, 0x22, 0x00]));
-    await new Promise((r) => setTimeout(r, 100));
-    const frame = Buffer.concat(got);
-    const e = decodeFrame(new Uint8Array(frame.subarray(0, frame.indexOf(0))));
+    const e = await nextFrame();
     expect('type' in e && e.type).toBe('error');
     const other = await tcpClient('dsc-1');
     expect((await other.info()).model).toBe('dsc');
@@ -83,22 +95,13 @@ describe('tokens over TCP', () => {
   });
 
   it('answers an oversized frame with TOO_LONG and serves the next frame on the same connection', async () => {
-    const port = l.host.get('dscplus-1').listener!.port;
-    const sock = connect(port, '127.0.0.1');
-    await new Promise((r) => sock.once('connect', r));
-    const got: Buffer[] = [];
-    sock.on('data', (b) => got.push(b));
+    const { sock, nextFrame } = await rawSocket(l.host.get('dscplus-1').listener!.port);
     sock.write(Buffer.alloc(20_000, 0x41));
     sock.write(Buffer.from([0]));
-    await new Promise((r) => setTimeout(r, 100));
-    const frame = Buffer.concat(got);
-    const e = decodeFrame(new Uint8Array(frame.subarray(0, frame.indexOf(0))));
+    const e = await nextFrame();
     expect('type' in e && e.type === 'error' && e.payload[0]).toBe(4); // FRAME_ERROR.TOO_LONG
-    got.length = 0;
-    const { encodeFrame } = await import('../../protocol/stream-framing.ts');
     sock.write(encodeFrame({ type: 'request', channel: 0, seq: 7, payload: Uint8Array.of(0x80, 0x01, 0, 0) }));
-    await new Promise((r) => setTimeout(r, 100));
-    const answer = decodeFrame(new Uint8Array(Buffer.concat(got).subarray(0, Buffer.concat(got).indexOf(0))));
+    const answer = await nextFrame();
     expect('type' in answer && answer.type === 'response' && answer.seq).toBe(7);
     sock.destroy();
   });

@@ -1,4 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { haveCommand, requiredInCi } from '../tools.ts';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenClient } from '../../protocol/client.ts';
@@ -17,14 +18,7 @@ beforeAll(async () => {
 afterAll(async () => l?.close());
 const port = () => l.host.usbip!.port;
 
-function haveUsbip(): boolean {
-  try {
-    execFileSync('usbip', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const usbip = requiredInCi('usbip', haveCommand('usbip', ['version']));
 
 describe('USB/IP', () => {
   it('exports every token as a HID device, VID 1209 PID 0001, on bus 1', async () => {
@@ -37,11 +31,7 @@ describe('USB/IP', () => {
     expect((await l.client.list()).map((t) => t.transports.usbipBusId)).toEqual(['1-1', '1-2', '1-3']);
   });
 
-  it("is listed by Debian's usbip tool (required in CI)", async () => {
-    if (!haveUsbip()) {
-      if (process.env.CI) throw new Error('usbip is required in CI (.ci/run installs it)');
-      return;
-    }
+  it.runIf(usbip)("is listed by Debian's usbip tool (required in CI)", async () => {
     // Not execFileSync: the server answering usbip runs in this very process.
     const out = (await promisify(execFile)('usbip', ['--tcp-port', String(port()), 'list', '-r', '127.0.0.1'])).stdout;
     expect(out).toContain('1-1: Generic : pid.codes Test PID (1209:0001)');

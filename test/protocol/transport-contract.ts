@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TransportClosed, type Transport } from '../../protocol/transport.ts';
+import { concat } from '../../protocol/bytes.ts';
 
 export interface PairFactory {
   (): Promise<{ a: Transport; b: Transport; cleanup?: () => Promise<void> | void }>;
@@ -14,16 +15,7 @@ function collect(t: Transport): { data: Uint8Array[]; total: () => Uint8Array } 
   t.onData((b) => data.push(b.slice()));
   return {
     data,
-    total: () => {
-      const n = data.reduce((s, d) => s + d.length, 0);
-      const out = new Uint8Array(n);
-      let o = 0;
-      for (const d of data) {
-        out.set(d, o);
-        o += d.length;
-      }
-      return out;
-    },
+    total: () => concat(...data),
   };
 }
 
