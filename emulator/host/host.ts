@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fromHex } from '../../firmware/bytes.ts';
 import { newCardRecord } from '../../firmware/card/card-record.ts';
 import { DEFAULT_CARD } from '../../firmware/card/card.ts';
-import { InputError } from '../../firmware/errors.ts';
+import { InputError, withinDepth } from '../../firmware/errors.ts';
 import { provision } from '../../firmware/device/nv.ts';
 import type { ScriptStep } from '../../firmware/device/script.ts';
 import { MODEL_KEYS, runKeyScript } from './key-script.ts';
@@ -289,6 +289,7 @@ export class Host extends EventEmitter {
 
   /** Puts a token into a snapshot's state; with `create`, as a new token `id`. */
   async restore(id: string, snap: Snapshot, create = false): Promise<TokenSummary> {
+    if (!withinDepth(snap, 8)) throw new HostError(400, 'snapshot is nested too deeply to be one from GET .../snapshot');
     if (snap?.v !== 1 || !['dscplus', 'dsc', 'card', 'online-card'].includes(snap.kind) || (!snap.device && !snap.card)) throw new HostError(400, 'snapshot must be an object from GET .../snapshot (v 1, kind, device or card)');
     const existing = this.tokens.get(id);
     if (!create && !existing) throw new HostError(404, `no token "${id}"`);

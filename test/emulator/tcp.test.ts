@@ -84,6 +84,18 @@ describe('tokens over TCP', () => {
     const last = (await l.client.trace('dscplus-1')).filter((r) => r.summary.startsWith('TEST_COMPUTE'));
     expect(last.at(-1)!.summary).toBe('TEST_COMPUTE CHALLENGE="123456" PIN=(4 bytes hidden)');
     expect(last.at(-1)!.hex).toBe('');
+    // PIN digits typed on the keypad: the trace and its live events show each as *, the challenge in clear.
+    const live: string[] = [];
+    const stop = await l.client.events((e) => e.type === 'traffic' && live.push((e as { summary: string }).summary), 'dscplus-1');
+    const from = (await l.client.trace('dscplus-1')).at(-1)!.n;
+    for (const k of ['PRESS', '1', '2', '3', '4', 'OK', '5']) await c.press(k);
+    const keys = (await l.client.trace('dscplus-1', from)).filter((r) => r.dir === 'request');
+    expect(keys.map((r) => r.summary)).toEqual(['KEY_PRESS KEY=0c', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=05']);
+    expect(keys.slice(1, 6).every((r) => r.hex === '')).toBe(true);
+    await expect.poll(() => live.filter((x) => x.startsWith('KEY_PRESS')).length).toBe(7);
+    expect(live.filter((x) => x.startsWith('KEY_PRESS')).join(' ')).not.toMatch(/KEY=0[1-4]/);
+    stop();
+    await c.press('PRESS');
     c.link.close();
   });
 
