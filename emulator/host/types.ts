@@ -4,6 +4,7 @@ import type { OtpProfile } from '../../firmware/device/nv.ts';
 import type { TokenDisplay } from '../../firmware/token/device-token.ts';
 import type { Kind } from './hosted-token.ts';
 import type { Rng } from '../../firmware/rng.ts';
+import type { RecordIo } from './record-file.ts';
 
 export class HostError extends Error {
   override readonly name = 'HostError';
@@ -31,6 +32,8 @@ export interface HostOptions {
   /** Port of the USB/IP server exporting every token (0: any free port); absent: no server. */
   usbipPort?: number | null;
   warn?: (line: string) => void;
+  /** The file operations records are written with (tests inject failures here). */
+  io?: RecordIo;
 }
 
 export interface CreateSpec {
