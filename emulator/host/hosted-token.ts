@@ -215,6 +215,9 @@ export class HostedToken {
       this.wake = null;
       try {
         d.tick(this.now());
+      } catch (err) {
+        // A failed write restarted the token from what is stored; the failure is in the health.
+        if (!(err instanceof StorageError)) throw err;
       } finally {
         this.schedule();
       }

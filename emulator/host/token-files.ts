@@ -39,7 +39,7 @@ export class StorageHealth {
     const dirs = new Set([...this.failed.keys()].map((p) => nearest(dirname(p))));
     for (const dir of dirs) {
       try {
-        const probe = `${dir}/health-probe`;
+        const probe = `${dir}/.health-probe`; // a dot name: never taken for a token or a record
         writeRecordFile(probe, new Uint8Array(0), true, this.io);
         this.io.unlink(probe);
       } catch {
