@@ -6,6 +6,8 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, r
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host } from '../../emulator/host/host.ts';
+import { readRecordFile, writeRecordFile } from '../../emulator/host/record-file.ts';
+import { TokenGone } from '../../emulator/host/token-files.ts';
 import { tempDir } from './helpers.ts';
 
 const S1 = '3132333435363738393031323334353637383930';
@@ -84,6 +86,41 @@ describe('writes after delete or restore', () => {
     expect(h.get('a').device!.nv.tries).toBe(3);
     h = await restart(h);
     expect(h.get('a').device!.nv.tries).toBe(3);
+  });
+});
+
+describe('generations', () => {
+  it('a token object kept from before a delete, re-create or restore can neither write nor read', async () => {
+    const dir = data();
+    const h = await host(dir);
+    await h.create({ kind: 'dscplus', id: 'a', secret: S1 });
+    const first = h.get('a').storage;
+    const record = first.read('nv')!;
+    await h.remove('a');
+    expect(() => first.write('nv', record)).toThrow(TokenGone);
+    expect(existsSync(join(dir, 'tokens', 'a'))).toBe(false);
+    await h.create({ kind: 'dscplus', id: 'a', secret: S2 });
+    const second = h.get('a').storage;
+    expect(() => first.write('nv', record)).toThrow(TokenGone);
+    expect(() => first.read('nv')).toThrow(TokenGone);
+    await h.restore('a', h.snapshot('a'));
+    expect(() => second.write('nv', record)).toThrow('token "a" was deleted or restored; this object\'s write was dropped');
+    expect(h.get('a').storage.read('nv')).not.toEqual(record);
+    expect(h.get('a').device!.nv.secret).toBe(S2);
+  });
+
+  it('a record write never makes a folder', () => {
+    const dir = join(data(), 'gone');
+    expect(() => writeRecordFile(join(dir, 'nv.rec'), new Uint8Array(3))).toThrow(`cannot write ${dir}/nv.rec: its folder is gone (ENOENT)`);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('a stale temporary file from a crash is replaced, and the record written whole', () => {
+    const dir = data();
+    writeFileSync(join(dir, 'x.rec.tmp'), 'half a record from before a crash');
+    writeRecordFile(join(dir, 'x.rec'), new TextEncoder().encode('whole'));
+    expect(new TextDecoder().decode(readRecordFile(join(dir, 'x.rec')))).toBe('whole');
+    expect(existsSync(join(dir, 'x.rec.tmp'))).toBe(false);
   });
 });
 
