@@ -7,8 +7,9 @@
  * The verifier is the login server, not the token: restoring a token's snapshot, or the host
  * restarting, does not roll it back. Its settings (suite, passcode profile, card profile) always
  * follow the token's; its memory is kept, except that counters start over from the token's when
- * the token gets a different secret (a new credential). The record holds no secret: only
- * `secretId`, a hash that tells whether the secret changed.
+ * the token gets a different secret (a new credential), or from where they were when that secret
+ * was last used. The record holds no secret: only `secretId`, a hash that tells whether the
+ * secret changed.
  */
 import { createHash } from 'node:crypto';
 import type { CardRecord } from '../../firmware/card/card-record.ts';
@@ -31,7 +32,14 @@ export interface VerifierRecord extends Verifiers {
   v: 1;
   /** First 8 bytes of SHA-256 over the token's secret (hex), or null when it has none. */
   secretId: string | null;
+  /**
+   * The next counter of each earlier secret (the 16 latest, by secretId), so that a secret that
+   * comes back (a snapshot restored after another one) does not bring its used codes back.
+   */
+  past?: Record<string, number>;
 }
+
+const MAX_PAST = 16;
 
 function secretOf(token: DeviceToken | CardToken): string | null {
   return token instanceof DeviceToken ? token.nv.secret || null : (token.record as CardRecord).secret || null;
@@ -57,6 +65,20 @@ export function carryVerifiers(prev: VerifierRecord | null, token: DeviceToken |
   const next = freshVerifiers(token);
   if (!prev) return next;
   const sameSecret = prev.secretId === next.secretId;
+  // Counters of a secret that comes back resume where they were.
+  const past = { ...prev.past };
+  const prevCounter = prev.ocra?.counter ?? prev.otp?.counter;
+  if (!sameSecret && prev.secretId && prevCounter !== undefined) {
+    const before = past[prev.secretId] ?? 0;
+    delete past[prev.secretId];
+    past[prev.secretId] = Math.max(prevCounter, before);
+  }
+  const back = !sameSecret && next.secretId ? past[next.secretId] : undefined;
+  if (next.secretId) delete past[next.secretId];
+  const keys = Object.keys(past);
+  for (const k of keys.slice(0, Math.max(0, keys.length - MAX_PAST))) delete past[k];
+  if (Object.keys(past).length) next.past = past;
+  const resume = (fresh: number) => (back === undefined ? fresh : Math.max(fresh, back));
   const counts = (s: { successes: number; failures: number }) => ({ successes: s.successes, failures: s.failures });
   if (next.ocra && prev.ocra) {
     const sameSuite = prev.ocra.suite === next.ocra.suite;
@@ -65,7 +87,7 @@ export function carryVerifiers(prev: VerifierRecord | null, token: DeviceToken |
       ...counts(prev.ocra),
       issued: sameSuite ? prev.ocra.issued : {},
       used: prev.ocra.used,
-      counter: sameSecret && sameSuite ? prev.ocra.counter : next.ocra.counter,
+      counter: sameSecret && sameSuite ? prev.ocra.counter : resume(next.ocra.counter),
     };
   }
   if (next.otp && prev.otp) {
@@ -74,7 +96,7 @@ export function carryVerifiers(prev: VerifierRecord | null, token: DeviceToken |
     // The last accepted TOTP step, in the new step size if it changed: a code is never accepted
     // for a time at or before the last one accepted.
     const lastStep = prev.otp.lastStep < 0 || a.step === b.step ? prev.otp.lastStep : Math.floor(((prev.otp.lastStep + 1) * a.step - 1) / b.step);
-    next.otp = { ...next.otp, ...counts(prev.otp), lastStep, counter: sameSecret && a.mode === b.mode ? prev.otp.counter : next.otp.counter };
+    next.otp = { ...next.otp, ...counts(prev.otp), lastStep, counter: sameSecret && a.mode === b.mode ? prev.otp.counter : resume(next.otp.counter) };
   }
   if (next.card && prev.card) {
     const sameCard = prev.card.serial === next.card.serial && JSON.stringify(prev.card.profile) === JSON.stringify(next.card.profile);
@@ -115,6 +137,14 @@ export function decodeVerifierRecord(bytes: Uint8Array, path: string): VerifierR
   const top = obj(r, '');
   if (top.v !== 1) bad('v', 'must be 1');
   if (top.secretId !== null && !(typeof top.secretId === 'string' && /^[0-9a-f]{16}$/.test(top.secretId))) bad('secretId', 'must be 16 hex digits or null');
+  if (top.past !== undefined) {
+    const past = obj(top.past, 'past');
+    if (Object.keys(past).length > MAX_PAST) bad('past', `has more than ${MAX_PAST} entries`);
+    for (const [k, v] of Object.entries(past)) {
+      if (!/^[0-9a-f]{16}$/.test(k)) bad(`past.${k}`, 'is not a secretId');
+      whole(v, `past.${k}`);
+    }
+  }
   const parts = (['ocra', 'otp', 'card'] as const).filter((k) => top[k] !== undefined);
   if (parts.length !== 1) bad('ocra', 'exactly one of ocra, otp and card is expected');
   const challenge = /^[0-9A-Z]{1,64}$/;

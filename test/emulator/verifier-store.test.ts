@@ -66,6 +66,19 @@ describe('the login screen remembers what was used', () => {
     expect(h.checkAnswer('d', { response: code }).accepted).toBe(false);
   });
 
+  it('an HOTP passcode stays used when its secret comes back after another one', async () => {
+    const h = await host();
+    await h.create({ kind: 'dsc', id: 'd', secret: SECRET, otp: { mode: 'hotp' } });
+    await h.create({ kind: 'dsc', id: 'other', secret: 'a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4', otp: { mode: 'hotp' } });
+    h.clock('d', { pause: true });
+    const mine = h.snapshot('d');
+    const code = (await h.keys('d', 'PRESS:2000 1234 OK')).at(-1)!.display;
+    expect(h.checkAnswer('d', { response: code }).outcome).toBe('accepted');
+    await h.restore('d', h.snapshot('other'));
+    await h.restore('d', mine);
+    expect(h.checkAnswer('d', { response: code }).accepted).toBe(false);
+  });
+
   it('a DSC+ challenge: still answerable after a restart, then used, after a restart and a restore', async () => {
     let h = await host();
     await h.create({ kind: 'dscplus', id: 'p', secret: SECRET });
