@@ -51,8 +51,8 @@ export class HostedToken {
   listener: Listener | null = null;
   pty: PtyBridge | null = null;
   verifiers: VerifierRecord;
-  /** Aborted when the token is deleted or restored: key scripts running on it stop. */
-  private scripts = new AbortController();
+  /** Aborted when the token is deleted or restored: key scripts running on it stop. Made on first use. */
+  private scripts: AbortController | null = null;
   private wake: ReturnType<typeof setTimeout> | null = null;
   private connections = new Set<Transport>();
   private clientSeq = 0;
@@ -82,14 +82,15 @@ export class HostedToken {
 
   /** What the token's key scripts watch: aborted (with the reason) when it is deleted or restored. */
   get scriptSignal(): AbortSignal {
-    return this.scripts.signal;
+    return (this.scripts ??= new AbortController()).signal;
   }
 
   /** Stops the key scripts running on the token: it was deleted or restored, or the host stops. */
   cancel(what: 'deleted' | 'restored' | 'stopped'): void {
+    if (!this.scripts) return;
     const why = what === 'stopped' ? `the host stopped while a key script ran on token "${this.id}"` : `token "${this.id}" was ${what} while its key script ran`;
-    this.scripts.abort(new HostError(409, `${why}; the rest of the script did not run`));
-    this.scripts = new AbortController();
+    this.scripts?.abort(new HostError(409, `${why}; the rest of the script did not run`));
+    this.scripts = null;
   }
 
   /** Writes the login screen's memory (before its outcome is answered). */
