@@ -123,8 +123,8 @@ export class Host extends EventEmitter {
     const found: { id: string; dir: string; meta?: Meta; error?: string }[] = [];
     for (const id of readdirSync(this.tokensDir).sort()) {
       const dir = join(this.tokensDir, id);
-      // A staging folder is what an interrupted creation left; other dot names are not tokens.
-      if (id.startsWith('.new-')) rmSync(dir, { recursive: true, force: true });
+      // Staging folders are what an interrupted creation or delete left; other dot names are not tokens.
+      if (id.startsWith('.new-') || id.startsWith('.gone-')) rmSync(dir, { recursive: true, force: true });
       if (id.startsWith('.')) continue;
       try {
         if (lstatSync(dir).isSymbolicLink()) throw new Error(`${dir} is a symbolic link; tokenbench keeps no token through a link`);
@@ -335,10 +335,24 @@ export class Host extends EventEmitter {
       return;
     }
     const h = this.get(id);
+    // The rename is the delete: if it fails (read-only disk) the token stays as it was.
+    const gone = join(this.tokensDir, `.gone-${id}-${randomBytes(4).toString('hex')}`);
+    try {
+      this.io.rename(h.dir, gone);
+    } catch (err) {
+      const e = storageError('remove', h.dir, err);
+      this.storage.report(h.dir, e);
+      throw e;
+    }
     this.generations.delete(id);
     this.tokens.delete(id);
     await h.close('deleted');
-    rmSync(h.dir, { recursive: true, force: true });
+    try {
+      syncDir(this.tokensDir, h.dir, this.io);
+      rmSync(gone, { recursive: true, force: true });
+    } catch {
+      // Removed at the next start.
+    }
     this.emit('removed', { id });
   }
 

@@ -96,7 +96,7 @@ const REASONS: Record<string, string> = {
 };
 
 /** The one-line message of a failed file operation on `path`. */
-export function storageError(verb: 'write' | 'create', path: string, err: unknown): StorageError {
+export function storageError(verb: 'write' | 'create' | 'remove', path: string, err: unknown): StorageError {
   if (err instanceof StorageError) return err;
   const code = (err as NodeJS.ErrnoException)?.code ?? 'EIO';
   const reason = REASONS[code] ?? String((err as Error)?.message ?? err).replace(/^\w+: /, '').split(',')[0];

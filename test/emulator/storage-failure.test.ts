@@ -219,8 +219,12 @@ describe.skipIf('reason' in mounted)('a real full and read-only disk (tmpfs)', (
       expect(await status(t.press('OK'))).toBe('SW 6581');
       expect(await status(l.client.clock('b', { advance: 1 }))).toBe(`507 cannot write ${data}/tokens/b/meta.rec: the file system is read-only (EROFS)`);
       expect((await l.client.health()).problems).toContain(`cannot write ${data}/tokens/b/meta.rec: the file system is read-only (EROFS)`);
+      expect(await status(l.client.remove('b'))).toBe(`507 cannot remove ${data}/tokens/b: the file system is read-only (EROFS)`);
+      expect((await l.client.list()).map((x) => x.id)).toEqual(['a', 'b']);
       execFileSync('mount', ['-o', 'remount,rw', dir]);
       expect(await l.client.health()).toMatchObject({ ok: true, problems: [] });
+      await l.client.remove('b');
+      expect(readdirSync(join(data, 'tokens'))).toEqual(['a']);
     } finally {
       await l.close();
       execFileSync('umount', [dir]);
