@@ -322,8 +322,12 @@ export class Host extends EventEmitter {
         this.tokens.delete(id);
         await h.close('deleted');
       }
-      rmSync(stage, { recursive: true, force: true });
-      if (files.dir === dir) rmSync(dir, { recursive: true, force: true });
+      try {
+        rmSync(stage, { recursive: true, force: true });
+        if (files.dir === dir) rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // A staging folder is removed at the next start; a renamed one holds a whole token.
+      }
       if (err instanceof InputError) throw new HostError(400, err.message);
       throw err;
     }

@@ -89,7 +89,7 @@ export class HostedToken {
   cancel(what: 'deleted' | 'restored' | 'stopped'): void {
     if (!this.scripts) return;
     const why = what === 'stopped' ? `the host stopped while a key script ran on token "${this.id}"` : `token "${this.id}" was ${what} while its key script ran`;
-    this.scripts?.abort(new HostError(409, `${why}; the rest of the script did not run`));
+    this.scripts.abort(new HostError(409, `${why}; the rest of the script did not run`));
     this.scripts = null;
   }
 
