@@ -80,7 +80,7 @@ export class TokenbenchClient {
     return data as T;
   }
 
-  health = () => this.call<{ ok: boolean; tokens: number; problems: string[] }>('GET', '/api/health');
+  health = () => this.call<{ ok: boolean; tokens: number; problems: string[]; dataDir: string; pid: number }>('GET', '/api/health');
   list = () => this.call<TokenSummary[]>('GET', '/api/tokens');
   get = (id: string) => this.call<TokenSummary>('GET', `/api/tokens/${enc(id)}`);
   create = (spec: CreateSpec) => this.call<TokenSummary>('POST', '/api/tokens', spec);

@@ -1,0 +1,157 @@
+/**
+ * The event stream (`/api/events`, WebSocket, RFC 6455): host events out to every subscriber, key
+ * presses in. One slow subscriber must never slow the tokens or the other subscribers:
+ *   - each event is serialised once and sent to all subscribers after the emitting call returns
+ *     (one batch per turn of the event loop), so a key press is answered before the fan-out;
+ *   - a subscriber whose unsent data passes `maxBufferedBytes` is dropped (the socket is
+ *     destroyed: it would not read a close frame either), as is one that does not answer a ping
+ *     within `heartbeatMs` (a client that stopped reading);
+ *   - at most `maxStreams` streams are open; one more is accepted and closed at once with code
+ *     1013 (try again later) and a reason saying why.
+ */
+import type { EventEmitter } from 'node:events';
+import type { WebSocket } from 'ws';
+import * as S from './schemas.ts';
+
+export interface EventLimits {
+  maxStreams: number;
+  maxBufferedBytes: number;
+  /** Ping interval; a stream that has not answered the previous ping is dropped. 0: no pings. */
+  heartbeatMs: number;
+}
+
+export interface EventStats {
+  streams: number;
+  /** Dropped for not keeping up (buffer over the bound, or no pong). */
+  dropped: number;
+  /** Refused because `maxStreams` were open. */
+  refused: number;
+}
+
+interface Subscriber {
+  ws: WebSocket;
+  only: string | null;
+  answered: boolean;
+}
+
+const TYPES = ['display', 'traffic', 'removed', 'board'] as const;
+
+interface KeyTarget extends EventEmitter {
+  key(id: string, key: string, action: 'down' | 'up' | 'press'): Promise<unknown>;
+  list(): unknown;
+}
+
+export class EventStreams {
+  private readonly subs = new Set<Subscriber>();
+  private pending: { id: string; text: string }[] = [];
+  private flushing = false;
+  private readonly listeners = TYPES.map((type) => [type, (e: { id: string }) => this.queue(type, e)] as const);
+  private readonly heartbeat: NodeJS.Timeout | null;
+  readonly stats: EventStats = { streams: 0, dropped: 0, refused: 0 };
+
+  constructor(
+    private readonly host: KeyTarget,
+    private readonly limits: EventLimits,
+  ) {
+    this.heartbeat = limits.heartbeatMs > 0 ? setInterval(() => this.ping(), limits.heartbeatMs) : null;
+    this.heartbeat?.unref();
+  }
+
+  /** Takes an upgraded socket: refuses it over the limit, else greets it and subscribes it. */
+  add(ws: WebSocket, only: string | null): void {
+    if (this.subs.size >= this.limits.maxStreams) {
+      this.stats.refused++;
+      ws.close(1013, `too many event streams (at most ${this.limits.maxStreams}); close one and retry`);
+      return;
+    }
+    const sub: Subscriber = { ws, only, answered: true };
+    this.subs.add(sub);
+    this.counted();
+    ws.on('pong', () => (sub.answered = true));
+    ws.on('close', () => {
+      this.subs.delete(sub);
+      this.counted();
+    });
+    ws.on('error', () => ws.terminate());
+    ws.on('message', (data) => void this.onMessage(ws, data));
+    ws.send(JSON.stringify({ type: 'hello', tokens: this.host.list() }));
+  }
+
+  close(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const s of this.subs) s.ws.terminate();
+    this.subs.clear();
+    this.counted();
+  }
+
+  /** Listens to the host only while someone subscribes (the host records traffic only then). */
+  private counted(): void {
+    const listening = this.stats.streams > 0;
+    this.stats.streams = this.subs.size;
+    if (!listening && this.subs.size > 0) for (const [type, f] of this.listeners) this.host.on(type, f);
+    if (listening && this.subs.size === 0) for (const [type, f] of this.listeners) this.host.off(type, f);
+  }
+
+  private queue(type: string, e: { id: string }): void {
+    this.pending.push({ id: e.id, text: JSON.stringify({ type, ...e }) });
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = false;
+    for (const s of this.subs) {
+      const { ws } = s;
+      if (ws.readyState !== ws.OPEN) continue;
+      for (const ev of batch) {
+        if (s.only !== null && ev.id !== s.only) continue;
+        if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
+          this.drop(s);
+          break;
+        }
+        ws.send(ev.text);
+      }
+    }
+  }
+
+  private ping(): void {
+    for (const s of this.subs) {
+      if (!s.answered) {
+        this.drop(s);
+        continue;
+      }
+      s.answered = false;
+      if (s.ws.readyState === s.ws.OPEN) s.ws.ping();
+    }
+  }
+
+  private drop(s: Subscriber): void {
+    this.stats.dropped++;
+    this.subs.delete(s);
+    this.counted();
+    s.ws.terminate();
+  }
+
+  // Keys sent on the socket are applied in the order they arrive (one connection, one order);
+  // the display changes come back as events. Anything else is answered with an error event.
+  private async onMessage(ws: WebSocket, data: unknown): Promise<void> {
+    const reply = (m: object) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
+    let msg: unknown;
+    try {
+      msg = JSON.parse(String(data));
+    } catch {
+      return void reply({ type: 'error', error: 'message is not valid JSON' });
+    }
+    const r = S.socketKey.safeParse(msg);
+    if (!r.success) return void reply({ type: 'error', error: S.firstProblem(r.error) });
+    try {
+      await this.host.key(r.data.id, r.data.key.toUpperCase(), r.data.action);
+    } catch (err) {
+      reply({ type: 'error', id: r.data.id, error: (err as Error).message });
+    }
+  }
+}
