@@ -26,6 +26,8 @@ export interface EventStats {
   dropped: number;
   /** Refused because `maxStreams` were open. */
   refused: number;
+  /** Streams that have not yet answered the last ping. */
+  unanswered: number;
 }
 
 interface Subscriber {
@@ -47,7 +49,7 @@ export class EventStreams {
   private flushing = false;
   private readonly listeners = TYPES.map((type) => [type, (e: { id: string }) => this.queue(type, e)] as const);
   private readonly heartbeat: NodeJS.Timeout | null;
-  readonly stats: EventStats = { streams: 0, dropped: 0, refused: 0 };
+  private readonly counts = { streams: 0, dropped: 0, refused: 0 };
 
   constructor(
     private readonly host: KeyTarget,
@@ -57,10 +59,16 @@ export class EventStreams {
     this.heartbeat?.unref();
   }
 
+  get stats(): EventStats {
+    let unanswered = 0;
+    for (const s of this.subs) if (!s.answered) unanswered++;
+    return { ...this.counts, unanswered };
+  }
+
   /** Takes an upgraded socket: refuses it over the limit, else greets it and subscribes it. */
   add(ws: WebSocket, only: string | null): void {
     if (this.subs.size >= this.limits.maxStreams) {
-      this.stats.refused++;
+      this.counts.refused++;
       ws.close(1013, `too many event streams (at most ${this.limits.maxStreams}); close one and retry`);
       return;
     }
@@ -86,8 +94,8 @@ export class EventStreams {
 
   /** Listens to the host only while someone subscribes (the host records traffic only then). */
   private counted(): void {
-    const listening = this.stats.streams > 0;
-    this.stats.streams = this.subs.size;
+    const listening = this.counts.streams > 0;
+    this.counts.streams = this.subs.size;
     if (!listening && this.subs.size > 0) for (const [type, f] of this.listeners) this.host.on(type, f);
     if (listening && this.subs.size === 0) for (const [type, f] of this.listeners) this.host.off(type, f);
   }
@@ -118,7 +126,8 @@ export class EventStreams {
     }
   }
 
-  private ping(): void {
+  /** One heartbeat round: drops the streams that did not answer the last ping, pings the rest. */
+  ping(): void {
     for (const s of this.subs) {
       if (!s.answered) {
         this.drop(s);
@@ -130,7 +139,7 @@ export class EventStreams {
   }
 
   private drop(s: Subscriber): void {
-    this.stats.dropped++;
+    this.counts.dropped++;
     this.subs.delete(s);
     this.counted();
     s.ws.terminate();

@@ -62,6 +62,8 @@ export interface Api {
   url: string;
   /** Open connections and event-stream counters (for tests and diagnostics). */
   stats(): EventStats & { connections: number; refusedConnections: number };
+  /** Runs one event-stream heartbeat round now (what the timer does every heartbeatMs). */
+  heartbeat(): void;
   close(): Promise<void>;
 }
 
@@ -294,6 +296,7 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
     accessToken,
     url: `http://${hostPart}:${port}/?token=${accessToken}`,
     stats: () => ({ ...streams.stats, connections, refusedConnections }),
+    heartbeat: () => streams.ping(),
     close: () =>
       new Promise<void>((r) => {
         streams.close();
