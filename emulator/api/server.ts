@@ -213,6 +213,8 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
     // Node checks the header deadline on this interval; keep it a fraction of the deadline.
     { headersTimeout: limits.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.max(50, Math.min(1000, limits.headersTimeoutMs / 4)) },
     async (req, res) => {
+      // A connection over the cap got its 503 at accept; nothing it sends is acted on.
+      if (overCap.has(req.socket)) return;
       const refusal = firstChecks(req);
       if (refusal) return send(res, refusal.status, { error: refusal.message }, true);
       let url: URL;
@@ -249,12 +251,16 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
   // The connection cap: counted at accept, so a refusal costs no parsing.
   let connections = 0;
   let refusedConnections = 0;
+  const overCap = new WeakSet<object>();
   server.on('connection', (socket: Socket) => {
     if (connections >= limits.maxConnections) {
       refusedConnections++;
+      overCap.add(socket);
       socket.on('error', () => socket.destroy());
       refuseRaw(socket, 503, 'Service Unavailable', `too many connections to tokenbench (at most ${limits.maxConnections}); close some and retry`);
-      socket.destroySoon();
+      // Closed once the client has read the answer and closed its side; or soon in any case
+      // (destroying at once could reset the connection before the 503 is read).
+      socket.setTimeout(2000, () => socket.destroy());
       return;
     }
     connections++;
@@ -264,6 +270,7 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
   const streams = new EventStreams(host, { maxStreams: limits.maxEventStreams, maxBufferedBytes: limits.maxBufferedBytes, heartbeatMs: limits.heartbeatMs });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req, socket, head) => {
+    if (overCap.has(socket)) return;
     socket.on('error', () => socket.destroy());
     const refusal = firstChecks(req) ?? checkOrigin(req, isOwnHost);
     if (refusal) return refuseRaw(socket, refusal.status, REASONS[refusal.status], refusal.message);

@@ -189,7 +189,12 @@ describe('limits', () => {
     const r = await http(s, 'GET', '/api/health', { authorization: `Bearer ${s.api.accessToken}` });
     expect(r).toEqual({ status: 503, body: { error: 'too many connections to tokenbench (at most 4); close some and retry' } });
     expect((await wsOpen(s)).status).toBe(503);
-    expect(s.api.stats().refusedConnections).toBe(2);
+    // What a refused connection sends is not acted on.
+    const body = '{"kind":"dsc","id":"overcap"}';
+    const raw = await rawExchange(s.api.port, `POST /api/tokens HTTP/1.1\r\nHost: 127.0.0.1:${s.api.port}\r\nAuthorization: Bearer ${s.api.accessToken}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    expect(raw).toMatch(/^HTTP\/1\.1 503 /);
+    expect(s.host.tokens.has('overcap')).toBe(false);
+    expect(s.api.stats().refusedConnections).toBe(3);
     held[0].destroy();
     await expect.poll(() => s.api.stats().connections).toBe(3);
     expect((await http(s, 'GET', '/api/health', { authorization: `Bearer ${s.api.accessToken}` })).status).toBe(200);
