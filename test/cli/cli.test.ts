@@ -185,7 +185,7 @@ describe('tokenbench serve', () => {
     const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'tb-')), 'a-file');
     writeFileSync(file, 'x');
-    expect(await run('serve', '--data-dir', join(file, 'sub'), '--port', '0')).toEqual({ code: 2, out: [], err: [`tokenbench: cannot use ${join(file, 'sub')} as the data directory: ENOTDIR`] });
+    expect(await run('serve', '--data-dir', join(file, 'sub'), '--port', '0', '--usbip-port', '0', '--no-serial')).toEqual({ code: 2, out: [], err: [`tokenbench: cannot use ${join(file, 'sub')} as the data directory: ENOTDIR`] });
   });
   it.each([
     [['serve', '--port', '99999'], '--port must be a whole number from 0 to 65535, got "99999"'],
