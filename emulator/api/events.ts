@@ -1,11 +1,15 @@
 /**
  * The event stream (`/api/events`, WebSocket, RFC 6455): host events out to every subscriber, key
  * presses in. One slow subscriber must never slow the tokens or the other subscribers:
- *   - each event is serialised once and sent to all subscribers after the emitting call returns
- *     (one batch per turn of the event loop), so a key press is answered before the fan-out;
- *   - a subscriber whose unsent data passes `maxBufferedBytes` is dropped (the socket is
- *     destroyed: it would not read a close frame either), as is one that does not answer a ping
- *     within `heartbeatMs` (a client that stopped reading);
+ *   - each event is serialised once and queued for each subscriber (the buffers are shared); the
+ *     queues are written after the emitting call returns, a few subscribers per turn of the event
+ *     loop, so requests and key presses are handled between the writes instead of waiting behind
+ *     all of them;
+ *   - a socket is written only while its send buffer is below WRITE_HIGH_WATER; the rest waits
+ *     in its queue for the socket to drain, so a reader gets a long burst at its own pace;
+ *   - a subscriber whose unsent data (queue and send buffer) passes `maxBufferedBytes` is dropped
+ *     (the socket is destroyed: it would not read a close frame either), as is one that does not
+ *     answer a ping within `heartbeatMs` (a client that stopped reading);
  *   - at most `maxStreams` streams are open; one more is accepted and closed at once with code
  *     1013 (try again later) and a reason saying why.
  */
@@ -34,7 +38,19 @@ interface Subscriber {
   ws: WebSocket;
   only: string | null;
   answered: boolean;
+  /** Events waiting to be written, and their bytes. */
+  queue: Buffer[];
+  queued: number;
+  /** In the write list, or waiting for its socket to drain. */
+  scheduled: boolean;
+  dropped: boolean;
 }
+
+/** Bytes a socket's send buffer may hold before its writes wait for it to drain. */
+const WRITE_HIGH_WATER = 64 * 1024;
+
+/** Subscribers written per turn of the event loop. */
+const WRITES_PER_TURN = 16;
 
 const TYPES = ['display', 'traffic', 'removed', 'board'] as const;
 
@@ -45,8 +61,9 @@ interface KeyTarget extends EventEmitter {
 
 export class EventStreams {
   private readonly subs = new Set<Subscriber>();
-  private pending: { id: string; text: string }[] = [];
-  private flushing = false;
+  /** Subscribers with something queued, in the order they got it. */
+  private dirty: Subscriber[] = [];
+  private writing = false;
   private readonly listeners = TYPES.map((type) => [type, (e: { id: string }) => this.queue(type, e)] as const);
   private readonly heartbeat: NodeJS.Timeout | null;
   private readonly counts = { streams: 0, dropped: 0, refused: 0 };
@@ -72,7 +89,7 @@ export class EventStreams {
       ws.close(1013, `too many event streams (at most ${this.limits.maxStreams}); close one and retry`);
       return;
     }
-    const sub: Subscriber = { ws, only, answered: true };
+    const sub: Subscriber = { ws, only, answered: true, queue: [], queued: 0, scheduled: false, dropped: false };
     this.subs.add(sub);
     this.counted();
     ws.on('pong', () => (sub.answered = true));
@@ -101,29 +118,52 @@ export class EventStreams {
   }
 
   private queue(type: string, e: { id: string }): void {
-    this.pending.push({ id: e.id, text: JSON.stringify({ type, ...e }) });
-    if (!this.flushing) {
-      this.flushing = true;
-      setImmediate(() => this.flush());
+    const data = Buffer.from(JSON.stringify({ type, ...e }));
+    for (const s of this.subs) {
+      if (s.only !== null && e.id !== s.only) continue;
+      s.queue.push(data);
+      s.queued += data.length;
+      if (s.queued + s.ws.bufferedAmount > this.limits.maxBufferedBytes) this.drop(s);
+      else this.schedule(s);
     }
   }
 
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    this.flushing = false;
-    for (const s of this.subs) {
+  private schedule(s: Subscriber): void {
+    if (s.scheduled || s.dropped) return;
+    s.scheduled = true;
+    this.dirty.push(s);
+    if (!this.writing) {
+      this.writing = true;
+      setImmediate(() => this.write());
+    }
+  }
+
+  private write(): void {
+    for (const s of this.dirty.splice(0, WRITES_PER_TURN)) {
+      s.scheduled = false;
       const { ws } = s;
-      if (ws.readyState !== ws.OPEN) continue;
-      for (const ev of batch) {
-        if (s.only !== null && ev.id !== s.only) continue;
-        if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
-          this.drop(s);
-          break;
-        }
-        ws.send(ev.text);
+      if (s.dropped || ws.readyState !== ws.OPEN) continue;
+      // One write to the socket for the events of this turn (ws writes each frame on its own).
+      const socket = (ws as unknown as { _socket: { cork(): void; uncork(): void; once(ev: 'drain', f: () => void): void } })._socket;
+      socket.cork();
+      let n = 0;
+      while (n < s.queue.length && ws.bufferedAmount < WRITE_HIGH_WATER) {
+        ws.send(s.queue[n], { binary: false });
+        s.queued -= s.queue[n].length;
+        n++;
+      }
+      socket.uncork();
+      s.queue.splice(0, n);
+      if (s.queue.length > 0) {
+        s.scheduled = true;
+        socket.once('drain', () => {
+          s.scheduled = false;
+          if (s.queue.length > 0) this.schedule(s);
+        });
       }
     }
+    if (this.dirty.length > 0) setImmediate(() => this.write());
+    else this.writing = false;
   }
 
   /** One heartbeat round: drops the streams that did not answer the last ping, pings the rest. */
@@ -139,6 +179,10 @@ export class EventStreams {
   }
 
   private drop(s: Subscriber): void {
+    if (s.dropped) return;
+    s.dropped = true;
+    s.queue = [];
+    s.queued = 0;
     this.counts.dropped++;
     this.subs.delete(s);
     this.counted();

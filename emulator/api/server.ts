@@ -36,7 +36,10 @@ export interface ApiLimits {
   maxConnections: number;
   /** Open event streams; one more is closed with code 1013. */
   maxEventStreams: number;
-  /** Unsent bytes an event stream may have queued before it is dropped. */
+  /**
+   * Unsent bytes an event stream may hold (its queue and its socket's send buffer) before it is
+   * dropped; above the largest burst one request makes (a 100,000-character key script).
+   */
   maxBufferedBytes: number;
   /** Event-stream ping interval; no pong by the next one and the stream is dropped. */
   heartbeatMs: number;
@@ -49,7 +52,7 @@ export interface ApiLimits {
 export const LIMITS: ApiLimits = {
   maxConnections: 512,
   maxEventStreams: 256,
-  maxBufferedBytes: 1 << 20,
+  maxBufferedBytes: 16 << 20,
   heartbeatMs: 30_000,
   headersTimeoutMs: 10_000,
   bodyTimeoutMs: 30_000,
