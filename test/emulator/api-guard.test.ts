@@ -5,6 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hostChecker } from '../../emulator/api/guard.ts';
 import { http, rawExchange, start, wsOpen, type Server } from './api-raw.ts';
 
 describe('who may talk to the API', () => {
@@ -78,6 +79,20 @@ describe('who may talk to the API', () => {
       expect(r.body.error).toMatch(new RegExp(`^the request ${where} has a bad %-escape near "`));
     }
     expect((await wsOpen(s, {}, `token=${s.api.accessToken}&id=%zz`)).status).toBe(400);
+  });
+});
+
+describe('which Host names this server', () => {
+  it.each([
+    ['127.0.0.1', 7000, ['127.0.0.1:7000', 'localhost:7000', 'LOCALHOST:7000'], ['127.0.0.1', '127.0.0.1:7001', '[::1]:7000', 'evil.example:7000', '127.0.0.1:7000:1', '', '127.0.0.1.nip.io:7000']],
+    ['::1', 7000, ['[::1]:7000', 'localhost:7000'], ['127.0.0.1:7000', '::1:7000', '[::1]']],
+    ['0.0.0.0', 7000, ['192.168.1.5:7000', '127.0.0.1:7000', '[fe80::1]:7000', 'localhost:7000'], ['mybox.local:7000', '192.168.1.5:80', '192.168.1.5']],
+    ['127.0.0.1', 80, ['127.0.0.1', 'localhost', '127.0.0.1:80'], ['evil.example']],
+  ] as const)('bound to %s port %i', (bind, port, good, bad) => {
+    const own = hostChecker(bind, port);
+    for (const h of good) expect(own(h), h).toBe(true);
+    for (const h of bad) expect(own(h), h).toBe(false);
+    expect(own(undefined)).toBe(false);
   });
 });
 
