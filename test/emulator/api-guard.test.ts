@@ -154,6 +154,14 @@ describe('limits', () => {
     const s = await start({ headersTimeoutMs: 200 });
     const text = await rawExchange(s.api.port, `GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:${s.api.port}\r\nX-Slow: `);
     expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    // A connection that sends nothing at all gets the same deadline (the http server counts it
+    // from the connection).
+    const silent = await idle(s.api.port);
+    let said = '';
+    silent.on('data', (c) => (said += c));
+    await new Promise((r) => silent.once('close', r));
+    expect(said).toMatch(/^HTTP\/1\.1 408 /);
+    await expect.poll(() => s.api.stats().connections).toBe(0);
   });
 });
 
