@@ -125,9 +125,18 @@ export class TokenbenchClient {
       ws.onopen = () => resolve();
       ws.onerror = () => reject(new ApiError(0, `cannot open the event stream at ${this.baseUrl}`));
     });
+    // A stream the server closes (too many streams: 1013; dropped for not keeping up: 1006)
+    // says so once, as an error event.
+    let closing = false;
+    ws.onclose = (e: { code: number; reason: string }) => {
+      if (!closing) onEvent({ type: 'error', error: `the event stream was closed by tokenbench: ${e.reason || `code ${e.code}`}` });
+    };
     return {
       key: (tokenId, key, action) => ws.readyState === 1 && ws.send(JSON.stringify({ type: 'key', id: tokenId, key, action })),
-      close: () => ws.close(),
+      close: () => {
+        closing = true;
+        ws.close();
+      },
     };
   }
 }

@@ -6,6 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hostChecker } from '../../emulator/api/guard.ts';
+import { TokenbenchClient, type HostEvent } from '../../emulator/api/client.ts';
 import { http, rawExchange, start, wsOpen, type Server } from './api-raw.ts';
 
 describe('who may talk to the API', () => {
@@ -137,6 +138,10 @@ describe('limits', () => {
     const closed = await new Promise<[number, string]>((r) => c.ws!.on('close', (code, reason) => r([code, String(reason)])));
     expect(closed).toEqual([1013, 'too many event streams (at most 2); close one and retry']);
     expect(s.api.stats()).toMatchObject({ streams: 2, refused: 1 });
+    // The client library reports it as an error event.
+    const events: HostEvent[] = [];
+    await TokenbenchClient.fromUrl(s.api.url).stream((e) => events.push(e));
+    await expect.poll(() => events.filter((e) => e.type === 'error')).toEqual([{ type: 'error', error: 'the event stream was closed by tokenbench: too many event streams (at most 2); close one and retry' }]);
     a.ws!.close();
     b.ws!.close();
   });
