@@ -39,6 +39,9 @@ export interface Verifiers {
   card?: CardVerifierState;
 }
 
+/** Modes in which digits typed are a PIN or an unlock code. */
+const SECRET_ENTRY_MODES: ReadonlySet<string> = new Set(['pin', 'newPin', 'confirmPin', 'unlockEntry']);
+
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
 export function readMeta(dir: string): Meta | undefined {
@@ -60,6 +63,8 @@ export class HostedToken {
   private stopDisplay: () => void = () => {};
   /** Display listeners of the connections served; fed by whichever token object is current. */
   private readonly displayListeners = new Set<(d: TokenDisplay) => void>();
+  /** Where a failure inside a timer or listener is reported (one line); the host keeps serving. */
+  log: (line: string) => void = (line) => console.error(line);
 
   constructor(
     readonly id: string,
@@ -98,8 +103,9 @@ export class HostedToken {
     const d = this.device;
     this.stopDisplay = d
       ? d.onDisplay((disp) => {
-          this.onDisplay(this, disp);
-          for (const l of this.displayListeners) l(disp);
+          // Each listener on its own: one that fails (a client gone mid-send) stops neither the others nor the token.
+          this.guard('display listener', () => this.onDisplay(this, disp));
+          for (const l of this.displayListeners) this.guard('display event to a client', () => l(disp));
         })
       : () => {};
   }
@@ -139,7 +145,8 @@ export class HostedToken {
       transport,
       framing,
       this.now,
-      (e: TraceEntry) => this.onTrace(this, this.trace.add(name, client, e, this.now())),
+      (e: TraceEntry) => this.onTrace(this, this.trace.add(name, client, e, this.now(), e.dir === 'request' && this.typingSecret())),
+      name === 'tcp', // any local process or web page can reach a TCP port: it must start with a valid frame
     );
   }
 
@@ -175,13 +182,25 @@ export class HostedToken {
     if (at === null) return;
     this.wake = setTimeout(() => {
       this.wake = null;
-      try {
-        d.tick(this.now());
-      } finally {
-        this.schedule();
-      }
+      this.guard('timeout', () => d.tick(this.now()));
+      this.guard('timer', () => this.schedule());
     }, Math.min(Math.max(0, at - now), 2 ** 31 - 1));
     this.wake.unref?.();
+  }
+
+  /** The token is taking a PIN or an unlock code: the keys typed now are secrets in a trace. */
+  typingSecret(): boolean {
+    const mode = this.device?.mode;
+    return mode !== undefined && SECRET_ENTRY_MODES.has(mode);
+  }
+
+  /** Runs `fn`, reporting a failure in one line with the token id instead of letting it reach the event loop. */
+  guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log(`token ${this.id}: ${what} failed: ${(err as Error)?.message ?? String(err)}`);
+    }
   }
 
   get usbipBusId(): string | null {

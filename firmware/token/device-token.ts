@@ -10,15 +10,16 @@ import { encodeTlvs } from '../../protocol/tlv.ts';
 import { fromHex } from '../bytes.ts';
 import { HASH_NAMES } from '../crypto/mac.ts';
 import { pinMatches, spendTry, type DeviceState, type Input } from '../device/engine.ts';
-import { blankNv, decodeNv, encodeNv, otpText, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
-import { InputError } from '../errors.ts';
+import { blankNv, decodeNv, encodeNv, otpText, unlockBlocked, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
+import { InputError, withinDepth } from '../errors.ts';
 import { Device } from '../device/runner.ts';
-import type { Rng } from '../rng.ts';
+import { systemRng, type Rng } from '../rng.ts';
 import type { Storage } from '../storage.ts';
 import { TokenClock, type ClockState } from './clock.ts';
 import { ALL_PLANES, CommandError, dispatch, field, noParams, onOff, textField, uintField, type Ctx, type Field, type Handlers } from './dispatch.ts';
 import { FirmwareUpdate } from './firmware-update.ts';
 import { provisioningHandlers } from './provisioning.ts';
+import { authenticateHandler, boardPolicy, hostPolicy, type AuthPolicy } from './auth.ts';
 
 export const FIRMWARE_VERSION = '1.0.0';
 export const MAX_HOLD_MS = 600_000;
@@ -46,6 +47,10 @@ export interface TokenOptions {
   planes?: readonly Plane[];
   clock?: ClockState;
   battery?: number;
+  /** Served by a host: sessions authenticate with this lab key (see auth.ts); absent: a board's policy. */
+  labKey?: Uint8Array;
+  /** Source of AUTHENTICATE challenges, apart from the model's own RNG so that a seeded run stays the same. Default: the platform's. */
+  authRng?: Rng;
 }
 
 export class DeviceToken {
@@ -60,6 +65,10 @@ export class DeviceToken {
   readonly planes: ReadonlySet<Plane>;
   private handlersCache: Handlers | null = null;
   private lastEmitted: TokenDisplay = { text: '', indicators: 0 };
+  private readonly policy: AuthPolicy;
+  /** Served by a host (the lab key authenticates), rather than a board. */
+  private readonly hosted: boolean;
+  private readonly authRng: Rng;
 
   private constructor(
     private readonly storage: Storage,
@@ -74,6 +83,10 @@ export class DeviceToken {
     this.fw = new FirmwareUpdate(options.firmwareVersion ?? FIRMWARE_VERSION);
     this.planes = new Set(options.planes ?? ALL_PLANES);
     this.lastEmitted = this.display();
+    this.hosted = options.labKey !== undefined;
+    this.authRng = options.authRng ?? systemRng();
+    const own = () => (this.nv.authKey ? fromHex(this.nv.authKey) : null);
+    this.policy = options.labKey ? hostPolicy(options.labKey, own) : boardPolicy(() => this.nv.sealed, own);
   }
 
   /** A new token: writes its first record to (empty) storage. */
@@ -101,7 +114,12 @@ export class DeviceToken {
   /** A token in the state of `snap`, its record written to `storage`. Throws InputError, writing nothing, for a bad snapshot. */
   static restore(storage: Storage, rng: Rng, snap: DeviceSnapshot, hostNow: number, options: TokenOptions = {}): DeviceToken {
     checkSnapshot(snap);
-    const t = new DeviceToken(storage, rng, Device.restored(storage, rng, structuredClone(snap.state)), hostNow, { ...options, clock: snap.clock, battery: snap.battery, firmwareVersion: snap.firmwareVersion });
+    const t = new DeviceToken(storage, rng, Device.restored(storage, rng, structuredClone(snap.state)), hostNow, {
+      ...options,
+      clock: snap.clock,
+      battery: snap.battery,
+      firmwareVersion: snap.firmwareVersion,
+    });
     t.batteryIn = snap.batteryIn;
     t.pendingUps = snap.pendingUps.map((p) => ({ ...p }));
     t.lastEmitted = t.display();
@@ -139,11 +157,11 @@ export class DeviceToken {
     return () => this.listeners.delete(cb);
   }
 
-  /** Gives back every PIN try (an administrator's unlock); the PIN stays. A device showing LOCKED goes off. */
+  /** Gives back every PIN try and clears wrong unlock codes (an administrator's unlock); the PIN stays. A device showing LOCKED goes off. */
   resetTries(hostNow: number): void {
     this.tick(hostNow);
     const wasLocked = this.nv.tries === 0;
-    this.write({ ...this.nv, tries: this.nv.maxTries }, wasLocked);
+    this.write({ ...this.nv, tries: this.nv.maxTries, unlockFails: 0 }, wasLocked);
     if (wasLocked) this.emit(this.display());
   }
 
@@ -188,8 +206,8 @@ export class DeviceToken {
   /** Answers one command APDU. Never throws. */
   handle(apdu: Uint8Array, session: Session, hostNow: number): Uint8Array {
     // Built on first use: a host keeps thousands of tokens that are never spoken to.
-    this.handlersCache ??= { ...this.ownHandlers(), ...provisioningHandlers(this), ...this.fw.handlers() };
-    return dispatch(apdu, session, hostNow, this.handlersCache, this.planes);
+    this.handlersCache ??= { ...this.ownHandlers(), ...provisioningHandlers(this), ...this.fw.handlers(), AUTHENTICATE: authenticateHandler(this.policy, this.authRng) };
+    return dispatch(apdu, session, hostNow, this.handlersCache, this.planes, this.policy);
   }
 
   private settle(now: number): void {
@@ -270,6 +288,10 @@ export class DeviceToken {
   unsealed(): Nv {
     if (this.nv.sealed) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the token is sealed; FACTORY_RESET it before provisioning');
     return this.nv;
+  }
+
+  sealNeedsAuthKey(): boolean {
+    return !this.hosted;
   }
 
   /** The FLAGS byte of GET_STATE, SEAL and FACTORY_RESET. */
@@ -404,23 +426,45 @@ export class DeviceToken {
 }
 
 const MODES = new Set(['dead', 'off', 'pin', 'failed', 'challenge', 'response', 'locked', 'unlockShow', 'unlockEntry', 'unlockBad', 'newPin', 'confirmPin', 'pinSet', 'mismatch', 'unset']);
+/** Modes a device reaches only while its PIN is locked (0 tries): the unlock flow. */
+const LOCKED_MODES = new Set(['locked', 'unlockShow', 'unlockEntry', 'unlockBad', 'newPin', 'confirmPin', 'mismatch']);
+/** Modes a device reaches only with PIN tries left. */
+const UNLOCKED_MODES = new Set(['pin', 'failed', 'challenge', 'response', 'pinSet']);
+/** The latest Unix ms a clock may show (the range of a JavaScript Date). */
+const MAX_CLOCK_MS = 8_640_000_000_000_000;
 
-/** Checks every part of a snapshot before anything of it is stored. */
+/**
+ * Checks every part of a snapshot before anything of it is stored: each field's type and range, the
+ * record by the provisioning rules, and the device's own invariants (its mode agrees with its tries,
+ * lock and secret). Throws InputError naming the field.
+ */
 export function checkSnapshot(snap: DeviceSnapshot): void {
   const bad = (what: string): never => {
     throw new InputError('snapshot', `snapshot has a bad ${what}`);
   };
+  if (!withinDepth(snap, 6)) bad('shape (nested more than 6 levels)');
   if (typeof snap !== 'object' || snap === null || snap.v !== 1) bad('version');
   const st = snap.state;
   if (typeof st !== 'object' || st === null) bad('state');
+  if (typeof st.nv !== 'object' || st.nv === null) bad('record');
   decodeNv(encodeNv(st.nv)); // the record, field by field (throws InputError naming the field)
   if (!MODES.has(st.mode)) bad('mode');
-  for (const k of ['entry', 'pin', 'newPin', 'challenge', 'display'] as const) if (typeof st[k] !== 'string' || st[k].length > 16) bad(k);
-  for (const k of ['deadline', 'holdSince'] as const) if (!Number.isSafeInteger(st[k]) || st[k] < -1) bad(k);
+  for (const k of ['entry', 'pin', 'newPin', 'challenge'] as const) if (typeof st[k] !== 'string' || !/^[0-9]{0,16}$/.test(st[k])) bad(`${k} (digits only, at most 16)`);
+  if (typeof st.display !== 'string' || !/^[\x20-\x7e]{0,16}$/.test(st.display)) bad('display (printable text, at most 16 characters)');
+  for (const k of ['deadline', 'holdSince'] as const) if (!Number.isSafeInteger(st[k]) || st[k] < -1 || st[k] > MAX_CLOCK_MS) bad(k);
+  // The device's own invariants: what it shows must be a state it could be in.
+  const nv = st.nv;
+  if (!nv.secret && !['dead', 'off', 'unset'].includes(st.mode)) bad('mode (a token without a secret is off or shows NO KEY)');
+  if (nv.secret && st.mode === 'unset') bad('mode (NO KEY on a token that has a secret)');
+  if (nv.tries === 0 && UNLOCKED_MODES.has(st.mode)) bad(`mode (${st.mode} on a locked token)`);
+  if (nv.tries > 0 && LOCKED_MODES.has(st.mode)) bad(`mode (${st.mode} on a token that is not locked)`);
+  if (unlockBlocked(nv) && LOCKED_MODES.has(st.mode) && st.mode !== 'locked') bad(`mode (${st.mode} on a token blocked by wrong unlock codes)`);
   const c = snap.clock;
-  if (typeof c !== 'object' || c === null || ![c.deviceAt, c.hostAt].every((n) => Number.isFinite(n)) || !(c.rate > 0 && c.rate <= 10_000) || typeof c.paused !== 'boolean') bad('clock');
+  const ms = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= MAX_CLOCK_MS;
+  if (typeof c !== 'object' || c === null || !ms(c.deviceAt) || !ms(c.hostAt) || !(c.rate > 0 && c.rate <= 10_000) || typeof c.paused !== 'boolean') bad('clock');
   if (!Number.isInteger(snap.battery) || snap.battery < 0 || snap.battery > 100) bad('battery');
   if (typeof snap.batteryIn !== 'boolean') bad('batteryIn');
-  if (!Array.isArray(snap.pendingUps) || snap.pendingUps.length > 16 || snap.pendingUps.some((p) => typeof p?.key !== 'string' || !(p.key in KEY_CODE) || !Number.isSafeInteger(p.at))) bad('pendingUps');
-  if (typeof snap.firmwareVersion !== 'string' || snap.firmwareVersion.length > 64) bad('firmwareVersion');
+  const isKey = (k: unknown) => typeof k === 'string' && Object.hasOwn(KEY_CODE, k);
+  if (!Array.isArray(snap.pendingUps) || snap.pendingUps.length > 16 || snap.pendingUps.some((p) => typeof p !== 'object' || p === null || !isKey(p.key) || !ms(p.at))) bad('pendingUps');
+  if (typeof snap.firmwareVersion !== 'string' || !/^[\x20-\x7e]{1,64}$/.test(snap.firmwareVersion)) bad('firmwareVersion');
 }
