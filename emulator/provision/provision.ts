@@ -8,7 +8,7 @@ import { TokenClient, StatusError } from '../../protocol/client.ts';
 import { cardValue, DEFAULT_CARD } from '../../firmware/card/card.ts';
 import { DEFAULT_DSC_OTP, DEFAULT_DSCPLUS_SUITE, DEFAULT_PIN, otpText, parseOtpText, provision as goldenNv, type ModelId } from '../../firmware/device/nv.ts';
 import { modelSpec } from '../../firmware/device/models.ts';
-import { authenticate, ProvisionError, putAuthKey } from './auth.ts';
+import { authenticate, authState, ProvisionError, putAuthKey } from './auth.ts';
 import { openTarget } from './target.ts';
 
 export type ProvisionModel = ModelId | 'card';
@@ -36,7 +36,7 @@ export interface ProvisionReport {
   serial: string;
   suite: string | null;
   firmware: string;
-  authenticated: 'yes' | 'no key given' | 'not supported by the device';
+  authenticated: 'yes' | 'not needed' | 'not supported by the device';
   wasSealed: boolean;
   check: { challenge: string; response: string };
   boardKeyStored: boolean;
@@ -71,14 +71,22 @@ export async function provisionOne(req: ProvisionRequest): Promise<ProvisionRepo
     const info = await client.info();
     const model = info.model === 'online-card' ? 'card' : info.model;
     if (model !== req.model) throw new ProvisionError(`${req.target} is a ${info.model || 'device of unknown model'}, not a ${req.model}`);
-    let authenticated: ProvisionReport['authenticated'] = 'no key given';
-    if (req.authKey) {
-      authenticated = (await authenticate(link, req.authKey)) === 'authenticated' ? 'yes' : 'not supported by the device';
-      steps.push(authenticated === 'yes' ? `authenticated with the ${hosted ? 'lab' : 'board'} key` : 'the device has no AUTHENTICATE; continuing without');
-    }
+    // GET_STATE and AUTHENTICATE's state query answer without a privileged session.
     const before = await client.state();
+    const keyName = hosted ? 'lab key (--lab-key FILE, default <data-dir>/lab.key)' : 'board key (--board-key FILE)';
+    let authenticated: ProvisionReport['authenticated'] = 'not needed';
+    const auth = await authState(client);
+    if (before.sealed && !req.authKey) throw new ProvisionError(`${req.target} is sealed: provisioning it again needs its ${keyName}`);
+    if (auth === 'unsupported') {
+      authenticated = 'not supported by the device';
+      if (req.authKey) steps.push('the device has no AUTHENTICATE; continuing without');
+    } else if (auth.required && !auth.privileged) {
+      if (!req.authKey) throw new ProvisionError(`${req.target} takes provisioning only after AUTHENTICATE: give its ${keyName}`);
+      await authenticate(client, req.authKey);
+      authenticated = 'yes';
+      steps.push(`authenticated with the ${hosted ? 'lab' : 'board'} key`);
+    }
     if (before.sealed) {
-      if (!req.authKey) throw new ProvisionError(`${req.target} is sealed: provisioning it again needs its ${hosted ? 'lab key (--lab-key FILE)' : 'board key (--board-key FILE)'}`);
       await client.factoryReset();
       steps.push('factory reset (it was sealed)');
     }
@@ -110,7 +118,7 @@ export async function provisionOne(req: ProvisionRequest): Promise<ProvisionRepo
     let boardKeyStored = false;
     if (req.seal) {
       if (req.boardKey) {
-        boardKeyStored = await putAuthKey(link, req.boardKey);
+        boardKeyStored = await putAuthKey(client, req.boardKey);
         if (boardKeyStored) steps.push('board key stored');
         else if (hosted) steps.push('the token has no PUT_AUTH_KEY: the host\'s lab key guards it');
         else if (!hosted) throw new ProvisionError('the board cannot store a board key (no PUT_AUTH_KEY); not sealing it, or it could never be provisioned again');

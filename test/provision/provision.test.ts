@@ -32,8 +32,11 @@ async function run(...argv: string[]) {
   return { code, out, err };
 }
 
-async function tokenClient(port: number): Promise<TokenClient> {
-  return new TokenClient(new Link(streamPort(await connectTcp('127.0.0.1', port), Date.now), nodeScheduler, { timeoutMs: 5000 }));
+/** A client on the token's TCP port; with the lab key its session is privileged (test plane). */
+async function tokenClient(port: number, labKey?: Uint8Array): Promise<TokenClient> {
+  const c = new TokenClient(new Link(streamPort(await connectTcp('127.0.0.1', port), Date.now), nodeScheduler, { timeoutMs: 5000 }));
+  if (labKey) await c.authenticate(labKey);
+  return c;
 }
 
 describe('provision over TCP of a spawned host', () => {
@@ -42,6 +45,7 @@ describe('provision over TCP of a spawned host', () => {
   let api: TokenbenchClient;
   const ports: Record<string, number> = {};
   const target = (id: string) => `tcp:127.0.0.1:${ports[id]}`;
+  const labKey = () => new Uint8Array(readFileSync(join(dir, 'lab.key')));
 
   beforeAll(async () => {
     dir = tempDir('tb-prov-');
@@ -81,7 +85,7 @@ describe('provision over TCP of a spawned host', () => {
     ]);
     expect(r.out.join('\n')).not.toContain(SECRET);
     // Independently: the token now answers what OCRA with this secret gives, with the new PIN.
-    const c = await tokenClient(ports['p2']);
+    const c = await tokenClient(ports['p2'], labKey());
     expect(await c.testCompute('12345678', '4321')).toBe(ocra('OCRA-1:HOTP-SHA1-6:QN08', fromHex(SECRET), { question: '12345678' }));
     expect((await c.info()).serial).toBe('LAB-001');
     c.link.close();
@@ -89,21 +93,31 @@ describe('provision over TCP of a spawned host', () => {
 
   it('seals with a new board key file, then refuses without a key and works with it', async () => {
     const key = join(dir, 'board.key');
-    const r = await run('provision', target('p3'), '--model', 'dscplus', '--random', '--seal', '--board-key', key, '--lab-key', join(dir, 'none.key'));
+    const r = await run('provision', target('p3'), '--model', 'dscplus', '--random', '--seal', '--board-key', key, '--data-dir', dir);
     expect(r.code).toBe(0);
     expect(r.out[0]).toBe(`new board key written to ${key} (mode 0600): keep it, a sealed board needs it to be provisioned again`);
-    expect(r.out.at(-1)).toBe('  sealed');
+    expect(r.out.slice(-2)).toEqual(['  board key stored', '  sealed']);
+    expect(r.out).toContain('  authenticated with the lab key');
     expect(statSync(key).mode & 0o777).toBe(0o600);
     const c = await tokenClient(ports['p3']);
     expect((await c.state()).sealed).toBe(true);
     c.link.close();
     const refused = await run('provision', target('p3'), '--model', 'dscplus', '--random', '--lab-key', join(dir, 'none.key'));
-    expect(refused).toEqual({ code: 1, out: [], err: [`tokenbench: provision: ${target('p3')} is sealed: provisioning it again needs its lab key (--lab-key FILE)`] });
+    expect(refused).toEqual({ code: 1, out: [], err: [`tokenbench: provision: ${target('p3')} is sealed: provisioning it again needs its lab key (--lab-key FILE, default <data-dir>/lab.key)`] });
     const again = await run('provision', target('p3'), '--model', 'dscplus', '--random', '--board-key', key, '--lab-key', join(dir, 'none.key'), '--show-secret', '--json');
     expect(again.code).toBe(0);
     const report = JSON.parse(again.out.join('\n'))[0];
     expect(report).toMatchObject({ ok: true, wasSealed: true, sealed: false, model: 'dscplus' });
     expect(report.secret).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('without the lab key the host refuses provisioning, and says so', async () => {
+    const r = await run('provision', target('d1'), '--model', 'dsc', '--random', '--lab-key', join(dir, 'none.key'));
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual([`tokenbench: provision: ${target('d1')} takes provisioning only after AUTHENTICATE: give its lab key (--lab-key FILE, default <data-dir>/lab.key)`]);
+    const wrong = join(dir, 'wrong.key');
+    writeFileSync(wrong, new Uint8Array(32).fill(1));
+    expect((await run('provision', target('d1'), '--model', 'dsc', '--random', '--lab-key', wrong)).err).toEqual(['tokenbench: provision: authentication failed: the device does not accept this key']);
   });
 
   it('refuses the wrong model, bad flags and a bad key file in one line', async () => {
@@ -150,8 +164,8 @@ describe('provision over TCP of a spawned host', () => {
     const imp = await run('tokens', 'import', out, '--pskc-key', PSK, '--prefix', 'm-', '--data-dir', dir);
     expect(imp.out.at(-1)).toBe('3 of 3 keys imported');
     const mirror = await api.get('m-f-001');
-    const a = await tokenClient(ports['p1']);
-    const b = await tokenClient(mirror.transports.tcpPort!);
+    const a = await tokenClient(ports['p1'], labKey());
+    const b = await tokenClient(mirror.transports.tcpPort!, labKey());
     expect(await b.testCompute('20261129', '1234')).toBe(await a.testCompute('20261129', '1234'));
     a.link.close();
     b.link.close();
