@@ -1,7 +1,8 @@
 /** `tokenbench image info|convert`: firmware image files (ELF, Intel HEX, raw binary, UF2). */
 import { writeFileSync } from 'node:fs';
 import { encodeImage, readImageFile, DEFAULT_BIN_BASE } from '../../flash/image-file.ts';
-import { findMarker, formatOfName, hex32, imageSize, IMAGE_FORMATS, ranges, sha256, type Image, type ImageFormat } from '../../flash/image.ts';
+import { formatOfName, hex32, imageSize, IMAGE_FORMATS, ranges, sha256, type ImageFormat } from '../../flash/image.ts';
+import { summarize, type ImageSummary } from '../../flash/summary.ts';
 import { familyName, UF2_FAMILIES } from '../../flash/uf2.ts';
 import { int, oneOf, parse, str, UsageError, type Parsed } from '../args.ts';
 import type { Command } from './command.ts';
@@ -19,30 +20,6 @@ export function familyOption(p: Parsed): number | undefined {
 
 export function baseOption(p: Parsed): number | undefined {
   return int(p, 'base', 0, 0xffffffff);
-}
-
-export interface ImageSummary {
-  file: string;
-  format: ImageFormat;
-  entry: string | null;
-  family: string | null;
-  ranges: Array<{ start: string; end: string; bytes: number }>;
-  size: number;
-  sha256: string;
-  firmware: { version: string; target: string } | null;
-}
-
-export function summarize(file: string, image: Image): ImageSummary {
-  return {
-    file,
-    format: image.format,
-    entry: image.entry === null ? null : hex32(image.entry),
-    family: image.family === null ? null : familyName(image.family),
-    ranges: ranges(image).map(([a, b]) => ({ start: hex32(a), end: hex32(b - 1), bytes: b - a })),
-    size: imageSize(image),
-    sha256: sha256(image),
-    firmware: findMarker(image),
-  };
 }
 
 export function describe(s: ImageSummary): string[] {

@@ -1,9 +1,7 @@
 /** `tokenbench provision`: give a token or board its secret and settings, one or a fleet. */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex, toHex } from '../../../firmware/bytes.ts';
-import { parseSuite } from '../../../firmware/crypto/ocra-suite.ts';
 import { defaultDataDir } from '../../host/paths.ts';
 import { ProvisionError } from '../../provision/auth.ts';
 import { parseFleet, type FleetRow } from '../../provision/fleet.ts';
@@ -11,23 +9,9 @@ import { readKeyFile, readOrCreateKey } from '../../provision/keys.ts';
 import { provisionOne, PROVISION_MODELS, type ProvisionReport, type ProvisionRequest } from '../../provision/provision.ts';
 import { writePskc, type PskcEntry } from '../../provision/pskc.ts';
 import { checkTarget } from '../../provision/target.ts';
+import { randomSecret } from '../../provision/secret.ts';
 import { exclusive, oneOf, parse, str, UsageError, type Parsed } from '../args.ts';
 import type { Command } from './command.ts';
-
-/** A random secret as long as the algorithm's hash (RFC 4226 §4 asks for at least 128 bits). */
-export function randomSecret(model: string, suite?: string): Uint8Array {
-  let n = 20;
-  if (model === 'dscplus' && suite) {
-    try {
-      const h = parseSuite(suite).hash;
-      n = h === 'sha512' ? 64 : h === 'sha256' ? 32 : 20;
-    } catch {
-      // the token will refuse the suite and say why
-    }
-  } else if (suite && /SHA512/i.test(suite)) n = 64;
-  else if (suite && /SHA256/i.test(suite)) n = 32;
-  return new Uint8Array(randomBytes(n));
-}
 
 /** The PSKC pre-shared key: hex, or @FILE holding it (raw or hex). */
 function pskcKey(p: Parsed): Uint8Array | null {
