@@ -75,6 +75,16 @@ describe.skipIf(!ok)('AN3155 simulator on a pty', () => {
     expect(w.out).toMatch(/Failed to write memory at address 0x08000100/);
   });
 
+  it('tokenbench flash will not mass erase without a yes, and erases nothing', async () => {
+    await freshSim();
+    sim.flash[0x40000] = 0x12;
+    const err: string[] = [];
+    const code = await main(['flash', `serial:${pair.host}@115200`, join(dir, 'fw.bin'), '--mass-erase'], { out: () => {}, err: (l) => err.push(l), now: () => Date.now() });
+    expect({ code, err }).toEqual({ code: 2, err: [`tokenbench: erase all of the flash of STM32F405/407/415/417 (PID 0x413), not just what the image covers: this needs a yes; add --yes (no terminal to ask on)`] });
+    expect(sim.log).toEqual([]);
+    expect(sim.flash[0x40000]).toBe(0x12);
+  });
+
   it('tokenbench flash writes, verifies, starts the firmware and reports what runs', async () => {
     await freshSim(() => {
       // What the simulated board "runs" after Go: a tokenbench token whose firmware version comes from the flashed marker.
