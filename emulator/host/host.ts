@@ -164,7 +164,7 @@ export class Host extends EventEmitter {
     );
     if (this.options.warn) h.log = this.options.warn;
     this.tokens.set(meta.id, h);
-    if (this.options.listen !== false) await h.listen(this.bind);
+    if (this.options.listen !== false) await h.listen(this.bind, this.options.tcpIdleMs);
     if (this.options.serial) await h.openPty(join(this.dataDir, 'pty'), this.options.warn ?? (() => {}));
     h.schedule();
     return h;

@@ -159,14 +159,14 @@ export class HostedToken {
     return r;
   }
 
-  async listen(bind: string): Promise<void> {
+  async listen(bind: string, idleMs?: number): Promise<void> {
     const want = this.meta.tcpPort ?? 0;
     try {
-      this.listener = await listenTcp(bind, want, (t) => this.serve(t, 'stream', 'tcp'));
+      this.listener = await listenTcp(bind, want, (t) => this.serve(t, 'stream', 'tcp'), idleMs);
     } catch (err) {
       if (want === 0) throw err;
       // The port it had is taken now: take another and remember it.
-      this.listener = await listenTcp(bind, 0, (t) => this.serve(t, 'stream', 'tcp'));
+      this.listener = await listenTcp(bind, 0, (t) => this.serve(t, 'stream', 'tcp'), idleMs);
     }
     if (this.listener.port !== this.meta.tcpPort) this.saveMeta(false);
   }

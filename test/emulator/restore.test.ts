@@ -28,7 +28,7 @@ const MUTATIONS: Mutation[] = [
   ['an unlock prompt on a token with tries', (s) => (s.device.state.mode = 'unlockEntry'), /mode \(unlockEntry on a token that is not locked\)/],
   ['wrong unlock codes on a token with tries', (s) => (s.device.state.nv.unlockFails = 3), /unlockFails/],
   ['a board key of 3 bytes', (s) => (s.device.state.nv.authKey = hex(3)), /authKey/],
-  ['a record that is a string', (s) => (s.device.state.nv = 'x'), /not usable/],
+  ['a record that is a string', (s) => (s.device.state.nv = 'x' as never), /not usable/],
 ];
 
 describe('restore refuses impossible state', () => {

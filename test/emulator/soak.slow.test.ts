@@ -1,6 +1,7 @@
 /**
  * Soak: subscribers connect to token ports and go silent, half-close, vanish or send garbage at
- * random, while typists press keys and the tokens' clocks run 10,000 times fast so their timeouts
+ * random (the silent ones are closed by the server's 1-second idle close, in the middle of event
+ * bursts), while typists press keys and the tokens' clocks run 10,000 times fast so their timeouts
  * fire all the time. At least 10,000 display events go out; the host (a real `tokenbench serve`
  * process) must stay up and keep answering on every port.
  */
@@ -34,7 +35,7 @@ afterAll(() => {
 });
 
 async function serve(): Promise<TokenbenchClient> {
-  child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial', '--tcp-idle', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (b) => (err += b));
   const url = await new Promise<string>((resolve, reject) => {

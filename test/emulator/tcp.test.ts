@@ -160,3 +160,18 @@ describe('tokens over TCP', () => {
     for (const c of clients) c.link.close();
   });
 });
+
+describe('the lab key', () => {
+  it('is in the data directory with mode 0600, given by the API, and authenticates a TCP session', async () => {
+    const { statSync } = await import('node:fs');
+    expect(statSync(labKeyPath(l.dir)).mode & 0o777).toBe(0o600);
+    const { key, path } = await l.client.labKey();
+    expect(path).toBe(labKeyPath(l.dir));
+    expect(Buffer.from(key, 'hex')).toEqual(Buffer.from(readLabKey(path)));
+    const c = await tcpClient('dscplus-1', false);
+    await expect(c.advanceClock(1)).rejects.toThrow(/SW 6982/);
+    await c.authenticate(Uint8Array.from(Buffer.from(key, 'hex')));
+    expect((await c.advanceClock(1)).clock).toBeGreaterThan(0);
+    c.link.close();
+  });
+});
