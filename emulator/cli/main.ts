@@ -12,8 +12,11 @@ import { serveCommand } from './commands/serve.ts';
 import { boardsCommand, connectCommand } from './commands/boards.ts';
 import { displayCommand, pressCommand, tokensCommand, traceCommand } from './commands/tokens.ts';
 import { ApiError } from '../api/client.ts';
+import { imageCommand } from './commands/image.ts';
+import { flashCommand } from './commands/flash.ts';
+import { provisionCommand } from './commands/provision.ts';
 
-export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand];
+export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, imageCommand, flashCommand, provisionCommand];
 
 export function help(): string {
   const lines = ['tokenbench: a hardware token lab (DSC+, DSC, Security Code Card)', '', 'Usage: tokenbench COMMAND [options]', '', 'Commands:'];
