@@ -2,7 +2,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EventStream, TokenbenchClient, TokenDisplay, TokenSummary, TraceRecord } from '../../../emulator/api/client.ts';
 import { CardFace, DscFace, DscPlusFace, type CardGrid } from './Faces.tsx';
-import { ClockControls, CreateToken, LabOverview, LoginSimulator, TokenActions, TrafficView, type CreateForm } from './Panels.tsx';
+import { ClockControls } from './panels/ClockControls.tsx';
+import { CreateToken, type CreateForm } from './panels/CreateToken.tsx';
+import { LabOverview } from './panels/LabOverview.tsx';
+import { LoginSimulator } from './panels/LoginSimulator.tsx';
+import { TokenActions } from './panels/TokenActions.tsx';
+import { TrafficView } from './panels/TrafficView.tsx';
 
 const KEYBOARD: Record<string, string> = { Enter: 'OK', Backspace: 'C', ' ': 'PRESS' };
 
