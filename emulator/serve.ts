@@ -6,6 +6,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { Host } from './host/host.ts';
 import { startApi, type Api } from './api/server.ts';
 import { staticUi } from './api/static.ts';
+import { loadAccessToken } from './access-token.ts';
 import { alive, readServerInfo, removeServerInfo, writeServerInfo } from './server-info.ts';
 
 export interface ServeOptions {
@@ -15,6 +16,8 @@ export interface ServeOptions {
   usbipPort: number | null;
   /** A serial pseudo-terminal per token (needs socat). */
   serial: boolean;
+  /** Replace the stored access token with a new one (serve --new-token). */
+  newToken?: boolean;
   /** The built UI to serve (default: dist/renderer of this checkout). */
   uiDir?: string;
   log: (line: string) => void;
@@ -42,12 +45,13 @@ export async function startServer(o: ServeOptions): Promise<Running> {
   if (other && other.pid !== process.pid && alive(other.pid)) {
     throw new ServeError(`another tokenbench serve (pid ${other.pid}) uses ${o.dataDir} at ${other.url.split('?')[0]}; stop it or pick another --data-dir`);
   }
+  const { token: accessToken } = loadAccessToken(o.dataDir, o.newToken);
   const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, usbipPort: o.usbipPort, warn: o.warn });
   await host.open();
   for (const p of host.problems) o.warn(`tokenbench: ${p}`);
   let api: Api;
   try {
-    api = await startApi(host, { bind: o.bind, port: o.port, extra: staticUi(o.uiDir) });
+    api = await startApi(host, { bind: o.bind, port: o.port, accessToken, extra: staticUi(o.uiDir) });
   } catch (err) {
     await host.close();
     const code = (err as NodeJS.ErrnoException).code;

@@ -95,6 +95,8 @@ export class TokenbenchClient {
   key = (id: string, key: string, action: 'down' | 'up' | 'press') => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/key`, { key, action });
   /** Gives a locked token its PIN tries back (as client services would). */
   unlock = (id: string) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/unlock`);
+  /** The unlock code for the unlock challenge a locked device shows (a help desk's answer), and its PIN tries left. */
+  unlockCode = (id: string) => this.call<{ challenge: string; code: string; triesLeft: number }>('GET', `/api/tokens/${enc(id)}/unlock-code`);
   /** A card's printed grid. */
   card = (id: string) => this.call<{ serial: string; size: number; values: string[]; expiresAt: number | null }>('GET', `/api/tokens/${enc(id)}/card`);
   power = (id: string, on: boolean) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/power`, { on });

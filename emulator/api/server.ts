@@ -118,6 +118,7 @@ function routes(host: Host): Route[] {
       },
     },
     { method: 'POST', pattern: new RegExp(`^${T}/unlock$`), run: (m) => [200, host.unlock(m[1])] },
+    { method: 'GET', pattern: new RegExp(`^${T}/unlock-code$`), run: (m) => [200, host.unlockCode(m[1])] },
     { method: 'GET', pattern: new RegExp(`^${T}/card$`), run: (m) => [200, host.cardValues(m[1])] },
     { method: 'POST', pattern: new RegExp(`^${T}/power$`), run: async (m, body) => [200, await host.powerOf(m[1], parse(S.powerBody, await body()).on)] },
     { method: 'POST', pattern: new RegExp(`^${T}/battery$`), run: async (m, body) => [200, await host.batteryOf(m[1], parse(S.batteryBody, await body()).level)] },
@@ -187,8 +188,16 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
     };
     const handlers = { display: forward('display'), traffic: forward('traffic'), removed: forward('removed'), board: forward('board') };
     for (const [k, f] of Object.entries(handlers)) host.on(k, f);
+    // Keys this client holds down ("id key"): a tab closed while Press is held must not leave the
+    // key down on the token, so they come up when the connection goes.
+    const held = new Set<string>();
     ws.on('close', () => {
       for (const [k, f] of Object.entries(handlers)) host.off(k, f);
+      for (const k of held) {
+        const [id, key] = k.split(' ');
+        host.key(id, key, 'up').catch(() => {}); // the token may be gone meanwhile
+      }
+      held.clear();
     });
     ws.on('error', () => ws.terminate());
     // Keys sent on the socket are applied in the order they arrive (one connection, one order);
@@ -202,6 +211,9 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
       }
       const r = S.socketKey.safeParse(msg);
       if (!r.success) return ws.send(JSON.stringify({ type: 'error', error: S.firstProblem(r.error) }));
+      const name = `${r.data.id} ${r.data.key.toUpperCase()}`;
+      if (r.data.action === 'down') held.add(name);
+      else if (r.data.action === 'up') held.delete(name);
       try {
         await host.key(r.data.id, r.data.key.toUpperCase(), r.data.action);
       } catch (err) {

@@ -10,6 +10,7 @@ import { serveToken, type Framing, type TraceEntry } from '../../firmware/token/
 import { DeviceToken, type DeviceSnapshot, type TokenDisplay } from '../../firmware/token/device-token.ts';
 import { CardToken } from '../../firmware/token/card-token.ts';
 import type { CardRecord } from '../../firmware/card/card-record.ts';
+import { TokenClock } from '../../firmware/token/clock.ts';
 import type { ClockState } from '../../firmware/token/clock.ts';
 import type { Rng } from '../../firmware/rng.ts';
 import type { Transport } from '../../protocol/transport.ts';
@@ -54,6 +55,11 @@ export class HostedToken {
   listener: Listener | null = null;
   pty: PtyBridge | null = null;
   verifiers: Verifiers = {};
+  /**
+   * A card's own clock (a device keeps its clock inside): the time its login checks happen at, so
+   * an online card's expiry can be reached by moving it. Kept in meta.rec like a device's.
+   */
+  readonly cardClock: TokenClock;
   private wake: ReturnType<typeof setTimeout> | null = null;
   private connections = new Set<Transport>();
   private clientSeq = 0;
@@ -72,8 +78,19 @@ export class HostedToken {
     private readonly onDisplay: (h: HostedToken, d: TokenDisplay) => void,
     private readonly onTrace: (h: HostedToken, r: ReturnType<TraceLog['add']>) => void,
   ) {
+    this.cardClock = new TokenClock(meta.clock, now());
     this.attach();
     this.resetVerifiers();
+  }
+
+  /** The clock of the token: a device's own, or the card's. */
+  get clock(): TokenClock {
+    return this.device?.clock ?? this.cardClock;
+  }
+
+  /** Token time now: what its login checks and expiry use. */
+  time(hostNow: number): number {
+    return this.clock.now(hostNow);
   }
 
   get device(): DeviceToken | null {
@@ -117,6 +134,7 @@ export class HostedToken {
   saveMeta(durable = true): void {
     const d = this.device;
     if (d) this.meta = { ...this.meta, clock: d.clock.state, battery: d.battery, batteryIn: d.batteryIn };
+    else this.meta = { ...this.meta, clock: this.cardClock.state };
     if (this.listener) this.meta.tcpPort = this.listener.port;
     writeRecordFile(`${this.dir}/meta.rec`, enc(this.meta), durable);
   }
