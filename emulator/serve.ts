@@ -18,6 +18,8 @@ export interface ServeOptions {
   serial: boolean;
   /** Replace the stored access token with a new one (serve --new-token). */
   newToken?: boolean;
+  /** Create the default lab on an empty data directory (default true). */
+  defaultLab?: boolean;
   /** The built UI to serve (default: dist/renderer of this checkout). */
   uiDir?: string;
   log: (line: string) => void;
@@ -46,7 +48,7 @@ export async function startServer(o: ServeOptions): Promise<Running> {
     throw new ServeError(`another tokenbench serve (pid ${other.pid}) uses ${o.dataDir} at ${other.url.split('?')[0]}; stop it or pick another --data-dir`);
   }
   const { token: accessToken } = loadAccessToken(o.dataDir, o.newToken);
-  const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, usbipPort: o.usbipPort, warn: o.warn });
+  const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, usbipPort: o.usbipPort, warn: o.warn, defaultLab: o.defaultLab });
   await host.open();
   for (const p of host.problems) o.warn(`tokenbench: ${p}`);
   let api: Api;

@@ -13,6 +13,9 @@ import { InputError } from '../../firmware/errors.ts';
 import { provision, unlockKeyOf } from '../../firmware/device/nv.ts';
 import { unlockCode } from '../../firmware/device/engine.ts';
 import type { ScriptStep } from '../../firmware/device/script.ts';
+import { encodeCommand } from '../../protocol/apdu.ts';
+import { CLA, INS, KEY_CODE, TAG } from '../../protocol/codes.ts';
+import { encodeTlvs } from '../../protocol/tlv.ts';
 import { MODEL_KEYS, runKeyScript } from './key-script.ts';
 import { systemRng, type Rng } from '../../firmware/rng.ts';
 import { defaultSerial } from '../../firmware/serial.ts';
@@ -337,6 +340,9 @@ export class Host extends EventEmitter {
     const d = this.device(id);
     if (!d.nv.model || !MODEL_KEYS[d.nv.model].includes(key as never)) throw new HostError(400, `field "key": a ${d.nv.model} has no key "${key}"; keys are ${MODEL_KEYS[d.nv.model].join(' ')}`);
     const now = this.now();
+    // The trace shows keys pressed through the API (the desktop's own) as the command they mean.
+    const ins = INS[action === 'down' ? 'KEY_DOWN' : action === 'up' ? 'KEY_UP' : 'KEY_PRESS'];
+    this.get(id).record('api', 'ui', { dir: 'request', channel: 0, bytes: encodeCommand({ cla: CLA, ins, data: encodeTlvs([{ tag: TAG.KEY, value: Uint8Array.of(KEY_CODE[key]) }]) }) });
     if (action === 'press') d.hold(key, 0, now);
     else d.input({ type: action, key }, now);
     this.get(id).schedule();

@@ -161,6 +161,11 @@ export class HostedToken {
     );
   }
 
+  /** Records a frame that did not come over a transport (the control API's own key presses). */
+  record(transport: string, client: string, e: TraceEntry): void {
+    this.onTrace(this, this.trace.add(transport, client, e, this.now()));
+  }
+
   handle(apdu: Uint8Array, session: Parameters<DeviceToken['handle']>[1], hostNow: number): Uint8Array {
     const before = this.device?.nv;
     const r = this.token.handle(apdu, session, hostNow);

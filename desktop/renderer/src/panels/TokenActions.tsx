@@ -1,19 +1,35 @@
-/** Operator controls for the selected token: unlock, power cycle, snapshot and restore, delete. */
+/**
+ * Operator controls for the selected token: the help desk's unlock code for the challenge a
+ * locked device shows, reset PIN tries, power cycle, snapshot and restore, delete.
+ */
 import type { TokenSummary } from '../../../../emulator/api/client.ts';
+
+export type UnlockInfo = { challenge: string; code: string; triesLeft: number } | null;
 
 export function TokenActions({
   token,
+  unlockInfo,
   act,
 }: {
   token: TokenSummary;
-  act: { unlock(): void; powerCycle(): void; snapshot(): void; restore(file: File): void; remove(): void };
+  unlockInfo: UnlockInfo;
+  act: { unlockCode(): void; unlock(): void; powerCycle(): void; snapshot(): void; restore(file: File): void; remove(): void };
 }) {
   const device = token.kind === 'dscplus' || token.kind === 'dsc';
   return (
     <section className="actions" aria-label="token controls">
       <h2>Token {token.id}</h2>
+      {token.tries && (
+        <p className="small">
+          PIN tries left {token.tries.left} of {token.tries.max}
+          {token.locked ? ' · locked' : ''}
+        </p>
+      )}
       {device && (
         <>
+          <button type="button" onClick={act.unlockCode} title="The code a help desk reads out for the unlock challenge (U-nnnnnn) the device shows">
+            Unlock code
+          </button>
           <button type="button" onClick={act.unlock}>
             Reset PIN tries
           </button>
@@ -21,6 +37,12 @@ export function TokenActions({
             Power cycle
           </button>
         </>
+      )}
+      {unlockInfo && (
+        <p role="status" aria-label="unlock code" className="unlock-code">
+          For U-{unlockInfo.challenge} type <strong>{unlockInfo.code}</strong> on the device (OK, the code, OK), then a new PIN twice. PIN
+          tries left: {unlockInfo.triesLeft}.
+        </p>
       )}
       {token.kind !== 'board' && (
         <>
