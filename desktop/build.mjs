@@ -19,3 +19,12 @@ await build({
   define: { 'import.meta.url': '__tb_import_meta_url' },
 });
 await build({ ...common, entryPoints: [`${root}/desktop/preload/preload.ts`], outfile: `${root}/dist/desktop/preload.cjs`, format: 'cjs', platform: 'node', external: ['electron'] });
+// tokenbench/playwright: the QA lab (a whole host) and the Playwright fixture; Node only.
+await build({
+  ...common,
+  entryPoints: [`${root}/emulator/qa/playwright.ts`],
+  outfile: `${root}/dist/playwright.js`,
+  format: 'esm',
+  platform: 'node',
+  packages: 'external',
+});
