@@ -28,3 +28,15 @@ await build({
   platform: 'node',
   packages: 'external',
 });
+// The command line (emulator/cli/bin.mjs runs it when it is newer than every source file), so a
+// command that starts no server does not pay for compiling TypeScript at each run.
+await build({
+  ...common,
+  entryPoints: { cli: `${root}/emulator/cli/main.ts` },
+  outdir: `${root}/dist/cli`,
+  splitting: true, // serve and boards load on demand (emulator/cli/main.ts)
+  format: 'esm',
+  platform: 'node',
+  external: ['serialport', '@serialport/*', 'usb', 'bufferutil', 'utf-8-validate'],
+  banner: { js: "import { createRequire as __tb_createRequire } from 'node:module'; const require = __tb_createRequire(import.meta.url);" },
+});

@@ -4,11 +4,11 @@
  * helpers that read like what a tester does to a device. Framework-free; tokenbench/playwright
  * wraps it in a Playwright fixture (docs/qa.md).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { TokenbenchClient, type CreateSpec, type TokenDisplay, type TokenSummary } from '../api/client.ts';
+import { packageRoot } from '../package-root.ts';
 import { startServer, type Running } from '../serve.ts';
 import { parseDuration } from './duration.ts';
 
@@ -117,18 +117,6 @@ export class Lab {
   async close(): Promise<void> {
     await this.running.stop();
     if (!this.keep) rmSync(this.dataDir, { recursive: true, force: true });
-  }
-}
-
-/** The folder of this package (where dist/renderer is), from this file or its bundle in dist/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'tokenbench') return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the tokenbench package folder');
-    dir = up;
   }
 }
 
