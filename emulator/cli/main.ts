@@ -31,7 +31,10 @@ const serveCommand = lazy('serve', 'run the emulator host: tokens, transports an
 const boardsCommand = lazy('boards', 'list serial ports and USB devices, and which of them are tokenbench boards', async () => (await import('./commands/boards.ts')).boardsCommand);
 const connectCommand = lazy('connect', 'attach a real board to the running host, like an emulated token', async () => (await import('./commands/boards.ts')).connectCommand);
 
-export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand];
+const recordCommand = lazy('record', 'record a session with a token (keys, timing, display) as a YAML scenario', async () => (await import('./commands/scenario.ts')).recordCommand);
+const replayCommand = lazy('replay', 'play a YAML scenario against a token or board; fails at the first display that differs', async () => (await import('./commands/scenario.ts')).replayCommand);
+
+export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, recordCommand, replayCommand];
 
 /** The command itself, loading it if it is lazy. */
 async function loaded(c: Command): Promise<Command> {

@@ -396,6 +396,7 @@ export class Host extends EventEmitter {
 
   power(id: string, on: boolean): TokenDisplay {
     const d = this.device(id);
+    this.get(id).record('api', 'ui', { dir: 'request', channel: 0, bytes: encodeCommand({ cla: CLA, ins: INS.SET_POWER, p1: on ? 1 : 0 }) });
     d.batteryIn = on;
     d.input({ type: 'power', on: on && d.battery > 0 }, this.now());
     this.get(id).saveMeta();

@@ -1,6 +1,7 @@
 /** serve, boards and connect load on demand (emulator/cli/main.ts): their help and summaries still come out right. */
 import { describe, expect, it } from 'vitest';
 import { boardsCommand, connectCommand } from '../../emulator/cli/commands/boards.ts';
+import { recordCommand, replayCommand } from '../../emulator/cli/commands/scenario.ts';
 import { serveCommand } from '../../emulator/cli/commands/serve.ts';
 import { COMMANDS, main } from '../../emulator/cli/main.ts';
 
@@ -13,7 +14,7 @@ async function run(...argv: string[]) {
 
 describe('commands loaded on demand', () => {
   it('list the same summaries as their modules', () => {
-    for (const c of [serveCommand, boardsCommand, connectCommand]) expect(COMMANDS.find((x) => x.name === c.name)!.summary).toBe(c.summary);
+    for (const c of [serveCommand, boardsCommand, connectCommand, recordCommand, replayCommand]) expect(COMMANDS.find((x) => x.name === c.name)!.summary).toBe(c.summary);
   });
 
   it('print their usage for --help and help NAME', async () => {

@@ -1,0 +1,79 @@
+/**
+ * Replay targets by address, as `tokenbench replay --target` takes them: token:ID (a token or board
+ * of the running host, through its control API), tcp:HOST:PORT (a token's TCP port, over the wire
+ * protocol), serial:PATH[@BAUD] and usb:VID:PID[:SERIAL] (a board, addressed as for `connect`).
+ */
+import type { TokenbenchClient } from '../api/client.ts';
+import { parseAddress } from '../boards/address.ts';
+import { connectTcp } from '../transports/tcp.ts';
+import { nodeScheduler } from '../scheduler.ts';
+import { TokenClient } from '../../protocol/client.ts';
+import { Link } from '../../protocol/link.ts';
+import { streamPort, type Port } from '../../protocol/port.ts';
+import { InputError } from '../../firmware/errors.ts';
+import type { ReplayTarget } from './replay.ts';
+
+export type OpenTarget = ReplayTarget & { name: string; close(): void };
+
+/** A token of the running host, by id. */
+export function apiTarget(client: TokenbenchClient, id: string): OpenTarget {
+  return {
+    name: `token:${id}`,
+    key: async (key, action) => void (await client.key(id, key, action)),
+    display: async () => (await client.display(id)).text,
+    power: async (on) => void (await client.power(id, on)),
+    clock: async (op) => void (await client.clock(id, op)),
+    close: () => {},
+  };
+}
+
+/** Anything that speaks the wire protocol on a message port. */
+export function wireTarget(name: string, port: Port): OpenTarget {
+  const c = new TokenClient(new Link(port, nodeScheduler));
+  return {
+    name,
+    key: async (key, action) => void (await (action === 'down' ? c.keyDown(key) : action === 'up' ? c.keyUp(key) : c.press(key))),
+    display: async () => (await c.readDisplay()).text,
+    power: async (on) => void (await c.setPower(on)),
+    clock: async (op) => {
+      if ('advance' in op) await c.advanceClock(op.advance);
+      else if ('set' in op) await c.setClock(op.set);
+      else throw new InputError('clock', `${name}: over the wire a clock can be set or advanced, not paused or resumed`);
+    },
+    close: () => c.link.close(),
+  };
+}
+
+export async function openTarget(address: string, client: () => TokenbenchClient): Promise<OpenTarget> {
+  if (address.startsWith('token:')) {
+    const id = address.slice(6);
+    if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(id)) throw new InputError('target', `target "${address}": token:ID wants a token id (lowercase letters, digits, dashes)`);
+    const c = client();
+    await c.get(id); // fails now, with the API's message, if there is no such token
+    return apiTarget(c, id);
+  }
+  if (address.startsWith('tcp:')) {
+    const m = /^tcp:(\[[0-9a-fA-F:.]+\]|[^:]+):(\d{1,5})$/.exec(address);
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65535) throw new InputError('target', `target "${address}" is not a TCP address; write tcp:HOST:PORT, e.g. tcp:127.0.0.1:40123`);
+    const host = m[1].replace(/^\[|\]$/g, '');
+    let t;
+    try {
+      t = await connectTcp(host, port);
+    } catch (err) {
+      throw new InputError('target', `cannot connect to target ${address}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    return wireTarget(address, streamPort(t, Date.now));
+  }
+  if (address.startsWith('serial:') || address.startsWith('usb:')) {
+    let a;
+    try {
+      a = parseAddress(address);
+    } catch (err) {
+      throw new InputError('target', (err as Error).message);
+    }
+    const { openBoard } = await import('../boards/open.ts');
+    return wireTarget(address, await openBoard(a));
+  }
+  throw new InputError('target', `target "${address}" is not one of: token:ID, tcp:HOST:PORT, serial:PATH[@BAUD] or usb:VID:PID[:SERIAL]`);
+}
