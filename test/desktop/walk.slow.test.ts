@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../emulator/qa/lab.ts';
+import { replay } from '../../emulator/qa/replay.ts';
+import { parseScenario } from '../../emulator/qa/scenario.ts';
+import { openTarget } from '../../emulator/qa/targets.ts';
 import { connectTcp } from '../../emulator/transports/tcp.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { TokenClient } from '../../protocol/client.ts';
@@ -360,5 +363,33 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     await other.close();
     await expect.poll(async () => (await lab.client.snapshot('dsc-1')).device!.state.holdSince).toBe(-1);
     await lab.clock.real('dsc-1');
+  });
+
+  it('records a scenario from the desktop that tokenbench replay plays back', async () => {
+    await select('dscplus-1');
+    await lab.token('dscplus-1').powerCycle();
+    await expect.poll(lcd).toBe('');
+    await button('Record').click();
+    const device = page.getByRole('group', { name: /^device dscplus-1/ });
+    for (const k of ['Press', '1', '2', 'C']) await device.locator(`button[aria-label="${k}"]`).click();
+    await expect.poll(lcd).toBe('PIN>-');
+    await screen('recording');
+    const download = page.waitForEvent('download');
+    await button('Stop and save').click();
+    const yaml = readFileSync((await (await download).path())!, 'utf8');
+    const scenario = parseScenario(yaml);
+    expect(scenario.steps.filter((st) => !('wait' in st))).toEqual([
+      { expectDisplay: { text: '' } },
+      { press: ['PRESS'] },
+      { expectDisplay: { text: 'PIN>' } },
+      { press: ['1'] },
+      { expectDisplay: { text: 'PIN>-' } },
+      { press: ['2'] },
+      { expectDisplay: { text: 'PIN>--' } },
+      { press: ['C'] },
+      { expectDisplay: { text: 'PIN>-' } },
+    ]);
+    await lab.token('dscplus-1').powerCycle();
+    expect(await replay(scenario, await openTarget('token:dscplus-1', () => lab.client))).toEqual({ ok: true, steps: scenario.steps.length });
   });
 });

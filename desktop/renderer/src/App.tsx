@@ -15,6 +15,7 @@ import { LoginSimulator } from './panels/LoginSimulator.tsx';
 import { TokenActions, type UnlockInfo } from './panels/TokenActions.tsx';
 import { TrafficView } from './panels/TrafficView.tsx';
 import { Problems, useProblems } from './problems.tsx';
+import { formatScenario, Recorder, recordFrame } from '../../../emulator/qa/scenario.ts';
 import { WrongToken } from './WrongToken.tsx';
 
 export function App({ client }: { client: TokenbenchClient }) {
@@ -28,6 +29,9 @@ export function App({ client }: { client: TokenbenchClient }) {
   const [refused, setRefused] = useState(false);
   const problems = useProblems();
   const { report, clear } = problems; // stable across renders
+  // A scenario being recorded (docs/qa.md): fed by the selected token's traffic and display events.
+  const recording = useRef<{ id: string; rec: Recorder } | null>(null);
+  const [recordingId, setRecordingId] = useState<string | null>(null);
   const refreshSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
@@ -68,6 +72,9 @@ export function App({ client }: { client: TokenbenchClient }) {
       if (!live) return;
       client
         .stream((e) => {
+          const r = recording.current;
+          if (r && e.type === 'traffic' && e.id === r.id) recordFrame(r.rec, Date.now(), e);
+          if (r && e.type === 'display' && e.id === r.id) r.rec.display(Date.now(), e.text);
           if (e.type === 'hello') (setTokens(e.tokens), setLoaded(true));
           else if (e.type === 'display') {
             setDisplay(e.id, e);
@@ -176,6 +183,22 @@ export function App({ client }: { client: TokenbenchClient }) {
         await client.restore(token.id, snap as never);
         await refresh();
       }),
+    record: () => {
+      const r = recording.current;
+      if (!r) {
+        const rec = new Recorder(token.kind === 'board' ? token.board?.model : token.kind);
+        if (token.display) rec.display(Date.now(), token.display.text);
+        recording.current = { id: token.id, rec };
+        setRecordingId(token.id);
+        return;
+      }
+      recording.current = null;
+      setRecordingId(null);
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(new Blob([formatScenario(r.rec.scenario(`recorded on ${r.id}`))], { type: 'application/yaml' }));
+      a.download = `${r.id}-scenario.yaml`;
+      a.click();
+    },
     remove: () => {
       if (confirm(`Delete ${token.id}? Its secret and state are gone for good.`)) run('delete', async () => (await client.remove(token.id), await refresh()));
     },
@@ -222,7 +245,7 @@ export function App({ client }: { client: TokenbenchClient }) {
         )}
       </main>
       <aside className="side" aria-label="controls">
-        {token && actions && <TokenActions token={token} unlockInfo={unlockInfo} act={actions} />}
+        {token && actions && <TokenActions token={token} unlockInfo={unlockInfo} recording={recordingId} act={actions} />}
         {token && token.kind !== 'board' && <ClockControls clock={clock} onClock={(op, all) => run('clock', async () => (all && (await client.hostClock(op)), await readClock(token.id, all ? {} : op)))} />}
         <CreateToken onCreate={create} />
       </aside>

@@ -1,6 +1,7 @@
 /**
  * Operator controls for the selected token: the help desk's unlock code for the challenge a
- * locked device shows, reset PIN tries, power cycle, snapshot and restore, delete.
+ * locked device shows, Record (a scenario, docs/qa.md), reset PIN tries, power cycle, snapshot and
+ * restore, delete.
  */
 import type { TokenSummary } from '../../../../emulator/api/client.ts';
 
@@ -9,11 +10,14 @@ export type UnlockInfo = { challenge: string; code: string; triesLeft: number } 
 export function TokenActions({
   token,
   unlockInfo,
+  recording,
   act,
 }: {
   token: TokenSummary;
   unlockInfo: UnlockInfo;
-  act: { unlockCode(): void; unlock(): void; powerCycle(): void; snapshot(): void; restore(file: File): void; remove(): void };
+  /** The id of the token being recorded, if any. */
+  recording: string | null;
+  act: { record(): void; unlockCode(): void; unlock(): void; powerCycle(): void; snapshot(): void; restore(file: File): void; remove(): void };
 }) {
   const device = token.kind === 'dscplus' || token.kind === 'dsc';
   return (
@@ -44,6 +48,12 @@ export function TokenActions({
           tries left: {unlockInfo.triesLeft}.
         </p>
       )}
+      {(recording === null || recording === token.id) && token.kind !== 'card' && token.kind !== 'online-card' && (
+        <button type="button" aria-pressed={recording === token.id} onClick={act.record} title="Record keys, timing and display as a YAML scenario (tokenbench replay plays it)">
+          {recording === token.id ? 'Stop and save' : 'Record'}
+        </button>
+      )}
+      {recording !== null && recording !== token.id && <p className="small">Recording {recording}…</p>}
       {token.kind !== 'board' && (
         <>
           <button type="button" onClick={act.snapshot}>
