@@ -89,7 +89,7 @@ export function DscFace({ serial, display, onKey }: { serial: string; display: T
         <span className="brand">Digital Security Card</span>
       </header>
       <Lcd display={display} />
-      {/* Twelve keys of one size in three rows of four; Press last, held 2 s to turn on or off. */}
+      {/* Twelve keys of one size in two rows of six; Press last, held 2 s to turn on or off. */}
       <div className="keypad dsc-keys">
         {['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', 'OK'].map((k) => (
           <Key key={k} name={k} onKey={onKey} className={k === 'OK' ? 'fn' : ''} />
