@@ -19,3 +19,24 @@ await build({
   define: { 'import.meta.url': '__tb_import_meta_url' },
 });
 await build({ ...common, entryPoints: [`${root}/desktop/preload/preload.ts`], outfile: `${root}/dist/desktop/preload.cjs`, format: 'cjs', platform: 'node', external: ['electron'] });
+// tokenbench/playwright: the QA lab (a whole host) and the Playwright fixture; Node only.
+await build({
+  ...common,
+  entryPoints: [`${root}/emulator/qa/playwright.ts`],
+  outfile: `${root}/dist/playwright.js`,
+  format: 'esm',
+  platform: 'node',
+  packages: 'external',
+});
+// The command line (emulator/cli/bin.mjs runs it when it is newer than every source file), so a
+// command that starts no server does not pay for compiling TypeScript at each run.
+await build({
+  ...common,
+  entryPoints: { cli: `${root}/emulator/cli/main.ts` },
+  outdir: `${root}/dist/cli`,
+  splitting: true, // serve and boards load on demand (emulator/cli/main.ts)
+  format: 'esm',
+  platform: 'node',
+  external: ['serialport', '@serialport/*', 'usb', 'bufferutil', 'utf-8-validate'],
+  banner: { js: "import { createRequire as __tb_createRequire } from 'node:module'; const require = __tb_createRequire(import.meta.url);" },
+});

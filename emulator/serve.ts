@@ -6,6 +6,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { Host } from './host/host.ts';
 import { startApi, type Api } from './api/server.ts';
 import { staticUi } from './api/static.ts';
+import { loadAccessToken } from './access-token.ts';
 import { probeServer, readServerInfo, removeServerInfo, serverInfoPath, writeServerInfo } from './server-info.ts';
 
 export interface ServeOptions {
@@ -17,6 +18,10 @@ export interface ServeOptions {
   tcpIdleMs?: number;
   /** A serial pseudo-terminal per token (needs socat). */
   serial: boolean;
+  /** Replace the stored access token with a new one (serve --new-token). */
+  newToken?: boolean;
+  /** Create the default lab on an empty data directory (default true). */
+  defaultLab?: boolean;
   /** The built UI to serve (default: dist/renderer of this checkout). */
   uiDir?: string;
   log: (line: string) => void;
@@ -47,12 +52,13 @@ export async function startServer(o: ServeOptions): Promise<Running> {
     if (probe.state === 'unknown') throw new ServeError(`${serverInfoPath(o.dataDir)} names a server that may still run: ${probe.why}; stop it, or delete that file if it is not a tokenbench`);
     o.warn(`tokenbench: ignoring a stale ${serverInfoPath(o.dataDir)}: ${probe.why}`);
   }
-  const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, usbipPort: o.usbipPort, tcpIdleMs: o.tcpIdleMs, warn: o.warn });
+  const { token: accessToken } = loadAccessToken(o.dataDir, o.newToken);
+  const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, usbipPort: o.usbipPort, tcpIdleMs: o.tcpIdleMs, warn: o.warn, defaultLab: o.defaultLab });
   await host.open();
   for (const p of host.problems) o.warn(`tokenbench: ${p}`);
   let api: Api;
   try {
-    api = await startApi(host, { bind: o.bind, port: o.port, extra: staticUi(o.uiDir) });
+    api = await startApi(host, { bind: o.bind, port: o.port, accessToken, extra: staticUi(o.uiDir) });
   } catch (err) {
     await host.close();
     const code = (err as NodeJS.ErrnoException).code;

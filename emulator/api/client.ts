@@ -97,6 +97,8 @@ export class TokenbenchClient {
   key = (id: string, key: string, action: 'down' | 'up' | 'press') => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/key`, { key, action });
   /** Gives a locked token its PIN tries back (as client services would). */
   unlock = (id: string) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/unlock`);
+  /** The unlock code for the unlock challenge a locked device shows (a help desk's answer), and its PIN tries left. */
+  unlockCode = (id: string) => this.call<{ challenge: string; code: string; triesLeft: number }>('GET', `/api/tokens/${enc(id)}/unlock-code`);
   /** A card's printed grid. */
   card = (id: string) => this.call<{ serial: string; size: number; values: string[]; expiresAt: number | null }>('GET', `/api/tokens/${enc(id)}/card`);
   power = (id: string, on: boolean) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/power`, { on });
@@ -116,9 +118,13 @@ export class TokenbenchClient {
     return () => s.close();
   }
 
-  /** Opens the event stream, which can also send keys (fastest, and in order). */
-  async stream(onEvent: (e: HostEvent) => void, id?: string): Promise<EventStream> {
-    const url = `${this.baseUrl.replace(/^http/, 'ws')}/api/events?token=${enc(this.accessToken)}${id ? `&id=${enc(id)}` : ''}`;
+  /**
+   * Opens the event stream, which can also send keys (fastest, and in order). `clearKeys`: traffic
+   * records of keys typed into a PIN or unlock code come as typed, not as `KEY=*` (for a recorder
+   * that must replay them; docs/api.md).
+   */
+  async stream(onEvent: (e: HostEvent) => void, id?: string, options: { clearKeys?: boolean } = {}): Promise<EventStream> {
+    const url = `${this.baseUrl.replace(/^http/, 'ws')}/api/events?token=${enc(this.accessToken)}${id ? `&id=${enc(id)}` : ''}${options.clearKeys ? '&keys=clear' : ''}`;
     const WS: typeof WebSocket = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket ?? ((await import('ws')).default as unknown as typeof WebSocket);
     const ws = new WS(url);
     // Listen before the socket opens: the server greets at once.

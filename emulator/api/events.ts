@@ -44,6 +44,8 @@ interface Subscriber {
   /** In the write list, or waiting for its socket to drain. */
   scheduled: boolean;
   dropped: boolean;
+  /** Asked for keys typed into a PIN or unlock code as they were (a recorder); others get `KEY=*`. */
+  clearKeys: boolean;
 }
 
 /** Bytes a socket's send buffer may hold before its writes wait for it to drain. */
@@ -83,22 +85,30 @@ export class EventStreams {
   }
 
   /** Takes an upgraded socket: refuses it over the limit, else greets it and subscribes it. */
-  add(ws: WebSocket, only: string | null): void {
+  add(ws: WebSocket, only: string | null, clearKeys = false): void {
     if (this.subs.size >= this.limits.maxStreams) {
       this.counts.refused++;
       ws.close(1013, `too many event streams (at most ${this.limits.maxStreams}); close one and retry`);
       return;
     }
-    const sub: Subscriber = { ws, only, answered: true, queue: [], queued: 0, scheduled: false, dropped: false };
+    const sub: Subscriber = { ws, only, answered: true, queue: [], queued: 0, scheduled: false, dropped: false, clearKeys };
     this.subs.add(sub);
     this.counted();
     ws.on('pong', () => (sub.answered = true));
+    // Keys this client holds down ("id key"): a tab closed while Press is held must not leave the
+    // key down on the token, so they come up when the connection goes.
+    const held = new Set<string>();
     ws.on('close', () => {
       this.subs.delete(sub);
       this.counted();
+      for (const k of held) {
+        const [id, key] = k.split(' ');
+        this.host.key(id, key, 'up').catch(() => {}); // the token may be gone meanwhile
+      }
+      held.clear();
     });
     ws.on('error', () => ws.terminate());
-    ws.on('message', (data) => void this.onMessage(ws, data));
+    ws.on('message', (data) => void this.onMessage(ws, data, held));
     ws.send(JSON.stringify({ type: 'hello', tokens: this.host.list() }));
   }
 
@@ -117,10 +127,14 @@ export class EventStreams {
     if (listening && this.subs.size === 0) for (const [type, f] of this.listeners) this.host.off(type, f);
   }
 
-  private queue(type: string, e: { id: string }): void {
-    const data = Buffer.from(JSON.stringify({ type, ...e }));
+  private queue(type: string, event: { id: string; revealed?: object }): void {
+    const { revealed, ...e } = event;
+    const masked = Buffer.from(JSON.stringify({ type, ...e }));
+    // A masked trace record: the few streams that asked for clear keys get it as it was typed.
+    const clear = revealed ? Buffer.from(JSON.stringify({ type, id: e.id, ...revealed })) : masked;
     for (const s of this.subs) {
       if (s.only !== null && e.id !== s.only) continue;
+      const data = s.clearKeys ? clear : masked;
       s.queue.push(data);
       s.queued += data.length;
       if (s.queued + s.ws.bufferedAmount > this.limits.maxBufferedBytes) this.drop(s);
@@ -191,7 +205,7 @@ export class EventStreams {
 
   // Keys sent on the socket are applied in the order they arrive (one connection, one order);
   // the display changes come back as events. Anything else is answered with an error event.
-  private async onMessage(ws: WebSocket, data: unknown): Promise<void> {
+  private async onMessage(ws: WebSocket, data: unknown, held: Set<string>): Promise<void> {
     const reply = (m: object) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
     let msg: unknown;
     try {
@@ -201,6 +215,9 @@ export class EventStreams {
     }
     const r = S.socketKey.safeParse(msg);
     if (!r.success) return void reply({ type: 'error', error: S.firstProblem(r.error) });
+    const name = `${r.data.id} ${r.data.key.toUpperCase()}`;
+    if (r.data.action === 'down') held.add(name);
+    else if (r.data.action === 'up') held.delete(name);
     try {
       await this.host.key(r.data.id, r.data.key.toUpperCase(), r.data.action);
     } catch (err) {

@@ -50,6 +50,7 @@ export const clockBody = z
     advance: z.number().int().min(0).max(366 * 86_400_000).optional(),
     rate: z.number().gt(0).max(10_000).optional(),
     pause: z.boolean().optional(),
+    real: z.literal(true).optional(),
   })
   .strict();
 export const checkBody = z

@@ -179,6 +179,7 @@ function routes(host: Host): Route[] {
       },
     },
     { method: 'POST', pattern: new RegExp(`^${T}/unlock$`), run: (m) => [200, host.unlock(m[1])] },
+    { method: 'GET', pattern: new RegExp(`^${T}/unlock-code$`), run: (m) => [200, host.unlockCode(m[1])] },
     { method: 'GET', pattern: new RegExp(`^${T}/card$`), run: (m) => [200, host.cardValues(m[1])] },
     { method: 'POST', pattern: new RegExp(`^${T}/power$`), run: async (m, body) => [200, await host.powerOf(m[1], parse(S.powerBody, await body()).on)] },
     { method: 'POST', pattern: new RegExp(`^${T}/battery$`), run: async (m, body) => [200, await host.batteryOf(m[1], parse(S.batteryBody, await body()).level)] },
@@ -291,7 +292,7 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
     }
     if (url.pathname !== '/api/events') return refuseRaw(socket, 404, 'Not Found', `no WebSocket at ${url.pathname}; the event stream is /api/events`);
     if (!authorised(req, url, accessToken)) return refuseRaw(socket, 401, 'Unauthorized', 'missing or wrong access token: use the token printed by tokenbench serve (?token=TOKEN)');
-    wss.handleUpgrade(req, socket, head, (ws) => streams.add(ws, url.searchParams.get('id')));
+    wss.handleUpgrade(req, socket, head, (ws) => streams.add(ws, url.searchParams.get('id'), url.searchParams.get('keys') === 'clear'));
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -90,6 +90,8 @@ export class AttachedBoards {
       state: board.state,
       display: board.display,
       locked: (board.display.indicators & 0x02) !== 0,
+      tries: null,
+      loginFailures: 0,
       transports: { tcpPort: listener?.port ?? null, serialPath: null, usbipBusId: null },
       board: { address: board.label, model: board.info?.model ?? '', connected: board.state === 'connected', error: board.lastError },
     };
@@ -152,8 +154,10 @@ export class AttachedBoards {
 
   async clock(b: Board, op: ClockOp): Promise<{ id: string; clock: number; paused: boolean; rate: number }> {
     if (op.pause !== undefined || op.rate !== undefined) throw new HostError(400, `board ${b.id}: its clock can be set or advanced, not paused or sped up`);
+    const real = op.real ? this.host.now() : undefined;
     const clock = await this.on(b, async (c) => {
-      let t = op.set !== undefined ? await c.setClock(op.set) : await c.clock();
+      const set = op.set ?? real;
+      let t = set !== undefined ? await c.setClock(set) : await c.clock();
       if (op.advance !== undefined) t = (await c.advanceClock(op.advance)).clock;
       return t;
     });

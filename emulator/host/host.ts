@@ -17,8 +17,12 @@ import { fromHex } from '../../firmware/bytes.ts';
 import { newCardRecord } from '../../firmware/card/card-record.ts';
 import { DEFAULT_CARD } from '../../firmware/card/card.ts';
 import { InputError, withinDepth } from '../../firmware/errors.ts';
-import { provision } from '../../firmware/device/nv.ts';
+import { provision, unlockKeyOf } from '../../firmware/device/nv.ts';
+import { unlockCode } from '../../firmware/device/engine.ts';
 import type { ScriptStep } from '../../firmware/device/script.ts';
+import { encodeCommand } from '../../protocol/apdu.ts';
+import { CLA, INS, KEY_CODE, TAG } from '../../protocol/codes.ts';
+import { encodeTlvs } from '../../protocol/tlv.ts';
 import { MODEL_KEYS, runKeyScript } from './key-script.ts';
 import { systemRng, type Rng } from '../../firmware/rng.ts';
 import { defaultSerial } from '../../firmware/serial.ts';
@@ -37,7 +41,7 @@ import { checkAnswer, issueChallenge, type Answer } from './login.ts';
 import { nodeIo, StorageError, storageError, syncDir } from './record-file.ts';
 import { makeDir, StorageHealth, TokenFiles } from './token-files.ts';
 import { decodeVerifierRecord, encodeVerifierRecord, freshVerifiers, VERIFIER_KEY, type VerifierRecord } from './verifier-record.ts';
-import { decodeTrace, type TraceRecord } from './trace.ts';
+import { decodeTrace, revealTrace, type TraceRecord } from './trace.ts';
 
 export type Snapshot = ReturnType<HostedToken['snapshot']>;
 export { HostError, type ClockOp, type CreateSpec, type HostOptions, type TokenSummary } from './types.ts';
@@ -209,7 +213,7 @@ export class Host extends EventEmitter {
       meta,
       this.now,
       (ht, d) => this.emit('display', { id: ht.id, ...d }),
-      (ht, r) => this.listenerCount('traffic') > 0 && this.emit('traffic', { id: ht.id, ...decodeTrace(r) }),
+      (ht, r) => this.listenerCount('traffic') > 0 && this.emit('traffic', { id: ht.id, ...decodeTrace(r), ...(r.masked ? { revealed: revealTrace(r) } : {}) }),
     );
     if (this.options.warn) h.log = this.options.warn;
     this.tokens.set(meta.id, h);
@@ -241,7 +245,7 @@ export class Host extends EventEmitter {
 
   private device(id: string): DeviceToken {
     const d = this.get(id).device;
-    if (!d) throw new HostError(400, `token "${id}" is a card: it has no keys, display or clock`);
+    if (!d) throw new HostError(400, `token "${id}" is a card: it has no keys or display`);
     return d;
   }
 
@@ -255,6 +259,8 @@ export class Host extends EventEmitter {
       state: d ? d.mode : 'card',
       display: d ? d.display() : null,
       locked: d ? d.nv.tries === 0 : false,
+      tries: d ? { left: d.nv.tries, max: d.nv.maxTries } : null,
+      loginFailures: (h.verifiers.ocra ?? h.verifiers.otp ?? h.verifiers.card)?.failures ?? 0,
       transports: { tcpPort: h.listener?.port ?? null, serialPath: h.ptyPath, usbipBusId: h.usbipBusId },
     };
   }
@@ -452,6 +458,9 @@ export class Host extends EventEmitter {
     const d = this.device(id);
     if (!d.nv.model || !MODEL_KEYS[d.nv.model].includes(key as never)) throw new HostError(400, `field "key": a ${d.nv.model} has no key "${key}"; keys are ${MODEL_KEYS[d.nv.model].join(' ')}`);
     const now = this.now();
+    // The trace shows keys pressed through the API (the desktop's own) as the command they mean.
+    const ins = INS[action === 'down' ? 'KEY_DOWN' : action === 'up' ? 'KEY_UP' : 'KEY_PRESS'];
+    this.get(id).record('api', 'ui', { dir: 'request', channel: 0, bytes: encodeCommand({ cla: CLA, ins, data: encodeTlvs([{ tag: TAG.KEY, value: Uint8Array.of(KEY_CODE[key]) }]) }) });
     if (action === 'press') d.hold(key, 0, now);
     else d.input({ type: action, key }, now);
     this.get(id).schedule();
@@ -464,6 +473,20 @@ export class Host extends EventEmitter {
     d.resetTries(this.now());
     this.get(id).schedule();
     return d.display();
+  }
+
+  /**
+   * What a help desk reads out to the holder of a locked device: the unlock code for the unlock
+   * challenge on its display (docs/devices.md, Unlock). Only while one shows.
+   */
+  unlockCode(id: string): { challenge: string; code: string; triesLeft: number } {
+    const d = this.device(id);
+    d.tick(this.now());
+    const s = d.snapshot().state;
+    if (!['unlockShow', 'unlockEntry', 'unlockBad'].includes(s.mode) || !s.challenge) {
+      throw new HostError(409, `token "${id}" shows no unlock challenge (it is ${s.mode}); a locked device shows one after OK`);
+    }
+    return { challenge: s.challenge, code: unlockCode(unlockKeyOf(d.nv), s.challenge), triesLeft: d.nv.tries };
   }
 
   /** The printed grid of a card (its values are what the holder reads off the paper). */
@@ -491,6 +514,7 @@ export class Host extends EventEmitter {
 
   power(id: string, on: boolean): TokenDisplay {
     const d = this.device(id);
+    this.get(id).record('api', 'ui', { dir: 'request', channel: 0, bytes: encodeCommand({ cla: CLA, ins: INS.SET_POWER, p1: on ? 1 : 0 }) });
     d.batteryIn = on;
     d.input({ type: 'power', on: on && d.battery > 0 }, this.now());
     this.get(id).saveMeta();
@@ -505,23 +529,27 @@ export class Host extends EventEmitter {
     return d.display();
   }
 
-  /** Clock control for one token, or for every token when `id` is null. */
+  /**
+   * Clock control for one token (device or card), or for every token when `id` is null.
+   * `real` puts it back on real time: host time, rate 1, running.
+   */
   clock(id: string | null, op: ClockOp): { id: string; clock: number; paused: boolean; rate: number }[] {
-    const targets = id === null ? [...this.tokens.values()].filter((h) => h.device) : [this.get(id)];
-    if (id !== null) this.device(id);
+    const targets = id === null ? [...this.tokens.values()] : [this.get(id)];
     const now = this.now();
     return targets.map((h) => {
-      const d = h.device!;
-      d.tick(now);
-      if (op.set !== undefined) d.clock.set(op.set, now);
-      if (op.advance !== undefined) d.advance(op.advance, now);
-      if (op.rate !== undefined) d.clock.setRate(op.rate, now);
-      if (op.pause === true) d.clock.pause(now);
-      if (op.pause === false) d.clock.resume(now);
-      d.tick(now);
+      const d = h.device;
+      const c = h.clock;
+      d?.tick(now);
+      if (op.real) c.state = { deviceAt: now, hostAt: now, rate: 1, paused: false };
+      if (op.set !== undefined) c.set(op.set, now);
+      if (op.advance !== undefined) (d ? d.advance(op.advance, now) : c.advance(op.advance, now));
+      if (op.rate !== undefined) c.setRate(op.rate, now);
+      if (op.pause === true) c.pause(now);
+      if (op.pause === false) c.resume(now);
+      d?.tick(now);
       h.saveMeta();
       h.schedule();
-      return { id: h.id, clock: d.now(now), paused: d.clock.state.paused, rate: d.clock.state.rate };
+      return { id: h.id, clock: c.now(now), paused: c.state.paused, rate: c.state.rate };
     });
   }
 

@@ -14,6 +14,7 @@ import { serveToken, type Framing, type TraceEntry } from '../../firmware/token/
 import { DeviceToken, type DeviceSnapshot, type TokenDisplay } from '../../firmware/token/device-token.ts';
 import { CardToken } from '../../firmware/token/card-token.ts';
 import type { CardRecord } from '../../firmware/card/card-record.ts';
+import { TokenClock } from '../../firmware/token/clock.ts';
 import type { ClockState } from '../../firmware/token/clock.ts';
 import type { Rng } from '../../firmware/rng.ts';
 import type { Transport } from '../../protocol/transport.ts';
@@ -56,6 +57,11 @@ export class HostedToken {
   verifiers: VerifierRecord;
   /** Aborted when the token is deleted or restored: key scripts running on it stop. Made on first use. */
   private scripts: AbortController | null = null;
+  /**
+   * A card's own clock (a device keeps its clock inside): the time its login checks happen at, so
+   * an online card's expiry can be reached by moving it. Kept in meta.rec like a device's.
+   */
+  readonly cardClock: TokenClock;
   private wake: ReturnType<typeof setTimeout> | null = null;
   private connections = new Set<Transport>();
   private clientSeq = 0;
@@ -77,6 +83,7 @@ export class HostedToken {
     private readonly onDisplay: (h: HostedToken, d: TokenDisplay) => void,
     private readonly onTrace: (h: HostedToken, r: ReturnType<TraceLog['add']>) => void,
   ) {
+    this.cardClock = new TokenClock(meta.clock, now());
     this.attach();
     this.verifiers = carryVerifiers(verifiers, token);
   }
@@ -101,6 +108,16 @@ export class HostedToken {
   /** Writes the login screen's memory (before its outcome is answered). */
   saveVerifiers(): void {
     this.storage.write(VERIFIER_KEY, encodeVerifierRecord(this.verifiers));
+  }
+
+  /** The clock of the token: a device's own, or the card's. */
+  get clock(): TokenClock {
+    return this.device?.clock ?? this.cardClock;
+  }
+
+  /** Token time now: what its login checks and expiry use. */
+  time(hostNow: number): number {
+    return this.clock.now(hostNow);
   }
 
   get device(): DeviceToken | null {
@@ -142,6 +159,7 @@ export class HostedToken {
   saveMeta(durable = true): void {
     const d = this.device;
     if (d) this.meta = { ...this.meta, clock: d.clock.state, battery: d.battery, batteryIn: d.batteryIn };
+    else this.meta = { ...this.meta, clock: this.cardClock.state };
     if (this.listener) this.meta.tcpPort = this.listener.port;
     this.storage.write('meta', enc(this.meta), durable);
   }
@@ -167,6 +185,12 @@ export class HostedToken {
       (e: TraceEntry) => this.onTrace(this, this.trace.add(name, client, e, this.now(), e.dir === 'request' && this.typingSecret())),
       name === 'tcp', // any local process or web page can reach a TCP port: it must start with a valid frame
     );
+  }
+
+  /** Records a frame that did not come over a transport (the control API's own key presses). */
+  /** Records a frame the host made itself (the UI's key presses): keys typed into a PIN or unlock code show as `*`. */
+  record(transport: string, client: string, e: TraceEntry): void {
+    this.onTrace(this, this.trace.add(transport, client, e, this.now(), e.dir === 'request' && this.typingSecret()));
   }
 
   handle(apdu: Uint8Array, session: Parameters<DeviceToken['handle']>[1], hostNow: number): Uint8Array {

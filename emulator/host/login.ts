@@ -28,7 +28,7 @@ export function issueChallenge(h: HostedToken, rng: Rng, now: number): { challen
     return { challenge: r.challenge };
   }
   if (h.verifiers.card) {
-    const r = issueCardChallenge(h.verifiers.card, rng, now);
+    const r = issueCardChallenge(h.verifiers.card, rng, h.time(now));
     h.verifiers.card = r.state;
     h.saveVerifiers();
     return { challenge: r.challenge.id, id: r.challenge.id, indexes: r.challenge.indexes };
@@ -53,7 +53,7 @@ export function checkAnswer(h: HostedToken, answer: Answer, now: number): { outc
     ({ outcome, state: { failures } } = r);
   } else {
     if (answer.challenge === undefined) throw new HostError(400, 'field "challenge": a card answer needs the challenge id it answers');
-    const r = checkCardAnswer(h.verifiers.card!, secret, { id: answer.challenge, answer: answer.response }, now);
+    const r = checkCardAnswer(h.verifiers.card!, secret, { id: answer.challenge, answer: answer.response }, h.time(now));
     h.verifiers.card = r.state;
     ({ outcome, state: { failures } } = r);
   }

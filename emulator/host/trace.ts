@@ -33,6 +33,11 @@ export function decodeTrace(r: Raw): TraceRecord {
   return { n: r.n, t: r.t, transport: r.transport, client: r.client, dir: r.dir, channel: r.channel, summary, hex: secret ? '' : hex(r.bytes) };
 }
 
+/** A masked record as it was typed: only for a recorder that asked for it (the event stream's `keys=clear`). */
+export function revealTrace(r: Raw): TraceRecord {
+  return decodeTrace({ ...r, masked: false });
+}
+
 export class TraceLog {
   /** A ring of the last `limit` entries; entry n lives at (n - 1) % limit. */
   private readonly ring: (Raw | undefined)[];

@@ -63,6 +63,10 @@ export interface TokenSummary {
   state: string;
   display: TokenDisplay | null;
   locked: boolean;
+  /** PIN tries left and the lock threshold (devices; null for cards and boards). */
+  tries: { left: number; max: number } | null;
+  /** Wrong answers the token's login screen has counted since the host started. */
+  loginFailures: number;
   transports: { tcpPort: number | null; serialPath: string | null; usbipBusId: string | null };
   /** For an attached board: where it is, what it says it is, and whether it answers. */
   board?: { address: string; model: string; connected: boolean; error: string };
@@ -73,4 +77,6 @@ export interface ClockOp {
   advance?: number;
   rate?: number;
   pause?: boolean;
+  /** Back to real time: the host's time, rate 1, running (applied before the others). */
+  real?: boolean;
 }

@@ -1,7 +1,7 @@
 /**
  * The login server's side of a Security Code Card (and of its temporary online version, which
- * expires): ask for two distinct index numbers, accept both values typed together without a
- * space, in either case; each issued challenge can be answered once (a second answer is `replayed`).
+ * expires): ask for two distinct index numbers, accept both values typed one after the other, in
+ * either case, with or without spaces; each issued challenge can be answered once (a second answer is `replayed`).
  */
 import { constantTimeEqualText, fromHex } from '../bytes.ts';
 import { cardValue, checkCardProfile, DEFAULT_CARD, type CardProfile } from '../card/card.ts';
@@ -74,7 +74,8 @@ export function checkCardAnswer(
   if (now - entry.at >= ttlMs) return fail(next, 'expired-challenge');
   const key = typeof secret === 'string' ? fromHex(secret, 'secret') : secret;
   const expected = entry.indexes.map((i) => cardValue(key, state.serial, i, state.profile)).join('');
-  const typed = String(answer.answer).trim().toUpperCase();
+  // People copy values with the space the card shows between them: spaces do not count.
+  const typed = String(answer.answer).replace(/\s+/g, '').toUpperCase();
   const right = constantTimeEqualText(typed, expected.toUpperCase());
   return right ? { state: { ...next, successes: next.successes + 1 }, outcome: 'accepted' } : fail(next, 'wrong');
 }

@@ -4,6 +4,7 @@
  *     beside node:crypto computing the same HMAC-SHA1 and truncation;
  *   - the OCRA function alone;
  *   - device model steps per second over a stream of key presses, releases and clock ticks.
+ *   - a CLI command that starts no server, beside oathtool (test/bench/cli-start.ts);
  * Targets (DESIGN.md §4): >= 100,000 responses/s and not slower than the baseline; >= 1,000,000 steps/s.
  */
 import { createHmac } from 'node:crypto';
@@ -17,6 +18,7 @@ import { fmt, measure, type Figure } from './measure.ts';
 import { codecThroughput, inProcessRoundTrip } from './protocol.ts';
 import { transportRoundTrips } from './transports.ts';
 import { fleet } from './fleet.ts';
+import { cliStart } from './cli-start.ts';
 
 const SECRET = new TextEncoder().encode('12345678901234567890');
 const SUITE = 'OCRA-1:HOTP-SHA1-8:QN06';
@@ -107,6 +109,12 @@ async function main(): Promise<void> {
   for (const r of await transportRoundTrips()) {
     const ratio = r.displayUs / r.echoUs;
     console.log(`  ${r.channel.padEnd(22)} display ${r.displayUs.toFixed(1).padStart(7)} us   echo ${r.echoUs.toFixed(1).padStart(7)} us   ${ratio.toFixed(2)}x  ${ratio <= 2 ? 'ok' : 'ABOVE TARGET'}`);
+  }
+  console.log('');
+  console.log('A command that starts no server, exec to exit, median of 11 runs (target < 200 ms for the bundled CLI):');
+  for (const r of cliStart()) {
+    const verdict = r.name.includes('bundled') && r.ms !== null ? (r.ms < 200 ? '  ok' : '  ABOVE TARGET') : '';
+    console.log(`  ${r.name.padEnd(44)} ${r.ms === null ? 'not run (missing, or it failed)' : `${r.ms.toFixed(0).padStart(6)} ms${verdict}`}`);
   }
   if (process.argv.includes('--quick')) return;
   console.log('');

@@ -175,3 +175,25 @@ describe('the lab key', () => {
     c.link.close();
   });
 });
+
+describe('the UI\'s own key presses in the trace', () => {
+  it('show PIN digits typed through the API as *, except to a stream that asked for clear keys (a recorder)', async () => {
+    const from = (await l.client.trace('dsc-1')).at(-1)?.n ?? 0;
+    const masked: string[] = [];
+    const clear: string[] = [];
+    const a = await l.client.stream((e) => e.type === 'traffic' && e.dir === 'request' && masked.push(e.summary), 'dsc-1');
+    const b = await l.client.stream((e) => e.type === 'traffic' && e.dir === 'request' && clear.push(e.summary), 'dsc-1', { clearKeys: true });
+    await l.client.keys('dsc-1', 'PRESS:2000');
+    for (const k of ['1', '2']) await l.client.key('dsc-1', k, 'press');
+    await expect.poll(() => clear.length).toBe(2);
+    await expect.poll(() => masked.length).toBe(2);
+    expect(masked).toEqual(['KEY_PRESS KEY=*', 'KEY_PRESS KEY=*']);
+    expect(clear.join(' ')).toMatch(/KEY=(01|1).*KEY=(02|2)/);
+    a.close();
+    b.close();
+    const api = (await l.client.trace('dsc-1', from)).filter((r) => r.transport === 'api' && r.dir === 'request');
+    expect(api.map((r) => r.summary).slice(-2)).toEqual(['KEY_PRESS KEY=*', 'KEY_PRESS KEY=*']);
+    expect(api.slice(-2).every((r) => r.hex === '')).toBe(true);
+    await l.client.keys('dsc-1', 'PRESS:2000');
+  });
+});

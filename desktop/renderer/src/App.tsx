@@ -1,68 +1,104 @@
-/** The tokenbench desktop: the lab at a glance, one device in the hand, and the login screen beside it. */
+/**
+ * The tokenbench desktop: the lab at a glance, one device in the hand with its login screen and
+ * traffic beside it, operator and clock controls at the side. Errors stay on screen until they are
+ * dismissed or the action that failed succeeds; a page whose access token the server no longer
+ * takes says so and what to do.
+ */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { EventStream, TokenbenchClient, TokenDisplay, TokenSummary, TraceRecord } from '../../../emulator/api/client.ts';
-import { CardFace, DscFace, DscPlusFace, type CardGrid } from './Faces.tsx';
-import { ClockControls, CreateToken, LabOverview, LoginSimulator, TokenActions, TrafficView, type CreateForm } from './Panels.tsx';
+import { ApiError, type EventStream, type TokenbenchClient, type TokenDisplay, type TokenSummary, type TraceRecord } from '../../../emulator/api/client.ts';
+import { CardFace, type CardGrid } from './CardFace.tsx';
+import { Device } from './Device.tsx';
+import { ClockControls, type ClockOp, type ClockView } from './panels/ClockControls.tsx';
+import { CreateToken, type CreateForm } from './panels/CreateToken.tsx';
+import { LabOverview } from './panels/LabOverview.tsx';
+import { LoginSimulator } from './panels/LoginSimulator.tsx';
+import { TokenActions, type UnlockInfo } from './panels/TokenActions.tsx';
+import { TrafficView } from './panels/TrafficView.tsx';
+import { Problems, useProblems } from './problems.tsx';
+import { formatScenario, Recorder, recordFrame } from '../../../emulator/qa/scenario.ts';
+import { WrongToken } from './WrongToken.tsx';
 import { BoardsPanel } from './panels/BoardsPanel.tsx';
-
-const KEYBOARD: Record<string, string> = { Enter: 'OK', Backspace: 'C', ' ': 'PRESS' };
 
 export function App({ client }: { client: TokenbenchClient }) {
   const [tokens, setTokens] = useState<TokenSummary[]>([]);
+  const [loaded, setLoaded] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
   const [traces, setTraces] = useState<Record<string, TraceRecord[]>>({});
   const [card, setCard] = useState<CardGrid | null>(null);
-  const [clock, setClock] = useState<{ clock: number; paused: boolean; rate: number } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [clock, setClock] = useState<ClockView | null>(null);
+  const [unlockInfo, setUnlockInfo] = useState<UnlockInfo>(null);
+  const [refused, setRefused] = useState(false);
+  const problems = useProblems();
+  const { report, clear } = problems; // stable across renders
+  // A scenario being recorded (docs/qa.md): fed by the selected token's traffic and display events.
+  const recording = useRef<{ id: string; rec: Recorder; stream: Promise<EventStream | null> } | null>(null);
+  const [recordingId, setRecordingId] = useState<string | null>(null);
   const refreshSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
 
-  const fail = useCallback((e: unknown) => setError(e instanceof Error ? e.message : String(e)), []);
+  /** Runs an action; a failure stays listed under `name` until dismissed or `name` succeeds. */
   const run = useCallback(
-    async <T,>(op: () => Promise<T>): Promise<T | undefined> => {
+    async <T,>(name: string, op: () => Promise<T>): Promise<T | undefined> => {
       try {
         const r = await op();
-        setError(null);
+        clear(name);
         return r;
       } catch (e) {
-        fail(e);
+        if (e instanceof ApiError && e.status === 401) setRefused(true);
+        else report(name, e);
         return undefined;
       }
     },
-    [fail],
+    [report, clear],
   );
 
-  const refresh = useCallback(() => run(async () => setTokens(await client.list())), [client, run]);
+  const refresh = useCallback(
+    () =>
+      run('refresh', async () => {
+        setTokens(await client.list());
+        setLoaded(true);
+      }),
+    [client, run],
+  );
 
   const setDisplay = useCallback((id: string, d: TokenDisplay) => setTokens((ts) => ts.map((t) => (t.id === id ? { ...t, display: { text: d.text, indicators: d.indicators } } : t))), []);
 
   const stream = useRef<EventStream | null>(null);
   useEffect(() => {
     let stop: (() => void) | undefined;
-    client
-      .stream((e) => {
-        if (e.type === 'hello') setTokens(e.tokens);
-        else if (e.type === 'display') {
-          setDisplay(e.id, e);
-          // The token's state (off, pin, locked...) changes with its display: fetch it soon after.
-          clearTimeout(refreshSoon.current);
-          refreshSoon.current = setTimeout(refresh, 150);
-        }
-        else if (e.type === 'traffic') setTraces((t) => ({ ...t, [e.id]: [...(t[e.id] ?? []).slice(-499), e] }));
-        else if (e.type === 'error') fail(new Error(e.error));
-        else refresh();
-      })
-      .then((s) => {
-        stream.current = s;
-        stop = () => s.close();
-      }, fail);
+    let live = true;
+    // The list first: a refused access token shows its page rather than an empty lab.
+    refresh().then(() => {
+      if (!live) return;
+      client
+        .stream((e) => {
+          if (e.type === 'hello') (setTokens(e.tokens), setLoaded(true));
+          else if (e.type === 'display') {
+            setDisplay(e.id, e);
+            // The token's state (off, pin, locked, tries...) changes with its display: fetch it soon after.
+            clearTimeout(refreshSoon.current);
+            refreshSoon.current = setTimeout(refresh, 150);
+          } else if (e.type === 'traffic') setTraces((t) => ({ ...t, [e.id]: [...(t[e.id] ?? []).slice(-999), e] }));
+          else if (e.type === 'error') report(`key ${e.id ?? ''}`, new Error(e.error));
+          else refresh();
+        })
+        .then(
+          (s) => {
+            stream.current = s;
+            stop = () => s.close();
+            if (!live) s.close();
+          },
+          (e) => report('events', e),
+        );
+    });
     const timer = setInterval(refresh, 2000);
     return () => {
+      live = false;
       stop?.();
       clearInterval(timer);
     };
-  }, [client, fail, refresh, setDisplay]);
+  }, [client, report, refresh, setDisplay]);
 
   useEffect(() => {
     if (selected === null && tokens.length) setSelected(tokens[0].id);
@@ -70,18 +106,28 @@ export function App({ client }: { client: TokenbenchClient }) {
   }, [tokens, selected]);
 
   const token = useMemo(() => tokens.find((t) => t.id === selected) ?? null, [tokens, selected]);
-  const isDevice = token !== null && (token.kind === 'dscplus' || token.kind === 'dsc' || token.kind === 'board');
+  const isCard = token?.kind === 'card' || token?.kind === 'online-card';
+
+  const readClock = useCallback(
+    async (id: string, op: ClockOp = {}) => {
+      const c = await client.clock(id, op);
+      if (selectedRef.current === id) setClock({ clock: c.clock, paused: c.paused, rate: c.rate, readAt: Date.now() });
+    },
+    [client],
+  );
 
   useEffect(() => {
     setCard(null);
+    setClock(null);
+    setUnlockInfo(null);
     if (!token) return;
-    if (token.kind === 'card' || token.kind === 'online-card') run(async () => setCard(await client.card(token.id)));
-    if (token.kind !== 'board' && (token.kind === 'dscplus' || token.kind === 'dsc')) run(async () => setClock(await client.clock(token.id, {})));
-    run(async () => {
+    if (isCard) run('card', async () => setCard(await client.card(token.id)));
+    if (token.kind !== 'board') run('clock', () => readClock(token.id));
+    run('trace', async () => {
       const records = await client.trace(token.id);
       setTraces((t) => ({ ...t, [token.id]: records }));
     });
-  }, [token?.id, token?.kind, client, run]);
+  }, [token?.id, token?.kind, isCard, client, run, readClock]);
 
   // Keys go over the event socket: one connection keeps them in the order they were pressed
   // (typing fast never lets a key overtake another), and the display comes back as events.
@@ -90,115 +136,132 @@ export function App({ client }: { client: TokenbenchClient }) {
       const id = selectedRef.current;
       if (!id) return;
       if (stream.current) stream.current.key(id, key, action);
-      else run(async () => setDisplay(id, await client.key(id, key, action)));
+      else run('key', async () => setDisplay(id, await client.key(id, key, action)));
     },
     [client, run, setDisplay],
   );
 
-  // The keyboard works too: digits, Enter = OK, Backspace = C, Space = PRESS (held as long as Space is).
-  useEffect(() => {
-    if (!isDevice) return;
-    const typing = (e: KeyboardEvent) => e.target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
-    const map = (e: KeyboardEvent) => (/^[0-9]$/.test(e.key) ? e.key : KEYBOARD[e.key]);
-    const down = (e: KeyboardEvent) => {
-      const k = map(e);
-      if (!k || typing(e) || e.repeat) return;
-      e.preventDefault();
-      onKey(k, 'down');
-    };
-    const up = (e: KeyboardEvent) => {
-      const k = map(e);
-      if (!k || typing(e)) return;
-      e.preventDefault();
-      onKey(k, 'up');
-    };
-    window.addEventListener('keydown', down);
-    window.addEventListener('keyup', up);
-    return () => {
-      window.removeEventListener('keydown', down);
-      window.removeEventListener('keyup', up);
-    };
-  }, [isDevice, onKey]);
-
-  const create = async (f: CreateForm) => {
-    const t = await run(() =>
-      client.create({ kind: f.kind, ...(f.secret && { secret: f.secret.trim() }), ...(f.pin && { pin: f.pin.trim() }), ...(f.suite && { suite: f.suite.trim() }) }),
+  const create = async (f: CreateForm): Promise<boolean> => {
+    const t = await run('create', () =>
+      client.create({
+        kind: f.kind,
+        ...(f.id.trim() && { id: f.id.trim() }),
+        ...(f.secret.trim() && { secret: f.secret.trim() }),
+        ...(f.pin.trim() && (f.kind === 'dscplus' || f.kind === 'dsc') && { pin: f.pin.trim() }),
+        ...(f.suite.trim() && f.kind === 'dscplus' && { suite: f.suite.trim() }),
+        ...(f.kind === 'dsc' && { otp: { mode: f.otp } }),
+      }),
     );
-    if (t) {
-      await refresh();
-      setSelected(t.id);
-    }
+    if (!t) return false;
+    await refresh();
+    setSelected(t.id);
+    return true;
   };
 
   const actions = token && {
-    unlock: () => run(() => client.unlock(token.id).then((d) => setDisplay(token.id, d))),
-    powerCycle: () => run(async () => (await client.power(token.id, false), setDisplay(token.id, await client.power(token.id, true)))),
+    unlockCode: () => run('unlock code', async () => setUnlockInfo(await client.unlockCode(token.id))),
+    unlock: () => run('unlock', () => client.unlock(token.id).then((d) => (setDisplay(token.id, d), setUnlockInfo(null), refresh()))),
+    powerCycle: () => run('power', async () => (await client.power(token.id, false), setDisplay(token.id, await client.power(token.id, true)), setUnlockInfo(null))),
     snapshot: () =>
-      run(async () => {
+      run('snapshot', async () => {
         const snap = await client.snapshot(token.id);
         const a = document.createElement('a');
         a.href = URL.createObjectURL(new Blob([JSON.stringify(snap, null, 2)], { type: 'application/json' }));
         a.download = `${token.id}-snapshot.json`;
         a.click();
       }),
-    restore: (file: File) => run(async () => (await client.restore(token.id, JSON.parse(await file.text())), await refresh())),
+    restore: (file: File) =>
+      run('restore', async () => {
+        let snap: unknown;
+        try {
+          snap = JSON.parse(await file.text());
+        } catch {
+          throw new Error(`${file.name} is not a snapshot: it is not JSON`);
+        }
+        await client.restore(token.id, snap as never);
+        await refresh();
+      }),
+    record: () => {
+      const r = recording.current;
+      if (!r) {
+        const rec = new Recorder(token.kind === 'board' ? token.board?.model : token.kind);
+        if (token.display) rec.display(Date.now(), token.display.text);
+        // A stream of its own that shows the PIN digits as typed (the lab's other streams see KEY=*),
+        // so the scenario can replay them.
+        const id = token.id;
+        const stream = client
+          .stream(
+            (e) => {
+              if (e.type === 'traffic' && e.id === id) recordFrame(rec, Date.now(), e);
+              else if (e.type === 'display' && e.id === id) rec.display(Date.now(), e.text);
+            },
+            id,
+            { clearKeys: true },
+          )
+          .catch((e) => (report('record', e), null));
+        recording.current = { id, rec, stream };
+        setRecordingId(id);
+        return;
+      }
+      void r.stream.then((s) => s?.close());
+      recording.current = null;
+      setRecordingId(null);
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(new Blob([formatScenario(r.rec.scenario(`recorded on ${r.id}`))], { type: 'application/yaml' }));
+      a.download = `${r.id}-scenario.yaml`;
+      a.click();
+    },
     remove: () => {
-      if (confirm(`Delete ${token.id}? Its secret and state are gone for good.`)) run(async () => (await client.remove(token.id), await refresh()));
+      if (confirm(`Delete ${token.id}? Its secret and state are gone for good.`)) run('delete', async () => (await client.remove(token.id), await refresh()));
     },
   };
+
+  if (refused) return <WrongToken />;
 
   return (
     <div className="app">
       <header className="top">
         <h1>tokenbench</h1>
-        {error && (
-          <div role="alert" className="error">
-            {error}
-            <button type="button" aria-label="dismiss" onClick={() => setError(null)}>
-              ×
-            </button>
-          </div>
-        )}
+        <Problems problems={problems} />
       </header>
       <LabOverview tokens={tokens} selected={selected} onSelect={setSelected} />
       <main className="bench">
         {token === null ? (
-          <p>No tokens yet: create one.</p>
-        ) : token.kind === 'dscplus' || (token.kind === 'board' && token.board?.model === 'dscplus') ? (
-          <DscPlusFace serial={token.serial} display={token.display ?? { text: '', indicators: 0 }} onKey={onKey} />
-        ) : token.kind === 'dsc' || (token.kind === 'board' && token.board?.model === 'dsc') ? (
-          <DscFace serial={token.serial} display={token.display ?? { text: '', indicators: 0 }} onKey={onKey} />
-        ) : token.kind === 'board' ? (
-          <p>Board {token.id}: {token.board?.model}</p>
+          <p className="empty">{loaded ? 'No tokens yet: create one with New token.' : 'Loading the lab…'}</p>
         ) : (
-          <CardFace card={card} />
-        )}
-        {token && token.kind !== 'board' && (
-          <LoginSimulator
-            key={token.id}
-            token={token}
-            onChallenge={async () => (await run(() => client.challenge(token.id))) ?? { challenge: null }}
-            onCheck={async (challenge, response) => (await run(() => client.check(token.id, { ...(challenge && { challenge }), response }))) ?? null}
-          />
+          <>
+            <div className={`hand ${isCard ? 'card' : ''}`}>
+              {!isCard && <Device token={token} paused={!!clock?.paused} onKey={onKey} />}
+              {token.kind !== 'board' && (
+                <LoginSimulator
+                  key={token.id}
+                  token={token}
+                  onChallenge={async () => (await run('challenge', () => client.challenge(token.id))) ?? null}
+                  onCheck={async (challenge, response) => {
+                    const r = (await run('login', () => client.check(token.id, { ...(challenge && { challenge }), response }))) ?? null;
+                    refresh();
+                    return r;
+                  }}
+                />
+              )}
+              {/* A card's login comes first: its prompt and answer sit above the grid they are read from. */}
+              {isCard && <CardFace card={card} onError={(e) => report('pdf', e)} />}
+            </div>
+            <TrafficView
+              key={token.id}
+              id={token.id}
+              records={traces[token.id] ?? []}
+              onClear={() => setTraces((t) => ({ ...t, [token.id]: [] }))}
+            />
+          </>
         )}
       </main>
-      <aside className="side">
-        {token && actions && <TokenActions token={token} act={actions} />}
-        {token && (token.kind === 'dscplus' || token.kind === 'dsc') && (
-          <ClockControls
-            clock={clock}
-            onClock={(op, all) =>
-              run(async () => {
-                if (all) await client.hostClock(op);
-                setClock(await client.clock(token.id, all ? {} : op));
-              })
-            }
-          />
-        )}
+      <aside className="side" aria-label="controls">
+        {token && actions && <TokenActions token={token} unlockInfo={unlockInfo} recording={recordingId} act={actions} />}
+        {token && token.kind !== 'board' && <ClockControls clock={clock} onClock={(op, all) => run('clock', async () => (all && (await client.hostClock(op)), await readClock(token.id, all ? {} : op)))} />}
         <CreateToken onCreate={create} />
         <BoardsPanel client={client} />
       </aside>
-      <footer className="bottom">{token && <TrafficView records={traces[token.id] ?? []} />}</footer>
     </div>
   );
 }
