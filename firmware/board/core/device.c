@@ -196,6 +196,8 @@ static int respond(tb_device *d, int64_t now) {
   size_t n = strlen(d->entry);
   if (tb_compute(&d->nv, &d->suite, d->entry, n, d->pin, strlen(d->pin), now, code, &advanced, err, sizeof err) != 0) return 0;
   if (advanced) {
+    /* The counter stops at 2^53 - 1 (the model's and the host's integers): no value is reused. */
+    if (d->nv.counter >= TB_MAX_SAFE) return 0;
     tb_nv next = d->nv;
     next.counter++;
     if (tb_device_store(d, &next) != 0) return -1;

@@ -485,6 +485,7 @@ static void test_compute(ctx *c) {
     c->sw = 0x6a80;
     return;
   }
+  if (c->t->dev.suite.counter && nv.counter >= TB_MAX_SAFE) return fail(c, 0x6985, "the event counter is used up; PUT_COUNTER or FACTORY_RESET", 0, 0);
   tb_nv spent = nv;
   spent.tries--;
   if (tb_token_write(c->t, &spent, 0) != 0) return (void)failed_write(c);
