@@ -31,9 +31,10 @@ describe.runIf(haveCc)('board firmware (posix) in lockstep with the golden model
     }, 120_000);
   }
 
-  it('the scripts reached every mode of the DSC+', () => {
+  it('the scripts reached every mode of the DSC+, BLOCKED, a sealed board and AUTHENTICATE', () => {
     console.log('modes seen:', JSON.stringify(seen));
-    for (const k of ['dead', 'off', 'pin', 'failed', 'challenge', 'response', 'locked', 'unlockShow', 'unlockEntry', 'unlockBad', 'newPin', 'confirmPin', 'pinSet', 'mismatch', 'unset']) {
+    const wanted = ['dead', 'off', 'pin', 'failed', 'challenge', 'response', 'locked', 'unlockShow', 'unlockEntry', 'unlockBad', 'newPin', 'confirmPin', 'pinSet', 'mismatch', 'unset'];
+    for (const k of [...wanted, 'blocked', 'sealed', 'authenticated', 'refused (6982)']) {
       expect(seen[k] ?? 0, k).toBeGreaterThan(0);
     }
   });

@@ -8,7 +8,8 @@
 import { encodeCommand } from '../../protocol/apdu.ts';
 import { hex, uint, utf8 } from '../../protocol/bytes.ts';
 import { INS, TAG, KEY_CODE, type Plane } from '../../protocol/codes.ts';
-import type { Session } from '../../protocol/server.ts';
+import { newSession, type Session } from '../../protocol/server.ts';
+import { authMac } from '../../firmware/token/auth.ts';
 import { encodeTlvs } from '../../protocol/tlv.ts';
 import type { Link } from '../../protocol/link.ts';
 import { DeviceToken } from '../../firmware/token/device-token.ts';
@@ -36,16 +37,28 @@ export class ModelTarget {
 
   constructor(seed: string) {
     const nv = blankNv('dscplus', BOARD_SERIAL);
-    this.token = DeviceToken.create(new MemoryStorage(), seededRng(seed), nv, HOST_NOW, { firmwareVersion: BOARD_FIRMWARE_VERSION, planes: BOARD_PLANES, clock: { deviceAt: 0, hostAt: HOST_NOW, rate: 1, paused: false } });
+    // The board draws AUTHENTICATE challenges from a second stream seeded "auth:" | seed.
+    this.token = DeviceToken.create(new MemoryStorage(), seededRng(seed), nv, HOST_NOW, {
+      firmwareVersion: BOARD_FIRMWARE_VERSION,
+      planes: BOARD_PLANES,
+      clock: { deviceAt: 0, hostAt: HOST_NOW, rate: 1, paused: false },
+      authRng: seededRng(`auth:${seed}`),
+    });
     this.token.onDisplay((d) => {
       const payload = hex(DeviceToken.eventPayload(d));
       for (const s of this.sessions.values()) if (s.subscribed) this.events.push(`${s.id}:${payload}`);
     });
   }
 
+  /** The session of a channel (created as a transport would: unprivileged). */
+  session(channel: number): Session {
+    let s = this.sessions.get(channel);
+    if (!s) this.sessions.set(channel, (s = newSession(channel)));
+    return s;
+  }
+
   request(e: Exchange): string {
-    let s = this.sessions.get(e.channel);
-    if (!s) this.sessions.set(e.channel, (s = { id: e.channel, subscribed: false }));
+    const s = this.session(e.channel);
     return hex(this.token.handle(e.apdu, s, HOST_NOW));
   }
 }
@@ -67,14 +80,18 @@ const key = (ins: number, k: string) => cmd(ins, [[TAG.KEY, Uint8Array.of(KEY_CO
 const SUITES = ['OCRA-1:HOTP-SHA1-8:QN06', 'OCRA-1:HOTP-SHA1-8:C-QN06', 'OCRA-1:HOTP-SHA256-6:QN08-PSHA1', 'OCRA-1:HOTP-SHA512-8:C-QN04-T1M', 'OCRA-1:HOTP-SHA1-6:QN06-T30S', 'OCRA-1:HOTP-SHA1-6:QA06', 'OCRA-1:HOTP-SHA1-9:QN06', 'OCRA-1:HOTP-SHA1-6:QN06-S064', 'OCRA-2:HOTP-SHA1-6:QN06'];
 const WAITS = [0, 1, 999, 1000, 1999, 2000, 2001, 29_999, 30_000, 30_001, 59_999, 60_000, 60_001, 3_600_000];
 const KEYS = Object.keys(KEY_CODE);
+const AUTH_KEY = utf8('board-key-0123456789abcdef');
 
 /** Generates the script, one exchange at a time, steering by what the model shows. */
 export class Script {
   private readonly rng: Rng;
-  private queue: Exchange[] = [];
+  /** Exchanges to send next; a function is called when its turn comes (to use an earlier answer). */
+  private queue: (Exchange | (() => Exchange))[] = [];
   pin = '1234';
   private pendingPin = '';
   private suiteLength = 6;
+  /** This lock's unlock attempts all go wrong, until BLOCKED. */
+  private blocking = false;
 
   constructor(seed: string) {
     this.rng = seededRng(`script:${seed}`);
@@ -111,10 +128,11 @@ export class Script {
   }
 
   /** The next exchange, given the model token's state after the previous one. */
-  next(model: DeviceToken): Exchange {
+  next(target: ModelTarget): Exchange {
+    const model = target.token;
     const display = model.display().text;
     if (display === 'PIN SET' && this.pendingPin) (this.pin = this.pendingPin), (this.pendingPin = '');
-    if (this.queue.length > 0) return this.queue.shift()!;
+    if (this.queue.length > 0) return this.dequeue();
     const r = randomInt(this.rng, 1000);
     const nv = model.nv;
     if (model.mode === 'dead' && this.chance(0.5)) {
@@ -123,7 +141,9 @@ export class Script {
       this.press('OK');
     } else if (display.startsWith('U-') && this.chance(0.8)) {
       // The unlock flow: a right or wrong code, then the new PIN twice (sometimes different).
-      const right = this.chance(0.6);
+      // Right codes often, but wrong ones in a row once some failed: BLOCKED must come up too.
+      if ((nv.unlockFails ?? 0) === 0) this.blocking = this.chance(0.25);
+      const right = !this.blocking && this.chance(0.8);
       const code = right ? unlockCode(unlockKeyOf(nv), display.slice(2)) : this.digits(8);
       this.press('OK');
       this.type(code);
@@ -131,13 +151,14 @@ export class Script {
       const p = this.digits(nv.pinLength);
       this.type(p);
       this.press('OK');
-      this.type(this.chance(0.6) ? p : this.digits(nv.pinLength));
+      const same = this.chance(0.5);
+      this.type(same ? p : this.digits(nv.pinLength));
       this.press('OK');
-      if (right) this.pendingPin = p;
+      if (right && same) this.pendingPin = p;
     } else if (r < 300) {
       // A keypad session, right or wrong PIN.
       if (model.mode === 'off') this.press('PRESS');
-      const pin = this.chance(0.7) ? this.pin : this.digits(nv.pinLength);
+      const pin = this.chance(0.5) ? this.pin : this.digits(nv.pinLength);
       this.type(pin);
       this.press('OK');
       this.type(this.digits(this.suiteLength));
@@ -166,15 +187,42 @@ export class Script {
       return this.provisioning(model);
     } else if (r < 880) {
       return { channel: this.chance(0.5) ? 0 : 1, apdu: cmd(INS.SUBSCRIBE, [], this.chance(0.7) ? 1 : 0) };
-    } else if (r < 890) {
-      this.pin = '1234';
+    } else if (r < 930) {
+      return this.auth(target);
+    } else if (r < 940) {
+      if (!nv.sealed || target.session(0).privileged) this.pin = '1234';
       if (this.chance(0.5)) this.queue.push({ channel: 0, apdu: cmd(INS.SET_POWER, [], 1) }, { channel: 0, apdu: key(INS.KEY_PRESS, 'PRESS') }, { channel: 0, apdu: key(INS.KEY_PRESS, '1') });
       this.queue.push({ channel: 0, apdu: cmd(INS.PUT_SECRET, [[TAG.SECRET, utf8(this.chance(0.5) ? '12345678901234567890' : 'another-secret-0001')]]) });
       return { channel: 0, apdu: cmd(INS.FACTORY_RESET) };
     } else {
       return { channel: 0, apdu: this.malformed() };
     }
-    return this.queue.shift()!;
+    return this.dequeue();
+  }
+
+  private dequeue(): Exchange {
+    const q = this.queue.shift()!;
+    return typeof q === 'function' ? q() : q;
+  }
+
+  /** AUTHENTICATE (state, challenge, right or wrong answer), the board key, SEAL. */
+  private auth(target: ModelTarget): Exchange {
+    const channel = this.chance(0.8) ? 0 : 1;
+    const r = randomInt(this.rng, 10);
+    if (r < 3) return { channel, apdu: cmd(INS.AUTHENTICATE, [[TAG.NONCE, this.chance(0.95) ? this.rng(16) : this.rng(15)]], 1) };
+    if (r < 6) {
+      // A whole exchange: the answer is computed once the challenge has come back.
+      const wrongKey = this.chance(0.2);
+      this.queue.push(() => {
+        const pending = target.session(channel).pendingAuth;
+        const mac = pending && !wrongKey ? authMac(AUTH_KEY, pending.challenge, pending.nonce) : this.rng(32);
+        return { channel, apdu: cmd(INS.AUTHENTICATE, [[TAG.MAC, mac]], 2) };
+      });
+      return { channel, apdu: cmd(INS.AUTHENTICATE, [[TAG.NONCE, this.rng(16)]], 1) };
+    }
+    if (r < 7) return { channel, apdu: cmd(INS.AUTHENTICATE, [], this.pick([0, 0, 3])) };
+    if (r < 8) return { channel: 0, apdu: cmd(INS.PUT_AUTH_KEY, [[TAG.AUTH_KEY, this.chance(0.9) ? AUTH_KEY : this.rng(12)]]) };
+    return { channel: 0, apdu: cmd(INS.SEAL) };
   }
 
   private provisioning(model: DeviceToken): Exchange {
@@ -189,13 +237,13 @@ export class Script {
     }
     if (r === 1) {
       const pin = this.chance(0.8) ? this.digits(nv.pinLength) : this.digits(nv.pinLength + 1);
-      if (pin.length === nv.pinLength && !nv.sealed) this.pin = pin;
+      if (pin.length === nv.pinLength && !nv.sealed && nv.tries > 0) this.pin = pin;
       return { channel: 0, apdu: cmd(INS.PUT_PIN, [[TAG.PIN, utf8(pin)]]) };
     }
     if (r === 2) {
       const length = this.pick([4, 4, 5, 6, 7]);
       const tries = this.pick([1, 3, 3, 5, 15, 16]);
-      if (length >= 4 && length <= 6 && tries <= 15 && length !== nv.pinLength && !nv.sealed) this.pin = '1234'.padEnd(length, '0');
+      if (length >= 4 && length <= 6 && tries <= 15 && length !== nv.pinLength && !nv.sealed && nv.tries > 0) this.pin = '1234'.padEnd(length, '0');
       return { channel: 0, apdu: cmd(INS.PUT_PIN_POLICY, [[TAG.PIN_LENGTH, uint(length)], [TAG.LOCK_THRESHOLD, uint(tries)]]) };
     }
     // Not near 2^53: the model advances the counter past 2^53 - 1 and then refuses it (a model
@@ -245,8 +293,11 @@ export async function runLockstep(board: BoardTarget, seed: string, steps: numbe
     const we = model.events.join(' '), ge = board.events.join(' ');
     model.events = [];
     board.events = [];
-    const k = model.token.mode;
-    seen[k] = (seen[k] ?? 0) + 1;
+    const count = (k: string) => (seen[k] = (seen[k] ?? 0) + 1);
+    count(model.token.display().text === 'BLOCKED' ? 'blocked' : model.token.mode);
+    if (model.token.nv.sealed) count('sealed');
+    if (e.apdu[1] === 0x02 && e.apdu[2] === 2 && want.endsWith('9000')) count('authenticated');
+    if (want.endsWith('6982')) count('refused (6982)');
     if (got !== want) return `response differs at step ${n}: board ${got}, model ${want}`;
     if (ge !== we) return `events differ at step ${n}: board [${ge}], model [${we}]`;
     return null;
@@ -256,7 +307,7 @@ export async function runLockstep(board: BoardTarget, seed: string, steps: numbe
     if (bad) return { steps: n, mismatch: `${bad}\nlast exchanges:\n${history.join('\n')}`, seen };
   }
   for (; n < steps; n++) {
-    const bad = await one(script.next(model.token));
+    const bad = await one(script.next(model));
     if (bad) return { steps: n, mismatch: `${bad}\nlast exchanges:\n${history.join('\n')}`, seen };
   }
   return { steps: n, mismatch: null, seen };

@@ -50,9 +50,12 @@ static void pin_prompt(tb_device *d, int64_t at) {
   enter(d, TB_PIN, "PIN>", at);
 }
 
+/* LOCKED, or BLOCKED once wrong unlock codes have used up the unlock flow (docs/devices.md, Unlock). */
+static const char *locked_text(const tb_nv *nv) { return nv->unlock_fails >= TB_UNLOCK_FAIL_LIMIT ? "BLOCKED" : "LOCKED"; }
+
 static void turn_on(tb_device *d, int64_t at) {
   if (d->nv.secret_len == 0) enter(d, TB_UNSET, "NO KEY", at);
-  else if (d->nv.tries == 0) enter(d, TB_LOCKED, "LOCKED", at);
+  else if (d->nv.tries == 0) enter(d, TB_LOCKED, locked_text(&d->nv), at);
   else pin_prompt(d, at);
 }
 
@@ -212,17 +215,30 @@ static int unlock_entry_ok(tb_device *d, int64_t now) {
   char expected[12];
   tb_suite s;
   char err[8];
+  /* The attempt is counted (and written) before the code is compared, like a PIN try. */
+  tb_nv before = d->nv, counted = d->nv;
+  counted.unlock_fails++;
+  if (tb_device_store(d, &counted) != 0) return -1;
   /* The unlock code: OCRA-1:HOTP-SHA1-8:QN06 over the challenge under the unlock key. */
   tb_suite_parse(&s, "OCRA-1:HOTP-SHA1-8:QN06", 23, err, sizeof err);
-  size_t kl = tb_unlock_key(&d->nv, key);
+  size_t kl = tb_unlock_key(&before, key);
   tb_ocra_input in = {d->challenge, 6, 0, 0, 0, 0};
   tb_ocra(&s, key, kl, &in, expected);
   tb_wipe(key, sizeof key);
   int right = tb_ct_equal((const uint8_t *)d->entry, (const uint8_t *)expected, 8);
   tb_wipe(expected, sizeof expected);
   d->entry[0] = 0;
-  if (right) enter(d, TB_NEW_PIN, "NEW>", now);
-  else enter(d, TB_UNLOCK_BAD, "BAD CODE", now);
+  if (right) {
+    before.unlock_fails = 0;
+    if (tb_device_store(d, &before) != 0) return -1;
+    enter(d, TB_NEW_PIN, "NEW>", now);
+  } else if (counted.unlock_fails >= TB_UNLOCK_FAIL_LIMIT) {
+    d->challenge[0] = 0;
+    enter(d, TB_LOCKED, "BLOCKED", now);
+  } else {
+    enter(d, TB_UNLOCK_BAD, "BAD CODE", now);
+  }
+  tb_wipe(&before, sizeof before);
   return 0;
 }
 
@@ -255,7 +271,6 @@ static int key_down(tb_device *d, int key, int64_t now) {
           tb_nv next = d->nv;
           tb_pin_hash(next.salt, next.salt_len, d->new_pin, n, next.pin_hash);
           next.tries = next.max_tries;
-          next.unlock_fails = 0;
           d->entry[0] = 0;
           if (tb_device_store(d, &next) != 0) return -1;
           tb_wipe(d->new_pin, sizeof d->new_pin);
@@ -272,7 +287,7 @@ static int key_down(tb_device *d, int key, int64_t now) {
       return 0;
     }
     case TB_LOCKED:
-      if (key == TB_KEY_OK) {
+      if (key == TB_KEY_OK && d->nv.unlock_fails < TB_UNLOCK_FAIL_LIMIT) {
         random_digits(d, d->challenge, 6);
         unlock_text(d, text);
         enter(d, TB_UNLOCK_SHOW, text, now);

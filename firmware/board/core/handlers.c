@@ -178,6 +178,12 @@ static tb_nv *unsealed(ctx *c) {
   return &c->t->dev.nv;
 }
 
+/* The record, unless the PIN is locked: a locked token stays locked whatever is provisioned. */
+static tb_nv *unlocked(ctx *c, tb_nv *nv) {
+  if (nv && nv->tries == 0) return fail(c, 0x6983, "the PIN is locked: provisioning a PIN does not unlock it; FACTORY_RESET the token (or use the unlock flow)", 0, 0), (tb_nv *)0;
+  return nv;
+}
+
 static void write_nv(ctx *c, const tb_nv *nv) {
   if (tb_token_write(c->t, nv, 0) != 0) failed_write(c);
 }
@@ -329,7 +335,7 @@ static void seal(ctx *c) {
   tb_nv *cur, nv;
   if (no_params(c) || !(cur = unsealed(c))) return;
   if (!cur->secret_len) return fail(c, 0x6985, "no secret: PUT_SECRET before SEAL", 0, 0);
-  if (!cur->auth_len) return fail(c, 0x6985, "no board key: PUT_AUTH_KEY before SEAL, or the board could never be reset again", 0, 0);
+  if (!cur->auth_len) return fail(c, 0x6985, "no board key: PUT_AUTH_KEY before SEAL (a sealed board answers privileged commands only to sessions that authenticate with it)", 0, 0);
   nv = *cur;
   nv.sealed = 1;
   write_nv(c, &nv);
@@ -381,7 +387,7 @@ static void put_suite(ctx *c) {
 static void put_pin_policy(ctx *c) {
   tb_nv *cur, nv;
   uint64_t len, max;
-  if (no_params(c) || !(cur = unsealed(c)) || uint_field(c, 0x86, 4, 6, &len) || uint_field(c, 0x88, 1, 15, &max)) return;
+  if (no_params(c) || !(cur = unlocked(c, unsealed(c))) || uint_field(c, 0x86, 4, 6, &len) || uint_field(c, 0x88, 1, 15, &max)) return;
   nv = *cur;
   /* A new length makes the old PIN impossible to type: the PIN goes back to the default. */
   if (len != nv.pin_length) {
@@ -396,7 +402,7 @@ static void put_pin_policy(ctx *c) {
 static void put_pin(ctx *c) {
   tb_nv *cur, nv;
   const tb_tlv *v;
-  if (no_params(c) || !(cur = unsealed(c)) || !(v = text_field(c, 0x92, 16))) return;
+  if (no_params(c) || !(cur = unlocked(c, unsealed(c))) || !(v = text_field(c, 0x92, 16))) return;
   int ok = v->n == cur->pin_length;
   for (size_t i = 0; ok && i < v->n; i++) ok = v->value[i] >= '0' && v->value[i] <= '9';
   if (!ok) {
@@ -524,26 +530,37 @@ static uint8_t auth_state(ctx *c) {
 
 static void authenticate(ctx *c) {
   tb_token *t = c->t;
-  if (c->a.p2 != 0 || c->a.p1 > 2) return fail(c, 0x6a86, "P1 must be 00, 01 or 02 and P2 00", 0, 0);
+  tb_text tx;
+  if (c->a.p2 != 0 || c->a.p1 > 2) return fail(c, 0x6a86, "P1 must be 00 (state), 01 (challenge) or 02 (answer) and P2 00", 0, 0);
   if (c->a.p1 == 0) return tb_out_u8(&c->out, 0xdf0a, auth_state(c));
   if (c->a.p1 == 1) {
     const tb_tlv *nonce = field(c, 0xdf06);
     if (!nonce) return;
-    if (nonce->n != 16) return fail(c, 0x6a80, "NONCE must be 16 bytes", 0, 0);
+    if (nonce->n != 16) {
+      c->sw = 0x6a80;
+      tb_text_init(&tx, c->detail, sizeof c->detail);
+      tb_text_str(&tx, "NONCE must be 16 bytes, got "), tb_text_u64(&tx, nonce->n);
+      return;
+    }
     int i = auth_slot(t, c->channel, 1);
-    tb_token_random(t, t->auth[i].challenge, 16);
+    tb_token_auth_random(t, t->auth[i].challenge, 16);
     memcpy(t->auth[i].nonce, nonce->value, 16);
     tb_out_tlv(&c->out, 0xdf08, t->auth[i].challenge, 16);
     return;
   }
+  int i = auth_slot(t, c->channel, 0);
+  if (i < 0) return fail(c, 0x6985, "no challenge pending: send AUTHENTICATE P1=01 first", 0, 0);
+  t->auth[i].used = 0; /* the challenge is used up by its first answer, right or wrong */
   const tb_tlv *mac = field(c, 0xdf09);
   if (!mac) return;
-  if (mac->n != 32) return fail(c, 0x6a80, "MAC must be 32 bytes", 0, 0);
-  int i = auth_slot(t, c->channel, 0);
-  if (i < 0) return fail(c, 0x6985, "no challenge pending: AUTHENTICATE with P1 01 first", 0, 0);
+  if (mac->n != 32) {
+    c->sw = 0x6a80;
+    tb_text_init(&tx, c->detail, sizeof c->detail);
+    tb_text_str(&tx, "MAC must be 32 bytes, got "), tb_text_u64(&tx, mac->n);
+    return;
+  }
   uint8_t msg[32], want[32];
   memcpy(msg, t->auth[i].challenge, 16), memcpy(msg + 16, t->auth[i].nonce, 16);
-  t->auth[i].used = 0; /* the challenge is used up either way */
   const tb_nv *nv = &t->dev.nv;
   int ok = 0;
   if (nv->auth_len) {
@@ -642,13 +659,15 @@ size_t tb_dispatch(tb_token *t, uint8_t channel, const uint8_t *apdu, size_t n, 
     fail(&c, 0x6a81, "the ", PLANE_NAMES[cmd->plane], " plane is disabled on this token");
     return finish(&c, out, cap);
   }
-  /* Plane rule: a sealed board needs an authenticated session for every plane but info and ui. */
-  if (cmd->plane != P_INFO && cmd->plane != P_UI && cmd->ins != 0x48 && t->dev.nv.sealed && !tb_session_flag(t->privileged, channel)) {
-    fail(&c, 0x6982, cmd->name, " needs an authenticated session: AUTHENTICATE first", 0);
-    return finish(&c, out, cap);
-  }
   if (!cmd->fn) {
     fail(&c, 0x6a81, cmd->name, " is not available on this token", 0);
+    return finish(&c, out, cap);
+  }
+  /* Plane rule: a sealed board needs an authenticated session for every plane but info and ui (GET_STATE excepted). */
+  if (cmd->plane != P_INFO && cmd->plane != P_UI && cmd->ins != 0x48 && t->dev.nv.sealed && !tb_session_flag(t->privileged, channel)) {
+    c.sw = 0x6982;
+    tb_text_init(&tx, c.detail, sizeof c.detail);
+    tb_text_str(&tx, cmd->name), tb_text_str(&tx, " is in the "), tb_text_str(&tx, PLANE_NAMES[cmd->plane]), tb_text_str(&tx, " plane, which needs an authenticated session: AUTHENTICATE first");
     return finish(&c, out, cap);
   }
   int nf = tb_tlv_decode(c.a.data, c.a.n, c.f, c.detail + 0, sizeof c.detail);

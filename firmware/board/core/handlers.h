@@ -16,6 +16,8 @@ int tb_token_power_changed(tb_token *t);
 int tb_token_write(tb_token *t, const tb_nv *nv, int restart_ram);
 void tb_token_clear_ups(tb_token *t);
 void tb_token_random(tb_token *t, uint8_t *out, size_t n);
+/** AUTHENTICATE challenges: a stream of their own, so keypad randomness stays as the model's. */
+void tb_token_auth_random(tb_token *t, uint8_t *out, size_t n);
 int tb_session_flag(const uint8_t *bits, uint8_t ch);
 void tb_session_set(uint8_t *bits, uint8_t ch, int on);
 

@@ -47,6 +47,7 @@ int tb_nv_valid(const tb_nv *nv) {
   if (nv->unlock_len > TB_SECRET_MAX || (nv->unlock_len > 0 && nv->unlock_len < 10)) return 0;
   if (nv->auth_len > TB_AUTH_KEY_MAX || (nv->auth_len > 0 && nv->auth_len < TB_AUTH_KEY_MIN)) return 0;
   if (nv->suite_len < 1 || nv->suite_len > 64 || nv->counter > TB_MAX_SAFE || nv->unlock_fails > TB_UNLOCK_FAIL_LIMIT) return 0;
+  if (nv->unlock_fails > 0 && nv->tries != 0) return 0; /* only a locked token counts wrong unlock codes */
   return 1;
 }
 

@@ -11,19 +11,30 @@ static tb_token *self;
 
 /* ---- randomness: SHA-256 counter mode over the seed (firmware/rng.ts seededRng) ---- */
 
-void tb_token_random(tb_token *t, uint8_t *out, size_t n) {
+static void drbg_seed(tb_drbg *g, const char *prefix, const uint8_t *seed, size_t n) {
+  size_t p = strlen(prefix);
+  if (n > TB_SEED_MAX) n = TB_SEED_MAX;
+  memcpy(g->seed, prefix, p);
+  memcpy(g->seed + p, seed, n);
+  g->seedlen = p + n, g->block = 0, g->pool_at = 32;
+}
+
+static void drbg_read(tb_drbg *g, uint8_t *out, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    if (t->pool_at == 32) {
-      uint8_t in[72];
-      memcpy(in, t->seed, t->seedlen);
-      for (int k = 0; k < 8; k++) in[t->seedlen + (size_t)k] = (uint8_t)(t->block >> (56 - 8 * k));
-      t->block++;
-      tb_hash(TB_SHA256, in, t->seedlen + 8, t->pool);
-      t->pool_at = 0;
+    if (g->pool_at == 32) {
+      uint8_t in[TB_SEED_MAX + 5 + 8];
+      memcpy(in, g->seed, g->seedlen);
+      for (int k = 0; k < 8; k++) in[g->seedlen + (size_t)k] = (uint8_t)(g->block >> (56 - 8 * k));
+      g->block++;
+      tb_hash(TB_SHA256, in, g->seedlen + 8, g->pool);
+      g->pool_at = 0;
     }
-    out[i] = t->pool[t->pool_at++];
+    out[i] = g->pool[g->pool_at++];
   }
 }
+
+void tb_token_random(tb_token *t, uint8_t *out, size_t n) { drbg_read(&t->rng, out, n); }
+void tb_token_auth_random(tb_token *t, uint8_t *out, size_t n) { drbg_read(&t->auth_rng, out, n); }
 
 static void device_random(void *ctx, uint8_t *out, size_t n) { tb_token_random((tb_token *)ctx, out, n); }
 
@@ -190,13 +201,11 @@ void tb_session_set(uint8_t *bits, uint8_t ch, int on) {
 void tb_token_boot(tb_token *t, const uint8_t *seed, size_t n, int frozen, const char *default_serial) {
   memset(t, 0, sizeof *t);
   self = t;
-  if (seed) {
-    if (n > sizeof t->seed - 8) n = sizeof t->seed - 8;
-    memcpy(t->seed, seed, n), t->seedlen = n;
-  } else {
-    tb_hal_seed(t->seed, 32), t->seedlen = 32;
-  }
-  t->pool_at = 32;
+  uint8_t drawn[32];
+  if (!seed) tb_hal_seed(drawn, sizeof drawn), seed = drawn, n = sizeof drawn;
+  drbg_seed(&t->rng, "", seed, n);
+  drbg_seed(&t->auth_rng, "auth:", seed, n);
+  tb_wipe(drawn, sizeof drawn);
   t->frozen = frozen;
   t->last_ms = tb_hal_ms();
   t->battery = 100, t->battery_in = 1;

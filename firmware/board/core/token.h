@@ -17,6 +17,16 @@ typedef struct {
   int64_t at;
 } tb_up;
 
+#define TB_SEED_MAX 64
+
+typedef struct {
+  uint8_t seed[TB_SEED_MAX + 5];
+  size_t seedlen;
+  uint64_t block;
+  uint8_t pool[32];
+  unsigned pool_at;
+} tb_drbg;
+
 typedef struct {
   tb_device dev;
   /* Device clock: device time = device_at + (host ms - host_at), or device_at while frozen. */
@@ -41,12 +51,11 @@ typedef struct {
     uint8_t challenge[16], nonce[16];
   } auth[TB_AUTH_SLOTS];
   uint8_t auth_next;
-  /* Random generator: block i = SHA-256(seed | i as 8 bytes), as firmware/rng.ts seededRng. */
-  uint8_t seed[64];
-  size_t seedlen;
-  uint64_t block;
-  uint8_t pool[32];
-  unsigned pool_at;
+  /*
+   * Random generators: block i = SHA-256(seed | i as 8 bytes), as firmware/rng.ts seededRng. One
+   * for the keypad (unlock challenges), one seeded "auth:" | seed for AUTHENTICATE challenges.
+   */
+  tb_drbg rng, auth_rng;
   tb_rx rx;
   int failed; /* an NV write failed while answering */
 } tb_token;
