@@ -1,7 +1,7 @@
 /*
  * Power cut at every NV operation of a session, in every way a flash write can tear: the board
  * runs a scripted session (provisioning, wrong and right PINs on the keypad and through
- * TEST_COMPUTE, responses with a counter suite, a lock and the unlock flow) on a RAM flash. A
+ * TEST_COMPUTE, responses with a counter suite, a lock and the unlock flow with a wrong code) on a RAM flash. A
  * reference run numbers every erase and program; then, for each operation and each tear (nothing
  * written, 1, half, all but one word, all words), the session is run again, cut there, and booted
  * from what the flash holds. Checked after each cut:
@@ -57,9 +57,10 @@ int tb_hal_nv_program(uint32_t off, const uint32_t *words, size_t n) {
 
 /*
  * The order of a PIN check: the build wraps tb_ct_equal (-Wl,--wrap), so every 32-byte compare
- * (a PIN hash) checks that the flash already holds one try fewer than before the attempt.
+ * (a PIN hash) checks that the flash already holds one try fewer than before the attempt, and every
+ * 8-byte compare (an unlock code) that the attempt is already counted.
  */
-static int stored_before = -1, order_failures;
+static int stored_before = -1, unlock_before = -1, order_failures;
 int __real_tb_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);
 int __wrap_tb_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);
 int __wrap_tb_ct_equal(const uint8_t *a, const uint8_t *b, size_t n) {
@@ -71,6 +72,16 @@ int __wrap_tb_ct_equal(const uint8_t *a, const uint8_t *b, size_t n) {
       printf("FAIL the PIN was compared before its try was written (stored %d, before %d)\n", nv.tries, stored_before);
     }
     stored_before = -1;
+  }
+  /* An 8-digit compare is the unlock code: its attempt must be counted in flash first. */
+  if (n == 8 && unlock_before >= 0 && !dead) {
+    tb_journal j;
+    tb_nv nv;
+    if (!tb_journal_load(&j, &nv) || nv.unlock_fails != unlock_before + 1) {
+      order_failures++;
+      printf("FAIL the unlock code was compared before its attempt was written (stored %d, before %d)\n", nv.unlock_fails, unlock_before);
+    }
+    unlock_before = -1;
   }
   return __real_tb_ct_equal(a, b, n);
 }
@@ -132,9 +143,20 @@ static void unlock(void) {
   size_t kl = tb_unlock_key(&token.dev.nv, key_bytes);
   tb_ocra_input in = {token.dev.challenge, 6, 0, 0, 0, 0};
   tb_ocra(&s, key_bytes, kl, &in, code);
+  /* One wrong code first (BAD CODE, 2 s, the same challenge again), then the right one. */
+  key(TB_KEY_OK);
+  type("00000000");
+  unlock_before = token.dev.nv.unlock_fails;
+  key(TB_KEY_OK);
+  if (dead) return;
+  uint8_t wait[] = {0x8c, 2, 0x07, 0xd0};
+  apdu(0x32, 0, wait, sizeof wait);
+  if (dead) return;
   key(TB_KEY_OK);
   type(code);
+  unlock_before = token.dev.nv.unlock_fails;
   key(TB_KEY_OK);
+  if (dead) return;
   type("4321"), key(TB_KEY_OK), type("4321"), key(TB_KEY_OK);
 }
 
@@ -147,7 +169,7 @@ static long session(void) {
   const uint8_t policy[] = {0x86, 1, 4, 0x88, 1, 3};
   const uint8_t wait[] = {0x8c, 2, 0x07, 0xd0};
   memset(flash, 0xff, sizeof flash);
-  ops = 0, dead = 0, told_tries = 3, shown_counter = -1, right_pin_in_flight = 0;
+  ops = 0, dead = 0, told_tries = 3, shown_counter = -1, right_pin_in_flight = 0, unlock_before = -1, stored_before = -1;
   tb_token_boot(&token, (const uint8_t *)"powercut", 8, 1, "CUT-0001");
 #define STEP(x) do { x; if (dead) return ops; } while (0)
   STEP(apdu(0x40, 0, secret, sizeof secret));
