@@ -23,6 +23,12 @@ export const haveCc = requiredInCi('cc and make', haveCommand('cc', ['--version'
 export const haveArmGcc = requiredInCi('gcc-arm-none-eabi (with libnewlib-arm-none-eabi)', haveCommand('arm-none-eabi-gcc', ['--version']));
 export const haveQemu = requiredInCi('qemu-system-arm', haveCommand('qemu-system-arm', ['--version']));
 
+/** A suite title that says why it is skipped when a tool is missing (vitest lists it as skipped). */
+export function needing(title: string, tools: [present: boolean, name: string][]): string {
+  const missing = tools.filter(([ok]) => !ok).map(([, name]) => name);
+  return missing.length ? `${title} (skipped: ${missing.join(' and ')} not installed)` : title;
+}
+
 /** Runs make for `targets` in firmware/board (quietly; throws with make's output on failure). */
 export function make(...targets: string[]): void {
   execFileSync('make', ['-s', '-C', BOARD_DIR, ...targets], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,9 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_DIR, haveCc, make } from './board-tools.ts';
+import { BUILD_DIR, haveCc, make, needing } from './board-tools.ts';
 
-describe.runIf(haveCc)('board firmware C tests', () => {
+describe.runIf(haveCc)(needing('board firmware C tests', [[haveCc, 'cc/make']]), () => {
   beforeAll(() => make(join('build', 'tests', 'vectors'), join('build', 'tests', 'powercut')), 120_000);
 
   it('every published vector passes (HMAC, HOTP, TOTP, OCRA) and the grammar matches the model', () => {

@@ -14,11 +14,11 @@ import { encodeFrame, MAX_PAYLOAD } from '../../protocol/stream-framing.ts';
 import { decodeResponse } from '../../protocol/apdu.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { fuzzInputs } from '../fuzz/fuzz.ts';
-import { ASAN_BIN, ChildTransport, haveCc, make, tempDir } from './board-tools.ts';
+import { ASAN_BIN, ChildTransport, haveCc, make, tempDir, needing } from './board-tools.ts';
 
 const INPUTS = 100_000;
 
-describe.runIf(haveCc)('board firmware (posix, ASan/UBSan) under the fuzz inputs', () => {
+describe.runIf(haveCc)(needing('board firmware (posix, ASan/UBSan) under the fuzz inputs', [[haveCc, 'cc/make']]), () => {
   beforeAll(() => make('posix-asan'), 180_000);
 
   it(`${INPUTS.toLocaleString('en-US')} fuzz inputs: no crash, no hang, GET_INFO still answered`, async () => {

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoardTarget, runLockstep } from './lockstep.ts';
-import { haveCc, make, startPosix, type PosixBoard } from './board-tools.ts';
+import { haveCc, make, startPosix, type PosixBoard, needing } from './board-tools.ts';
 
-describe.runIf(haveCc)('board firmware (posix) in lockstep with the golden model', () => {
+describe.runIf(haveCc)(needing('board firmware (posix) in lockstep with the golden model', [[haveCc, 'cc/make']]), () => {
   beforeAll(() => make('posix'), 120_000);
 
   const seeds = ['lockstep-1', 'lockstep-2', 'lockstep-3', 'lockstep-4'];

@@ -8,9 +8,9 @@ import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lab, type Lab } from '../emulator/helpers.ts';
-import { haveArmGcc, haveQemu, make, QEMU_ELF, tempDir } from './board-tools.ts';
+import { haveArmGcc, haveQemu, make, QEMU_ELF, tempDir, needing } from './board-tools.ts';
 
-describe.runIf(haveArmGcc && haveQemu)('QEMU board attached to a host', () => {
+describe.runIf(haveArmGcc && haveQemu)(needing('QEMU board attached to a host', [[haveArmGcc, 'gcc-arm-none-eabi'], [haveQemu, 'qemu-system-arm']]), () => {
   let l: Lab;
   let elf: string;
   beforeAll(async () => {

@@ -10,10 +10,10 @@ import { streamPort } from '../../protocol/port.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { startQemu, type QemuBoard } from '../../emulator/boards/qemu.ts';
 import { BoardTarget, runLockstep } from './lockstep.ts';
-import { haveArmGcc, haveQemu, make, QEMU_ELF, tempDir } from './board-tools.ts';
+import { haveArmGcc, haveQemu, make, QEMU_ELF, tempDir, needing } from './board-tools.ts';
 import { killNineRound } from './kill-nine.ts';
 
-describe.runIf(haveArmGcc && haveQemu)('board firmware on QEMU netduinoplus2', () => {
+describe.runIf(haveArmGcc && haveQemu)(needing('board firmware on QEMU netduinoplus2', [[haveArmGcc, 'gcc-arm-none-eabi'], [haveQemu, 'qemu-system-arm']]), () => {
   const boards: QemuBoard[] = [];
   beforeAll(() => make('netduinoplus2'), 120_000);
   afterAll(async () => {
