@@ -5,14 +5,15 @@
  * waits (ADVANCE_CLOCK across every timeout's threshold), battery pulls (SET_POWER), provisioning,
  * TEST_COMPUTE and malformed commands.
  */
-import { encodeCommand } from '../../protocol/apdu.ts';
+import { decodeCommand, encodeCommand } from '../../protocol/apdu.ts';
 import { hex, uint, utf8 } from '../../protocol/bytes.ts';
-import { INS, TAG, KEY_CODE, type Plane } from '../../protocol/codes.ts';
+import { INS, SW, TAG, KEY_CODE, type Plane } from '../../protocol/codes.ts';
 import { newSession, type Session } from '../../protocol/server.ts';
 import { authMac } from '../../firmware/token/auth.ts';
 import { encodeTlvs } from '../../protocol/tlv.ts';
 import type { Link } from '../../protocol/link.ts';
 import { DeviceToken } from '../../firmware/token/device-token.ts';
+import { failure } from '../../firmware/token/dispatch.ts';
 import { blankNv, unlockKeyOf } from '../../firmware/device/nv.ts';
 import { unlockCode } from '../../firmware/device/engine.ts';
 import { MemoryStorage } from '../../firmware/storage.ts';
@@ -57,9 +58,19 @@ export class ModelTarget {
     return s;
   }
 
+  /**
+   * The model's answer as a board gives it: a board has no SET_BATTERY handler (docs/protocol.md:
+   * "boards answer 6A81"), so a well-formed SET_BATTERY gets what the dispatcher answers for a
+   * command without a handler; everything else is the model's own answer.
+   */
+  answer(apdu: Uint8Array, session: Session): Uint8Array {
+    const d = decodeCommand(apdu);
+    if (d.ok && d.value.cla === 0x80 && d.value.ins === INS.SET_BATTERY) return failure(SW.NOT_SUPPORTED, 'SET_BATTERY is not available on this token');
+    return this.token.handle(apdu, session, HOST_NOW);
+  }
+
   request(e: Exchange): string {
-    const s = this.session(e.channel);
-    return hex(this.token.handle(e.apdu, s, HOST_NOW));
+    return hex(this.answer(e.apdu, this.session(e.channel)));
   }
 }
 
@@ -267,6 +278,7 @@ export class Script {
       Uint8Array.of(0x80, 0x70, 0x00, 0x00),
       Uint8Array.of(0x80, 0x61, 0x00, 0x00),
       Uint8Array.of(0x80, 0x31, 0x00, 0x00, 0x0b, 0x90, 0x09, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+      Uint8Array.of(0x80, 0x22, 0x00, 0x00, 0x03, 0x8f, 0x01, 0x32),
       Uint8Array.of(0x80, 0x15, 0x02, 0x00),
     ]);
   }
