@@ -13,6 +13,8 @@ export interface ServeOptions {
   bind: string;
   port: number;
   usbipPort: number | null;
+  /** Idle TCP connections to tokens close after this many ms (default 10 minutes). */
+  tcpIdleMs?: number;
   /** A serial pseudo-terminal per token (needs socat). */
   serial: boolean;
   /** The built UI to serve (default: dist/renderer of this checkout). */
@@ -42,7 +44,7 @@ export async function startServer(o: ServeOptions): Promise<Running> {
   if (other && other.pid !== process.pid && alive(other.pid)) {
     throw new ServeError(`another tokenbench serve (pid ${other.pid}) uses ${o.dataDir} at ${other.url.split('?')[0]}; stop it or pick another --data-dir`);
   }
-  const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, usbipPort: o.usbipPort, warn: o.warn });
+  const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, usbipPort: o.usbipPort, tcpIdleMs: o.tcpIdleMs, warn: o.warn });
   await host.open();
   for (const p of host.problems) o.warn(`tokenbench: ${p}`);
   let api: Api;

@@ -82,6 +82,8 @@ export class TokenbenchClient {
 
   health = () => this.call<{ ok: boolean; tokens: number; problems: string[] }>('GET', '/api/health');
   list = () => this.call<TokenSummary[]>('GET', '/api/tokens');
+  /** The lab key (hex) that authenticates a session on the tokens' own ports (TokenClient.authenticate), and its file. */
+  labKey = () => this.call<{ key: string; path: string }>('GET', '/api/lab-key');
   get = (id: string) => this.call<TokenSummary>('GET', `/api/tokens/${enc(id)}`);
   create = (spec: CreateSpec) => this.call<TokenSummary>('POST', '/api/tokens', spec);
   remove = (id: string) => this.call<{ removed: string }>('DELETE', `/api/tokens/${enc(id)}`);

@@ -12,6 +12,7 @@ import { InputError } from '../../firmware/errors.ts';
 import { Host, HostError } from '../host/host.ts';
 import * as S from './schemas.ts';
 import { listBoards } from '../boards/open.ts';
+import { labKeyPath } from '../host/lab-key.ts';
 
 export interface ApiOptions {
   bind: string;
@@ -96,6 +97,7 @@ function routes(host: Host): Route[] {
   return [
     { method: 'GET', pattern: /^\/api\/health$/, run: () => [200, { ok: true, tokens: host.tokens.size, problems: host.problems }] },
     { method: 'GET', pattern: /^\/api\/tokens$/, run: () => [200, host.list()] },
+    { method: 'GET', pattern: /^\/api\/lab-key$/, run: () => [200, { key: Buffer.from(host.labKey).toString('hex'), path: labKeyPath(host.dataDir) }] },
     { method: 'POST', pattern: /^\/api\/tokens$/, run: async (_m, body) => [201, await host.create(parse(S.createBody, await body()))] },
     { method: 'GET', pattern: new RegExp(`^${T}$`), run: (m) => [200, host.describe(m[1])] },
     { method: 'DELETE', pattern: new RegExp(`^${T}$`), run: async (m) => (await host.remove(m[1]), [200, { removed: m[1] }]) },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fromHex } from '../../firmware/bytes.ts';
 import { newCardRecord } from '../../firmware/card/card-record.ts';
 import { DEFAULT_CARD } from '../../firmware/card/card.ts';
-import { InputError } from '../../firmware/errors.ts';
+import { InputError, withinDepth } from '../../firmware/errors.ts';
 import { provision } from '../../firmware/device/nv.ts';
 import type { ScriptStep } from '../../firmware/device/script.ts';
 import { MODEL_KEYS, runKeyScript } from './key-script.ts';
@@ -164,7 +164,7 @@ export class Host extends EventEmitter {
     );
     if (this.options.warn) h.log = this.options.warn;
     this.tokens.set(meta.id, h);
-    if (this.options.listen !== false) await h.listen(this.bind);
+    if (this.options.listen !== false) await h.listen(this.bind, this.options.tcpIdleMs);
     if (this.options.serial) await h.openPty(join(this.dataDir, 'pty'), this.options.warn ?? (() => {}));
     h.schedule();
     return h;
@@ -289,6 +289,7 @@ export class Host extends EventEmitter {
 
   /** Puts a token into a snapshot's state; with `create`, as a new token `id`. */
   async restore(id: string, snap: Snapshot, create = false): Promise<TokenSummary> {
+    if (!withinDepth(snap, 8)) throw new HostError(400, 'snapshot is nested too deeply to be one from GET .../snapshot');
     if (snap?.v !== 1 || !['dscplus', 'dsc', 'card', 'online-card'].includes(snap.kind) || (!snap.device && !snap.card)) throw new HostError(400, 'snapshot must be an object from GET .../snapshot (v 1, kind, device or card)');
     const existing = this.tokens.get(id);
     if (!create && !existing) throw new HostError(404, `no token "${id}"`);

@@ -39,6 +39,9 @@ export interface Verifiers {
   card?: CardVerifierState;
 }
 
+/** Modes in which digits typed are a PIN or an unlock code. */
+const SECRET_ENTRY_MODES: ReadonlySet<string> = new Set(['pin', 'newPin', 'confirmPin', 'unlockEntry']);
+
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
 export function readMeta(dir: string): Meta | undefined {
@@ -142,7 +145,7 @@ export class HostedToken {
       transport,
       framing,
       this.now,
-      (e: TraceEntry) => this.onTrace(this, this.trace.add(name, client, e, this.now())),
+      (e: TraceEntry) => this.onTrace(this, this.trace.add(name, client, e, this.now(), e.dir === 'request' && this.typingSecret())),
       name === 'tcp', // any local process or web page can reach a TCP port: it must start with a valid frame
     );
   }
@@ -156,14 +159,14 @@ export class HostedToken {
     return r;
   }
 
-  async listen(bind: string): Promise<void> {
+  async listen(bind: string, idleMs?: number): Promise<void> {
     const want = this.meta.tcpPort ?? 0;
     try {
-      this.listener = await listenTcp(bind, want, (t) => this.serve(t, 'stream', 'tcp'));
+      this.listener = await listenTcp(bind, want, (t) => this.serve(t, 'stream', 'tcp'), idleMs);
     } catch (err) {
       if (want === 0) throw err;
       // The port it had is taken now: take another and remember it.
-      this.listener = await listenTcp(bind, 0, (t) => this.serve(t, 'stream', 'tcp'));
+      this.listener = await listenTcp(bind, 0, (t) => this.serve(t, 'stream', 'tcp'), idleMs);
     }
     if (this.listener.port !== this.meta.tcpPort) this.saveMeta(false);
   }
@@ -183,6 +186,12 @@ export class HostedToken {
       this.guard('timer', () => this.schedule());
     }, Math.min(Math.max(0, at - now), 2 ** 31 - 1));
     this.wake.unref?.();
+  }
+
+  /** The token is taking a PIN or an unlock code: the keys typed now are secrets in a trace. */
+  typingSecret(): boolean {
+    const mode = this.device?.mode;
+    return mode !== undefined && SECRET_ENTRY_MODES.has(mode);
   }
 
   /** Runs `fn`, reporting a failure in one line with the token id instead of letting it reach the event loop. */

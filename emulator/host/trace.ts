@@ -19,6 +19,8 @@ export interface Raw {
   dir: TraceEntry['dir'];
   channel: number;
   bytes: Uint8Array;
+  /** A key typed into a PIN or unlock code: shown as `*`, its bytes never given out. */
+  masked?: boolean;
 }
 
 /** A frame as people read it: the raw entry's facts, a one-line summary, and its hex. */
@@ -26,8 +28,8 @@ export type TraceRecord = Omit<Raw, 'bytes'> & { summary: string; hex: string };
 
 /** Decodes one raw entry. Secrets and PINs never reach a trace: a command carrying one shows no bytes. */
 export function decodeTrace(r: Raw): TraceRecord {
-  const summary = r.dir === 'request' ? describeCommand(r.bytes) : r.dir === 'response' ? describeResponse(r.bytes) : describeEvent(r.bytes);
-  const secret = r.dir === 'request' && summary.includes('hidden');
+  const summary = r.dir === 'request' ? describeCommand(r.bytes, r.masked) : r.dir === 'response' ? describeResponse(r.bytes) : describeEvent(r.bytes);
+  const secret = r.dir === 'request' && (r.masked || summary.includes('hidden'));
   return { n: r.n, t: r.t, transport: r.transport, client: r.client, dir: r.dir, channel: r.channel, summary, hex: secret ? '' : hex(r.bytes) };
 }
 
@@ -41,8 +43,8 @@ export class TraceLog {
   }
 
   /** Records a frame; decodeTrace(result) gives the readable record. */
-  add(transport: string, client: string, e: TraceEntry, t: number): Raw {
-    const r: Raw = { n: this.next++, t, transport, client, dir: e.dir, channel: e.channel, bytes: e.bytes };
+  add(transport: string, client: string, e: TraceEntry, t: number, masked = false): Raw {
+    const r: Raw = { n: this.next++, t, transport, client, dir: e.dir, channel: e.channel, bytes: e.bytes, ...(masked ? { masked } : {}) };
     this.ring[(r.n - 1) % this.limit] = r;
     return r;
   }

@@ -30,6 +30,8 @@ export interface HostOptions {
   boardTimeoutMs?: number;
   /** Port of the USB/IP server exporting every token (0: any free port); absent: no server. */
   usbipPort?: number | null;
+  /** A TCP connection to a token with no byte either way for this long is closed (default 10 minutes). */
+  tcpIdleMs?: number;
   warn?: (line: string) => void;
 }
 

@@ -68,7 +68,14 @@ export class PtyBridge {
       if (this.stopped) return;
       this.warn(`tokenbench: serial port of ${this.id}: socat stopped (${signal ?? code})${err ? `: ${err.trim().split('\n').pop()}` : ''}; starting it again`);
       const wait = Math.max(0, 1000 - (Date.now() - this.lastStart));
-      setTimeout(() => !this.stopped && this.spawn(), wait).unref();
+      setTimeout(() => {
+        if (this.stopped) return;
+        try {
+          this.spawn();
+        } catch (e) {
+          this.warn(`tokenbench: serial port of ${this.id}: cannot start socat again: ${(e as Error).message}`);
+        }
+      }, wait).unref();
     });
     this.child = child;
   }

@@ -12,13 +12,14 @@ export interface Listener {
 export const IDLE_CLOSE_MS = 10 * 60_000;
 export const MAX_CONNECTIONS = 256;
 
-export function listenTcp(bind: string, port: number, onTransport: (t: SocketTransport, peer: string) => void): Promise<Listener> {
+/** Listens on `bind`:`port`; a connection with no byte either way for `idleMs` is closed. */
+export function listenTcp(bind: string, port: number, onTransport: (t: SocketTransport, peer: string) => void, idleMs = IDLE_CLOSE_MS): Promise<Listener> {
   return new Promise((resolve, reject) => {
     const sockets = new Set<import('node:net').Socket>();
     const server = createServer((socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
-      socket.setTimeout(IDLE_CLOSE_MS, () => socket.destroy());
+      socket.setTimeout(idleMs, () => socket.destroy());
       onTransport(new SocketTransport(socket), `${socket.remoteAddress}:${socket.remotePort}`);
     });
     server.maxConnections = MAX_CONNECTIONS;

@@ -84,6 +84,18 @@ describe('tokens over TCP', () => {
     const last = (await l.client.trace('dscplus-1')).filter((r) => r.summary.startsWith('TEST_COMPUTE'));
     expect(last.at(-1)!.summary).toBe('TEST_COMPUTE CHALLENGE="123456" PIN=(4 bytes hidden)');
     expect(last.at(-1)!.hex).toBe('');
+    // PIN digits typed on the keypad: the trace and its live events show each as *, the challenge in clear.
+    const live: string[] = [];
+    const stop = await l.client.events((e) => e.type === 'traffic' && live.push((e as { summary: string }).summary), 'dscplus-1');
+    const from = (await l.client.trace('dscplus-1')).at(-1)!.n;
+    for (const k of ['PRESS', '1', '2', '3', '4', 'OK', '5']) await c.press(k);
+    const keys = (await l.client.trace('dscplus-1', from)).filter((r) => r.dir === 'request');
+    expect(keys.map((r) => r.summary)).toEqual(['KEY_PRESS KEY=0c', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=05']);
+    expect(keys.slice(1, 6).every((r) => r.hex === '')).toBe(true);
+    await expect.poll(() => live.filter((x) => x.startsWith('KEY_PRESS')).length).toBe(7);
+    expect(live.filter((x) => x.startsWith('KEY_PRESS')).join(' ')).not.toMatch(/KEY=0[1-4]/);
+    stop();
+    await c.press('PRESS');
     c.link.close();
   });
 
@@ -146,5 +158,20 @@ describe('tokens over TCP', () => {
     const serials = await Promise.all(clients.map((c) => c.info().then((i) => i.serial)));
     expect(new Set(serials).size).toBe(1);
     for (const c of clients) c.link.close();
+  });
+});
+
+describe('the lab key', () => {
+  it('is in the data directory with mode 0600, given by the API, and authenticates a TCP session', async () => {
+    const { statSync } = await import('node:fs');
+    expect(statSync(labKeyPath(l.dir)).mode & 0o777).toBe(0o600);
+    const { key, path } = await l.client.labKey();
+    expect(path).toBe(labKeyPath(l.dir));
+    expect(Buffer.from(key, 'hex')).toEqual(Buffer.from(readLabKey(path)));
+    const c = await tcpClient('dscplus-1', false);
+    await expect(c.advanceClock(1)).rejects.toThrow(/SW 6982/);
+    await c.authenticate(Uint8Array.from(Buffer.from(key, 'hex')));
+    expect((await c.advanceClock(1)).clock).toBeGreaterThan(0);
+    c.link.close();
   });
 });

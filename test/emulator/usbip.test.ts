@@ -3,6 +3,7 @@ import { haveCommand, requiredInCi } from '../tools.ts';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenClient } from '../../protocol/client.ts';
+import { labKeyPath, readLabKey } from '../../emulator/host/lab-key.ts';
 import { Link } from '../../protocol/link.ts';
 import { hidHostPort } from '../../protocol/port.ts';
 import { systemRng } from '../../firmware/rng.ts';
@@ -60,6 +61,19 @@ describe('USB/IP', () => {
     expect((await client.press('PRESS')).text).toBe('');
     expect((await l.client.trace('dscplus-1')).some((r) => r.transport === 'usbip')).toBe(true);
     client.link.close();
+  });
+
+  it('starts each HID channel unprivileged: provisioning, test and clock need the lab key', async () => {
+    const c = await UsbipClient.import('127.0.0.1', port(), '1-3');
+    const client = new TokenClient(new Link(hidHostPort(c.hidTransport(), Date.now, systemRng()), nodeScheduler));
+    expect(await client.authState()).toEqual({ privileged: false, required: true });
+    await expect(client.factoryReset()).rejects.toThrow(/AUTHENTICATE first.*SW 6982/);
+    await expect(client.cardLookup(1)).rejects.toThrow(/SW 6982/);
+    await client.authenticate(readLabKey(labKeyPath(l.dir)));
+    expect(await client.cardLookup(1)).toMatch(/^[A-Z0-9]{3}$/);
+    client.link.close();
+    c.close();
+    await new Promise((r) => setTimeout(r, 50));
   });
 
   it('refuses a second import of a device in use and an unknown bus id, and unlinks a waiting transfer', async () => {

@@ -3,6 +3,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { encodeCommand } from '../../protocol/apdu.ts';
 import { hex } from '../../protocol/bytes.ts';
+import { TAG } from '../../protocol/codes.ts';
 import { StatusError, TokenClient, type Display } from '../../protocol/client.ts';
 import { Link } from '../../protocol/link.ts';
 import { hidHostPort, streamPort } from '../../protocol/port.ts';
@@ -267,5 +268,22 @@ describe('Security Code Card over the protocol', () => {
     await expect(client.press('1')).rejects.toThrow('the ui plane is disabled on this token');
     await client.factoryReset();
     await expect(client.cardLookup(1)).rejects.toThrow('the card has no secret');
+  });
+});
+
+describe('a locked token stays locked whatever is provisioned', () => {
+  it('refuses PUT_PIN and PUT_PIN_POLICY with 6983 and keeps 0 tries; FACTORY_RESET ends the lock', async () => {
+    const { client } = await rig('stream', { model: 'dscplus', sealed: false });
+    for (let i = 0; i < 3; i++) await client.testCompute('123456', '0000').catch(() => {});
+    expect((await client.state()).tries).toBe(0);
+    const e = await client.command('PUT_PIN', [[TAG.PIN, new TextEncoder().encode('1111')]]).catch((x) => x);
+    expect([(e as StatusError).sw, (e as StatusError).detail]).toEqual([0x6983, expect.stringMatching(/does not unlock/)]);
+    const e2 = await client.command('PUT_PIN_POLICY', [[TAG.PIN_LENGTH, Uint8Array.of(4)], [TAG.LOCK_THRESHOLD, Uint8Array.of(3)]]).catch((x) => x);
+    expect((e2 as StatusError).sw).toBe(0x6983);
+    expect((await client.state()).tries).toBe(0);
+    await expect(client.testCompute('123456', '1111')).rejects.toThrow(/SW 6983/);
+    await client.factoryReset();
+    expect((await client.state()).tries).toBe(3);
+    expect((await client.state()).provisioned).toBe(false);
   });
 });
