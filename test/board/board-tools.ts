@@ -29,9 +29,14 @@ export function needing(title: string, tools: [present: boolean, name: string][]
   return missing.length ? `${title} (skipped: ${missing.join(' and ')} not installed)` : title;
 }
 
-/** Runs make for `targets` in firmware/board (quietly; throws with make's output on failure). */
+/**
+ * Runs make for `targets` in firmware/board (quietly; throws with make's output on failure). Test
+ * files run in parallel and share the build directory, so makes take turns (flock, util-linux).
+ */
 export function make(...targets: string[]): void {
-  execFileSync('make', ['-s', '-C', BOARD_DIR, ...targets], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['-s', '-C', BOARD_DIR, ...targets];
+  const locked = haveCommand('flock', ['--version']);
+  execFileSync(locked ? 'flock' : 'make', locked ? [join(tmpdir(), 'tokenbench-board-make.lock'), 'make', ...args] : args, { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function tempDir(prefix = 'tb-board-'): string {
