@@ -7,8 +7,6 @@
 #include "hal.h"
 #include "handlers.h"
 
-static tb_token *self;
-
 /* ---- randomness: SHA-256 counter mode over the seed (firmware/rng.ts seededRng) ---- */
 
 static void drbg_seed(tb_drbg *g, const char *prefix, const uint8_t *seed, size_t n) {
@@ -200,7 +198,6 @@ void tb_session_set(uint8_t *bits, uint8_t ch, int on) {
 
 void tb_token_boot(tb_token *t, const uint8_t *seed, size_t n, int frozen, const char *default_serial) {
   memset(t, 0, sizeof *t);
-  self = t;
   uint8_t drawn[32];
   if (!seed) tb_hal_seed(drawn, sizeof drawn), seed = drawn, n = sizeof drawn;
   drbg_seed(&t->rng, "", seed, n);
