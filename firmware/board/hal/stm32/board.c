@@ -10,7 +10,7 @@
 #include "../../core/token.h"
 
 #ifndef SYSTICK_HZ
-/* SysTick counts the processor clock. QEMU's netduinoplus2 model runs it at its own fixed rate. */
+/* SysTick counts the processor clock (QEMU's netduinoplus2 model runs its CPU clock at 168 MHz). */
 #if TB_QEMU
 #define SYSTICK_HZ 168000000u
 #else
@@ -24,7 +24,12 @@ static tb_token token;
 void systick_handler(void);
 void systick_handler(void) { ticks++; }
 
+#if TB_QEMU
+uint32_t tb_board_host_ms(void);
+uint32_t tb_hal_ms(void) { return tb_board_host_ms(); }
+#else
 uint32_t tb_hal_ms(void) { return ticks; }
+#endif
 
 void tb_hal_serial_write(const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n; i++) {
