@@ -35,7 +35,7 @@ export class ServeError extends Error {
 
 export async function startServer(o: ServeOptions): Promise<Running> {
   try {
-    mkdirSync(o.dataDir, { recursive: true });
+    mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
     accessSync(o.dataDir, constants.W_OK);
   } catch (err) {
     throw new ServeError(`cannot use ${o.dataDir} as the data directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

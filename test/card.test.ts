@@ -64,7 +64,8 @@ describe('card verifier', () => {
         const r = checkCardAnswer(v, SECRET, { id: issued.challenge.id, answer }, 1000);
         expect(r.outcome).toBe('accepted');
         // Each challenge answers once.
-        expect(checkCardAnswer(r.state, SECRET, { id: issued.challenge.id, answer }, 1000).outcome).toBe('unknown-challenge');
+        expect(checkCardAnswer(r.state, SECRET, { id: issued.challenge.id, answer }, 1000).outcome).toBe('replayed');
+        expect(checkCardAnswer(r.state, SECRET, { id: 'c99', answer }, 1000).outcome).toBe('unknown-challenge');
       }),
       { numRuns: 50, seed: 4 },
     );

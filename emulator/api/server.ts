@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { z } from 'zod';
 import { InputError } from '../../firmware/errors.ts';
 import { Host, HostError } from '../host/host.ts';
+import { StorageError } from '../host/record-file.ts';
 import * as S from './schemas.ts';
 import { listBoards } from '../boards/open.ts';
 import { labKeyPath } from '../host/lab-key.ts';
@@ -95,7 +96,7 @@ type Route = { method: string; pattern: RegExp; run: (m: RegExpExecArray, body: 
 function routes(host: Host): Route[] {
   const T = '/api/tokens/([a-z0-9-]{1,32})';
   return [
-    { method: 'GET', pattern: /^\/api\/health$/, run: () => [200, { ok: true, tokens: host.tokens.size, problems: host.problems }] },
+    { method: 'GET', pattern: /^\/api\/health$/, run: () => { const { ok, problems } = host.health(); return [200, { ok, tokens: host.tokens.size, problems }]; } },
     { method: 'GET', pattern: /^\/api\/tokens$/, run: () => [200, host.list()] },
     { method: 'GET', pattern: /^\/api\/lab-key$/, run: () => [200, { key: Buffer.from(host.labKey).toString('hex'), path: labKeyPath(host.dataDir) }] },
     { method: 'POST', pattern: /^\/api\/tokens$/, run: async (_m, body) => [201, await host.create(parse(S.createBody, await body()))] },
@@ -162,6 +163,7 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
     } catch (err) {
       if (err instanceof HttpError || err instanceof HostError) return send(res, err.status, { error: err.message }, err.status === 413);
       if (err instanceof InputError) return send(res, 400, { error: err.message });
+      if (err instanceof StorageError) return send(res, 507, { error: err.message });
       send(res, 500, { error: `internal error: ${(err as Error)?.message ?? String(err)}` });
     }
   });

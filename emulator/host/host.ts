@@ -2,9 +2,16 @@
  * The emulator host: a fleet of tokens kept in a data directory, each exposed on its transports,
  * with the operations the control API offers. A token whose files are damaged or foreign is
  * refused with a message (in `problems`) and its files are left as they are; the others start.
+ *
+ * The data directory and its folders are made with mode 0700; one that others may write to, or
+ * that another user owns, is named in `problems`. A token is made in a staging folder
+ * (`tokens/.new-<id>-<random>`) and renamed into place once all its records are written, so a
+ * failed or interrupted creation leaves nothing under its id. Every create, restore and delete
+ * starts a new generation of the id's files (token-files.ts): nothing from before writes after.
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex } from '../../firmware/bytes.ts';
 import { newCardRecord } from '../../firmware/card/card-record.ts';
@@ -27,7 +34,9 @@ import { assignBusId, exportOverUsbip, usbipDevices } from './usbip-export.ts';
 import type { Board } from '../boards/board.ts';
 import { AttachedBoards } from './boards.ts';
 import { checkAnswer, issueChallenge, type Answer } from './login.ts';
-import { FileStorage, writeRecordFile } from './record-file.ts';
+import { nodeIo, StorageError, storageError, syncDir } from './record-file.ts';
+import { makeDir, StorageHealth, TokenFiles } from './token-files.ts';
+import { decodeVerifierRecord, encodeVerifierRecord, freshVerifiers, VERIFIER_KEY, type VerifierRecord } from './verifier-record.ts';
 import { decodeTrace, type TraceRecord } from './trace.ts';
 
 export type Snapshot = ReturnType<HostedToken['snapshot']>;
@@ -45,6 +54,11 @@ export class Host extends EventEmitter {
   private readonly rng: Rng;
   /** The key that makes a transport session privileged (see lab-key.ts); read at open(). */
   labKey: Uint8Array = new Uint8Array(0);
+  private readonly io;
+  private readonly storage: StorageHealth;
+  /** The current generation of each token id's files (see token-files.ts). */
+  private readonly generations = new Map<string, number>();
+  private nextGeneration = 1;
 
   constructor(private readonly options: HostOptions) {
     super();
@@ -52,6 +66,8 @@ export class Host extends EventEmitter {
     this.bind = options.bind ?? '127.0.0.1';
     this.now = options.now ?? Date.now;
     this.rng = options.rng ?? systemRng();
+    this.io = options.io ?? nodeIo;
+    this.storage = new StorageHealth(this.io);
     this.boards = new AttachedBoards({
       bind: this.bind,
       listen: options.listen !== false,
@@ -65,6 +81,31 @@ export class Host extends EventEmitter {
 
   private get tokensDir(): string {
     return join(this.dataDir, 'tokens');
+  }
+
+  /** A new generation of the files of token `id`, in `dir`; the previous one's writes stop. */
+  private files(id: string, dir: string): TokenFiles {
+    const generation = this.nextGeneration++;
+    this.generations.set(id, generation);
+    return new TokenFiles(dir, id, generation, () => this.generations.get(id), this.io, this.storage);
+  }
+
+  /** Whether the host's writes work: problems at start, and storage failures until they clear. */
+  health(): { ok: boolean; problems: string[] } {
+    const storage = this.storage.check();
+    return { ok: storage.length === 0, problems: [...this.problems, ...storage] };
+  }
+
+  /** Makes the data directory (0700) and says when others could change it. */
+  private prepareDataDir(): void {
+    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    if (process.platform !== 'win32') {
+      const st = statSync(this.dataDir);
+      if (st.mode & 0o022) this.problems.push(`the data directory ${this.dataDir} can be written by other users (mode ${(st.mode & 0o777).toString(8)}): they could change its tokens; chmod 700 it`);
+      const uid = process.getuid?.();
+      if (uid !== undefined && st.uid !== uid) this.problems.push(`the data directory ${this.dataDir} belongs to user ${st.uid}, not to this user (${uid}): whoever owns it can change its tokens`);
+    }
+    if (!existsSync(this.tokensDir)) mkdirSync(this.tokensDir, { mode: 0o700 });
   }
 
   /** Loads every token in the data directory; creates the default lab on a first start. */
@@ -87,11 +128,15 @@ export class Host extends EventEmitter {
       }
     }
     const first = !existsSync(this.tokensDir);
-    mkdirSync(this.tokensDir, { recursive: true });
+    this.prepareDataDir();
     const found: { id: string; dir: string; meta?: Meta; error?: string }[] = [];
     for (const id of readdirSync(this.tokensDir).sort()) {
       const dir = join(this.tokensDir, id);
+      // Staging folders are what an interrupted creation or delete left; other dot names are not tokens.
+      if (id.startsWith('.new-') || id.startsWith('.gone-')) rmSync(dir, { recursive: true, force: true });
+      if (id.startsWith('.')) continue;
       try {
+        if (lstatSync(dir).isSymbolicLink()) throw new Error(`${dir} is a symbolic link; tokenbench keeps no token through a link`);
         const meta = readMeta(dir);
         if (!meta) throw new Error(`${dir} has no meta.rec`);
         found.push({ id, dir, meta });
@@ -102,20 +147,25 @@ export class Host extends EventEmitter {
     // Tokens come back in the order they were created.
     found.sort((a, b) => (a.meta?.createdAt ?? 0) - (b.meta?.createdAt ?? 0) || a.id.localeCompare(b.id));
     // Boot every token, then open their transports many at a time.
-    const booted: { f: (typeof found)[number]; token: DeviceToken | CardToken }[] = [];
+    const booted: { f: (typeof found)[number]; files: TokenFiles; token: DeviceToken | CardToken; verifiers: VerifierRecord | null }[] = [];
     for (const f of found) {
       try {
         if (f.error) throw new Error(f.error);
-        booted.push({ f, token: this.boot(f.dir, f.meta!) });
+        const files = this.files(f.id, f.dir);
+        const bytes = files.read(VERIFIER_KEY);
+        const verifiers = bytes ? decodeVerifierRecord(bytes, `${f.dir}/${VERIFIER_KEY}.rec`) : null;
+        booted.push({ f, files, token: this.boot(files, f.meta!), verifiers });
       } catch (err) {
+        this.generations.delete(f.id);
         this.problems.push(`token ${f.id} not started: ${(err as Error).message} (its files are kept as they are)`);
       }
     }
     for (let i = 0; i < booted.length; i += 256) {
       await Promise.all(
-        booted.slice(i, i + 256).map(({ f, token }) =>
-          this.adopt(f.dir, f.meta!, token).catch((err) => {
+        booted.slice(i, i + 256).map(({ f, files, token, verifiers }) =>
+          this.adopt(files, f.meta!, token, verifiers).catch((err) => {
             this.tokens.delete(f.id);
+            this.generations.delete(f.id);
             this.problems.push(`token ${f.id} not started: ${(err as Error).message}`);
           }),
         ),
@@ -128,8 +178,7 @@ export class Host extends EventEmitter {
     }
   }
 
-  private boot(dir: string, meta: Meta): DeviceToken | CardToken {
-    const storage = new FileStorage(dir);
+  private boot(storage: TokenFiles, meta: Meta): DeviceToken | CardToken {
     if (meta.kind === 'card' || meta.kind === 'online-card') return CardToken.boot(storage, this.cardOptions());
     const t = DeviceToken.boot(storage, this.rng, this.now(), { clock: meta.clock, battery: meta.battery, labKey: this.labKey });
     if (meta.batteryIn === false) {
@@ -149,14 +198,14 @@ export class Host extends EventEmitter {
     return this.usbip ? usbipDevices(this.tokens) : [];
   }
 
-  private async adopt(dir: string, meta: Meta, token: DeviceToken | CardToken): Promise<HostedToken> {
+  private async adopt(files: TokenFiles, meta: Meta, token: DeviceToken | CardToken, verifiers: VerifierRecord | null): Promise<HostedToken> {
     if (this.usbip) assignBusId(this.tokens, meta);
     const h = new HostedToken(
       meta.id,
       meta.kind,
-      dir,
-      new FileStorage(dir),
+      files,
       token,
+      verifiers,
       meta,
       this.now,
       (ht, d) => this.emit('display', { id: ht.id, ...d }),
@@ -231,11 +280,9 @@ export class Host extends EventEmitter {
   async create(spec: CreateSpec): Promise<TokenSummary> {
     const id = spec.id ?? this.newId(spec.kind);
     this.checkNewId(id);
-    const secret = spec.secret !== undefined ? fromHex(spec.secret, 'secret') : this.rng(20);
-    const dir = join(this.tokensDir, id);
-    const storage = new FileStorage(dir);
-    let token: DeviceToken | CardToken;
+    let build: (files: TokenFiles) => DeviceToken | CardToken;
     try {
+      const secret = spec.secret !== undefined ? fromHex(spec.secret, 'secret') : this.rng(20);
       if (spec.kind === 'card' || spec.kind === 'online-card') {
         if (spec.pin !== undefined || spec.suite !== undefined || spec.otp !== undefined) throw new InputError('kind', 'a card has no PIN, suite or passcode setting');
         const rec = newCardRecord({
@@ -245,24 +292,60 @@ export class Host extends EventEmitter {
           expiresAt: spec.kind === 'online-card' ? this.now() + (spec.days ?? ONLINE_CARD_DAYS) * DAY_MS : null,
           sealed: spec.sealed,
         });
-        mkdirSync(dir, { recursive: true });
-        token = CardToken.create(storage, rec, this.cardOptions());
+        build = (files) => CardToken.create(files, rec, this.cardOptions());
       } else {
         const nv = provision({ model: spec.kind, secret, serial: spec.serial, pin: spec.pin, suite: spec.suite, otp: spec.kind === 'dsc' ? spec.otp : undefined, maxTries: spec.tries, counter: spec.counter, sealed: spec.sealed });
         if (spec.kind === 'dscplus' && spec.otp !== undefined) throw new InputError('otp', 'a DSC+ takes a suite, not a passcode setting');
-        mkdirSync(dir, { recursive: true });
-        token = DeviceToken.create(storage, this.rng, nv, this.now(), { labKey: this.labKey });
+        build = (files) => DeviceToken.create(files, this.rng, nv, this.now(), { labKey: this.labKey });
       }
     } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
       if (err instanceof InputError) throw new HostError(400, err.message);
       throw err;
     }
-    const meta: Meta = { v: 1, id, kind: spec.kind, createdAt: this.now(), tcpPort: null };
-    writeRecordFile(join(dir, 'meta.rec'), new TextEncoder().encode(JSON.stringify(meta)));
-    const h = await this.adopt(dir, meta, token);
-    h.saveMeta();
-    return this.summary(h);
+    return this.install(id, spec.kind, build);
+  }
+
+  /**
+   * Makes token `id`: its records are written in a staging folder, which is then renamed to
+   * tokens/<id>. Any failure (a storage error included) removes what was made: the id stays free.
+   */
+  private async install(id: string, kind: Kind, build: (files: TokenFiles) => DeviceToken | CardToken): Promise<TokenSummary> {
+    const dir = join(this.tokensDir, id);
+    const stage = join(this.tokensDir, `.new-${id}-${randomBytes(4).toString('hex')}`);
+    const files = this.files(id, stage);
+    let h: HostedToken | null = null;
+    try {
+      makeDir(stage, this.io);
+      const token = build(files);
+      const meta: Meta = { v: 1, id, kind, createdAt: this.now(), tcpPort: null };
+      files.write('meta', new TextEncoder().encode(JSON.stringify(meta)));
+      files.write(VERIFIER_KEY, encodeVerifierRecord(freshVerifiers(token)));
+      try {
+        this.io.rename(stage, dir);
+      } catch (err) {
+        throw storageError('create', dir, err);
+      }
+      files.dir = dir;
+      syncDir(this.tokensDir, dir, this.io);
+      h = await this.adopt(files, meta, token, null);
+      h.saveMeta();
+      return this.summary(h);
+    } catch (err) {
+      if (err instanceof StorageError) this.storage.report(err.path, err);
+      if (this.generations.get(id) === files.generation) this.generations.delete(id);
+      if (h) {
+        this.tokens.delete(id);
+        await h.close('deleted');
+      }
+      try {
+        rmSync(stage, { recursive: true, force: true });
+        if (files.dir === dir) rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // A staging folder is removed at the next start; a renamed one holds a whole token.
+      }
+      if (err instanceof InputError) throw new HostError(400, err.message);
+      throw err;
+    }
   }
 
   async remove(id: string): Promise<void> {
@@ -271,9 +354,24 @@ export class Host extends EventEmitter {
       return;
     }
     const h = this.get(id);
-    await h.close();
+    // The rename is the delete: if it fails (read-only disk) the token stays as it was.
+    const gone = join(this.tokensDir, `.gone-${id}-${randomBytes(4).toString('hex')}`);
+    try {
+      this.io.rename(h.dir, gone);
+    } catch (err) {
+      const e = storageError('remove', h.dir, err);
+      this.storage.report(h.dir, e);
+      throw e;
+    }
+    this.generations.delete(id);
     this.tokens.delete(id);
-    rmSync(h.dir, { recursive: true, force: true });
+    await h.close('deleted');
+    try {
+      syncDir(this.tokensDir, h.dir, this.io);
+      rmSync(gone, { recursive: true, force: true });
+    } catch {
+      // Removed at the next start.
+    }
     this.emit('removed', { id });
   }
 
@@ -296,27 +394,29 @@ export class Host extends EventEmitter {
     if (existing && existing.kind !== snap.kind) throw new HostError(409, `token "${id}" is a ${existing.kind}; the snapshot is of a ${snap.kind}`);
     if (create) this.checkNewId(id);
     if (snap.device && snap.device.state?.nv?.model !== snap.kind) throw new HostError(400, `snapshot is not usable: its device is a ${snap.device.state?.nv?.model}, its kind ${snap.kind}`);
-    const dir = existing?.dir ?? join(this.tokensDir, id);
-    mkdirSync(dir, { recursive: true });
-    const storage = new FileStorage(dir);
+    const build = (files: TokenFiles): DeviceToken | CardToken => {
+      try {
+        if (snap.card && !snap.card.secret) throw new InputError('secret', 'the snapshot is of a card without a secret');
+        return snap.device
+          ? DeviceToken.restore(files, this.rng, snap.device, this.now(), { labKey: this.labKey })
+          : CardToken.create(files, newCardRecord({ ...snap.card!, secret: fromHex(snap.card!.secret, 'secret') }), this.cardOptions());
+      } catch (err) {
+        throw err instanceof InputError || err instanceof TypeError ? new HostError(400, `snapshot is not usable: ${(err as Error).message}`) : err;
+      }
+    };
+    if (!existing) return this.install(id, snap.kind, build);
+    const old = existing.storage;
+    const files = this.files(id, existing.dir);
     let token: DeviceToken | CardToken;
     try {
-      token = snap.device
-        ? DeviceToken.restore(storage, this.rng, snap.device, this.now(), { labKey: this.labKey })
-        : CardToken.create(storage, newCardRecord({ ...snap.card!, secret: fromHex(snap.card!.secret, 'secret') }), this.cardOptions());
-      if (snap.card && !snap.card.secret) throw new InputError('secret', 'the snapshot is of a card without a secret');
+      token = build(files);
     } catch (err) {
-      if (create) rmSync(dir, { recursive: true, force: true });
-      throw err instanceof InputError || err instanceof TypeError ? new HostError(400, `snapshot is not usable: ${(err as Error).message}`) : err;
+      // Nothing was written: the token goes on as it was.
+      this.generations.set(id, old.generation);
+      throw err;
     }
-    if (existing) {
-      existing.replace(token);
-      return this.summary(existing);
-    }
-    const meta: Meta = { v: 1, id, kind: snap.kind, createdAt: this.now(), tcpPort: null };
-    const h = await this.adopt(dir, meta, token);
-    h.saveMeta();
-    return this.summary(h);
+    existing.replace(token, files);
+    return this.summary(existing);
   }
 
   /** Runs a key script on a token in its own time: waits happen on its clock (real or virtual). */
@@ -324,7 +424,7 @@ export class Host extends EventEmitter {
     const b = this.boardOf(id);
     if (b) return this.boards.keys(b, script);
     const h = this.get(id);
-    const steps = await runKeyScript(this.device(id), script, this.now);
+    const steps = await runKeyScript(this.device(id), script, this.now, h.scriptSignal);
     h.saveMeta();
     h.schedule();
     return steps;
@@ -439,7 +539,7 @@ export class Host extends EventEmitter {
       } catch {
         // the data directory may be gone; nothing more to keep
       }
-      await h.close();
+      await h.close('stopped');
     }
   }
 

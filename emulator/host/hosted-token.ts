@@ -1,8 +1,12 @@
 /**
  * One token in the host: the emulated token, its files, its TCP listener, its traffic trace, its
- * verifier (the login server's side) and the timer that wakes it for timeouts.
+ * verifier (the login server's side, kept in verifier.rec) and the timer that wakes it for
+ * timeouts. Deleting or restoring it cancels the key scripts running on it (see cancel()).
  */
-import { readRecordFile, writeRecordFile, FileStorage } from './record-file.ts';
+import { readRecordFile, StorageError } from './record-file.ts';
+import { TokenGone, type TokenFiles } from './token-files.ts';
+import { HostError } from './types.ts';
+import { carryVerifiers, encodeVerifierRecord, VERIFIER_KEY, type VerifierRecord, type Verifiers } from './verifier-record.ts';
 import { TraceLog } from './trace.ts';
 import { listenTcp, type Listener } from '../transports/tcp.ts';
 import { PtyBridge } from '../transports/pty.ts';
@@ -13,9 +17,6 @@ import type { CardRecord } from '../../firmware/card/card-record.ts';
 import type { ClockState } from '../../firmware/token/clock.ts';
 import type { Rng } from '../../firmware/rng.ts';
 import type { Transport } from '../../protocol/transport.ts';
-import { newOcraVerifier, type OcraVerifierState } from '../../firmware/verifier/ocra-verifier.ts';
-import { newOtpVerifier, type OtpVerifierState } from '../../firmware/verifier/otp-verifier.ts';
-import { newCardVerifier, type CardVerifierState } from '../../firmware/verifier/card-verifier.ts';
 
 export type Kind = 'dscplus' | 'dsc' | 'card' | 'online-card';
 export const KINDS: readonly Kind[] = ['dscplus', 'dsc', 'card', 'online-card'];
@@ -33,11 +34,7 @@ export interface Meta {
   batteryIn?: boolean;
 }
 
-export interface Verifiers {
-  ocra?: OcraVerifierState;
-  otp?: OtpVerifierState;
-  card?: CardVerifierState;
-}
+export type { Verifiers };
 
 /** Modes in which digits typed are a PIN or an unlock code. */
 const SECRET_ENTRY_MODES: ReadonlySet<string> = new Set(['pin', 'newPin', 'confirmPin', 'unlockEntry']);
@@ -56,7 +53,9 @@ export class HostedToken {
   readonly trace = new TraceLog();
   listener: Listener | null = null;
   pty: PtyBridge | null = null;
-  verifiers: Verifiers = {};
+  verifiers: VerifierRecord;
+  /** Aborted when the token is deleted or restored: key scripts running on it stop. Made on first use. */
+  private scripts: AbortController | null = null;
   private wake: ReturnType<typeof setTimeout> | null = null;
   private connections = new Set<Transport>();
   private clientSeq = 0;
@@ -69,16 +68,39 @@ export class HostedToken {
   constructor(
     readonly id: string,
     readonly kind: Kind,
-    readonly dir: string,
-    readonly storage: FileStorage,
+    public storage: TokenFiles,
     public token: DeviceToken | CardToken,
+    /** What verifier.rec held, or null for a new login screen. */
+    verifiers: VerifierRecord | null,
     public meta: Meta,
     private readonly now: () => number,
     private readonly onDisplay: (h: HostedToken, d: TokenDisplay) => void,
     private readonly onTrace: (h: HostedToken, r: ReturnType<TraceLog['add']>) => void,
   ) {
     this.attach();
-    this.resetVerifiers();
+    this.verifiers = carryVerifiers(verifiers, token);
+  }
+
+  get dir(): string {
+    return this.storage.dir;
+  }
+
+  /** What the token's key scripts watch: aborted (with the reason) when it is deleted or restored. */
+  get scriptSignal(): AbortSignal {
+    return (this.scripts ??= new AbortController()).signal;
+  }
+
+  /** Stops the key scripts running on the token: it was deleted or restored, or the host stops. */
+  cancel(what: 'deleted' | 'restored' | 'stopped'): void {
+    if (!this.scripts) return;
+    const why = what === 'stopped' ? `the host stopped while a key script ran on token "${this.id}"` : `token "${this.id}" was ${what} while its key script ran`;
+    this.scripts.abort(new HostError(409, `${why}; the rest of the script did not run`));
+    this.scripts = null;
+  }
+
+  /** Writes the login screen's memory (before its outcome is answered). */
+  saveVerifiers(): void {
+    this.storage.write(VERIFIER_KEY, encodeVerifierRecord(this.verifiers));
   }
 
   get device(): DeviceToken | null {
@@ -89,12 +111,18 @@ export class HostedToken {
     return this.token instanceof CardToken ? this.token : null;
   }
 
-  /** Replaces the token object (restore): keeps files, listener and trace. */
-  replace(token: DeviceToken | CardToken): void {
+  /**
+   * Replaces the token object (restore), written to `storage` (the token's next generation):
+   * keeps listener, trace and the verifier's memory; what ran on the old object is cancelled.
+   */
+  replace(token: DeviceToken | CardToken, storage: TokenFiles): void {
+    this.cancel('restored');
     this.stopDisplay();
     this.token = token;
+    this.storage = storage;
     this.attach();
-    this.resetVerifiers();
+    this.verifiers = carryVerifiers(this.verifiers, token);
+    this.saveVerifiers();
     this.saveMeta();
     this.schedule();
   }
@@ -110,21 +138,12 @@ export class HostedToken {
       : () => {};
   }
 
-  resetVerifiers(): void {
-    const d = this.device;
-    if (d) this.verifiers = d.nv.model === 'dscplus' ? { ocra: newOcraVerifier(d.nv.suite!, d.nv.counter) } : { otp: newOtpVerifier(d.nv.otp!, d.nv.counter) };
-    else {
-      const r = (this.token as CardToken).record as CardRecord;
-      this.verifiers = { card: newCardVerifier(r.serial, { profile: r.profile, expiresAt: r.expiresAt }) };
-    }
-  }
-
   /** Writes the token's description (clock, battery, ports). Not its secrets or PIN state: those are in nv.rec. */
   saveMeta(durable = true): void {
     const d = this.device;
     if (d) this.meta = { ...this.meta, clock: d.clock.state, battery: d.battery, batteryIn: d.batteryIn };
     if (this.listener) this.meta.tcpPort = this.listener.port;
-    writeRecordFile(`${this.dir}/meta.rec`, enc(this.meta), durable);
+    this.storage.write('meta', enc(this.meta), durable);
   }
 
   snapshot(): { v: 1; kind: Kind; device?: DeviceSnapshot; card?: CardRecord } {
@@ -151,12 +170,25 @@ export class HostedToken {
   }
 
   handle(apdu: Uint8Array, session: Parameters<DeviceToken['handle']>[1], hostNow: number): Uint8Array {
-    const before = this.device?.nv;
+    const before = this.device?.nv ?? (this.token as CardToken).record;
     const r = this.token.handle(apdu, session, hostNow);
-    const d = this.device;
-    if (d && before && (before.suite !== d.nv.suite || before.otp !== d.nv.otp || before.secret !== d.nv.secret)) this.resetVerifiers();
+    const after = this.device?.nv ?? (this.token as CardToken).record;
+    if (before !== after) this.provisioned();
     this.schedule();
     return r;
+  }
+
+  /** After the token's record changed over the wire: the verifier follows its settings and secret. */
+  private provisioned(): void {
+    const next = carryVerifiers(this.verifiers, this.token);
+    if (JSON.stringify(next) === JSON.stringify(this.verifiers)) return;
+    this.verifiers = next;
+    try {
+      this.saveVerifiers();
+    } catch (err) {
+      // Listed in the host's health; the token's own answer has gone out already.
+      if (!(err instanceof TokenGone) && !(err instanceof StorageError)) throw err;
+    }
   }
 
   async listen(bind: string, idleMs?: number): Promise<void> {
@@ -168,7 +200,14 @@ export class HostedToken {
       // The port it had is taken now: take another and remember it.
       this.listener = await listenTcp(bind, 0, (t) => this.serve(t, 'stream', 'tcp'), idleMs);
     }
-    if (this.listener.port !== this.meta.tcpPort) this.saveMeta(false);
+    if (this.listener.port !== this.meta.tcpPort) {
+      try {
+        this.saveMeta(false);
+      } catch (err) {
+        // Bookkeeping only: the port is saved at the next write of meta.rec; a failure is in health.
+        if (!(err instanceof StorageError)) throw err;
+      }
+    }
   }
 
   /** Arms the timer for the token's next timeout (response shown, idle, a held key's release). */
@@ -182,7 +221,14 @@ export class HostedToken {
     if (at === null) return;
     this.wake = setTimeout(() => {
       this.wake = null;
-      this.guard('timeout', () => d.tick(this.now()));
+      // A failed write restarted the token from what is stored (and is in the health); anything else is logged.
+      this.guard('timeout', () => {
+        try {
+          d.tick(this.now());
+        } catch (err) {
+          if (!(err instanceof StorageError)) throw err;
+        }
+      });
       this.guard('timer', () => this.schedule());
     }, Math.min(Math.max(0, at - now), 2 ** 31 - 1));
     this.wake.unref?.();
@@ -217,7 +263,9 @@ export class HostedToken {
     await this.pty.start();
   }
 
-  async close(): Promise<void> {
+  /** Stops its timer, scripts, connections and listeners (`what`: why, for the scripts' answer). */
+  async close(what: 'deleted' | 'stopped' = 'stopped'): Promise<void> {
+    this.cancel(what);
     if (this.wake) clearTimeout(this.wake);
     this.stopDisplay();
     for (const c of this.connections) c.close();

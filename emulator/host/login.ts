@@ -1,6 +1,9 @@
 /**
  * The login screen's side of each hosted token: issue a challenge from the token's verifier and
- * check what the user typed, with the token's own clock for time-based codes.
+ * check what the user typed, with the token's own clock for time-based codes. The verifier's new
+ * memory is written (verifier.rec) before the challenge or the outcome is answered; when that
+ * write fails the answer is a storage error, and the memory stays as updated (a used code stays
+ * used in this run).
  */
 import { checkCardAnswer, issueCardChallenge } from '../../firmware/verifier/card-verifier.ts';
 import { checkOcraResponse, issueOcraChallenge } from '../../firmware/verifier/ocra-verifier.ts';
@@ -20,11 +23,13 @@ export function issueChallenge(h: HostedToken, rng: Rng, now: number): { challen
   if (h.verifiers.ocra) {
     const r = issueOcraChallenge(h.verifiers.ocra, rng, now);
     h.verifiers.ocra = r.state;
+    h.saveVerifiers();
     return { challenge: r.challenge };
   }
   if (h.verifiers.card) {
     const r = issueCardChallenge(h.verifiers.card, rng, now);
     h.verifiers.card = r.state;
+    h.saveVerifiers();
     return { challenge: r.challenge.id, id: r.challenge.id, indexes: r.challenge.indexes };
   }
   return { challenge: null };
@@ -51,5 +56,6 @@ export function checkAnswer(h: HostedToken, answer: Answer, now: number): { outc
     h.verifiers.card = r.state;
     ({ outcome, state: { failures } } = r);
   }
+  h.saveVerifiers();
   return { outcome, accepted: outcome === 'accepted', failures };
 }

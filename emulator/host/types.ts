@@ -4,6 +4,7 @@ import type { OtpProfile } from '../../firmware/device/nv.ts';
 import type { TokenDisplay } from '../../firmware/token/device-token.ts';
 import type { Kind } from './hosted-token.ts';
 import type { Rng } from '../../firmware/rng.ts';
+import type { RecordIo } from './record-file.ts';
 
 export class HostError extends Error {
   override readonly name = 'HostError';
@@ -33,6 +34,8 @@ export interface HostOptions {
   /** A TCP connection to a token with no byte either way for this long is closed (default 10 minutes). */
   tcpIdleMs?: number;
   warn?: (line: string) => void;
+  /** The file operations records are written with (tests inject failures here). */
+  io?: RecordIo;
 }
 
 export interface CreateSpec {

@@ -1,12 +1,13 @@
 /**
  * The login server's side of a Security Code Card (and of its temporary online version, which
  * expires): ask for two distinct index numbers, accept both values typed together without a
- * space, in either case; each issued challenge can be answered once.
+ * space, in either case; each issued challenge can be answered once (a second answer is `replayed`).
  */
 import { constantTimeEqualText, fromHex } from '../bytes.ts';
 import { cardValue, checkCardProfile, DEFAULT_CARD, type CardProfile } from '../card/card.ts';
 import { check } from '../errors.ts';
 import { randomInt, type Rng } from '../rng.ts';
+import { markUsed } from './ocra-verifier.ts';
 
 export const ONLINE_CARD_DAYS = 21;
 export const DAY_MS = 86_400_000;
@@ -22,18 +23,20 @@ export interface CardVerifierState {
   /** Unix ms after which the card is refused (online card), or null for a paper card. */
   expiresAt: number | null;
   issued: Record<string, { indexes: [number, number]; at: number }>;
+  /** Challenge ids already answered and when: a second answer is a replay. The latest 256. */
+  used: Record<string, number>;
   nextId: number;
   successes: number;
   failures: number;
 }
 
-export type CardOutcome = 'accepted' | 'wrong' | 'unknown-challenge' | 'expired-challenge' | 'card-expired';
+export type CardOutcome = 'accepted' | 'wrong' | 'unknown-challenge' | 'expired-challenge' | 'card-expired' | 'replayed';
 
 export function newCardVerifier(serial: string, options: { profile?: CardProfile; expiresAt?: number | null } = {}): CardVerifierState {
   const profile = options.profile ?? DEFAULT_CARD;
   checkCardProfile(profile);
   check(profile.size >= 2, 'size', 'a card needs at least two index numbers to ask for two');
-  return { serial, profile, expiresAt: options.expiresAt ?? null, issued: {}, nextId: 1, successes: 0, failures: 0 };
+  return { serial, profile, expiresAt: options.expiresAt ?? null, issued: {}, used: {}, nextId: 1, successes: 0, failures: 0 };
 }
 
 /** An online card issued at `issuedAt`, valid `days` days (21 by default). */
@@ -63,10 +66,10 @@ export function checkCardAnswer(
 ): { state: CardVerifierState; outcome: CardOutcome } {
   const entry = state.issued[answer.id];
   const fail = (s: CardVerifierState, outcome: CardOutcome) => ({ state: { ...s, failures: s.failures + 1 }, outcome });
-  if (!entry) return fail(state, 'unknown-challenge');
+  if (!entry) return fail(state, answer.id in state.used ? 'replayed' : 'unknown-challenge');
   const issued = { ...state.issued };
   delete issued[answer.id];
-  const next = { ...state, issued };
+  const next = { ...state, issued, used: markUsed(state.used, answer.id, now) };
   if (state.expiresAt !== null && now >= state.expiresAt) return fail(next, 'card-expired');
   if (now - entry.at >= ttlMs) return fail(next, 'expired-challenge');
   const key = typeof secret === 'string' ? fromHex(secret, 'secret') : secret;

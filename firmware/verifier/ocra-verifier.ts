@@ -13,6 +13,8 @@ export interface OcraVerifierState {
   suite: string;
   /** Outstanding challenges and when they were issued (ms). */
   issued: Record<string, number>;
+  /** Challenges already answered (right or wrong) and when: a second answer is a replay. The latest 256. */
+  used: Record<string, number>;
   /** Next counter expected from the token (suites with C). */
   counter: number;
   successes: number;
@@ -28,7 +30,7 @@ export interface OcraVerifierOptions {
   timeDrift?: number;
 }
 
-export type CheckOutcome = 'accepted' | 'wrong' | 'unknown-challenge' | 'expired';
+export type CheckOutcome = 'accepted' | 'wrong' | 'unknown-challenge' | 'expired' | 'replayed';
 
 export interface CheckResult<S> {
   state: S;
@@ -40,7 +42,7 @@ export const DEFAULT_TTL_MS = 5 * 60_000;
 
 export function newOcraVerifier(suite: string, counter = 0): OcraVerifierState {
   parseSuite(suite);
-  return { suite, issued: {}, counter, successes: 0, failures: 0 };
+  return { suite, issued: {}, used: {}, counter, successes: 0, failures: 0 };
 }
 
 const ALPHABETS = { N: '0123456789', H: '0123456789ABCDEF', A: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789' } as const;
@@ -50,7 +52,7 @@ export function issueOcraChallenge(state: OcraVerifierState, rng: Rng, now: numb
   const { format, length } = parseSuite(state.suite).question;
   let challenge: string;
   do challenge = randomString(rng, ALPHABETS[format], length);
-  while (challenge in state.issued);
+  while (challenge in state.issued || challenge in state.used);
   const issued = { ...state.issued, [challenge]: now };
   const keys = Object.keys(issued);
   if (keys.length > MAX_OUTSTANDING) delete issued[keys[0]];
@@ -64,7 +66,22 @@ export interface OcraAnswer {
   pin?: string;
 }
 
-/** Checks a response to an issued challenge; the challenge is used up whatever the outcome. */
+/**
+ * Adds `key` to a used list, keeping the latest 256 by time (object key order is numeric for
+ * digit strings, so the oldest is found by its time). One that falls off is still refused, as
+ * `unknown-challenge`: it is no longer issued.
+ */
+export function markUsed(used: Record<string, number>, key: string, now: number): Record<string, number> {
+  const next = { ...used, [key]: now };
+  const keys = Object.keys(next);
+  if (keys.length > MAX_OUTSTANDING) delete next[keys.reduce((a, b) => (next[b] < next[a] ? b : a))];
+  return next;
+}
+
+/**
+ * Checks a response to an issued challenge; the challenge is used up whatever the outcome, and a
+ * second answer to it is refused as `replayed` (RFC 6287 section 7.1: each challenge is used once).
+ */
 export function checkOcraResponse(
   state: OcraVerifierState,
   key: Uint8Array | string,
@@ -74,10 +91,10 @@ export function checkOcraResponse(
 ): CheckResult<OcraVerifierState> {
   const suite = parseSuite(state.suite);
   const issuedAt = state.issued[answer.challenge];
-  if (issuedAt === undefined) return { state: { ...state, failures: state.failures + 1 }, outcome: 'unknown-challenge' };
+  if (issuedAt === undefined) return { state: { ...state, failures: state.failures + 1 }, outcome: answer.challenge in state.used ? 'replayed' : 'unknown-challenge' };
   const issued = { ...state.issued };
   delete issued[answer.challenge];
-  const next = { ...state, issued };
+  const next = { ...state, issued, used: markUsed(state.used, answer.challenge, now) };
   if (now - issuedAt >= (options.ttlMs ?? DEFAULT_TTL_MS)) return { state: { ...next, failures: next.failures + 1 }, outcome: 'expired' };
   check(typeof answer.response === 'string', 'response', 'response must be text');
   const match = verifyOcra(
