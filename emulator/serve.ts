@@ -6,7 +6,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { Host } from './host/host.ts';
 import { startApi, type Api } from './api/server.ts';
 import { staticUi } from './api/static.ts';
-import { alive, readServerInfo, removeServerInfo, writeServerInfo } from './server-info.ts';
+import { probeServer, readServerInfo, removeServerInfo, serverInfoPath, writeServerInfo } from './server-info.ts';
 
 export interface ServeOptions {
   dataDir: string;
@@ -41,8 +41,11 @@ export async function startServer(o: ServeOptions): Promise<Running> {
     throw new ServeError(`cannot use ${o.dataDir} as the data directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const other = readServerInfo(o.dataDir);
-  if (other && other.pid !== process.pid && alive(other.pid)) {
-    throw new ServeError(`another tokenbench serve (pid ${other.pid}) uses ${o.dataDir} at ${other.url.split('?')[0]}; stop it or pick another --data-dir`);
+  if (other) {
+    const probe = await probeServer(other, o.dataDir);
+    if (probe.state === 'serving') throw new ServeError(`another tokenbench serve (pid ${other.pid}) uses ${o.dataDir} at ${String(other.url).split('?')[0]}; stop it or pick another --data-dir`);
+    if (probe.state === 'unknown') throw new ServeError(`${serverInfoPath(o.dataDir)} names a server that may still run: ${probe.why}; stop it, or delete that file if it is not a tokenbench`);
+    o.warn(`tokenbench: ignoring a stale ${serverInfoPath(o.dataDir)}: ${probe.why}`);
   }
   const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, usbipPort: o.usbipPort, tcpIdleMs: o.tcpIdleMs, warn: o.warn });
   await host.open();

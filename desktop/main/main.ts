@@ -5,7 +5,7 @@
 import { app, BrowserWindow, ipcMain, session } from 'electron';
 import { join } from 'node:path';
 import { defaultDataDir } from '../../emulator/host/paths.ts';
-import { alive, readServerInfo } from '../../emulator/server-info.ts';
+import { probeServer, readServerInfo } from '../../emulator/server-info.ts';
 import { startServer, type Running } from '../../emulator/serve.ts';
 import { connectionHandler, hardenContents, hardenSession, IPC_CONNECTION, windowOptions, type Connection } from './harden.ts';
 
@@ -14,7 +14,8 @@ let running: Running | null = null;
 async function reachHost(): Promise<Connection> {
   const dataDir = process.env.TOKENBENCH_DATA_DIR ?? defaultDataDir();
   const info = readServerInfo(dataDir);
-  const url = info && alive(info.pid) ? info.url : null;
+  // A live pid proves nothing (server.json may be stale): attach only to a tokenbench that answers.
+  const url = info && (await probeServer(info, dataDir)).state === 'serving' ? info.url : null;
   if (url) {
     const u = new URL(url);
     return { baseUrl: `${u.protocol}//${u.host}`, accessToken: u.searchParams.get('token') ?? '' };

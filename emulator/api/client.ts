@@ -80,7 +80,7 @@ export class TokenbenchClient {
     return data as T;
   }
 
-  health = () => this.call<{ ok: boolean; tokens: number; problems: string[] }>('GET', '/api/health');
+  health = () => this.call<{ ok: boolean; tokens: number; problems: string[]; dataDir: string; pid: number }>('GET', '/api/health');
   list = () => this.call<TokenSummary[]>('GET', '/api/tokens');
   /** The lab key (hex) that authenticates a session on the tokens' own ports (TokenClient.authenticate), and its file. */
   labKey = () => this.call<{ key: string; path: string }>('GET', '/api/lab-key');
@@ -127,9 +127,18 @@ export class TokenbenchClient {
       ws.onopen = () => resolve();
       ws.onerror = () => reject(new ApiError(0, `cannot open the event stream at ${this.baseUrl}`));
     });
+    // A stream the server closes (too many streams: 1013; dropped for not keeping up: 1006)
+    // says so once, as an error event.
+    let closing = false;
+    ws.onclose = (e: { code: number; reason: string }) => {
+      if (!closing) onEvent({ type: 'error', error: `the event stream was closed by tokenbench: ${e.reason || `code ${e.code}`}` });
+    };
     return {
       key: (tokenId, key, action) => ws.readyState === 1 && ws.send(JSON.stringify({ type: 'key', id: tokenId, key, action })),
-      close: () => ws.close(),
+      close: () => {
+        closing = true;
+        ws.close();
+      },
     };
   }
 }

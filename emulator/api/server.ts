@@ -1,12 +1,17 @@
 /**
  * The control API: JSON over HTTP and an event stream over WebSocket, on loopback unless told
- * otherwise. Every request needs the per-run access token (Authorization: Bearer T, or ?token=T).
- * Errors are 4xx with {"error": "..."} naming what is wrong; the server never falls over on bad
- * input. docs/api.md lists every route.
+ * otherwise. Every request needs the per-run access token (Authorization: Bearer T, or ?token=T),
+ * and passes the checks of guard.ts first (Host, Origin, Content-Type, %-escapes). Connections,
+ * event streams, slow bodies and slow headers are bounded. Errors are 4xx/5xx with
+ * {"error": "..."} naming what is wrong; the server never falls over on bad input. docs/api.md
+ * lists every route and limit.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { timingSafeEqual, randomBytes } from 'node:crypto';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { z } from 'zod';
 import { InputError } from '../../firmware/errors.ts';
 import { Host, HostError } from '../host/host.ts';
@@ -14,6 +19,8 @@ import { StorageError } from '../host/record-file.ts';
 import * as S from './schemas.ts';
 import { listBoards } from '../boards/open.ts';
 import { labKeyPath } from '../host/lab-key.ts';
+import { bearerToken, checkContentType, checkEscapes, checkHost, checkOrigin, hostChecker, type Refusal } from './guard.ts';
+import { EventStreams, type EventStats } from './events.ts';
 
 export interface ApiOptions {
   bind: string;
@@ -22,13 +29,46 @@ export interface ApiOptions {
   accessToken?: string;
   /** Extra routes (boards, static UI) tried before the 404. */
   extra?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** Limits; the defaults are in LIMITS. Tests lower them. */
+  limits?: Partial<ApiLimits>;
 }
+
+export interface ApiLimits {
+  /** Open TCP connections, HTTP and WebSocket together; one more is answered 503 and closed. */
+  maxConnections: number;
+  /** Open event streams; one more is closed with code 1013. */
+  maxEventStreams: number;
+  /**
+   * Unsent bytes an event stream may hold (its queue and its socket's send buffer) before it is
+   * dropped; above the largest burst one request makes (a 100,000-character key script).
+   */
+  maxBufferedBytes: number;
+  /** Event-stream ping interval; no pong by the next one and the stream is dropped. */
+  heartbeatMs: number;
+  /** Time for a request's headers to arrive (then 408 and close). */
+  headersTimeoutMs: number;
+  /** Time for a request's body to arrive once its headers are in (then 408 and close). */
+  bodyTimeoutMs: number;
+}
+
+export const LIMITS: ApiLimits = {
+  maxConnections: 512,
+  maxEventStreams: 256,
+  maxBufferedBytes: 16 << 20,
+  heartbeatMs: 30_000,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
+};
 
 export interface Api {
   server: Server;
   port: number;
   accessToken: string;
   url: string;
+  /** Open connections and event-stream counters (for tests and diagnostics). */
+  stats(): EventStats & { connections: number; refusedConnections: number };
+  /** Runs one event-stream heartbeat round now (what the timer does every heartbeatMs). */
+  heartbeat(): void;
   close(): Promise<void>;
 }
 
@@ -56,20 +96,38 @@ function send(res: ServerResponse, status: number, body: unknown, close = false)
   res.end(text);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, `body is larger than ${MAX_BODY} bytes`);
-    chunks.push(c as Buffer);
-  }
-  if (size === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'body is not valid JSON');
-  }
+/**
+ * Reads a JSON body of at most MAX_BODY bytes. A body that trickles in holds a connection, so it
+ * has a deadline: 408 (RFC 9110 §15.5.9), and the connection is closed after the answer.
+ */
+function readJson(req: IncomingMessage, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (err: HttpError | null) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+      if (err) {
+        req.pause();
+        return reject(err);
+      }
+      if (size === 0) return resolve({});
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new HttpError(400, 'body is not valid JSON'));
+      }
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) return stop(new HttpError(413, `body is larger than ${MAX_BODY} bytes`));
+      chunks.push(c);
+    };
+    const onEnd = () => stop(null);
+    const onError = () => stop(new HttpError(400, 'the request body was cut off'));
+    const timer = setTimeout(() => stop(new HttpError(408, `the request body did not arrive within ${timeoutMs / 1000} s`)), timeoutMs);
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
 }
 
 function parse<T extends z.ZodTypeAny>(schema: T, body: unknown): z.infer<T> {
@@ -86,9 +144,7 @@ export function tokenMatches(given: string | null | undefined, expected: string)
 }
 
 export function authorised(req: IncomingMessage, url: URL, accessToken: string): boolean {
-  const header = req.headers.authorization;
-  const bearer = header?.startsWith('Bearer ') ? header.slice(7) : null;
-  return tokenMatches(bearer ?? url.searchParams.get('token'), accessToken);
+  return tokenMatches(bearerToken(req.headers.authorization) ?? url.searchParams.get('token'), accessToken);
 }
 
 type Route = { method: string; pattern: RegExp; run: (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => Promise<[number, unknown]> | [number, unknown] };
@@ -96,7 +152,8 @@ type Route = { method: string; pattern: RegExp; run: (m: RegExpExecArray, body: 
 function routes(host: Host): Route[] {
   const T = '/api/tokens/([a-z0-9-]{1,32})';
   return [
-    { method: 'GET', pattern: /^\/api\/health$/, run: () => { const { ok, problems } = host.health(); return [200, { ok, tokens: host.tokens.size, problems }]; } },
+    // dataDir and pid let a new serve tell a live server from a stale server.json (serve.ts); ok is false while a storage write fails.
+    { method: 'GET', pattern: /^\/api\/health$/, run: () => { const { ok, problems } = host.health(); return [200, { ok, tokens: host.tokens.size, problems, dataDir: resolve(host.dataDir), pid: process.pid }]; } },
     { method: 'GET', pattern: /^\/api\/tokens$/, run: () => [200, host.list()] },
     { method: 'GET', pattern: /^\/api\/lab-key$/, run: () => [200, { key: Buffer.from(host.labKey).toString('hex'), path: labKeyPath(host.dataDir) }] },
     { method: 'POST', pattern: /^\/api\/tokens$/, run: async (_m, body) => [201, await host.create(parse(S.createBody, await body()))] },
@@ -140,80 +197,100 @@ function routes(host: Host): Route[] {
   ];
 }
 
+/** Writes a refusal on a socket that has not become an HTTP exchange (over the cap, upgrades). */
+function refuseRaw(socket: Duplex, status: number, reason: string, message: string): void {
+  const body = JSON.stringify({ error: message });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 421: 'Misdirected Request' };
+
 export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
   const accessToken = options.accessToken ?? randomBytes(16).toString('hex');
+  const limits: ApiLimits = { ...LIMITS, ...options.limits };
   const table = routes(host);
-  const server = createServer(async (req, res) => {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
-      return send(res, 400, { error: 'bad request URL' });
-    }
-    try {
-      if (options.extra && (await options.extra(req, res, url))) return;
-      if (!url.pathname.startsWith('/api/')) return send(res, 404, { error: `no such page ${url.pathname}` });
-      if (!authorised(req, url, accessToken)) return send(res, 401, { error: 'missing or wrong access token: use the token printed by tokenbench serve (Authorization: Bearer TOKEN, or ?token=TOKEN)' });
-      const candidates = table.filter((r) => r.pattern.test(url.pathname));
-      if (candidates.length === 0) return send(res, 404, { error: `no API route ${url.pathname}` });
-      const route = candidates.find((r) => r.method === req.method);
-      if (!route) return send(res, 405, { error: `${req.method} is not allowed on ${url.pathname}; use ${candidates.map((r) => r.method).join(' or ')}` });
-      const [status, body] = await route.run(route.pattern.exec(url.pathname)!, () => readJson(req), url);
-      send(res, status, body);
-    } catch (err) {
-      if (err instanceof HttpError || err instanceof HostError) return send(res, err.status, { error: err.message }, err.status === 413);
-      if (err instanceof InputError) return send(res, 400, { error: err.message });
-      if (err instanceof StorageError) return send(res, 507, { error: err.message });
-      send(res, 500, { error: `internal error: ${(err as Error)?.message ?? String(err)}` });
-    }
-  });
-  server.keepAliveTimeout = 5000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 10 * 60_000;
+  // Known once listening (port 0 picks one); until then every Host is refused.
+  let isOwnHost: (h: string | undefined) => boolean = () => false;
+  let example = '';
+  /** Host, then the %-escapes: the checks that apply to every request and upgrade. */
+  const firstChecks = (req: IncomingMessage): Refusal | null => checkHost(req, isOwnHost, example) ?? checkEscapes(req.url ?? '/');
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://localhost');
-    } catch {
-      return socket.destroy();
-    }
-    if (url.pathname !== '/api/events' || !authorised(req, url, accessToken)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\n\r\nmissing or wrong access token, or not /api/events\n');
+  const server = createServer(
+    // Node checks the header deadline on this interval; keep it a fraction of the deadline.
+    { headersTimeout: limits.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.max(50, Math.min(1000, limits.headersTimeoutMs / 4)) },
+    async (req, res) => {
+      // A connection over the cap got its 503 at accept; nothing it sends is acted on.
+      if (overCap.has(req.socket)) return;
+      const refusal = firstChecks(req);
+      if (refusal) return send(res, refusal.status, { error: refusal.message }, true);
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://localhost');
+      } catch {
+        return send(res, 400, { error: 'bad request URL' });
+      }
+      try {
+        if (options.extra && (await options.extra(req, res, url))) return;
+        if (!url.pathname.startsWith('/api/')) return send(res, 404, { error: `no such page ${url.pathname}` });
+        const changes = req.method !== 'GET' && req.method !== 'HEAD';
+        const foreign = changes ? checkOrigin(req, isOwnHost) : null;
+        if (foreign) return send(res, foreign.status, { error: foreign.message }, true);
+        if (!authorised(req, url, accessToken)) return send(res, 401, { error: 'missing or wrong access token: use the token printed by tokenbench serve (Authorization: Bearer TOKEN, or ?token=TOKEN)' });
+        const candidates = table.filter((r) => r.pattern.test(url.pathname));
+        if (candidates.length === 0) return send(res, 404, { error: `no API route ${url.pathname}` });
+        const route = candidates.find((r) => r.method === req.method);
+        if (!route) return send(res, 405, { error: `${req.method} is not allowed on ${url.pathname}; use ${candidates.map((r) => r.method).join(' or ')}` });
+        const notJson = changes ? checkContentType(req) : null;
+        if (notJson) return send(res, notJson.status, { error: notJson.message }, true);
+        const [status, body] = await route.run(route.pattern.exec(url.pathname)!, () => readJson(req, limits.bodyTimeoutMs), url);
+        send(res, status, body);
+      } catch (err) {
+        if (err instanceof HttpError || err instanceof HostError) return send(res, err.status, { error: err.message }, err.status === 413 || err.status === 408 || err.status === 400);
+        if (err instanceof InputError) return send(res, 400, { error: err.message });
+        if (err instanceof URIError) return send(res, 400, { error: `the request has a bad %-escape: ${err.message}` });
+        if (err instanceof StorageError) return send(res, 507, { error: err.message });
+        send(res, 500, { error: `internal error: ${(err as Error)?.message ?? String(err)}` });
+      }
+    },
+  );
+  server.keepAliveTimeout = 5000;
+
+  // The connection cap: counted at accept, so a refusal costs no parsing.
+  let connections = 0;
+  let refusedConnections = 0;
+  const overCap = new WeakSet<object>();
+  server.on('connection', (socket: Socket) => {
+    if (connections >= limits.maxConnections) {
+      refusedConnections++;
+      overCap.add(socket);
+      socket.on('error', () => socket.destroy());
+      refuseRaw(socket, 503, 'Service Unavailable', `too many connections to tokenbench (at most ${limits.maxConnections}); close some and retry`);
+      // Closed once the client has read the answer and closed its side; or soon in any case
+      // (destroying at once could reset the connection before the 503 is read).
+      socket.setTimeout(2000, () => socket.destroy());
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => subscribe(ws, url.searchParams.get('id')));
+    connections++;
+    socket.once('close', () => connections--);
   });
-  function subscribe(ws: WebSocket, only: string | null): void {
-    const forward = (type: string) => (e: { id: string }) => {
-      if ((only === null || e.id === only) && ws.readyState === ws.OPEN && ws.bufferedAmount < 1 << 22) ws.send(JSON.stringify({ type, ...e }));
-    };
-    const handlers = { display: forward('display'), traffic: forward('traffic'), removed: forward('removed'), board: forward('board') };
-    for (const [k, f] of Object.entries(handlers)) host.on(k, f);
-    ws.on('close', () => {
-      for (const [k, f] of Object.entries(handlers)) host.off(k, f);
-    });
-    ws.on('error', () => ws.terminate());
-    // Keys sent on the socket are applied in the order they arrive (one connection, one order);
-    // the display changes come back as events. Anything else is answered with an error event.
-    ws.on('message', async (data) => {
-      let msg: unknown;
-      try {
-        msg = JSON.parse(String(data));
-      } catch {
-        return ws.send(JSON.stringify({ type: 'error', error: 'message is not valid JSON' }));
-      }
-      const r = S.socketKey.safeParse(msg);
-      if (!r.success) return ws.send(JSON.stringify({ type: 'error', error: S.firstProblem(r.error) }));
-      try {
-        await host.key(r.data.id, r.data.key.toUpperCase(), r.data.action);
-      } catch (err) {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'error', id: r.data.id, error: (err as Error).message }));
-      }
-    });
-    ws.send(JSON.stringify({ type: 'hello', tokens: host.list() }));
-  }
+
+  const streams = new EventStreams(host, { maxStreams: limits.maxEventStreams, maxBufferedBytes: limits.maxBufferedBytes, heartbeatMs: limits.heartbeatMs });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    if (overCap.has(socket)) return;
+    socket.on('error', () => socket.destroy());
+    const refusal = firstChecks(req) ?? checkOrigin(req, isOwnHost);
+    if (refusal) return refuseRaw(socket, refusal.status, REASONS[refusal.status], refusal.message);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return refuseRaw(socket, 400, 'Bad Request', 'bad request URL');
+    }
+    if (url.pathname !== '/api/events') return refuseRaw(socket, 404, 'Not Found', `no WebSocket at ${url.pathname}; the event stream is /api/events`);
+    if (!authorised(req, url, accessToken)) return refuseRaw(socket, 401, 'Unauthorized', 'missing or wrong access token: use the token printed by tokenbench serve (?token=TOKEN)');
+    wss.handleUpgrade(req, socket, head, (ws) => streams.add(ws, url.searchParams.get('id')));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -225,14 +302,18 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : options.port;
   const hostPart = options.bind.includes(':') ? `[${options.bind}]` : options.bind;
+  isOwnHost = hostChecker(options.bind, port);
+  example = `http://${hostPart}:${port}/ or http://localhost:${port}/`;
   return {
     server,
     port,
     accessToken,
     url: `http://${hostPart}:${port}/?token=${accessToken}`,
+    stats: () => ({ ...streams.stats, connections, refusedConnections }),
+    heartbeat: () => streams.ping(),
     close: () =>
       new Promise<void>((r) => {
-        for (const c of wss.clients) c.terminate();
+        streams.close();
         wss.close();
         server.close(() => r());
         server.closeAllConnections();

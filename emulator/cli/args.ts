@@ -17,9 +17,20 @@ export interface Parsed {
 
 export function parse(command: string, args: string[], options: OptionSpec, allowPositionals = false): Parsed {
   try {
-    const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
+    const all = { ...options, help: { type: 'boolean' as const, short: 'h' } };
+    const { values, positionals, tokens } = parseArgs({ args, options: all, allowPositionals, strict: true, tokens: true });
+    // A flag that takes one value, given twice, is a mistake to report, not "the last one wins".
+    const seen = new Set<string>();
+    for (const t of tokens as { kind: string; name?: string }[]) {
+      if (t.kind !== 'option' || t.name === undefined) continue;
+      const spec = (all as OptionSpec)[t.name];
+      if (spec?.type !== 'string' || spec.multiple) continue;
+      if (seen.has(t.name)) throw new UsageError(`--${t.name} is given more than once for "${command}"; give it once`);
+      seen.add(t.name);
+    }
     return { values: values as Parsed['values'], positionals };
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const e = err as { code?: string; message: string };
     const flag = /'(-[^' ]+)/.exec(e.message)?.[1];
     if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${flag ?? ''} for "${command}" (see tokenbench ${command} --help)`);

@@ -136,13 +136,17 @@ export function checkPin(pin: string, length: number, part = 'pin'): void {
   check(typeof pin === 'string' && pin.length === length && /^[0-9]+$/.test(pin), part, `${part} must be exactly ${length} digits`);
 }
 
-/** Checks that a DSC+ can use `suite` from its numeric keypad and 8-character display. */
-export function checkDevicePlusSuite(text: string): void {
+/**
+ * Checks that a DSC+ can use `suite` from its numeric keypad and 8-character display; returns the
+ * suite in canonical form (firmware/crypto/ocra-suite.ts), which is what a token stores.
+ */
+export function checkDevicePlusSuite(text: string): string {
   const s = parseSuite(text);
   check(s.question.format === 'N', 'suite', `a DSC+ keypad can only type numeric challenges (QN..), suite ${text} asks for Q${s.question.format}`);
   check(s.question.length <= DISPLAY_WIDTH, 'suite', `a DSC+ shows at most ${DISPLAY_WIDTH} challenge digits, suite ${text} asks for ${s.question.length}`);
   check(s.digits >= 4 && s.digits <= DISPLAY_WIDTH, 'suite', `a DSC+ shows responses of 4 to ${DISPLAY_WIDTH} digits, suite ${text} gives ${s.digits || 'untruncated'}`);
   check(s.session === undefined, 'suite', `a DSC+ has no session information to give, suite ${text} uses S`);
+  return s.text;
 }
 
 /** Builds the first non-volatile record of a token, validating every setting. */
@@ -177,8 +181,7 @@ export function provision(p: Provisioning): Nv {
   };
   if (p.model === 'dscplus') {
     check(p.otp === undefined, 'otp', 'a DSC+ uses an OCRA suite, not a passcode setting');
-    nv.suite = p.suite ?? DEFAULT_DSCPLUS_SUITE;
-    checkDevicePlusSuite(nv.suite);
+    nv.suite = checkDevicePlusSuite(p.suite ?? DEFAULT_DSCPLUS_SUITE);
   } else {
     check(p.suite === undefined, 'suite', 'a DSC makes passcodes (TOTP or HOTP), not OCRA responses; set otp instead of suite');
     nv.otp = checkOtp({ ...DEFAULT_DSC_OTP, ...p.otp });

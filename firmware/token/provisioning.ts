@@ -73,8 +73,7 @@ export function provisioningHandlers(t: Provisionable<Nv>): Handlers {
       const nv = t.unsealed();
       const text = textField(ctx, TAG.SUITE, 128);
       if (nv.model === 'dscplus') {
-        checkDevicePlusSuite(text);
-        t.write({ ...nv, suite: text });
+        t.write({ ...nv, suite: checkDevicePlusSuite(text) });
       } else {
         t.write({ ...nv, otp: parseOtpText(text) });
       }

@@ -41,8 +41,8 @@ const MAX_OUTSTANDING = 256;
 export const DEFAULT_TTL_MS = 5 * 60_000;
 
 export function newOcraVerifier(suite: string, counter = 0): OcraVerifierState {
-  parseSuite(suite);
-  return { suite, issued: {}, used: {}, counter, successes: 0, failures: 0 };
+  // Canonical form: a verifier and its token agree on the suite however it was written.
+  return { suite: parseSuite(suite).text, issued: {}, used: {}, counter, successes: 0, failures: 0 };
 }
 
 const ALPHABETS = { N: '0123456789', H: '0123456789ABCDEF', A: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789' } as const;

@@ -30,6 +30,30 @@ describe('tokenbench ocra|hotp|totp', () => {
     expect(s.out).toEqual([ocra('OCRA-1:HOTP-SHA1-6:QN08-S004', fromHex(K20), { question: '1', session: fromHex('a1b2') })]);
   });
 
+  it('reproduces the RFC 6287 Appendix C mutual challenge-response vectors, both sides', async () => {
+    const rows = [
+      // [server suite, server key, server responses, client suite, client key, client responses, client extra]
+      ['OCRA-1:HOTP-SHA256-8:QA08', K32, ['28247970', '01984843', '65387857', '03351211', '83412541'], 'OCRA-1:HOTP-SHA256-8:QA08', K32, ['15510767', '90175646', '33777207', '95285278', '28934924'], []],
+      ['OCRA-1:HOTP-SHA512-8:QA08', K64, ['79496648', '76831980', '12250499', '90856481', '12761449'], 'OCRA-1:HOTP-SHA512-8:QA08-PSHA1', K64, ['18806276', '70020315', '01600026', '18951020', '32528969'], ['--pin', '1234']],
+    ] as const;
+    for (const [sSuite, sKey, sCodes, cSuite, cKey, cCodes, extra] of rows) {
+      for (let i = 0; i < 5; i++) {
+        const qs = ['--client-question', `CLI2222${i}`, '--server-question', `SRV1111${i}`];
+        expect(await run('ocra', '--suite', sSuite, '--key', sKey, '--side', 'server', ...qs)).toEqual({ code: 0, out: [sCodes[i]], err: [] });
+        expect(await run('ocra', '--suite', cSuite, '--key', cKey, '--side', 'client', ...qs, ...extra)).toEqual({ code: 0, out: [cCodes[i]], err: [] });
+      }
+    }
+  });
+
+  it('takes a suite as RFC 6287 writes it and reports it in canonical form', async () => {
+    const q = ['--key', K20, '--question', 'ABCDEF12', '--session', '00'.repeat(64)];
+    const given = await run('ocra', '--suite', 'OCRA-1:HOTP-SHA1-4:QH8-S512', ...q);
+    expect(given.code).toBe(0);
+    expect(given.out).toEqual((await run('ocra', '--suite', 'OCRA-1:HOTP-SHA1-4:QH08-S512', ...q)).out);
+    expect((await run('ocra', '--suite', 'ocra-1:hotp-sha1-6:qn08', '--key', K20, '--question', '11111111')).out).toEqual(['243178']);
+    expect(await run('ocra', '--suite', 'ocra-1:hotp-sha1-6:c-qn8', '--key', K20, '--question', '1')).toEqual({ code: 2, out: [], err: ['tokenbench: suite OCRA-1:HOTP-SHA1-6:C-QN08 needs --counter (C)'] });
+  });
+
   it('computes HOTP and TOTP', async () => {
     expect((await run('hotp', '--key', K20, '--counter', '9')).out).toEqual(['520489']);
     expect((await run('hotp', '--key', K32, '--counter', '3', '--digits', '8', '--algorithm', 'sha256')).out).toEqual([hotp(fromHex(K32), 3, { digits: 8, algorithm: 'sha256' })]);
@@ -56,6 +80,17 @@ describe('tokenbench ocra|hotp|totp', () => {
     [['hotp', '--key'], '--key needs a value'],
     [['totp', '--key', K20, '--step', '0'], '--step must be a whole number from 1 to 86400, got "0"'],
     [['frobnicate'], 'unknown command "frobnicate"; run tokenbench --help for the list'],
+    [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', K20, '--question', '11111111', '--question', '22222222'], '--question is given more than once for "ocra"; give it once'],
+    [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--suite=OCRA-1:HOTP-SHA1-8:QN08', '--key', K20, '--question', '1'], '--suite is given more than once for "ocra"; give it once'],
+    [['hotp', '--key', K20, '--counter', '1', '--counter', '2'], '--counter is given more than once for "hotp"; give it once'],
+    [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08-T0H', '--key', K20, '--question', '1'], 'suite time step T0H is refused: a step of zero never advances, so no timestamp T can be counted (use 1 to 48H)'],
+    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--side', 'both', '--client-question', 'A', '--server-question', 'B'], '--side must be one of server, client, got "both"'],
+    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--side', 'server', '--client-question', 'A'], 'mutual mode (--side) needs --server-question (the challenge the server sent)'],
+    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--side', 'client', '--server-question', 'A'], 'mutual mode (--side) needs --client-question (the challenge the client sent)'],
+    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--side', 'client', '--question', 'A', '--client-question', 'A', '--server-question', 'B'], 'mutual mode (--side) takes --client-question and --server-question, not --question'],
+    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--client-question', 'A', '--server-question', 'B'], '--client-question is for mutual mode; give --side server or --side client too'],
+    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QN08', '--key', K32, '--side', 'server', '--client-question', 'CLI', '--server-question', '1'], 'client challenge must be decimal digits for suite QN08, got "CLI"'],
+    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA04', '--key', K32, '--side', 'server', '--client-question', 'A', '--server-question', 'SRV11110'], 'server challenge has 8 characters, suite QA04 allows at most 4'],
   ])('%j fails with exit 2: %s', async (argv, message) => {
     expect(await run(...argv)).toEqual({ code: 2, out: [], err: [`tokenbench: ${message}`] });
   });
@@ -150,7 +185,7 @@ describe('tokenbench serve', () => {
     const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'tb-')), 'a-file');
     writeFileSync(file, 'x');
-    expect(await run('serve', '--data-dir', join(file, 'sub'), '--port', '0')).toEqual({ code: 2, out: [], err: [`tokenbench: cannot use ${join(file, 'sub')} as the data directory: ENOTDIR`] });
+    expect(await run('serve', '--data-dir', join(file, 'sub'), '--port', '0', '--usbip-port', '0', '--no-serial')).toEqual({ code: 2, out: [], err: [`tokenbench: cannot use ${join(file, 'sub')} as the data directory: ENOTDIR`] });
   });
   it.each([
     [['serve', '--port', '99999'], '--port must be a whole number from 0 to 65535, got "99999"'],

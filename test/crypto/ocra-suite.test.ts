@@ -47,10 +47,35 @@ describe('OCRA suite grammar (RFC 6287 §6)', () => {
     ['OCRA-1:HOTP-SHA1-6:QN08-S000', /001 to 512/],
     ['OCRA-1:HOTP-SHA1-6:QN08-T60S', /S allows 1 to 59/],
     ['OCRA-1:HOTP-SHA1-6:QN08-T49H', /H allows 1 to 48/],
+    ['OCRA-1:HOTP-SHA1-6:QN08-T0H', /T0H is refused: a step of zero never advances/],
+    ['OCRA-1:HOTP-SHA1-6:QN08-T0S', /T0S is refused: a step of zero/],
+    ['OCRA-1:HOTP-SHA1-6:QN08-S1024', /unknown part "S1024"/],
+    ['OCRA-1:HOTP-SHA1-6:QN008', /needs a question.*QN008/],
   ])('rejects %j naming the wrong part', (suite, message) => {
     const e = errorOf(() => parseSuite(suite));
     expect(e.part).toBe('suite');
     expect(e.message).toMatch(message);
+  });
+
+  it.each([
+    // RFC 6287 §6.4 writes this one with a one-digit question length.
+    ['OCRA-1:HOTP-SHA1-4:QH8-S512', 'OCRA-1:HOTP-SHA1-4:QH08-S512'],
+    ['OCRA-1:HOTP-sha1-6:QN08', 'OCRA-1:HOTP-SHA1-6:QN08'],
+    ['ocra-1:hotp-sha256-8:c-qn08-psha1', 'OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1'],
+    ['OCRA-1:HOTP-SHA512-08:QA10-T01M', 'OCRA-1:HOTP-SHA512-8:QA10-T1M'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-S64', 'OCRA-1:HOTP-SHA1-6:QN08-S064'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-S5-t30s', 'OCRA-1:HOTP-SHA1-6:QN08-S005-T30S'],
+  ])('reads %j as the canonical %j', (given, canonical) => {
+    expect(parseSuite(given).text).toBe(canonical);
+    // Canonical text parses to itself, and to the same suite.
+    expect(parseSuite(canonical).text).toBe(canonical);
+    expect({ ...parseSuite(given), text: '' }).toEqual({ ...parseSuite(canonical), text: '' });
+  });
+
+  it('computes with the canonical text, so every spelling of a suite gives the same response', () => {
+    const q = { question: 'ABCDEF12', session: new Uint8Array(64) };
+    expect(ocra('OCRA-1:HOTP-SHA1-4:QH8-S512', KEY, q)).toBe(ocra('OCRA-1:HOTP-SHA1-4:QH08-S512', KEY, q));
+    expect(ocra('ocra-1:hotp-sha1-6:qn08', KEY, { question: '1' })).toBe(ocra('OCRA-1:HOTP-SHA1-6:QN08', KEY, { question: '1' }));
   });
 });
 
@@ -78,5 +103,15 @@ describe('OCRA inputs', () => {
   it('pads session information on the left, so shorter equals zero-prefixed', () => {
     const suite = 'OCRA-1:HOTP-SHA1-6:QN08-S004';
     expect(ocra(suite, KEY, { question: '1', session: new Uint8Array([1, 2]) })).toBe(ocra(suite, KEY, { question: '1', session: new Uint8Array([0, 0, 1, 2]) }));
+  });
+});
+
+describe('suites stored by tokens and verifiers', () => {
+  it('a DSC+ and its verifier both keep the canonical form, however the suite was written', async () => {
+    const { provision } = await import('../../firmware/device/nv.ts');
+    const { newOcraVerifier } = await import('../../firmware/verifier/ocra-verifier.ts');
+    const nv = provision({ model: 'dscplus', secret: KEY, suite: 'ocra-1:hotp-sha1-8:qn6' });
+    expect(nv.suite).toBe('OCRA-1:HOTP-SHA1-8:QN06');
+    expect(newOcraVerifier('ocra-1:hotp-sha1-8:qn6').suite).toBe('OCRA-1:HOTP-SHA1-8:QN06');
   });
 });

@@ -52,7 +52,7 @@ describe('control API', () => {
   it('keeps serving when a client sends half a request and goes quiet', async () => {
     const sock = connect(l.api.port, '127.0.0.1');
     await new Promise((r) => sock.once('connect', r));
-    sock.write('POST /api/tokens HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"kind"');
+    sock.write(`POST /api/tokens HTTP/1.1\r\nHost: 127.0.0.1:${l.api.port}\r\nAuthorization: Bearer ${l.api.accessToken}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"kind"`);
     expect((await l.client.list()).length).toBeGreaterThanOrEqual(3);
     sock.destroy();
   });

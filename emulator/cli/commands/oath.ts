@@ -2,7 +2,7 @@
 import { fromHex } from '../../../firmware/bytes.ts';
 import { hotp } from '../../../firmware/crypto/hotp.ts';
 import { HASH_NAMES } from '../../../firmware/crypto/mac.ts';
-import { ocra } from '../../../firmware/crypto/ocra.ts';
+import { ocra, ocraMutualClient, ocraMutualServer } from '../../../firmware/crypto/ocra.ts';
 import { parseSuite } from '../../../firmware/crypto/ocra-suite.ts';
 import { totp } from '../../../firmware/crypto/totp.ts';
 import { exclusive, int, oneOf, parse, required, str, u64, UsageError } from '../args.ts';
@@ -10,10 +10,13 @@ import type { Command } from './command.ts';
 
 export const ocraCommand: Command = {
   name: 'ocra',
-  summary: 'compute an OCRA response (RFC 6287)',
-  usage: `tokenbench ocra --suite S --key HEX [--counter N] [--question Q] [--pin TEXT | --pin-hash HEX]
+  summary: 'compute an OCRA response (RFC 6287), one-way or mutual',
+  usage: `tokenbench ocra --suite S --key HEX --question Q [--counter N] [--pin TEXT | --pin-hash HEX]
                 [--session HEX] [--timestamp STEPS | --time UNIX_SECONDS]
+tokenbench ocra --suite S --key HEX --side server|client --client-question QC --server-question QS [...]
   Prints the response alone. Numbers may be decimal or 0x-prefixed hex.
+  With --side, mutual challenge-response (RFC 6287 §7.3): the server's response is computed over
+  QC then QS, the client's over QS then QC; both challenges use the suite's question format.
   Example: tokenbench ocra --suite OCRA-1:HOTP-SHA1-6:QN08 --key 3132333435363738393031323334353637383930 --question 11111111`,
   run(args, io) {
     const p = parse('ocra', args, {
@@ -21,6 +24,9 @@ export const ocraCommand: Command = {
       key: { type: 'string' },
       counter: { type: 'string' },
       question: { type: 'string' },
+      side: { type: 'string' },
+      'client-question': { type: 'string' },
+      'server-question': { type: 'string' },
       pin: { type: 'string' },
       'pin-hash': { type: 'string' },
       session: { type: 'string' },
@@ -31,6 +37,7 @@ export const ocraCommand: Command = {
     const key = fromHex(required(p, 'key', 'ocra'), '--key');
     exclusive(p, 'pin', 'pin-hash');
     exclusive(p, 'timestamp', 'time');
+    const side = oneOf(p, 'side', ['server', 'client'] as const);
     const need = (ok: boolean, flag: string, what: string) => {
       if (!ok) throw new UsageError(`suite ${suite.text} needs ${flag} (${what})`);
     };
@@ -38,7 +45,18 @@ export const ocraCommand: Command = {
       if (given) throw new UsageError(`suite ${suite.text} does not use ${flag}`);
     };
     const question = str(p, 'question');
-    need(question !== undefined, '--question', 'the challenge');
+    const clientQuestion = str(p, 'client-question');
+    const serverQuestion = str(p, 'server-question');
+    if (side === undefined) {
+      for (const f of ['client-question', 'server-question']) {
+        if (p.values[f] !== undefined) throw new UsageError(`--${f} is for mutual mode; give --side server or --side client too`);
+      }
+      need(question !== undefined, '--question', 'the challenge');
+    } else {
+      if (question !== undefined) throw new UsageError('mutual mode (--side) takes --client-question and --server-question, not --question');
+      if (clientQuestion === undefined) throw new UsageError('mutual mode (--side) needs --client-question (the challenge the client sent)');
+      if (serverQuestion === undefined) throw new UsageError('mutual mode (--side) needs --server-question (the challenge the server sent)');
+    }
     need(!suite.counter || p.values.counter !== undefined, '--counter', 'C');
     unused(!suite.counter && p.values.counter !== undefined, '--counter');
     const hasPin = p.values.pin !== undefined || p.values['pin-hash'] !== undefined;
@@ -51,17 +69,20 @@ export const ocraCommand: Command = {
     unused(suite.timeStep === undefined && hasTime, '--timestamp/--time');
     const pinHash = str(p, 'pin-hash');
     const session = str(p, 'session');
-    io.out(
-      ocra(suite, key, {
-        question: question as string,
-        counter: u64(p, 'counter'),
-        pin: str(p, 'pin'),
-        pinHash: pinHash === undefined ? undefined : fromHex(pinHash, '--pin-hash'),
-        session: session === undefined ? undefined : fromHex(session, '--session'),
-        timestamp: u64(p, 'timestamp'),
-        time: int(p, 'time', 0, Number.MAX_SAFE_INTEGER),
-      }),
-    );
+    const rest = {
+      counter: u64(p, 'counter'),
+      pin: str(p, 'pin'),
+      pinHash: pinHash === undefined ? undefined : fromHex(pinHash, '--pin-hash'),
+      session: session === undefined ? undefined : fromHex(session, '--session'),
+      timestamp: u64(p, 'timestamp'),
+      time: int(p, 'time', 0, Number.MAX_SAFE_INTEGER),
+    };
+    if (side === undefined) {
+      io.out(ocra(suite, key, { question: question as string, ...rest }));
+    } else {
+      const mutual = { clientChallenge: clientQuestion as string, serverChallenge: serverQuestion as string, ...rest };
+      io.out(side === 'server' ? ocraMutualServer(suite, key, mutual) : ocraMutualClient(suite, key, mutual));
+    }
     return 0;
   },
 };
