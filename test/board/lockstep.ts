@@ -88,7 +88,7 @@ export class BoardTarget {
 const cmd = (ins: number, fields: [number, Uint8Array][] = [], p1 = 0, p2 = 0) =>
   encodeCommand({ cla: 0x80, ins, p1, p2, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
 const key = (ins: number, k: string) => cmd(ins, [[TAG.KEY, Uint8Array.of(KEY_CODE[k])]]);
-const SUITES = ['OCRA-1:HOTP-SHA1-8:QN06', 'OCRA-1:HOTP-SHA1-8:C-QN06', 'OCRA-1:HOTP-SHA256-6:QN08-PSHA1', 'OCRA-1:HOTP-SHA512-8:C-QN04-T1M', 'OCRA-1:HOTP-SHA1-6:QN06-T30S', 'OCRA-1:HOTP-SHA1-6:QA06', 'OCRA-1:HOTP-SHA1-9:QN06', 'OCRA-1:HOTP-SHA1-6:QN06-S064', 'OCRA-2:HOTP-SHA1-6:QN06'];
+const SUITES = ['OCRA-1:HOTP-SHA1-8:QN06', 'OCRA-1:HOTP-SHA1-8:C-QN06', 'OCRA-1:HOTP-SHA256-6:QN08-PSHA1', 'OCRA-1:HOTP-SHA512-8:C-QN04-T1M', 'OCRA-1:HOTP-SHA1-6:QN06-T30S', 'OCRA-1:HOTP-SHA1-6:QA06', 'OCRA-1:HOTP-SHA1-9:QN06', 'OCRA-1:HOTP-SHA1-6:QN06-S064', 'OCRA-2:HOTP-SHA1-6:QN06', 'ocra-1:hotp-sha1-06:c-qn6', 'OCRA-1:HOTP-SHA256-8:QN7-T05S', 'OCRA-1:HOTP-SHA1-6:QN06-T0M', 'OCRA-1:HOTP-SHA1-4:QH8-S512'];
 const WAITS = [0, 1, 999, 1000, 1999, 2000, 2001, 29_999, 30_000, 30_001, 59_999, 60_000, 60_001, 3_600_000];
 const KEYS = Object.keys(KEY_CODE);
 const AUTH_KEY = utf8('board-key-0123456789abcdef');
@@ -241,8 +241,8 @@ export class Script {
     const nv = model.nv;
     if (r === 0) {
       const suite = this.pick(SUITES);
-      const m = /Q[AN](\d\d)/.exec(suite);
-      const ok = !suite.includes('QA') && !suite.includes('-9:') && !suite.includes('S064') && !suite.startsWith('OCRA-2');
+      const m = /Q[AN](\d{1,2})/i.exec(suite);
+      const ok = /^ocra-1:hotp-sha\d+-0?[4-8]:(c-)?qn\d{1,2}(-psha1|-t[1-9]\d?[smh]|-t0[1-9][smh])?$/i.test(suite);
       if (ok && m && !nv.sealed) this.suiteLength = Number(m[1]);
       return { channel: 0, apdu: cmd(INS.PUT_SUITE, [[TAG.SUITE, utf8(suite)]]) };
     }

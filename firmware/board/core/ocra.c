@@ -34,16 +34,23 @@ static int hash_of(const char *p, size_t n, enum tb_hash *h) {
   return 0;
 }
 
+/*
+ * As firmware/crypto/ocra-suite.ts: letters in any case, one- or two-digit question lengths,
+ * one- to three-digit session lengths; the parsed suite's text is the canonical form (upper
+ * case, QN08, S064, no leading zeros on the response length or time step), which is also the
+ * OCRASuite of the MAC input.
+ */
 int tb_suite_parse(tb_suite *s, const char *text, size_t n, char *err, size_t errlen) {
-  char part[TB_SUITE_MAX + 1];
+  char up[129], part[129];
+  tb_text canon;
   memset(s, 0, sizeof *s);
   if (n == 0) return parse_fail(err, errlen, "suite is empty; expected e.g. OCRA-1:HOTP-SHA1-6:QN08", 0, 0);
-  if (n > TB_SUITE_MAX) return parse_fail(err, errlen, "suite is longer than 64 characters", 0, 0);
-  memcpy(s->text, text, n);
-  s->text[n] = 0;
-  const char *c1 = memchr(text, ':', n);
-  const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(text + n - c1 - 1)) : 0;
-  if (!c1 || !c2 || memchr(c2 + 1, ':', (size_t)(text + n - c2 - 1))) {
+  if (n > 128) return parse_fail(err, errlen, "suite is longer than 128 characters", 0, 0);
+  for (size_t i = 0; i < n; i++) up[i] = (char)(text[i] >= 'a' && text[i] <= 'z' ? text[i] - 32 : text[i]);
+  up[n] = 0;
+  const char *c1 = memchr(up, ':', n);
+  const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(up + n - c1 - 1)) : 0;
+  if (!c1 || !c2 || memchr(c2 + 1, ':', (size_t)(up + n - c2 - 1))) {
     tb_text t;
     tb_text_init(&t, err, errlen);
     tb_text_str(&t, "suite \"");
@@ -51,9 +58,9 @@ int tb_suite_parse(tb_suite *s, const char *text, size_t n, char *err, size_t er
     tb_text_str(&t, "\" must have three parts separated by \":\" (algorithm:crypto function:data input)");
     return -1;
   }
-  size_t alen = (size_t)(c1 - text), clen = (size_t)(c2 - c1 - 1), dlen = (size_t)(text + n - c2 - 1);
-  if (alen != 6 || memcmp(text, "OCRA-1", 6) != 0) {
-    memcpy(part, text, alen), part[alen] = 0;
+  size_t alen = (size_t)(c1 - up), clen = (size_t)(c2 - c1 - 1), dlen = (size_t)(up + n - c2 - 1);
+  if (alen != 6 || memcmp(up, "OCRA-1", 6) != 0) {
+    memcpy(part, up, alen), part[alen] = 0;
     return parse_fail(err, errlen, "suite algorithm must be OCRA-1, got \"", part, "\"");
   }
   /* HOTP-SHAx-d */
@@ -61,33 +68,39 @@ int tb_suite_parse(tb_suite *s, const char *text, size_t n, char *err, size_t er
   memcpy(part, cf, clen), part[clen] = 0;
   const char *dash = clen > 5 ? memchr(cf + 5, '-', clen - 5) : 0;
   enum tb_hash h;
-  long digits = dash ? num(dash + 1, (size_t)(cf + clen - dash - 1)) : -1;
-  if (clen < 5 || memcmp(cf, "HOTP-", 5) != 0 || !dash || !hash_of(cf + 5, (size_t)(dash - cf - 5), &h) || digits < 0)
+  size_t dl = dash ? (size_t)(cf + clen - dash - 1) : 0;
+  int digits_ok = dash && dl > 0;
+  for (size_t i = 0; digits_ok && i < dl; i++) digits_ok = is_digit(dash[1 + i]);
+  if (clen < 5 || memcmp(cf, "HOTP-", 5) != 0 || !dash || !hash_of(cf + 5, (size_t)(dash - cf - 5), &h) || !digits_ok)
     return parse_fail(err, errlen, "suite crypto function must look like HOTP-SHA1-6 (SHA1, SHA256 or SHA512), got \"", part, "\"");
-  size_t dl = (size_t)(cf + clen - dash - 1);
+  long digits = dl <= 2 ? num(dash + 1, dl) : -1;
   if (dl > 2 || !(digits == 0 || (digits >= 4 && digits <= 10))) {
-    char d[8];
-    memcpy(d, dash + 1, dl < 7 ? dl : 7), d[dl < 7 ? dl : 7] = 0;
+    char d[130];
+    memcpy(d, dash + 1, dl), d[dl] = 0;
     return parse_fail(err, errlen, "suite response length must be 0 (no truncation) or 4 to 10 digits, got ", d, 0);
   }
   s->hash = h;
   s->digits = (uint8_t)digits;
+  tb_text_init(&canon, s->text, sizeof s->text);
+  tb_text_str(&canon, h == TB_SHA1 ? "OCRA-1:HOTP-SHA1-" : h == TB_SHA256 ? "OCRA-1:HOTP-SHA256-" : "OCRA-1:HOTP-SHA512-");
+  tb_text_u64(&canon, (uint64_t)digits);
+  tb_text_str(&canon, ":");
   /* Data input items separated by '-'. */
   const char *p = c2 + 1, *end = p + dlen;
-  const char *items[16];
-  size_t lens[16];
+  const char *items[64];
+  size_t lens[64];
   size_t count = 0;
   for (const char *q = p;; q++) {
     if (q == end || *q == '-') {
-      if (count == 16) return parse_fail(err, errlen, "suite data input has too many parts", 0, 0);
+      if (count == 64) return parse_fail(err, errlen, "suite data input has too many parts", 0, 0);
       items[count] = p, lens[count] = (size_t)(q - p), count++;
       if (q == end) break;
       p = q + 1;
     }
   }
   size_t i = 0;
-  if (lens[0] == 1 && items[0][0] == 'C') s->counter = 1, i++;
-  int qok = i < count && lens[i] == 4 && items[i][0] == 'Q' && (items[i][1] == 'A' || items[i][1] == 'N' || items[i][1] == 'H') && is_digit(items[i][2]) && is_digit(items[i][3]);
+  if (lens[0] == 1 && items[0][0] == 'C') s->counter = 1, i++, tb_text_str(&canon, "C-");
+  int qok = i < count && (lens[i] == 3 || lens[i] == 4) && items[i][0] == 'Q' && (items[i][1] == 'A' || items[i][1] == 'N' || items[i][1] == 'H') && is_digit(items[i][2]) && (lens[i] == 3 || is_digit(items[i][3]));
   if (!qok) {
     tb_text t;
     tb_text_init(&t, err, errlen);
@@ -99,13 +112,17 @@ int tb_suite_parse(tb_suite *s, const char *text, size_t n, char *err, size_t er
     }
     return -1;
   }
-  long ql = num(items[i] + 2, 2);
+  long ql = num(items[i] + 2, lens[i] - 2);
   if (ql < 4 || ql > 64) {
-    memcpy(part, items[i] + 2, 2), part[2] = 0;
+    memcpy(part, items[i] + 2, lens[i] - 2), part[lens[i] - 2] = 0;
     return parse_fail(err, errlen, "suite question length must be 04 to 64, got ", part, 0);
   }
   s->qformat = items[i][1];
   s->qlen = (uint8_t)ql;
+  {
+    char q[5] = {'Q', s->qformat, (char)('0' + ql / 10), (char)('0' + ql % 10), 0};
+    tb_text_str(&canon, q);
+  }
   i++;
   int order = 0;
   for (; i < count; i++) {
@@ -113,31 +130,40 @@ int tb_suite_parse(tb_suite *s, const char *text, size_t n, char *err, size_t er
     size_t l = lens[i];
     memcpy(part, it, l), part[l] = 0;
     enum tb_hash ph;
+    int all_digits = l >= 2;
+    for (size_t k = 1; all_digits && k < l; k++) all_digits = is_digit(it[k]);
     if (l >= 2 && it[0] == 'P' && hash_of(it + 1, l - 1, &ph)) {
       if (order >= 1) return parse_fail(err, errlen, "suite data input has \"", part, "\" out of place; order is C, Q, P, S, T");
       s->pin = ph, order = 1;
-    } else if (l == 4 && it[0] == 'S' && num(it + 1, 3) >= 0) {
+      tb_text_str(&canon, "-"), tb_text_str(&canon, part);
+    } else if (l >= 2 && l <= 4 && it[0] == 'S' && all_digits) {
       if (order >= 2) return parse_fail(err, errlen, "suite data input has \"", part, "\" out of place; order is C, Q, P, S, T");
-      long sl = num(it + 1, 3);
+      long sl = num(it + 1, l - 1);
       if (sl < 1 || sl > 512) return parse_fail(err, errlen, "suite session length must be 001 to 512 bytes, got ", part + 1, 0);
       s->session = (uint16_t)sl, order = 2;
+      char sd[6] = {'-', 'S', (char)('0' + sl / 100), (char)('0' + sl / 10 % 10), (char)('0' + sl % 10), 0};
+      tb_text_str(&canon, sd);
     } else if (l >= 3 && it[0] == 'T' && (it[l - 1] == 'S' || it[l - 1] == 'M' || it[l - 1] == 'H') && num(it + 1, l - 2) >= 0) {
       if (order >= 3) return parse_fail(err, errlen, "suite data input has \"", part, "\" out of place; order is C, Q, P, S, T");
       long v = num(it + 1, l - 2);
       char unit = it[l - 1];
       long max = unit == 'H' ? 48 : 59;
-      if (l - 2 > 2 || v < 1 || v > max) {
-        tb_text t;
+      tb_text t;
+      if (v == 0) {
         tb_text_init(&t, err, errlen);
-        tb_text_str(&t, "suite time step ");
-        tb_text_str(&t, part);
-        tb_text_str(&t, " is out of range: ");
-        tb_text_mem(&t, &unit, 1);
-        tb_text_str(&t, " allows 1 to ");
-        tb_text_u64(&t, (uint64_t)max);
+        tb_text_str(&t, "suite time step "), tb_text_str(&t, part);
+        tb_text_str(&t, " is refused: a step of zero never advances, so no timestamp T can be counted (use 1 to ");
+        tb_text_u64(&t, (uint64_t)max), tb_text_mem(&t, &unit, 1), tb_text_str(&t, ")");
+        return -1;
+      }
+      if (l - 2 > 2 || v > max) {
+        tb_text_init(&t, err, errlen);
+        tb_text_str(&t, "suite time step "), tb_text_str(&t, part), tb_text_str(&t, " is out of range: ");
+        tb_text_mem(&t, &unit, 1), tb_text_str(&t, " allows 1 to "), tb_text_u64(&t, (uint64_t)max);
         return -1;
       }
       s->step = (uint32_t)(v * (unit == 'S' ? 1 : unit == 'M' ? 60 : 3600)), order = 3;
+      tb_text_str(&canon, "-T"), tb_text_u64(&canon, (uint64_t)v), tb_text_mem(&canon, &unit, 1);
     } else if (l == 1 && it[0] == 'C') {
       return parse_fail(err, errlen, "suite data input has C out of place; the counter must come first", 0, 0);
     } else {

@@ -54,21 +54,21 @@ static int device_suite(ctx *c, const tb_tlv *v, tb_suite *s) {
   c->sw = 0x6a80;
   if (s->qformat != 'N') {
     char q[2] = {s->qformat, 0};
-    tb_text_str(&t, "a DSC+ keypad can only type numeric challenges (QN..), suite "), tb_text_str(&t, s->text), tb_text_str(&t, " asks for Q"), tb_text_str(&t, q);
+    tb_text_str(&t, "a DSC+ keypad can only type numeric challenges (QN..), suite "), tb_text_mem(&t, (const char *)v->value, v->n), tb_text_str(&t, " asks for Q"), tb_text_str(&t, q);
     return -1;
   }
   if (s->qlen > 8) {
-    tb_text_str(&t, "a DSC+ shows at most 8 challenge digits, suite "), tb_text_str(&t, s->text), tb_text_str(&t, " asks for "), tb_text_u64(&t, s->qlen);
+    tb_text_str(&t, "a DSC+ shows at most 8 challenge digits, suite "), tb_text_mem(&t, (const char *)v->value, v->n), tb_text_str(&t, " asks for "), tb_text_u64(&t, s->qlen);
     return -1;
   }
   if (s->digits < 4 || s->digits > 8) {
-    tb_text_str(&t, "a DSC+ shows responses of 4 to 8 digits, suite "), tb_text_str(&t, s->text), tb_text_str(&t, " gives ");
+    tb_text_str(&t, "a DSC+ shows responses of 4 to 8 digits, suite "), tb_text_mem(&t, (const char *)v->value, v->n), tb_text_str(&t, " gives ");
     if (s->digits) tb_text_u64(&t, s->digits);
     else tb_text_str(&t, "untruncated");
     return -1;
   }
   if (s->session) {
-    tb_text_str(&t, "a DSC+ has no session information to give, suite "), tb_text_str(&t, s->text), tb_text_str(&t, " uses S");
+    tb_text_str(&t, "a DSC+ has no session information to give, suite "), tb_text_mem(&t, (const char *)v->value, v->n), tb_text_str(&t, " uses S");
     return -1;
   }
   c->sw = 0x9000, c->detail[0] = 0;
@@ -81,8 +81,11 @@ void h_put_suite(ctx *c) {
   tb_suite s;
   if (cmd_no_params(c) || !(cur = cmd_unsealed(c)) || !(v = cmd_text_field(c, 0x87, 128))) return;
   if (device_suite(c, v, &s)) return;
+  /* The canonical form is stored (and shown by GET_INFO), as the model does. */
   nv = *cur;
-  memcpy(nv.suite, v->value, v->n), nv.suite_len = (uint8_t)v->n;
+  memset(nv.suite, 0, sizeof nv.suite);
+  nv.suite_len = (uint8_t)strlen(s.text);
+  memcpy(nv.suite, s.text, nv.suite_len);
   cmd_write_nv(c, &nv);
   tb_wipe(&nv, sizeof nv);
 }

@@ -124,9 +124,21 @@ static void grammar(void) {
     {"OCRA-1:HOTP-SHA1-6:QN08-C", "suite data input has C out of place; the counter must come first"},
     {"OCRA-1:HOTP-SHA1-6:QN08-T1M-PSHA1", "suite data input has \"PSHA1\" out of place; order is C, Q, P, S, T"},
     {"OCRA-1:HOTP-SHA1-6:QN08-T60M", "suite time step T60M is out of range: M allows 1 to 59"},
+    {"OCRA-1:HOTP-SHA1-6:QN08-T0M", "suite time step T0M is refused: a step of zero never advances, so no timestamp T can be counted (use 1 to 59M)"},
     {"OCRA-1:HOTP-SHA1-6", "suite \"OCRA-1:HOTP-SHA1-6\" must have three parts separated by \":\" (algorithm:crypto function:data input)"},
     {"OCRA-1:HOTP-SHA1-6:X", "suite data input needs a question like QN08 (QA, QN or QH with 04 to 64), got \"X\""},
   };
+  /* Any case and short lengths are taken; the text becomes the canonical form (as the model's). */
+  static const char *canon[][2] = {
+    {"ocra-1:hotp-sha1-06:c-qn6", "OCRA-1:HOTP-SHA1-6:C-QN06"},
+    {"OCRA-1:HOTP-SHA1-4:QH8-S512", "OCRA-1:HOTP-SHA1-4:QH08-S512"},
+    {"OCRA-1:HOTP-SHA256-8:QN7-psha1-S64-T05S", "OCRA-1:HOTP-SHA256-8:QN07-PSHA1-S064-T5S"},
+  };
+  for (size_t i = 0; i < sizeof canon / sizeof canon[0]; i++) {
+    checks++;
+    if (tb_suite_parse(&s, canon[i][0], strlen(canon[i][0]), err, sizeof err) != 0) failures++, printf("FAIL suite %s refused: %s\n", canon[i][0], err);
+    else expect(canon[i][0], s.text, canon[i][1]);
+  }
   for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
     checks++;
     if (tb_suite_parse(&s, good[i], strlen(good[i]), err, sizeof err) != 0) failures++, printf("FAIL suite %s refused: %s\n", good[i], err);
