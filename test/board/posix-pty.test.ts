@@ -39,7 +39,7 @@ describe.runIf(haveCc)(needing('posix board on a pty', [[haveCc, 'cc/make']]), (
       const c = spawn(POSIX_BIN, ['--serial', 'bad serial!'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       c.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-      c.on('exit', (code) => resolve({ code, err }));
+      c.on('close', (code) => resolve({ code, err })); // 'close': after stderr is read to its end
     });
     expect(r).toEqual({ code: 2, err: 'tokenbench-board: --serial must be 1 to 32 letters, digits or dashes\n' });
   });
