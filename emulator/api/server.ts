@@ -21,6 +21,7 @@ import { listBoards } from '../boards/open.ts';
 import { labKeyPath } from '../host/lab-key.ts';
 import { bearerToken, checkContentType, checkEscapes, checkHost, checkOrigin, hostChecker, type Refusal } from './guard.ts';
 import { EventStreams, type EventStats } from './events.ts';
+import { flashRoutes } from './flash-routes.ts';
 
 export interface ApiOptions {
   bind: string;
@@ -194,6 +195,7 @@ function routes(host: Host): Route[] {
         return [200, host.trace(m[1], since)];
       },
     },
+    ...flashRoutes(host),
   ];
 }
 

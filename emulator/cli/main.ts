@@ -13,8 +13,11 @@ import { boardsCommand, connectCommand } from './commands/boards.ts';
 import { boardCommand } from './commands/board.ts';
 import { displayCommand, pressCommand, tokensCommand, traceCommand } from './commands/tokens.ts';
 import { ApiError } from '../api/client.ts';
+import { imageCommand } from './commands/image.ts';
+import { flashCommand } from './commands/flash.ts';
+import { provisionCommand } from './commands/provision.ts';
 
-export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, boardCommand];
+export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, boardCommand, imageCommand, flashCommand, provisionCommand];
 
 export function help(): string {
   const lines = ['tokenbench: a hardware token lab (DSC+, DSC, Security Code Card)', '', 'Usage: tokenbench COMMAND [options]', '', 'Commands:'];

@@ -21,7 +21,8 @@ export interface Answer {
 /** A DSC+ gets a challenge of its suite's format, a card two index numbers; a DSC needs none. */
 export function issueChallenge(h: HostedToken, rng: Rng, now: number): { challenge: string | null; indexes?: [number, number]; id?: string } {
   if (h.verifiers.ocra) {
-    const r = issueOcraChallenge(h.verifiers.ocra, rng, now);
+    // Issued and checked on the token's clock, so a challenge's 5 minutes pass as its clock moves.
+    const r = issueOcraChallenge(h.verifiers.ocra, rng, h.device ? h.device.now(now) : now);
     h.verifiers.ocra = r.state;
     h.saveVerifiers();
     return { challenge: r.challenge };

@@ -36,10 +36,10 @@ export class SerialTransport extends BaseTransport {
     port.on('close', (err?: Error & { disconnected?: boolean }) => this.finish(err?.disconnected ? new Error(`serial port ${port.path} disconnected`) : undefined));
   }
 
-  /** Opens `path` at `baudRate` (ignored by pseudo-terminals and USB CDC-ACM). */
-  static open(path: string, baudRate = 115200): Promise<SerialTransport> {
+  /** Opens `path` at `baudRate` (ignored by pseudo-terminals and USB CDC-ACM), 8 data bits, 1 stop bit. */
+  static open(path: string, baudRate = 115200, parity: 'none' | 'even' = 'none'): Promise<SerialTransport> {
     return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path, baudRate, autoOpen: false });
+      const port = new SerialPort({ path, baudRate, parity, autoOpen: false });
       port.open((err) => (err ? reject(new Error(`cannot open serial port ${path}: ${err.message}`)) : resolve(new SerialTransport(port))));
     });
   }

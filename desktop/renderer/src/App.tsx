@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EventStream, TokenbenchClient, TokenDisplay, TokenSummary, TraceRecord } from '../../../emulator/api/client.ts';
 import { CardFace, DscFace, DscPlusFace, type CardGrid } from './Faces.tsx';
 import { ClockControls, CreateToken, LabOverview, LoginSimulator, TokenActions, TrafficView, type CreateForm } from './Panels.tsx';
+import { BoardsPanel } from './panels/BoardsPanel.tsx';
 
 const KEYBOARD: Record<string, string> = { Enter: 'OK', Backspace: 'C', ' ': 'PRESS' };
 
@@ -195,6 +196,7 @@ export function App({ client }: { client: TokenbenchClient }) {
           />
         )}
         <CreateToken onCreate={create} />
+        <BoardsPanel client={client} />
       </aside>
       <footer className="bottom">{token && <TrafficView records={traces[token.id] ?? []} />}</footer>
     </div>

@@ -45,6 +45,7 @@ tokenbench tokens rm ID
 tokenbench tokens clone ID [--id NEW]
 tokenbench tokens snapshot ID            (prints the whole state as JSON, secrets included)
 tokenbench tokens restore ID FILE|-      (FILE from snapshot; - reads standard input)
+tokenbench tokens import FILE.pskc --pskc-key HEX|@FILE [--prefix P]   (tokens from a PSKC key file)
   Every command finds the server through --url URL, $TOKENBENCH_URL, or --data-dir.`,
   async run(args, io) {
     const [sub, ...rest] = args;
@@ -55,6 +56,7 @@ tokenbench tokens restore ID FILE|-      (FILE from snapshot; - reads standard i
       else for (const l of listLines(tokens)) io.out(l);
       return 0;
     }
+    if (sub === 'import') return (await import('./tokens-import.ts')).importTokens(rest, io);
     if (sub === 'add') {
       const [kind, ...opts] = rest;
       if (!kind || kind.startsWith('-')) throw new UsageError('"tokens add" needs a kind: dscplus, dsc, card or online-card');
@@ -104,7 +106,7 @@ tokenbench tokens restore ID FILE|-      (FILE from snapshot; - reads standard i
       }
       return 0;
     }
-    throw new UsageError(sub === undefined ? '"tokens" needs a subcommand: list, add, rm, clone, snapshot or restore' : `unknown tokens subcommand "${sub}"; use list, add, rm, clone, snapshot or restore`);
+    throw new UsageError(sub === undefined ? '"tokens" needs a subcommand: list, add, rm, clone, snapshot, restore or import' : `unknown tokens subcommand "${sub}"; use list, add, rm, clone, snapshot, restore or import`);
   },
 };
 

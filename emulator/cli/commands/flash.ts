@@ -1,0 +1,87 @@
+/** `tokenbench flash TARGET IMAGE`: put a firmware image on a board through its bootloader. */
+import { createInterface } from 'node:readline/promises';
+import { FlashError } from '../../flash/errors.ts';
+import type { FlashOptions } from '../../flash/flasher.ts';
+import { readImageFile } from '../../flash/image-file.ts';
+import { progressPrinter } from '../../flash/progress.ts';
+import { FLASH_METHODS, imageSummary, methodOf, QEMU_REFUSAL, runFlash } from '../../flash/run.ts';
+import { int, oneOf, parse, UsageError } from '../args.ts';
+import type { Command } from './command.ts';
+import { baseOption, familyOption } from './image.ts';
+
+function confirmOn(yes: boolean): NonNullable<FlashOptions['confirm']> {
+  return async (question) => {
+    if (yes) return true;
+    if (!process.stdin.isTTY) throw new UsageError(`${question.replace(/\?$/, '')}: this needs a yes; add --yes (no terminal to ask on)`);
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+export const flashCommand: Command = {
+  name: 'flash',
+  summary: 'write a firmware image to a board: STM32 UART bootloader, USB DFU, UF2 drive',
+  usage: `tokenbench flash TARGET IMAGE [--method stm32-uart|dfu|uf2|qemu] [--verify] [--yes] [--mass-erase]
+    [--base ADDR] [--family ID] [--no-start] [--wait MS]
+  TARGET: serial:PATH[@BAUD]  an STM32 in its system bootloader on a UART (AN3155; BOOT0 high)
+          usb:VID:PID[:SERIAL]  a USB DFU 1.1 / DfuSe bootloader (STM32: usb:0483:df11)
+          uf2:FOLDER or uf2:auto  a mounted UF2 drive (found by its INFO_UF2.TXT)
+  IMAGE: ELF, Intel HEX, UF2 or raw binary (--base, default 0x08000000).
+  Refuses an image outside the target's flash. Erases the sectors the image touches (--mass-erase
+  erases everything, after asking; --yes answers for scripts), writes with up to 3 attempts a
+  block, reads back and compares with --verify, then starts the firmware (unless --no-start) and
+  waits up to --wait ms (default 3000) for it to answer GET_INFO.
+  A progress bar on a terminal; one line per stage otherwise.`,
+  async run(args, io) {
+    const p = parse(
+      'flash',
+      args,
+      {
+        method: { type: 'string' },
+        verify: { type: 'boolean' },
+        yes: { type: 'boolean' },
+        'mass-erase': { type: 'boolean' },
+        base: { type: 'string' },
+        family: { type: 'string' },
+        'no-start': { type: 'boolean' },
+        wait: { type: 'string' },
+      },
+      true,
+    );
+    if (p.positionals.length !== 2) throw new UsageError('"flash" needs TARGET and IMAGE, e.g. tokenbench flash serial:/dev/ttyUSB0 build/fw.elf');
+    const [target, file] = p.positionals;
+    const method = oneOf(p, 'method', FLASH_METHODS) ?? methodOf(target);
+    const waitMs = int(p, 'wait', 0, 600_000) ?? 3000;
+    if (method === 'qemu') throw new UsageError(QEMU_REFUSAL);
+    const progress = progressPrinter({ tty: !!process.stderr.isTTY, write: (t) => process.stderr.write(t), line: (l) => io.out(l), now: () => io.now() });
+    const image = readImageFile(file, { base: baseOption(p), family: familyOption(p) });
+    io.out(imageSummary(image));
+    try {
+      await runFlash({
+        target,
+        method,
+        image,
+        family: familyOption(p),
+        verify: !!p.values.verify,
+        massErase: !!p.values['mass-erase'],
+        confirm: confirmOn(!!p.values.yes),
+        start: !p.values['no-start'],
+        waitMs,
+        progress,
+        line: (l) => io.out(l),
+        now: () => io.now(),
+      });
+      return 0;
+    } catch (err) {
+      if (err instanceof FlashError) {
+        io.err(`tokenbench: flash: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
+  },
+};
