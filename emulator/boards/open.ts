@@ -8,9 +8,11 @@ import { SerialTransport } from '../transports/serial.ts';
 import { nodeScheduler } from '../scheduler.ts';
 import { formatAddress, type BoardAddress } from './address.ts';
 import { listUsb, serialOf, UsbHidTransport } from './usb-hid-transport.ts';
+import { openQemuBoard } from './qemu-port.ts';
 
 export async function openBoard(a: BoardAddress): Promise<Port> {
   if (a.kind === 'serial') return streamPort(await SerialTransport.open(a.path, a.baud), Date.now);
+  if (a.kind === 'qemu') return openQemuBoard(a.elf);
   return hidHostPort(await UsbHidTransport.open(a.vid, a.pid, a.serial), Date.now, systemRng());
 }
 

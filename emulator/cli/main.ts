@@ -31,6 +31,8 @@ const serveCommand = lazy('serve', 'run the emulator host: tokens, transports an
 const boardsCommand = lazy('boards', 'list serial ports and USB devices, and which of them are tokenbench boards', async () => (await import('./commands/boards.ts')).boardsCommand);
 const connectCommand = lazy('connect', 'attach a real board to the running host, like an emulated token', async () => (await import('./commands/boards.ts')).connectCommand);
 
+const boardCommand = lazy('board', 'run the reference board firmware on QEMU (netduinoplus2) and print its serial pty', async () => (await import('./commands/board.ts')).boardCommand);
+
 const imageCommand = lazy('image', 'show or convert firmware image files: ELF, Intel HEX, raw binary, UF2', async () => (await import('./commands/image.ts')).imageCommand);
 const flashCommand = lazy('flash', 'write a firmware image to a board: STM32 UART bootloader, USB DFU, UF2 drive', async () => (await import('./commands/flash.ts')).flashCommand);
 const provisionCommand = lazy('provision', 'give a token or board its secret, serial, PIN and algorithm, check it, seal it', async () => (await import('./commands/provision.ts')).provisionCommand);
@@ -38,7 +40,7 @@ const provisionCommand = lazy('provision', 'give a token or board its secret, se
 const recordCommand = lazy('record', 'record a session with a token (keys, timing, display) as a YAML scenario', async () => (await import('./commands/scenario.ts')).recordCommand);
 const replayCommand = lazy('replay', 'play a YAML scenario against a token or board; fails at the first display that differs', async () => (await import('./commands/scenario.ts')).replayCommand);
 
-export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, imageCommand, flashCommand, provisionCommand, recordCommand, replayCommand];
+export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, boardCommand, imageCommand, flashCommand, provisionCommand, recordCommand, replayCommand];
 
 /** The command itself, loading it if it is lazy. */
 async function loaded(c: Command): Promise<Command> {

@@ -15,7 +15,7 @@ describe('board addresses', () => {
   it.each([
     ['serial:', 'is not a serial address'],
     ['usb:12:34', 'is not a USB address'],
-    ['tcp:1.2.3.4', 'is not a board address; use serial:PATH[@BAUD] or usb:VID:PID[:SERIAL]'],
+    ['tcp:1.2.3.4', 'is not a board address; use serial:PATH[@BAUD], usb:VID:PID[:SERIAL] or qemu:netduinoplus2[:ELF]'],
   ])('%s is refused', (text, msg) => expect(() => parseAddress(text)).toThrow(msg));
 });
 

@@ -52,23 +52,22 @@ function corpus(): Uint8Array[] {
   return apdus;
 }
 
-export function fuzz(count: number, seed: number): FuzzReport {
+/** One fuzz input: its kind (0 random, 1 mutated frame, 2 mutated APDU, 3 mutated HID report, 4 structured APDU). */
+export interface FuzzInput {
+  kind: number;
+  input: Uint8Array;
+}
+
+/**
+ * The reproducible input stream of `npm run fuzz` for `seed`: random bytes and mutations of valid
+ * frames, reports and APDUs. Other suites (the board firmware's) replay the same inputs.
+ */
+export function fuzzInputs(seed: number): () => FuzzInput {
   const rand = prng(seed);
   const r = (n: number) => rand() % n;
   const apdus = corpus();
   const frames = apdus.map((a, i) => encodeFrame({ type: 'request', channel: i & 3, seq: i & 255, payload: a }));
   const reports = apdus.flatMap((a) => encodeHid({ cid: 1 + (a[1] & 3), cmd: HID_CMD.MSG, payload: a }));
-  const stream = new StreamAssembler();
-  const hidDevice = new HidAssembler({ exclusive: true });
-  const hidHost = new HidAssembler({ exclusive: false });
-  const t0 = Date.now();
-  const plus = DeviceToken.create(new MemoryStorage(), seededRng(seed), provision({ model: 'dscplus', secret: SECRET, sealed: false }), 0, { clock: { deviceAt: t0, hostAt: 0, rate: 1, paused: true } });
-  const dsc = DeviceToken.create(new MemoryStorage(), seededRng(seed + 1), provision({ model: 'dsc', secret: SECRET }), 0);
-  const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC1', sealed: false }));
-  const tokens = [plus, dsc, card];
-  // Half the commands run on a privileged session (to reach every handler), half on an unprivileged one (the plane rule).
-  const sessions = [newSession(0, true), newSession(1)];
-
   const mutate = (src: Uint8Array): Uint8Array => {
     let b = src.slice();
     const ops = 1 + r(4);
@@ -93,12 +92,7 @@ export function fuzz(count: number, seed: number): FuzzReport {
     return encodeCommand({ cla: c.cla, ins: r(8) ? c.ins : r(256), p1: r(4) ? c.p1 : r(3), p2: r(8) ? c.p2 : r(2), data: r(3) ? mutate(c.data) : c.data });
   };
 
-  let escaped = 0;
-  let firstEscape: string | undefined;
-  let maxStreamPending = 0;
-  const statuses: Record<string, number> = {};
-  const heap0 = process.memoryUsage().heapUsed;
-  for (let i = 0; i < count; i++) {
+  return () => {
     const kind = r(5);
     const input =
       kind === 0
@@ -110,6 +104,30 @@ export function fuzz(count: number, seed: number): FuzzReport {
             : kind === 3
               ? mutate(reports[r(reports.length)])
               : structured(apdus[r(apdus.length)]);
+    return { kind, input };
+  };
+}
+
+export function fuzz(count: number, seed: number): FuzzReport {
+  const next = fuzzInputs(seed);
+  const stream = new StreamAssembler();
+  const hidDevice = new HidAssembler({ exclusive: true });
+  const hidHost = new HidAssembler({ exclusive: false });
+  const t0 = Date.now();
+  const plus = DeviceToken.create(new MemoryStorage(), seededRng(seed), provision({ model: 'dscplus', secret: SECRET, sealed: false }), 0, { clock: { deviceAt: t0, hostAt: 0, rate: 1, paused: true } });
+  const dsc = DeviceToken.create(new MemoryStorage(), seededRng(seed + 1), provision({ model: 'dsc', secret: SECRET }), 0);
+  const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC1', sealed: false }));
+  const tokens = [plus, dsc, card];
+  // Half the commands run on a privileged session (to reach every handler), half on an unprivileged one (the plane rule).
+  const sessions = [newSession(0, true), newSession(1)];
+
+  let escaped = 0;
+  let firstEscape: string | undefined;
+  let maxStreamPending = 0;
+  const statuses: Record<string, number> = {};
+  const heap0 = process.memoryUsage().heapUsed;
+  for (let i = 0; i < count; i++) {
+    const { kind, input } = next();
     try {
       stream.push(input, i);
       maxStreamPending = Math.max(maxStreamPending, stream.pending);

@@ -30,11 +30,12 @@ export const boardsCommand: Command = {
 export const connectCommand: Command = {
   name: 'connect',
   summary: 'attach a real board to the running host, like an emulated token',
-  usage: `tokenbench connect serial:PATH[@BAUD] | usb:VID:PID[:SERIAL] [--id ID]
-  e.g. tokenbench connect serial:/dev/ttyACM0@115200, tokenbench connect usb:1209:0001`,
+  usage: `tokenbench connect serial:PATH[@BAUD] | usb:VID:PID[:SERIAL] | qemu:netduinoplus2[:ELF] [--id ID]
+  e.g. tokenbench connect serial:/dev/ttyACM0@115200, tokenbench connect usb:1209:0001,
+  tokenbench connect qemu:netduinoplus2 (the host starts the reference firmware on QEMU)`,
   async run(args, io) {
     const [address, ...rest] = args;
-    if (!address || address.startsWith('-')) throw new UsageError('"connect" needs a board address: serial:PATH[@BAUD] or usb:VID:PID[:SERIAL]');
+    if (!address || address.startsWith('-')) throw new UsageError('"connect" needs a board address: serial:PATH[@BAUD], usb:VID:PID[:SERIAL] or qemu:netduinoplus2[:ELF]');
     try {
       parseAddress(address);
     } catch (err) {

@@ -1,0 +1,26 @@
+/**
+ * The posix build's own C tests, run through make: RFC 4226/6238/6287 (and FIPS/RFC 4231 hash
+ * and HMAC) vectors, the suite grammar and wire encodings (tests/vectors.c), and a power cut at
+ * every NV operation of a session, torn at word granularity (tests/powercut.c).
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_DIR, haveCc, make, needing } from './board-tools.ts';
+
+describe.runIf(haveCc)(needing('board firmware C tests', [[haveCc, 'cc/make']]), () => {
+  beforeAll(() => make(join('build', 'tests', 'vectors'), join('build', 'tests', 'powercut')), 120_000);
+
+  it('every published vector passes (HMAC, HOTP, TOTP, OCRA) and the grammar matches the model', () => {
+    const out = execFileSync(join(BUILD_DIR, 'tests/vectors'), { encoding: 'utf8' });
+    expect(out).toMatch(/^\d+ checks, 0 failed$/m);
+    expect(Number(/^(\d+) checks/m.exec(out)![1])).toBeGreaterThan(90);
+  });
+
+  it('a power cut at every NV write, dropped or torn, keeps a valid record, every decrement and every counter', () => {
+    const out = execFileSync(join(BUILD_DIR, 'tests/powercut'), { encoding: 'utf8' });
+    console.log(out.trim());
+    expect(out).toMatch(/cuts checked, 0 failed$/m);
+    expect(Number(/(\d+) cuts checked/.exec(out)![1])).toBeGreaterThan(100);
+  });
+});

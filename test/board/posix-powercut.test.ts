@@ -1,0 +1,111 @@
+/**
+ * Power cuts in the posix build itself (--cut-after N --tear WORDS): the program dies at its Nth
+ * flash operation with WORDS words of it written, for every operation of a session and three
+ * tears (none, half, all). Booted again on the same NV file, it must answer, and hold what the
+ * host saw before the cut: no wrong PIN the host was told about is refunded, no counter that
+ * made a response is stored again.
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeResponse, encodeCommand } from '../../protocol/apdu.ts';
+import { readUint, utf8 } from '../../protocol/bytes.ts';
+import { INS, KEY_CODE, TAG } from '../../protocol/codes.ts';
+import { decodeTlvs, encodeTlvs, find } from '../../protocol/tlv.ts';
+import { ocra } from '../../firmware/crypto/ocra.ts';
+import { haveCc, make, needing, startPosix, tempDir } from './board-tools.ts';
+
+const SUITE = 'OCRA-1:HOTP-SHA1-8:C-QN06';
+const SECRET = utf8('12345678901234567890');
+const cmd = (ins: number, fields: [number, Uint8Array][] = [], p1 = 0) => encodeCommand({ cla: 0x80, ins, p1, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
+const key = (k: string) => cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE[k])]]);
+const compute = (pin: string) => cmd(INS.TEST_COMPUTE, [[TAG.CHALLENGE, utf8('123456')], [TAG.PIN, utf8(pin)]]);
+
+/** The session: provisioning, then wrong and right PINs through TEST_COMPUTE and the keypad. */
+const SESSION: Uint8Array[] = [
+  cmd(INS.PUT_SECRET, [[TAG.SECRET, SECRET]]),
+  cmd(INS.PUT_SUITE, [[TAG.SUITE, utf8(SUITE)]]),
+  compute('0000'),
+  compute('1234'),
+  key('PRESS'), ...'9999'.split('').map(key), key('OK'),
+  cmd(INS.ADVANCE_CLOCK, [[TAG.DURATION, Uint8Array.of(0x07, 0xd0)]]),
+  ...'1234'.split('').map(key), key('OK'), ...'123456'.split('').map(key), key('OK'),
+  compute('0000'),
+  compute('1234'),
+];
+
+interface Seen {
+  told: number; // fewest tries the host was told were left
+  counterAbove: number; // highest counter a shown response used
+  rightInFlight: boolean;
+  completed: boolean;
+  /** The request the cut came in. */
+  index: number;
+}
+
+async function runSession(nv: string, args: string[]): Promise<Seen> {
+  const board = startPosix({ nv, seed: 'cut', args });
+  const seen: Seen = { told: 3, counterAbove: -1, rightInFlight: false, completed: false, index: -1 };
+  try {
+    for (const apdu of SESSION) {
+      seen.index++;
+      const isRight = (apdu[1] === INS.TEST_COMPUTE && apdu.at(-1) === 0x34) || (apdu[1] === INS.KEY_PRESS && apdu.at(-1) === KEY_CODE.OK);
+      seen.rightInFlight = isRight;
+      const r = decodeResponse(await board.link.request(apdu));
+      if (!r.ok) throw new Error(r.error);
+      const tl = decodeTlvs(r.value.data);
+      const fields = tl.ok ? tl.items : [];
+      const sw = r.value.sw;
+      if ((sw & 0xfff0) === 0x63c0) seen.told = Math.min(seen.told, sw & 15);
+      const text = new TextDecoder().decode(find(fields, TAG.TEXT) ?? new Uint8Array());
+      const fail = /^FAIL (\d+)$/.exec(text);
+      if (fail) seen.told = Math.min(seen.told, Number(fail[1]));
+      const code = apdu[1] === INS.TEST_COMPUTE && sw === 0x9000 ? new TextDecoder().decode(find(fields, TAG.RESPONSE)) : /^\d{8}$/.test(text) ? text : null;
+      if (code) {
+        for (let c = 0; c < 20; c++) if (ocra(SUITE, SECRET, { question: '123456', counter: c }) === code) seen.counterAbove = Math.max(seen.counterAbove, c);
+      }
+      if (text === 'CHALLNG>' || (apdu[1] === INS.TEST_COMPUTE && sw === 0x9000)) seen.told = 3;
+    }
+    seen.completed = true;
+  } catch {
+    // The power went: the link closed under the request.
+  }
+  await board.stop();
+  return seen;
+}
+
+describe.runIf(haveCc)(needing('power cuts in the posix build', [[haveCc, 'cc/make']]), () => {
+  beforeAll(() => make('posix'), 120_000);
+
+  it('a cut at every flash operation, dropped, torn or landed, keeps every decrement and counter', async () => {
+    let cuts = 0;
+    let previousIndex = -1;
+    for (let n = 0; ; n++) {
+      let completedAll = true;
+      let index = -1;
+      for (const tear of [0, 64, 129]) {
+        const nv = join(tempDir(), 'nv.bin');
+        const seen = await runSession(nv, ['--cut-after', String(n), '--tear', String(tear)]);
+        if (seen.completed) continue;
+        completedAll = false;
+        index = seen.index;
+        // The first flash operation of a request is, for a PIN check, its decrement: a cut there
+        // must leave the tries the host was told, even when the PIN being checked is right.
+        const firstOfRequest = seen.index !== previousIndex;
+        cuts++;
+        const board = startPosix({ nv, seed: 'reboot' });
+        const r = decodeResponse(await board.link.request(cmd(INS.GET_STATE)));
+        await board.stop();
+        expect(r.ok && r.value.sw, `GET_STATE after a cut at op ${n}, tear ${tear}`).toBe(0x9000);
+        const tl = decodeTlvs(r.ok ? r.value.data : new Uint8Array());
+        const tries = find(tl.ok ? tl.items : [], TAG.TRIES)![0];
+        const counter = readUint(find(tl.ok ? tl.items : [], TAG.COUNTER)!)!;
+        if (!(seen.rightInFlight && !firstOfRequest && tries === 3)) expect(tries, `tries after a cut at op ${n}, tear ${tear}`).toBeLessThanOrEqual(seen.told);
+        expect(counter, `counter after a cut at op ${n}, tear ${tear}`).toBeGreaterThan(seen.counterAbove);
+      }
+      if (completedAll) break;
+      previousIndex = index;
+    }
+    console.log(`posix power cuts: ${cuts} cut runs`);
+    expect(cuts).toBeGreaterThan(30);
+  }, 300_000);
+});
