@@ -7,7 +7,7 @@ import { hotp } from '../crypto/hotp.ts';
 import { totp } from '../crypto/totp.ts';
 import { enter, store, type ModelSpec } from './engine.ts';
 import { check } from '../errors.ts';
-import { secretOf, type Nv } from './nv.ts';
+import { counterUsedUp, secretOf, type Nv } from './nv.ts';
 
 export const DSC_KEYS = ['PRESS', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'OK'] as const;
 export const DSC_HOLD_MS = 2_000;
@@ -29,6 +29,8 @@ export const dsc: ModelSpec = {
     return prefix + maskPin(entry, length);
   },
   pinAccepted(s, env, fx) {
+    // A used-up HOTP counter has no passcode left to show: the response stays blank.
+    if (counterUsedUp(s.nv)) return enter(dsc, s, 'response', '', env.now, fx);
     const { nv, code } = computePasscode(s.nv, '', '', env.now);
     // The counter moves on (and is written) before the passcode it protects is shown.
     if (nv) store(s, nv, fx);

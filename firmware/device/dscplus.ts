@@ -7,7 +7,7 @@ import { ocra } from '../crypto/ocra.ts';
 import { parseSuite } from '../crypto/ocra-suite.ts';
 import { edit, enter, show, store, type DeviceState, type Effect, type Env, type ModelSpec } from './engine.ts';
 import { check } from '../errors.ts';
-import { secretOf, type Nv } from './nv.ts';
+import { counterUsedUp, secretOf, type Nv } from './nv.ts';
 
 export const DSCPLUS_KEYS = ['PRESS', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'OK', 'C'] as const;
 export const DSCPLUS_RESPONSE_MS = 30_000;
@@ -39,6 +39,7 @@ export const dscPlus: ModelSpec = {
 
 /** Computes and shows the response; a counter is advanced and written before it is shown. */
 function respond(s: DeviceState, env: Env, fx: Effect[]): void {
+  if (counterUsedUp(s.nv)) return; // no value left that was not used: OK does nothing
   const { nv, code } = computeResponse(s.nv, s.entry, s.pin, env.now);
   if (nv) store(s, nv, fx);
   s.entry = '';

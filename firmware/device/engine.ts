@@ -213,6 +213,12 @@ export function pinMatches(nv: Nv, pin: string): boolean {
 
 function checkPin(spec: ModelSpec, s: DeviceState, env: Env, fx: Effect[]): void {
   const nv = s.nv;
+  // Locked meanwhile (TEST_COMPUTE spent the last try while this prompt was showing): no try is left to spend.
+  if (nv.tries === 0) {
+    s.entry = '';
+    enter(spec, s, 'locked', lockedText(nv), env.now, fx);
+    return;
+  }
   // The try is spent (and written) before the PIN is compared: cutting the power now costs a try.
   const spent = spendTry(nv);
   store(s, spent, fx);

@@ -61,6 +61,15 @@ export const DISPLAY_WIDTH = 8;
 /** Wrong unlock codes that block a locked token for good (until FACTORY_RESET). */
 export const UNLOCK_LIMIT = 10;
 
+/** The largest counter a record holds (JavaScript's safe integers, the host's JSON). */
+export const COUNTER_MAX = Number.MAX_SAFE_INTEGER;
+
+/** True when the token's codes use the event counter and it has reached COUNTER_MAX: no further code without reusing a value. */
+export function counterUsedUp(nv: Nv): boolean {
+  const counts = nv.model === 'dscplus' ? parseSuite(nv.suite as string).counter : nv.otp?.mode === 'hotp';
+  return !!counts && nv.counter >= COUNTER_MAX;
+}
+
 /** True when wrong unlock codes have blocked the token: no unlock challenge is offered any more. */
 export function unlockBlocked(nv: Nv): boolean {
   return (nv.unlockFails ?? 0) >= UNLOCK_LIMIT;

@@ -10,7 +10,7 @@ import { encodeTlvs } from '../../protocol/tlv.ts';
 import { fromHex } from '../bytes.ts';
 import { HASH_NAMES } from '../crypto/mac.ts';
 import { pinMatches, spendTry, type DeviceState, type Input } from '../device/engine.ts';
-import { blankNv, decodeNv, encodeNv, otpText, unlockBlocked, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
+import { blankNv, counterUsedUp, decodeNv, encodeNv, otpText, unlockBlocked, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
 import { InputError, withinDepth } from '../errors.ts';
 import { Device } from '../device/runner.ts';
 import { systemRng, type Rng } from '../rng.ts';
@@ -413,6 +413,7 @@ export class DeviceToken {
         const now = this.now(ctx.hostNow);
         // Check the challenge first: a challenge the keypad could not type costs no PIN try.
         this.device.spec.compute(nv, challenge, pin, now);
+        if (counterUsedUp(nv)) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the event counter is used up; PUT_COUNTER or FACTORY_RESET');
         const spent = spendTry(nv);
         this.write(spent);
         if (!pinMatches(nv, pin)) throw new CommandError(SW.WRONG_PIN | spent.tries, `wrong PIN, ${spent.tries} tries left`);

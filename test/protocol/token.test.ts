@@ -287,3 +287,24 @@ describe('a locked token stays locked whatever is provisioned', () => {
     expect((await client.state()).provisioned).toBe(false);
   });
 });
+
+describe('golden-model corners the board firmware lockstep found', () => {
+  it('TEST_COMPUTE spending the last try while the keypad shows PIN>: OK there shows LOCKED and spends nothing', async () => {
+    const { client, token } = await rig('stream', { model: 'dscplus', maxTries: 1 });
+    expect((await client.press('PRESS')).text).toBe('PIN>');
+    await expect(client.testCompute('123456', '0000')).rejects.toThrow(/SW 63C0/);
+    for (const k of ['1', '2', '3', '4']) await client.press(k);
+    expect((await client.press('OK')).text).toBe('LOCKED');
+    expect(token.nv.tries).toBe(0);
+  });
+
+  it('a counter at 2^53 - 1 is used up: TEST_COMPUTE answers 6985 and the keypad shows no response', async () => {
+    const { client, token } = await rig('stream', { model: 'dscplus', suite: 'OCRA-1:HOTP-SHA1-8:C-QN06', counter: Number.MAX_SAFE_INTEGER, sealed: false });
+    const e = await client.testCompute('123456', '1234').catch((x) => x);
+    expect([(e as StatusError).sw, (e as StatusError).detail]).toEqual([0x6985, expect.stringMatching(/counter is used up/)]);
+    expect(token.nv.tries).toBe(3); // refused before a try is spent
+    for (const k of ['PRESS', '1', '2', '3', '4', 'OK', '1', '2', '3', '4', '5', '6']) await client.press(k);
+    expect((await client.press('OK')).text).toBe('123456');
+    expect(token.nv.counter).toBe(Number.MAX_SAFE_INTEGER);
+  });
+});
