@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { bestDevice, DAY_MS, redundantDevices, usableDevices } from '../../firmware/sls/devices.ts';
 import { checkIdentification, sameIdentification } from '../../firmware/sls/identification.ts';
 import { businessDayOf, decideWithdrawal, fiveBusinessDays, LIMITS, usage, weekday } from '../../firmware/sls/limits.ts';
-import type { Account, Device, DeviceKind, Entity, Sharing, User } from '../../firmware/sls/model.ts';
+import type { Account, Device, DeviceKind, Entity, Identification, Sharing, User } from '../../firmware/sls/model.ts';
 import { decideOptIn, decideOptOut, tradePermission } from '../../firmware/sls/opt-out.ts';
 import { checkPin } from '../../firmware/sls/pin-guidance.ts';
 import { decideSharing, SHARING_ERRORS } from '../../firmware/sls/sharing.ts';
 
-const ID = { dateOfBirth: '1980-04-17', citizenship: 'GB', residence: 'GB', idType: 'passport' as const, idNumber: '123456789' };
-const entity = (id: string, over: Partial<typeof ID> = {}): Entity => ({ id, name: id, identification: { ...ID, ...over } });
+const ID: Identification = { dateOfBirth: '1980-04-17', citizenship: 'GB', residence: 'GB', idType: 'passport', idNumber: '123456789' };
+const entity = (id: string, over: Partial<Identification> = {}): Entity => ({ id, name: id, identification: { ...ID, ...over } });
 const user = (username: string, entityId: string): User => ({ username, accountId: `acct-${username}`, entityId, phones: [], failures: 0 });
 let seq = 0;
 const dev = (owner: string, kind: DeviceKind, extra: Partial<Device> = {}): Device => ({ id: `d${++seq}`, kind, owner, status: 'active', issuedAt: seq, ...extra });
