@@ -73,6 +73,8 @@ export interface Device {
   issuedAt: number;
   /** Temporary devices: Unix ms from which they are no longer valid. */
   expiresAt?: number;
+  /** Temporary Code: its scrypt hash (the code is shown once, when issued). */
+  codeHash?: string;
 }
 
 export type SharingStatus = 'pending' | 'active' | 'rejected' | 'cancelled';
