@@ -12,6 +12,7 @@ import { InputError } from '../../firmware/errors.ts';
 import { Host, HostError } from '../host/host.ts';
 import * as S from './schemas.ts';
 import { listBoards } from '../boards/open.ts';
+import { slsRoutes } from './sls-routes.ts';
 
 export interface ApiOptions {
   bind: string;
@@ -134,6 +135,7 @@ function routes(host: Host): Route[] {
         return [200, host.trace(m[1], since)];
       },
     },
+    ...slsRoutes(host),
   ];
 }
 
