@@ -12,8 +12,9 @@ import { serveCommand } from './commands/serve.ts';
 import { boardsCommand, connectCommand } from './commands/boards.ts';
 import { displayCommand, pressCommand, tokensCommand, traceCommand } from './commands/tokens.ts';
 import { ApiError } from '../api/client.ts';
+import { slsCommand } from './commands/sls.ts';
 
-export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand];
+export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, slsCommand];
 
 export function help(): string {
   const lines = ['tokenbench: a hardware token lab (DSC+, DSC, Security Code Card)', '', 'Usage: tokenbench COMMAND [options]', '', 'Commands:'];

@@ -127,7 +127,7 @@ describe('SLS API', () => {
     const n = await refused(sls().activate('iphone-1', { username: 'ivy', password: PASSWORD, number: '+14165550199' }));
     expect(n.message).toBe('field "number": digits only, without a country prefix, spaces or "+"');
     const j = await fetch(`${L.client.baseUrl}/api/sls/login`, { method: 'POST', headers: { authorization: `Bearer ${L.client.accessToken}` }, body: '{"username":' });
-    expect([j.status, (await j.json()).error]).toEqual([400, 'body is not valid JSON']);
+    expect([j.status, ((await j.json()) as { error: string }).error]).toEqual([400, 'body is not valid JSON']);
   });
 
   it('no answer carried a password or a PIN', () => {
