@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EventStream, TokenbenchClient, TokenDisplay, TokenSummary, TraceRecord } from '../../../emulator/api/client.ts';
 import { CardFace, DscFace, DscPlusFace, type CardGrid } from './Faces.tsx';
 import { ClockControls, CreateToken, LabOverview, LoginSimulator, TokenActions, TrafficView, type CreateForm } from './Panels.tsx';
+import { SlsApp } from './sls/SlsApp.tsx';
 
 const KEYBOARD: Record<string, string> = { Enter: 'OK', Backspace: 'C', ' ': 'PRESS' };
 
@@ -13,6 +14,7 @@ export function App({ client }: { client: TokenbenchClient }) {
   const [card, setCard] = useState<CardGrid | null>(null);
   const [clock, setClock] = useState<{ clock: number; paused: boolean; rate: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [view, setView] = useState<'lab' | 'sls'>('lab');
   const refreshSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
@@ -146,10 +148,23 @@ export function App({ client }: { client: TokenbenchClient }) {
     },
   };
 
+  const views = (
+    <button type="button" className="view-switch" onClick={() => setView(view === 'lab' ? 'sls' : 'lab')}>
+      {view === 'lab' ? 'Secure Login System' : 'Token lab'}
+    </button>
+  );
+  if (view === 'sls')
+    return (
+      <div>
+        <header className="top">{views}</header>
+        <SlsApp client={client} />
+      </div>
+    );
   return (
     <div className="app">
       <header className="top">
         <h1>tokenbench</h1>
+        {views}
         {error && (
           <div role="alert" className="error">
             {error}
