@@ -104,6 +104,9 @@ export function LoginPage({ client, onSession }: { client: TokenbenchClient; onS
         <input aria-label="login response" value={response} onChange={(e) => setResponse(e.target.value)} autoComplete="one-time-code" />
       </label>
       <button type="submit">Continue</button>
+      <button type="button" onClick={() => setLogin(null)}>
+        Start again
+      </button>
       <Alert error={error} />
     </form>
   );

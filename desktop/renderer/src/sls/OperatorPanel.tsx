@@ -11,13 +11,19 @@ export function OperatorPanel({ client, tick, onChange }: { client: TokenbenchCl
   const [password, setPassword] = useState('');
   const [demo, setDemo] = useState<string | null>(null);
   const { error, run } = useRun();
+  // what the operator watches changes on its own (requests, SMS): look again every 2 s
+  const [poll, setPoll] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setPoll((p) => p + 1), 2000);
+    return () => clearInterval(t);
+  }, []);
   useEffect(() => {
     void run(async () => {
       setUsers(await client.sls.users());
       setQueue(await client.sls.sharings('pending'));
       setSms(await client.sls.sms());
     });
-  }, [client, tick]);
+  }, [client, tick, poll]);
   const decide = (id: string, approve: boolean) => void run(() => (approve ? client.sls.approve(id) : client.sls.reject(id))).then(onChange);
   return (
     <section className="sls-card sls-operator" aria-label="lab operator">
