@@ -104,7 +104,7 @@ describe.runIf(haveChromium())('SLS pages in chromium', () => {
     page = await context.newPage();
     await page.setViewportSize({ width: 1400, height: 1000 });
     dir = tempDir('tb-sls-ui-');
-    serve = spawn(process.execPath, [join(ROOT, 'emulator/cli/bin.mjs'), 'serve', '--data-dir', dir, '--port', '0', '--no-serial'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    serve = spawn(process.execPath, [join(ROOT, 'emulator/cli/bin.mjs'), 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       serve.stdout!.on('data', (b) => {
