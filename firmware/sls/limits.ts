@@ -59,12 +59,12 @@ export interface Usage {
 /** What was withdrawn today and in the five business days window, exceptional ones included. */
 export function usage(history: readonly Withdrawal[], now: number): Usage {
   const today = dayOf(now);
-  const window = new Set(fiveBusinessDays(now));
+  const days = new Set(fiveBusinessDays(now));
   let day = 0;
   let fiveDays = 0;
   for (const w of history) {
     if (dayOf(w.at) === today) day += w.amount;
-    if (window.has(businessDayOf(w.at))) fiveDays += w.amount;
+    if (days.has(businessDayOf(w.at))) fiveDays += w.amount;
   }
   return { day, fiveDays };
 }
