@@ -119,7 +119,9 @@ export class IbKeyService {
     } catch (err) {
       appError(err);
     }
-    return this.svc.tx(async (tx) => {
+    type Finished = { phone: PhoneView; activationId: string; warnings: string[] };
+    // A wrong code or PIN is counted in the store, so it is answered after the commit, not thrown.
+    const r = await this.svc.tx(async (tx): Promise<Finished | { refused: string }> => {
       const phone = await this.phoneOf(tx, input.phoneId);
       this.needNetwork(phone, 'IB Key activation');
       const pend = await tx.pending(input.request);
@@ -132,8 +134,7 @@ export class IbKeyService {
         const left = pend.triesLeft - 1;
         if (left <= 0) await tx.deletePending(pend.id);
         else await tx.putPending({ ...pend, triesLeft: left });
-        // a throw would roll the count back: answer the refusal after committing it
-        return { refused: left > 0 ? `field "code": wrong activation code, ${left} ${left === 1 ? 'try' : 'tries'} left` : 'field "code": wrong activation code; start again' } as never;
+        return { refused: left > 0 ? `field "code": wrong activation code, ${left} ${left === 1 ? 'try' : 'tries'} left` : 'field "code": wrong activation code; start again' };
       }
       const u = await this.svc.userOf(tx, pend.username);
       const entity = await this.svc.entityOf(tx, u.entityId);
@@ -149,7 +150,7 @@ export class IbKeyService {
       const added = addUser(app, { username: u.username, activationId: activation.id, key: activation.key }, input.pin, this.svc.rng, input.biometrics ?? false);
       if (!added.ok) {
         await tx.putPhone({ ...phone, app: added.state }); // the wrong PIN try is counted
-        return { refused: `field "pin": ${added.message}` } as never;
+        return { refused: `field "pin": ${added.message}` };
       }
       app = added.state;
       // one active phone per user: the others (and their IB Key devices) end here
@@ -171,11 +172,9 @@ export class IbKeyService {
       await tx.putPhone({ ...phone, app });
       await tx.deletePending(pend.id);
       return { phone: phoneView({ ...phone, app }), activationId: activation.id, warnings: advice.warnings };
-    }).then((r) => {
-      const refused = (r as unknown as { refused?: string }).refused;
-      if (refused) throw new SlsError(403, 'refused', refused);
-      return r;
     });
+    if ('refused' in r) throw new SlsError(403, 'refused', r.refused);
+    return r;
   }
 
   async reinstall(phoneId: string): Promise<PhoneView> {
