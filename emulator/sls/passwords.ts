@@ -10,7 +10,7 @@ export interface ScryptCost {
   p: number;
 }
 
-/** About 50 ms a hash on the lab machine; tests may pass a cheaper cost. */
+/** N=16384, r=8, p=1 (16 MiB of memory a hash); tests may pass a cheaper cost. */
 export const DEFAULT_COST: ScryptCost = { N: 1 << 14, r: 8, p: 1 };
 
 function derive(password: string, salt: Buffer, c: ScryptCost): Promise<Buffer> {
