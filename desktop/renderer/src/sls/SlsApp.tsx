@@ -37,7 +37,7 @@ export function SlsApp({ client }: { client: TokenbenchClient }) {
                 Withdraw
               </button>
             </nav>
-            {page === 'settings' ? <SettingsPage client={client} {...who} tick={tick} /> : <WithdrawPage client={client} {...who} tick={tick} />}
+            {page === 'settings' ? <SettingsPage key={who.session} client={client} {...who} tick={tick} /> : <WithdrawPage key={who.session} client={client} {...who} tick={tick} />}
           </>
         )}
       </div>
