@@ -11,6 +11,7 @@ import type { ClockOp, CreateSpec, Snapshot, TokenSummary } from '../host/host.t
 import type { ScriptStep } from '../../firmware/device/script.ts';
 import type { TokenDisplay } from '../../firmware/token/device-token.ts';
 import type { TraceRecord } from '../host/trace.ts';
+import { slsClient } from './sls-client.ts';
 
 export type { ClockOp, CreateSpec, Snapshot, TokenSummary, ScriptStep, TokenDisplay, TraceRecord };
 
@@ -147,6 +148,9 @@ export class TokenbenchClient {
       },
     };
   }
+
+  /** The Secure Login System: accounts, login, sharing, opt-out, withdrawals, IB Key (docs/sls.md). */
+  readonly sls = slsClient((method, path, body) => this.call(method, path, body));
 }
 
 function enc(s: string): string {

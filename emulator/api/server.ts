@@ -22,6 +22,7 @@ import { labKeyPath } from '../host/lab-key.ts';
 import { bearerToken, checkContentType, checkEscapes, checkHost, checkOrigin, hostChecker, type Refusal } from './guard.ts';
 import { EventStreams, type EventStats } from './events.ts';
 import { flashRoutes } from './flash-routes.ts';
+import { slsRoutes } from './sls-routes.ts';
 
 export interface ApiOptions {
   bind: string;
@@ -197,6 +198,7 @@ function routes(host: Host): Route[] {
       },
     },
     ...flashRoutes(host),
+    ...slsRoutes(host),
   ];
 }
 

@@ -37,10 +37,12 @@ const imageCommand = lazy('image', 'show or convert firmware image files: ELF, I
 const flashCommand = lazy('flash', 'write a firmware image to a board: STM32 UART bootloader, USB DFU, UF2 drive', async () => (await import('./commands/flash.ts')).flashCommand);
 const provisionCommand = lazy('provision', 'give a token or board its secret, serial, PIN and algorithm, check it, seal it', async () => (await import('./commands/provision.ts')).provisionCommand);
 
+const slsCommand = lazy('sls', 'the Secure Login System: users, login, sharing, opt-out, withdrawals, IB Key', async () => (await import('./commands/sls.ts')).slsCommand);
+
 const recordCommand = lazy('record', 'record a session with a token (keys, timing, display) as a YAML scenario', async () => (await import('./commands/scenario.ts')).recordCommand);
 const replayCommand = lazy('replay', 'play a YAML scenario against a token or board; fails at the first display that differs', async () => (await import('./commands/scenario.ts')).replayCommand);
 
-export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, boardCommand, imageCommand, flashCommand, provisionCommand, recordCommand, replayCommand];
+export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, boardCommand, imageCommand, flashCommand, provisionCommand, recordCommand, replayCommand, slsCommand];
 
 /** The command itself, loading it if it is lazy. */
 async function loaded(c: Command): Promise<Command> {

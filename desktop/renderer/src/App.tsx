@@ -18,6 +18,7 @@ import { Problems, useProblems } from './problems.tsx';
 import { formatScenario, Recorder, recordFrame } from '../../../emulator/qa/scenario.ts';
 import { WrongToken } from './WrongToken.tsx';
 import { BoardsPanel } from './panels/BoardsPanel.tsx';
+import { SlsApp } from './sls/SlsApp.tsx';
 
 export function App({ client }: { client: TokenbenchClient }) {
   const [tokens, setTokens] = useState<TokenSummary[]>([]);
@@ -33,6 +34,7 @@ export function App({ client }: { client: TokenbenchClient }) {
   // A scenario being recorded (docs/qa.md): fed by the selected token's traffic and display events.
   const recording = useRef<{ id: string; rec: Recorder; stream: Promise<EventStream | null> } | null>(null);
   const [recordingId, setRecordingId] = useState<string | null>(null);
+  const [view, setView] = useState<'lab' | 'sls'>('lab');
   const refreshSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
@@ -218,10 +220,23 @@ export function App({ client }: { client: TokenbenchClient }) {
 
   if (refused) return <WrongToken />;
 
+  const views = (
+    <button type="button" className="view-switch" onClick={() => setView(view === 'lab' ? 'sls' : 'lab')}>
+      {view === 'lab' ? 'Secure Login System' : 'Token lab'}
+    </button>
+  );
+  if (view === 'sls')
+    return (
+      <div>
+        <header className="top">{views}</header>
+        <SlsApp client={client} />
+      </div>
+    );
   return (
     <div className="app">
       <header className="top">
         <h1>tokenbench</h1>
+        {views}
         <Problems problems={problems} />
       </header>
       <LabOverview tokens={tokens} selected={selected} onSelect={setSelected} />

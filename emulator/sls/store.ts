@@ -1,0 +1,100 @@
+/**
+ * The one storage interface of the Secure Login System service. Everything the service keeps goes
+ * through a transaction: it sees a consistent state and its writes land all together or not at
+ * all. Methods are async so that a server database (PostgreSQL for a team server) can implement
+ * the same interface; the embedded implementation is sqlite-store.ts. docs/sls.md, "Storage".
+ */
+import type { AppState, PhoneProfile } from '../../firmware/ibkey/app.ts';
+import type { Account, Device, Entity, Sharing, User } from '../../firmware/sls/model.ts';
+
+/** A user as stored: the password only as its scrypt hash (passwords.ts). */
+export interface StoredUser extends User {
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface StoredWithdrawal {
+  id: string;
+  /** Given by the client to make a retried request count once. */
+  requestId: string | null;
+  username: string;
+  accountId: string;
+  amount: number;
+  bank: string;
+  at: number;
+  exceptional: boolean;
+}
+
+export interface Phone {
+  id: string;
+  profile: PhoneProfile;
+  network: boolean;
+  app: AppState;
+}
+
+export interface Activation {
+  id: string;
+  username: string;
+  phoneId: string;
+  /** The per-activation OCRA key, hex (the server's copy). */
+  key: string;
+  active: boolean;
+  createdAt: number;
+}
+
+/** An activation waiting for its SMS code. */
+export interface PendingActivation {
+  id: string;
+  username: string;
+  phoneId: string;
+  number: string;
+  code: string;
+  mode: 'register' | 'recover';
+  expiresAt: number;
+  triesLeft: number;
+}
+
+export interface Sms {
+  id: number;
+  number: string;
+  text: string;
+  at: number;
+}
+
+export interface SlsTx {
+  entity(id: string): Promise<Entity | null>;
+  entities(): Promise<Entity[]>;
+  putEntity(e: Entity): Promise<void>;
+  account(id: string): Promise<Account | null>;
+  accounts(): Promise<Account[]>;
+  putAccount(a: Account): Promise<void>;
+  user(username: string): Promise<StoredUser | null>;
+  users(): Promise<StoredUser[]>;
+  putUser(u: StoredUser): Promise<void>;
+  device(id: string): Promise<Device | null>;
+  devices(): Promise<Device[]>;
+  putDevice(d: Device): Promise<void>;
+  sharing(id: string): Promise<Sharing | null>;
+  sharings(): Promise<Sharing[]>;
+  putSharing(s: Sharing): Promise<void>;
+  withdrawals(username: string, since: number): Promise<StoredWithdrawal[]>;
+  withdrawalByRequest(requestId: string): Promise<StoredWithdrawal | null>;
+  addWithdrawal(w: StoredWithdrawal): Promise<void>;
+  phone(id: string): Promise<Phone | null>;
+  phones(): Promise<Phone[]>;
+  putPhone(p: Phone): Promise<void>;
+  activation(id: string): Promise<Activation | null>;
+  activations(): Promise<Activation[]>;
+  putActivation(a: Activation): Promise<void>;
+  pending(id: string): Promise<PendingActivation | null>;
+  putPending(p: PendingActivation): Promise<void>;
+  deletePending(id: string): Promise<void>;
+  addSms(s: Omit<Sms, 'id'>): Promise<Sms>;
+  sms(limit: number): Promise<Sms[]>;
+}
+
+export interface SlsStore {
+  /** Runs `fn` in one transaction, one at a time; a throw rolls everything back. */
+  transaction<T>(fn: (tx: SlsTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
