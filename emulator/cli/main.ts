@@ -10,10 +10,11 @@ import { deviceCommand } from './commands/device.ts';
 import { hotpCommand, ocraCommand, totpCommand } from './commands/oath.ts';
 import { serveCommand } from './commands/serve.ts';
 import { boardsCommand, connectCommand } from './commands/boards.ts';
+import { conformanceCommand } from './commands/conformance.ts';
 import { displayCommand, pressCommand, tokensCommand, traceCommand } from './commands/tokens.ts';
 import { ApiError } from '../api/client.ts';
 
-export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand];
+export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, conformanceCommand];
 
 export function help(): string {
   const lines = ['tokenbench: a hardware token lab (DSC+, DSC, Security Code Card)', '', 'Usage: tokenbench COMMAND [options]', '', 'Commands:'];
