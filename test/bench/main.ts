@@ -17,6 +17,7 @@ import { fmt, measure, type Figure } from './measure.ts';
 import { codecThroughput, inProcessRoundTrip } from './protocol.ts';
 import { transportRoundTrips } from './transports.ts';
 import { fleet } from './fleet.ts';
+import { conformanceFigures } from './conformance.ts';
 
 const SECRET = new TextEncoder().encode('12345678901234567890');
 const SUITE = 'OCRA-1:HOTP-SHA1-8:QN06';
@@ -108,6 +109,12 @@ async function main(): Promise<void> {
     const ratio = r.displayUs / r.echoUs;
     console.log(`  ${r.channel.padEnd(22)} display ${r.displayUs.toFixed(1).padStart(7)} us   echo ${r.echoUs.toFixed(1).padStart(7)} us   ${ratio.toFixed(2)}x  ${ratio <= 2 ? 'ok' : 'ABOVE TARGET'}`);
   }
+  console.log('');
+  const cf = await conformanceFigures();
+  console.log(`conformance suite against a hosted DSC+ over tcp: ${(cf.suiteTcpMs / 1000).toFixed(1)} s (target < 30 s) ${cf.suiteTcpMs < 30_000 ? 'ok' : 'ABOVE TARGET'}; ${cf.suiteTcpCases.pass} passed, ${cf.suiteTcpCases.fail} failed, ${cf.suiteTcpCases.skip} skipped`);
+  console.log(`  slowest cases: ${cf.slowest.map((s) => `${s.id} ${s.ms} ms`).join(', ')}`);
+  console.log(`lockstep steps per second (device and golden model, compared): model ${fmt(cf.lockstepModel)}/s, TCP target ${fmt(cf.lockstepTcp)}/s`);
+  console.log(`faulty tokens caught by the rule they break: ${cf.catches}/${cf.mutants} (${((cf.catches / cf.mutants) * 100).toFixed(0)}%)`);
   if (process.argv.includes('--quick')) return;
   console.log('');
   const f = fleet(10_000, true);
