@@ -3,8 +3,10 @@
  * A status word other than 9000 throws StatusError (with the device's DETAIL text when it sent one).
  */
 import { encodeCommand, decodeResponse } from './apdu.ts';
-import { fromUtf8OrNull, readUint, uint, utf8 } from './bytes.ts';
-import { CLA, EVENT_CODE, FLAG, INDICATOR, INS, KEY_CODE, KEY_NAME, PLANE_BIT, SW, TAG, swText, type InsName, type Plane } from './codes.ts';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concat, fromUtf8OrNull, readUint, uint, utf8 } from './bytes.ts';
+import { AUTH_NONCE_SIZE, AUTH_STATE, CLA, EVENT_CODE, FLAG, INDICATOR, INS, KEY_CODE, KEY_NAME, PLANE_BIT, SW, TAG, swText, type InsName, type Plane } from './codes.ts';
 import type { Link } from './link.ts';
 import { decodeTlvs, encodeTlvs, find, type Tlv } from './tlv.ts';
 
@@ -88,6 +90,12 @@ export function keyCode(key: string): number {
   return code;
 }
 
+function systemRandom(n: number): Uint8Array {
+  const c = (globalThis as { crypto?: { getRandomValues(a: Uint8Array): Uint8Array } }).crypto;
+  if (!c) throw new Error('no globalThis.crypto: pass a random source to authenticate()');
+  return c.getRandomValues(new Uint8Array(n));
+}
+
 export class TokenClient {
   constructor(
     readonly link: Link,
@@ -104,6 +112,27 @@ export class TokenClient {
     if (r.value.sw !== SW.OK) throw new StatusError(r.value.sw, tlvs.ok ? text(find(tlvs.items, TAG.DETAIL)) : '', name);
     if (!tlvs.ok) throw new ProtocolError(`${name}: response data: ${tlvs.error}`);
     return tlvs.items;
+  }
+
+  /**
+   * Makes this client's session privileged (docs/protocol.md 1.6): sends a fresh nonce, answers the
+   * device's challenge with HMAC-SHA256(key, challenge || nonce), and checks the device's proof
+   * HMAC-SHA256(key, nonce || challenge). Throws StatusError for a wrong key, ProtocolError for a
+   * device whose proof does not match (it does not hold the key).
+   */
+  async authenticate(key: Uint8Array, random: (n: number) => Uint8Array = systemRandom): Promise<void> {
+    const nonce = random(AUTH_NONCE_SIZE);
+    const challenge = find(await this.command('AUTHENTICATE', [[TAG.NONCE, nonce]], 1), TAG.AUTH_CHALLENGE);
+    if (!challenge || challenge.length !== AUTH_NONCE_SIZE) throw new ProtocolError(`AUTHENTICATE: the device sent no ${AUTH_NONCE_SIZE}-byte challenge`);
+    const proof = find(await this.command('AUTHENTICATE', [[TAG.MAC, hmac(sha256, key, concat(challenge, nonce))]], 2), TAG.MAC);
+    const expected = hmac(sha256, key, concat(nonce, challenge));
+    if (!proof || proof.length !== expected.length || proof.some((b, i) => b !== expected[i])) throw new ProtocolError('AUTHENTICATE: the device accepted the key but its proof is wrong; it does not hold the key');
+  }
+
+  /** AUTH_STATE: whether this session is privileged, and whether privileged commands need it. */
+  async authState(): Promise<{ privileged: boolean; required: boolean }> {
+    const b = num(find(await this.command('AUTHENTICATE', [], 0), TAG.AUTH_STATE));
+    return { privileged: !!(b & AUTH_STATE.PRIVILEGED), required: !!(b & AUTH_STATE.REQUIRED) };
   }
 
   async info(): Promise<TokenInfo> {

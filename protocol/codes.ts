@@ -15,6 +15,7 @@ export const PLANE_BIT: Record<Plane, number> = { info: 0, ui: 1, power: 2, cloc
 
 export const INS = {
   GET_INFO: 0x01,
+  AUTHENTICATE: 0x02,
   KEY_DOWN: 0x10,
   KEY_UP: 0x11,
   KEY_PRESS: 0x12,
@@ -37,6 +38,7 @@ export const INS = {
   FACTORY_RESET: 0x47,
   GET_STATE: 0x48,
   PUT_COUNTER: 0x49,
+  PUT_AUTH_KEY: 0x4a,
   TEST_COMPUTE: 0x60,
   TEST_CARD_LOOKUP: 0x61,
   FW_BEGIN: 0x70,
@@ -85,6 +87,11 @@ export const TAG = {
   CARD_VALUE_LENGTH: 0xdf03,
   DETAIL: 0xdf04,
   EVENT: 0xdf05,
+  NONCE: 0xdf06,
+  AUTH_KEY: 0xdf07,
+  AUTH_CHALLENGE: 0xdf08,
+  MAC: 0xdf09,
+  AUTH_STATE: 0xdf0a,
 } as const;
 export type TagName = keyof typeof TAG;
 
@@ -121,6 +128,11 @@ export const KEY_NAME: Record<number, string> = Object.fromEntries(Object.entrie
 export const INDICATOR = { ON: 0x01, LOCKED: 0x02, BATTERY_LOW: 0x04, NO_BATTERY: 0x08 } as const;
 /** Bits of the FLAGS byte in GET_STATE. */
 export const FLAG = { LOCKED: 0x01, SEALED: 0x02, PROVISIONED: 0x04, POWERED: 0x08, ON: 0x10 } as const;
+/** Bits of the AUTH_STATE byte (AUTHENTICATE P1=00). */
+export const AUTH_STATE = { PRIVILEGED: 0x01, REQUIRED: 0x02 } as const;
+/** Sizes of the AUTHENTICATE fields. */
+export const AUTH_NONCE_SIZE = 16;
+export const AUTH_MAC_SIZE = 32;
 /** First byte of an event payload. */
 export const EVENT_CODE = { DISPLAY: 0x01 } as const;
 
@@ -158,8 +170,17 @@ export interface CommandDef {
   retired?: boolean;
 }
 
+/** Planes whose commands need a privileged session (see AUTHENTICATE); GET_STATE is the exception. */
+export const PRIVILEGED_PLANES: ReadonlySet<Plane> = new Set(['power', 'clock', 'provisioning', 'test', 'firmware']);
+
+/** True when `def` needs a privileged session: every command of a privileged plane but GET_STATE, which reveals no secret. */
+export function isPrivileged(def: CommandDef): boolean {
+  return PRIVILEGED_PLANES.has(def.plane) && def.name !== 'GET_STATE';
+}
+
 export const COMMANDS: CommandDef[] = [
   { ins: INS.GET_INFO, name: 'GET_INFO', plane: 'info', summary: 'Protocol version, model, firmware version, serial and capabilities. DSC+ and DSC send KEYS, DISPLAY_WIDTH, PIN_LENGTH, ALGORITHMS and LOCK_THRESHOLD; a card has none of those and sends SIZE (index numbers), CARD_ALPHABET and CARD_VALUE_LENGTH instead.', request: [], response: ['PROTOCOL_VERSION', 'MODEL', 'FIRMWARE_VERSION', 'SERIAL', 'KEYS', 'DISPLAY_WIDTH', 'PIN_LENGTH', 'SUITE', 'ALGORITHMS', 'LOCK_THRESHOLD', 'SIZE', 'CARD_ALPHABET', 'CARD_VALUE_LENGTH', 'PLANES', 'MAX_MESSAGE'] },
+  { ins: INS.AUTHENTICATE, name: 'AUTHENTICATE', plane: 'info', summary: 'Make this session privileged: P1=01 sends the host nonce and gets the device challenge; P1=02 sends HMAC-SHA256(key, challenge || nonce) and gets HMAC-SHA256(key, nonce || challenge) back; P1=00 reads AUTH_STATE.', params: 'P1 = 00 state, 01 challenge, 02 answer', request: ['NONCE', 'MAC'], response: ['AUTH_CHALLENGE', 'MAC', 'AUTH_STATE'] },
   { ins: INS.KEY_DOWN, name: 'KEY_DOWN', plane: 'ui', summary: 'Press a key and keep it down.', request: ['KEY'], response: ['TEXT', 'INDICATORS'] },
   { ins: INS.KEY_UP, name: 'KEY_UP', plane: 'ui', summary: 'Release a key.', request: ['KEY'], response: ['TEXT', 'INDICATORS'] },
   { ins: INS.KEY_PRESS, name: 'KEY_PRESS', plane: 'ui', summary: 'A short press: down and up at once.', request: ['KEY'], response: ['TEXT', 'INDICATORS'] },
@@ -182,6 +203,7 @@ export const COMMANDS: CommandDef[] = [
   { ins: INS.FACTORY_RESET, name: 'FACTORY_RESET', plane: 'provisioning', summary: 'Erase the secret and unlock key, reset PIN (1234), tries, counter and seal.', request: [], response: ['FLAGS'] },
   { ins: INS.GET_STATE, name: 'GET_STATE', plane: 'provisioning', summary: 'Non-secret state: tries left, counter, flags (locked, sealed, provisioned, powered, on).', request: [], response: ['TRIES', 'COUNTER', 'FLAGS', 'BATTERY', 'CLOCK'] },
   { ins: INS.PUT_COUNTER, name: 'PUT_COUNTER', plane: 'provisioning', summary: 'Write the event counter.', request: ['COUNTER'], response: [] },
+  { ins: INS.PUT_AUTH_KEY, name: 'PUT_AUTH_KEY', plane: 'provisioning', summary: 'Write the board key that AUTHENTICATE checks (16 to 64 bytes). Never readable. A board needs one before SEAL.', request: ['AUTH_KEY'], response: [] },
   { ins: INS.TEST_COMPUTE, name: 'TEST_COMPUTE', plane: 'test', summary: 'Compute a response (DSC+) or passcode (DSC) for a challenge and PIN, as the keypad would, with the same PIN rules.', request: ['CHALLENGE', 'PIN'], response: ['RESPONSE'] },
   { ins: INS.TEST_CARD_LOOKUP, name: 'TEST_CARD_LOOKUP', plane: 'test', summary: 'The value at a card index number.', request: ['INDEX'], response: ['VALUE'] },
   { ins: INS.FW_BEGIN, name: 'FW_BEGIN', plane: 'firmware', summary: 'Start a firmware update of SIZE bytes whose SHA-256 is DIGEST.', request: ['SIZE', 'DIGEST'], response: [] },
@@ -195,7 +217,7 @@ export const SW_TEXT: Record<number, string> = {
   [SW.OK]: 'success',
   [SW.MEMORY_FAILURE]: 'memory failure: a storage write failed',
   [SW.WRONG_LENGTH]: 'wrong length',
-  [SW.SECURITY_NOT_SATISFIED]: 'security status not satisfied (device off, or no PIN)',
+  [SW.SECURITY_NOT_SATISFIED]: 'security status not satisfied (AUTHENTICATE first, authentication failed, device off, or no PIN)',
   [SW.BLOCKED]: 'blocked: the PIN is locked',
   [SW.CONDITIONS_NOT_SATISFIED]: 'conditions of use not satisfied (sealed, not provisioned, or wrong state)',
   [SW.BAD_DATA]: 'incorrect data',
@@ -252,4 +274,9 @@ export const TAG_INFO: Record<TagName, string> = {
   CARD_VALUE_LENGTH: 'uint. Symbols per card value.',
   DETAIL: 'UTF-8. With an error status word: what was wrong, for people (at most 200 bytes).',
   EVENT: 'One byte: event code (see events). First field of every event payload.',
+  NONCE: '16 bytes. The host nonce of AUTHENTICATE P1=01.',
+  AUTH_KEY: 'Bytes. The board key, 16 to 64 bytes. Write-only.',
+  AUTH_CHALLENGE: '16 bytes. The device challenge of AUTHENTICATE, fresh random bytes for each P1=01.',
+  MAC: '32 bytes. HMAC-SHA256: host to device over challenge || nonce, device to host over nonce || challenge.',
+  AUTH_STATE: 'One byte: authentication bits (see AUTH_STATE).',
 };

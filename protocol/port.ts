@@ -9,7 +9,7 @@ import { HID_BROADCAST, HID_CMD, HID_ERROR } from './codes.ts';
 import { encodeHid, HidAssembler, type HidMessage } from './hid-framing.ts';
 import type { FramingError, Message } from './message.ts';
 import { encodeFrame, StreamAssembler } from './stream-framing.ts';
-import type { Transport } from './transport.ts';
+import { TransportClosed, type Transport } from './transport.ts';
 
 export interface Port {
   send(m: Message): void;
@@ -27,15 +27,53 @@ export function errorPayload(code: number, detail: string): Uint8Array {
   return concat(Uint8Array.of(code), utf8(detail.slice(0, 200)));
 }
 
-export function streamPort(transport: Transport, now: Now, onDropped?: (e: FramingError) => void): Port {
+export interface StreamPortOptions {
+  /**
+   * The peer must prove itself with its first bytes (docs/protocol.md 2, "Strict start"): a
+   * connection whose first frame is not valid, or whose bytes look like an HTTP request, is closed
+   * at once without reading further. For listeners that any local process or web page can reach.
+   */
+  strictStart?: boolean;
+}
+
+/** The start of an HTTP request line: a method in capitals and a space (what a browser sends first). */
+const HTTP_START = /^[A-Z]{3,7} /;
+/** What an HTTP request carries further on, wherever a chunk holds it. */
+const HTTP_INSIDE = /(^|\r\n)(GET|POST|PUT|HEAD|OPTIONS|DELETE|PATCH|CONNECT) [^\r\n]* HTTP\/|\r\n(host|origin|content-type|user-agent): /i;
+
+/** True when `bytes` (the start of a connection, or a chunk that broke framing) look like HTTP. */
+export function looksLikeHttp(bytes: Uint8Array, start: boolean): boolean {
+  let text = '';
+  for (let i = 0; i < Math.min(bytes.length, 512); i++) text += String.fromCharCode(bytes[i]);
+  return (start && HTTP_START.test(text)) || HTTP_INSIDE.test(text);
+}
+
+export function streamPort(transport: Transport, now: Now, onDropped?: (e: FramingError) => void, options: StreamPortOptions = {}): Port {
   const assembler = new StreamAssembler();
   let receiver: (m: Message) => void = () => {};
+  // Strict start: the first bytes until a valid frame has come (at most a few, kept to judge a split method name).
+  let proven = !options.strictStart;
+  let head = '';
   transport.onData((bytes) => {
+    if (!proven) {
+      for (let i = 0; i < bytes.length && head.length < 8; i++) head += String.fromCharCode(bytes[i]);
+      if (HTTP_START.test(head) || looksLikeHttp(bytes, true)) return transport.close();
+    }
     const { messages, errors } = assembler.push(bytes, now());
+    if (!proven) {
+      if (errors.length > 0) return transport.close();
+      if (messages.length > 0) proven = true;
+    } else if (errors.length > 0 && looksLikeHttp(bytes, false)) {
+      return transport.close();
+    }
     for (const e of errors) onDropped?.(e);
     if (errors.length > 0 && !transport.closed) {
       const e = errors[0];
-      transport.send(encodeFrame({ type: 'error', channel: e.channel ?? 0xff, seq: e.seq ?? 0xff, payload: errorPayload(e.code, e.detail) }));
+      try {
+        transport.send(encodeFrame({ type: 'error', channel: e.channel ?? 0xff, seq: e.seq ?? 0xff, payload: errorPayload(e.code, e.detail) }));
+      } catch (err) {
+        if (!(err instanceof TransportClosed)) throw err; // the peer went while its bytes were read
+      }
     }
     for (const m of messages) receiver(m);
   });

@@ -61,4 +61,14 @@ export const HID_RULES: Rule[] = [
   { id: 'P-3.7', text: 'A message whose next packet does not come within 500 ms MUST be dropped; the device detects this when its next report arrives and then MUST send ERROR MSG_TIMEOUT to the channel whose message stalled.' },
 ];
 
-export const PROTOCOL_RULES: Rule[] = [...COMMAND_RULES, ...STREAM_RULES, ...HID_RULES];
+/** §1.6 Sessions, privileges and AUTHENTICATE. */
+export const AUTH_RULES: Rule[] = [
+  { id: 'P-4.1', text: 'AUTHENTICATE MUST be answered on every session, privileged or not: P1 = `00` with AUTH_STATE (one byte); P1 other than `00`, `01`, `02` with `6A86`; P1 = `02` with no challenge pending with `6985`.' },
+  { id: 'P-4.2', text: 'P1 = `01` with a 16-byte NONCE MUST answer a fresh 16-byte AUTH_CHALLENGE; P1 = `02` with MAC = HMAC-SHA256(key, challenge || nonce) for an accepted key MUST make the session privileged and answer MAC = HMAC-SHA256(key, nonce || challenge).' },
+  { id: 'P-4.3', text: 'A wrong MAC MUST be answered `6982` with DETAIL, and the challenge MUST be used up either way: a second P1 = `02` answers `6985`.' },
+  { id: 'P-4.4', text: 'When AUTH_STATE says privileged commands need AUTHENTICATE (host-served tokens always, boards when sealed), every command of the power, clock, provisioning (but GET_STATE), test and firmware planes on an unprivileged session MUST be answered `6982` with a DETAIL that says to AUTHENTICATE, and MUST NOT be carried out (a command the device has no use for MAY answer `6A81` instead); info and ui commands and GET_STATE MUST be answered as always.' },
+  { id: 'P-4.5', text: 'A board or bare model (one that does not require AUTHENTICATE while unsealed) MUST answer SEAL with `6985` until a board key has been written with PUT_AUTH_KEY; the board key MUST NOT be readable.' },
+  { id: 'P-4.6', text: 'Privilege belongs to one session: every other channel, CID and connection MUST start unprivileged, and MUST stay so when another session authenticates.' },
+];
+
+export const PROTOCOL_RULES: Rule[] = [...COMMAND_RULES, ...AUTH_RULES, ...STREAM_RULES, ...HID_RULES];

@@ -6,15 +6,24 @@
 import { concat, u32 } from './bytes.ts';
 import { HID_BROADCAST, HID_CMD, HID_ERROR, PROTOCOL_VERSION } from './codes.ts';
 import { encodeHid, HidAssembler } from './hid-framing.ts';
-import { streamPort, type Now } from './port.ts';
+import { streamPort, type Now, type StreamPortOptions } from './port.ts';
 import type { FramingError } from './message.ts';
-import type { Transport } from './transport.ts';
+import { TransportClosed, type Transport } from './transport.ts';
 
 export interface Session {
   /** The channel (stream) or CID (HID). */
   readonly id: number;
   /** Set by the SUBSCRIBE command: this channel wants display events. */
   subscribed: boolean;
+  /** Set by a successful AUTHENTICATE: privileged planes answer on this session until it closes. */
+  privileged: boolean;
+  /** The challenge and nonce of an AUTHENTICATE P1=01 awaiting its P1=02, if any. */
+  pendingAuth?: { challenge: Uint8Array; nonce: Uint8Array };
+}
+
+/** A new session. Sessions of transports start unprivileged; only a host's in-process callers pass `privileged`. */
+export function newSession(id: number, privileged = false): Session {
+  return { id, subscribed: false, privileged };
 }
 
 /**
@@ -40,22 +49,35 @@ export interface Served {
   close(): void;
 }
 
-export function serveStream(transport: Transport, handler: Handler, now: Now, onDropped?: (e: FramingError) => void): Served {
-  const port = streamPort(transport, now, onDropped);
+/**
+ * Sends unless the transport has closed meanwhile: an answer or event for a session that has gone
+ * is dropped, never thrown (it may be sent from a timer, where nothing would catch it).
+ */
+function sendOrDrop(closed: () => boolean, send: () => void): void {
+  if (closed()) return;
+  try {
+    send();
+  } catch (err) {
+    if (!(err instanceof TransportClosed)) throw err;
+  }
+}
+
+export function serveStream(transport: Transport, handler: Handler, now: Now, onDropped?: (e: FramingError) => void, options?: StreamPortOptions): Served {
+  const port = streamPort(transport, now, onDropped, options);
   const sessions = new Map<number, Session>();
   const chains = new Map<number, Promise<void>>();
+  const closed = () => port.closed;
   port.onMessage((m) => {
     if (m.type !== 'request') return;
     let s = sessions.get(m.channel);
-    if (!s) sessions.set(m.channel, (s = { id: m.channel, subscribed: false }));
+    if (!s) sessions.set(m.channel, (s = newSession(m.channel)));
     inOrder(chains, m.channel, handler(m.payload, s), (response) => {
-      if (!port.closed) port.send({ type: 'response', channel: m.channel, seq: m.seq, payload: response });
+      sendOrDrop(closed, () => port.send({ type: 'response', channel: m.channel, seq: m.seq, payload: response }));
     });
   });
   return {
     emit(payload) {
-      if (port.closed) return;
-      for (const s of sessions.values()) if (s.subscribed) port.send({ type: 'event', channel: s.id, seq: 0, payload });
+      for (const s of sessions.values()) if (s.subscribed) sendOrDrop(closed, () => port.send({ type: 'event', channel: s.id, seq: 0, payload }));
     },
     close: () => port.close(),
   };
@@ -77,8 +99,12 @@ export function serveHid(transport: Transport, handler: Handler, now: Now, info:
   const chains = new Map<number, Promise<void>>();
   let nextCid = 1;
   const send = (cid: number, cmd: number, payload: Uint8Array) => {
-    if (transport.closed) return;
-    for (const r of encodeHid({ cid, cmd, payload })) transport.send(r);
+    sendOrDrop(
+      () => transport.closed,
+      () => {
+        for (const r of encodeHid({ cid, cmd, payload })) transport.send(r);
+      },
+    );
   };
   const error = (cid: number, code: number) => send(cid, HID_CMD.ERROR, Uint8Array.of(code));
   transport.onData((report) => {
@@ -96,7 +122,7 @@ export function serveHid(transport: Transport, handler: Handler, now: Now, info:
           cid = nextCid;
           nextCid = nextCid >= 0xfffffffe ? 1 : nextCid + 1;
           if (sessions.size >= HID_MAX_CHANNELS) sessions.delete(sessions.keys().next().value as number);
-          sessions.set(cid, { id: cid, subscribed: false });
+          sessions.set(cid, newSession(cid));
         } else if (!sessions.has(cid)) {
           error(cid, HID_ERROR.INVALID_CHANNEL);
           continue;

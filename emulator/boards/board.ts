@@ -8,7 +8,11 @@ import { TokenClient, type Display, type TokenInfo } from '../../protocol/client
 import { Link, LinkError } from '../../protocol/link.ts';
 import { SW } from '../../protocol/codes.ts';
 import type { Session } from '../../protocol/server.ts';
-import { failure } from '../../firmware/token/dispatch.ts';
+import { ALL_PLANES, dispatch, failure } from '../../firmware/token/dispatch.ts';
+import { authenticateHandler, hostPolicy, refusal, type AuthPolicy } from '../../firmware/token/auth.ts';
+import { systemRng } from '../../firmware/rng.ts';
+import { COMMANDS } from '../../protocol/codes.ts';
+import { StatusError } from '../../protocol/client.ts';
 import { INDICATOR } from '../../protocol/codes.ts';
 import type { TokenDisplay } from '../../firmware/token/device-token.ts';
 import { nodeScheduler } from '../scheduler.ts';
@@ -17,6 +21,15 @@ import { formatAddress, type BoardAddress } from './address.ts';
 import { openBoard } from './open.ts';
 
 export const BOARD_TIMEOUT_MS = 2000;
+
+const BY_INS = new Map(COMMANDS.map((c) => [c.ins, c]));
+const ALL_PLANE_SET = new Set(ALL_PLANES);
+
+/** Keys for a board: the host's lab key (its transports' sessions authenticate with it) and board keys to try on a sealed board. */
+export interface BoardAuth {
+  labKey: Uint8Array | null;
+  boardKeys: Uint8Array[];
+}
 
 /** A link that reports every request and response it carries, for the board's trace. */
 class TracedLink extends Link {
@@ -48,6 +61,8 @@ export class Board {
   display: TokenDisplay = { text: '', indicators: 0 };
   lastError = '';
   private client: TokenClient | null = null;
+  /** The host's link to the board may use its privileged planes (unsealed, or authenticated). */
+  privileged = false;
   private retry: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
 
@@ -60,7 +75,12 @@ export class Board {
       state: (b: Board) => void;
     },
     readonly timeoutMs = BOARD_TIMEOUT_MS,
-  ) {}
+    private readonly auth: BoardAuth = { labKey: null, boardKeys: [] },
+  ) {
+    this.policy = auth.labKey ? hostPolicy(auth.labKey, () => null) : null;
+  }
+
+  private readonly policy: AuthPolicy | null;
 
   get label(): string {
     return formatAddress(this.address);
@@ -79,6 +99,7 @@ export class Board {
       link.close();
       throw new Error(`${this.label} does not answer the tokenbench protocol: ${(err as Error).message}`);
     }
+    await this.authenticate(client);
     this.client = client;
     port.onClose(() => this.lost('the port closed'));
     client.onDisplay((d) => this.setDisplay({ text: d.text, indicators: indicatorsByte(d.indicators) }));
@@ -88,6 +109,26 @@ export class Board {
     this.state = 'connected';
     this.lastError = '';
     this.events.state(this);
+  }
+
+  /**
+   * Makes the host's own link privileged where the board requires it (a sealed board), with the
+   * first of the known keys that it accepts. A board that takes none stays usable for keys and
+   * display; its privileged commands then answer 6982.
+   */
+  private async authenticate(client: TokenClient): Promise<void> {
+    const state = await client.authState().catch(() => null);
+    this.privileged = state !== null && (state.privileged || !state.required);
+    if (!state?.required || state.privileged) return;
+    for (const key of [...this.auth.boardKeys, ...(this.auth.labKey ? [this.auth.labKey] : [])]) {
+      try {
+        await client.authenticate(key);
+        this.privileged = true;
+        return;
+      } catch (err) {
+        if (!(err instanceof StatusError)) throw err;
+      }
+    }
   }
 
   private setDisplay(d: TokenDisplay): void {
@@ -139,8 +180,18 @@ export class Board {
     }
   }
 
-  /** Forwards an APDU from one of the host's transports to the board. */
-  async handle(apdu: Uint8Array, _session: Session): Promise<Uint8Array> {
+  /**
+   * Forwards an APDU from one of the host's transports to the board. The host's transports follow
+   * the host's rule (docs/protocol.md 1.6): AUTHENTICATE is answered here, with the lab key, and a
+   * privileged command from a session that has not authenticated never reaches the board.
+   */
+  async handle(apdu: Uint8Array, session: Session): Promise<Uint8Array> {
+    if (this.policy) {
+      const def = apdu.length >= 2 ? BY_INS.get(apdu[1]) : undefined;
+      if (def?.name === 'AUTHENTICATE') return dispatch(apdu, session, Date.now(), { AUTHENTICATE: authenticateHandler(this.policy, systemRng()) }, ALL_PLANE_SET, this.policy);
+      const why = def && refusal(def, session, this.policy);
+      if (why) return failure(SW.SECURITY_NOT_SATISFIED, why);
+    }
     try {
       return await this.use().link.request(apdu);
     } catch (err) {

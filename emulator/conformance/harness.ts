@@ -77,6 +77,8 @@ export interface Conn {
 export interface Profile {
   model: string;
   info: TokenInfo;
+  /** AUTH_STATE of the suite's own session: does the device require AUTHENTICATE, and did the suite authenticate? */
+  auth: { required: boolean; privileged: boolean };
   /** The card's GET_INFO extras. */
   card?: { size: number; alphabet: string; length: number };
 }
@@ -116,7 +118,31 @@ export class Harness {
     readonly profile: Profile,
     readonly timeoutMs: number,
     readonly seed: number,
+    /** The key AUTHENTICATE uses (the host's lab key, or a sealed board's key). */
+    readonly labKey?: Uint8Array,
   ) {}
+
+  private nextChannel = 1;
+  private readonly channels = new WeakMap<TokenClient, number>();
+
+  /** A new, unprivileged session: another channel of this connection (stream), or a second connection (HID). */
+  async session(): Promise<TokenClient> {
+    if (this.framing === 'stream') {
+      const channel = this.nextChannel++;
+      const c = new TokenClient(this.conn.link, { channel, timeoutMs: this.timeoutMs });
+      this.channels.set(c, channel);
+      return c;
+    }
+    return (await this.second()).client;
+  }
+
+  /** Makes `client`'s session privileged with `key` (default: the lab key), if the device requires it. */
+  async privileged(client: TokenClient = this.client, key = this.labKey): Promise<void> {
+    const st = await client.authState();
+    if (!st.required || st.privileged) return;
+    if (!key) throw new Skip('needs a privileged session: give the key with --lab-key FILE');
+    await client.authenticate(key);
+  }
 
   get client(): TokenClient {
     return this.conn.client;
@@ -149,7 +175,7 @@ export class Harness {
 
   /** Sends raw command APDU bytes; answers the status word and TLVs (never throws on a status). */
   async apdu(bytes: Uint8Array, client = this.client): Promise<{ sw: number; items: Tlv[]; raw: Uint8Array }> {
-    const raw = await client.link.request(bytes, { timeoutMs: this.timeoutMs });
+    const raw = await client.link.request(bytes, { channel: this.channels.get(client) ?? LINK_CHANNEL, timeoutMs: this.timeoutMs });
     const r = decodeResponse(raw);
     if (!r.ok) throw new Failure(`response APDU is malformed: ${r.error}`);
     const t = decodeTlvs(r.value.data);
@@ -180,6 +206,7 @@ export class Harness {
     const g = await openConn(this.goldenTarget, this.timeoutMs);
     this.golden = g.client;
     for (const c of [this.client, g.client]) await this.prepare(c, model, o);
+    this.golden = g.client;
     return g.client;
   }
 
@@ -328,6 +355,7 @@ export function needsMissing(needs: Need[], h: { profile: Profile; target: Targe
     switch (n) {
       case 'ui': case 'power': case 'clock': case 'provisioning': case 'test': case 'firmware':
         if (!planes.includes(n)) return `the device has no ${n} plane (PLANES in GET_INFO)`;
+        if (n !== 'ui' && h.profile.auth.required && !h.profile.auth.privileged) return `needs the ${n} plane, which needs a privileged session: give the lab key (or a sealed board's key) with --lab-key FILE`;
         break;
       case 'dscplus': case 'dsc': case 'card':
         if (h.profile.model !== n && !(n === 'card' && h.profile.model === 'online-card')) return `for a ${n}; this is a ${h.profile.model}`;

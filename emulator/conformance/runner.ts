@@ -3,7 +3,8 @@
  * order on the shared connection (re-opened if a case broke it), and reports every case as passed,
  * failed (with what differed and the frames of the case) or skipped (with the reason).
  */
-import { TAG } from '../../protocol/codes.ts';
+import { SW, TAG } from '../../protocol/codes.ts';
+import { StatusError } from '../../protocol/client.ts';
 import { readUint, fromUtf8OrNull } from '../../protocol/bytes.ts';
 import { find } from '../../protocol/tlv.ts';
 import { ALL_CASES } from './cases/index.ts';
@@ -15,6 +16,8 @@ export type ProfileChoice = 'auto' | 'dscplus' | 'dsc' | 'card';
 
 export interface RunOptions {
   profile?: ProfileChoice;
+  /** The key AUTHENTICATE uses; default: the target's own suggestion (a token: target's lab key). */
+  labKey?: Uint8Array;
   only?: string;
   seed?: number;
   timeoutMs?: number;
@@ -49,7 +52,7 @@ export interface SectionCount {
 
 export interface RunReport {
   target: string;
-  profile: { model: string; serial: string; firmwareVersion: string; planes: string[]; detected: boolean };
+  profile: { model: string; serial: string; firmwareVersion: string; planes: string[]; detected: boolean; authRequired: boolean; privileged: boolean };
   seed: number;
   startedAt: string;
   ms: number;
@@ -81,7 +84,27 @@ async function readProfile(conn: Conn, choice: ProfileChoice): Promise<Profile> 
     return v ? (readUint(v) ?? 0) : 0;
   };
   const card = info.model === 'card' || info.model === 'online-card' ? { size: num(TAG.SIZE), alphabet: fromUtf8OrNull(find(items, TAG.CARD_ALPHABET) ?? new Uint8Array()) ?? '', length: num(TAG.CARD_VALUE_LENGTH) } : undefined;
-  return { model: choice === 'auto' ? info.model : choice, info, card };
+  return { model: choice === 'auto' ? info.model : choice, info, card, auth: { required: false, privileged: false } };
+}
+
+/** Reads AUTH_STATE and authenticates the suite's session when the device requires it and a key is given. */
+async function authenticate(conn: Conn, profile: Profile, key: Uint8Array | undefined): Promise<void> {
+  let st = { required: false, privileged: false };
+  try {
+    st = await conn.client.authState();
+  } catch (err) {
+    // A device without AUTHENTICATE (6D00) has no privileges to ask for.
+    if (!(err instanceof StatusError && err.sw === SW.UNKNOWN_INS)) throw new TargetError(`AUTHENTICATE P1=00: ${(err as Error).message}`);
+  }
+  if (st.required && !st.privileged && key) {
+    try {
+      await conn.client.authenticate(key);
+    } catch (err) {
+      throw new TargetError(`the device refused the lab key: ${(err as Error).message}`);
+    }
+    st = await conn.client.authState();
+  }
+  profile.auth = st;
 }
 
 export async function runSuite(target: Target, options: RunOptions = {}): Promise<RunReport> {
@@ -90,18 +113,19 @@ export async function runSuite(target: Target, options: RunOptions = {}): Promis
   const started = Date.now();
   let conn = await openConn(target, timeoutMs);
   const profile = await readProfile(conn, options.profile ?? 'auto');
+  const labKey = options.labKey ?? target.labKey;
+  await authenticate(conn, profile, labKey);
   const cases = (options.cases ?? ALL_CASES).filter((c) => matches(c, options.only));
   options.onStart?.(cases.length, profile);
-  let h = new Harness(target, conn, profile, timeoutMs, seed);
+  let h = new Harness(target, conn, profile, timeoutMs, seed, labKey);
   const results: CaseResult[] = [];
   try {
     for (const c of cases) {
       if (conn.link.closed) {
         conn = await openConn(target, timeoutMs);
-        const golden = h.golden;
         await h.dispose();
-        h = new Harness(target, conn, profile, timeoutMs, seed);
-        void golden;
+        await authenticate(conn, profile, labKey);
+        h = new Harness(target, conn, profile, timeoutMs, seed, labKey);
       }
       h.takeTranscript();
       const t0 = Date.now();
@@ -140,7 +164,7 @@ export async function runSuite(target: Target, options: RunOptions = {}): Promis
   for (const r of results) totals[r.status]++;
   return {
     target: target.label,
-    profile: { model: profile.model, serial: profile.info.serial, firmwareVersion: profile.info.firmwareVersion, planes: profile.info.planes, detected: (options.profile ?? 'auto') === 'auto' },
+    profile: { model: profile.model, serial: profile.info.serial, firmwareVersion: profile.info.firmwareVersion, planes: profile.info.planes, detected: (options.profile ?? 'auto') === 'auto', authRequired: profile.auth.required, privileged: profile.auth.privileged },
     seed,
     startedAt: new Date(started).toISOString(),
     ms: Date.now() - started,

@@ -19,6 +19,8 @@ export interface BoardHostSide {
   timeoutMs?: number;
   emit(event: string, payload: object): void;
   wantsTraffic(): boolean;
+  /** The host's lab key: its transports' sessions authenticate with it; a sealed board is tried with it too. */
+  labKey(): Uint8Array;
 }
 
 /** Script waits on a board happen in real time; at most this long. */
@@ -66,6 +68,7 @@ export class AttachedBoards {
         state: (b) => h.emit('board', { id: b.id, connected: b.state === 'connected', error: b.lastError }),
       },
       h.timeoutMs,
+      { labKey: h.labKey(), boardKeys: [] },
     );
     try {
       await board.connect();
@@ -73,7 +76,7 @@ export class AttachedBoards {
       board.close();
       throw new HostError(400, (err as Error).message);
     }
-    const listener = h.listen ? await listenTcp(h.bind, 0, (t) => serveToken({ handle: (apdu, session) => board.handle(apdu, session) }, t, 'stream', h.now)) : null;
+    const listener = h.listen ? await listenTcp(h.bind, 0, (t) => serveToken({ handle: (apdu, session) => board.handle(apdu, session) }, t, 'stream', h.now, undefined, true)) : null;
     this.boards.set(id, { board, listener });
     return this.summary(id);
   }

@@ -15,7 +15,8 @@ import type { ScriptStep } from '../../firmware/device/script.ts';
 import { MODEL_KEYS, runKeyScript } from './key-script.ts';
 import { systemRng, type Rng } from '../../firmware/rng.ts';
 import { defaultSerial } from '../../firmware/serial.ts';
-import { CardToken } from '../../firmware/token/card-token.ts';
+import { CardToken, type CardOptions } from '../../firmware/token/card-token.ts';
+import { loadLabKey } from './lab-key.ts';
 import { DeviceToken, type TokenDisplay } from '../../firmware/token/device-token.ts';
 import { DAY_MS, ONLINE_CARD_DAYS } from '../../firmware/verifier/card-verifier.ts';
 import { HostedToken, readMeta, type Kind, type Meta } from './hosted-token.ts';
@@ -42,6 +43,8 @@ export class Host extends EventEmitter {
   readonly bind: string;
   private readonly now: () => number;
   private readonly rng: Rng;
+  /** The key that makes a transport session privileged (see lab-key.ts); read at open(). */
+  labKey: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly options: HostOptions) {
     super();
@@ -56,6 +59,7 @@ export class Host extends EventEmitter {
       timeoutMs: options.boardTimeoutMs,
       emit: (ev, payload) => this.emit(ev, payload),
       wantsTraffic: () => this.listenerCount('traffic') > 0,
+      labKey: () => this.labKey,
     });
   }
 
@@ -65,6 +69,11 @@ export class Host extends EventEmitter {
 
   /** Loads every token in the data directory; creates the default lab on a first start. */
   async open(): Promise<void> {
+    try {
+      this.labKey = loadLabKey(this.dataDir, (line) => this.problems.push(line));
+    } catch (err) {
+      throw new HostError(500, (err as Error).message);
+    }
     if (this.options.serial && !haveSocat()) {
       this.options.serial = false;
       this.problems.push('serial ports are off: socat is not installed (on Debian: apt-get install socat)');
@@ -121,13 +130,18 @@ export class Host extends EventEmitter {
 
   private boot(dir: string, meta: Meta): DeviceToken | CardToken {
     const storage = new FileStorage(dir);
-    if (meta.kind === 'card' || meta.kind === 'online-card') return CardToken.boot(storage);
-    const t = DeviceToken.boot(storage, this.rng, this.now(), { clock: meta.clock, battery: meta.battery });
+    if (meta.kind === 'card' || meta.kind === 'online-card') return CardToken.boot(storage, this.cardOptions());
+    const t = DeviceToken.boot(storage, this.rng, this.now(), { clock: meta.clock, battery: meta.battery, labKey: this.labKey });
     if (meta.batteryIn === false) {
       t.batteryIn = false;
       t.input({ type: 'power', on: false }, this.now());
     }
     return t;
+  }
+
+  /** Card tokens of this host: sessions authenticate with its lab key. */
+  private cardOptions(): CardOptions {
+    return { labKey: this.labKey };
   }
 
   /** The exported USB devices (see usbip-export.ts). */
@@ -148,6 +162,7 @@ export class Host extends EventEmitter {
       (ht, d) => this.emit('display', { id: ht.id, ...d }),
       (ht, r) => this.listenerCount('traffic') > 0 && this.emit('traffic', { id: ht.id, ...decodeTrace(r) }),
     );
+    if (this.options.warn) h.log = this.options.warn;
     this.tokens.set(meta.id, h);
     if (this.options.listen !== false) await h.listen(this.bind);
     if (this.options.serial) await h.openPty(join(this.dataDir, 'pty'), this.options.warn ?? (() => {}));
@@ -231,12 +246,12 @@ export class Host extends EventEmitter {
           sealed: spec.sealed,
         });
         mkdirSync(dir, { recursive: true });
-        token = CardToken.create(storage, rec);
+        token = CardToken.create(storage, rec, this.cardOptions());
       } else {
         const nv = provision({ model: spec.kind, secret, serial: spec.serial, pin: spec.pin, suite: spec.suite, otp: spec.kind === 'dsc' ? spec.otp : undefined, maxTries: spec.tries, counter: spec.counter, sealed: spec.sealed });
         if (spec.kind === 'dscplus' && spec.otp !== undefined) throw new InputError('otp', 'a DSC+ takes a suite, not a passcode setting');
         mkdirSync(dir, { recursive: true });
-        token = DeviceToken.create(storage, this.rng, nv, this.now());
+        token = DeviceToken.create(storage, this.rng, nv, this.now(), { labKey: this.labKey });
       }
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
@@ -285,7 +300,9 @@ export class Host extends EventEmitter {
     const storage = new FileStorage(dir);
     let token: DeviceToken | CardToken;
     try {
-      token = snap.device ? DeviceToken.restore(storage, this.rng, snap.device, this.now()) : CardToken.create(storage, newCardRecord({ ...snap.card!, secret: fromHex(snap.card!.secret, 'secret') }));
+      token = snap.device
+        ? DeviceToken.restore(storage, this.rng, snap.device, this.now(), { labKey: this.labKey })
+        : CardToken.create(storage, newCardRecord({ ...snap.card!, secret: fromHex(snap.card!.secret, 'secret') }), this.cardOptions());
       if (snap.card && !snap.card.secret) throw new InputError('secret', 'the snapshot is of a card without a secret');
     } catch (err) {
       if (create) rmSync(dir, { recursive: true, force: true });

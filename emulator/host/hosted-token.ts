@@ -60,6 +60,8 @@ export class HostedToken {
   private stopDisplay: () => void = () => {};
   /** Display listeners of the connections served; fed by whichever token object is current. */
   private readonly displayListeners = new Set<(d: TokenDisplay) => void>();
+  /** Where a failure inside a timer or listener is reported (one line); the host keeps serving. */
+  log: (line: string) => void = (line) => console.error(line);
 
   constructor(
     readonly id: string,
@@ -98,8 +100,9 @@ export class HostedToken {
     const d = this.device;
     this.stopDisplay = d
       ? d.onDisplay((disp) => {
-          this.onDisplay(this, disp);
-          for (const l of this.displayListeners) l(disp);
+          // Each listener on its own: one that fails (a client gone mid-send) stops neither the others nor the token.
+          this.guard('display listener', () => this.onDisplay(this, disp));
+          for (const l of this.displayListeners) this.guard('display event to a client', () => l(disp));
         })
       : () => {};
   }
@@ -140,6 +143,7 @@ export class HostedToken {
       framing,
       this.now,
       (e: TraceEntry) => this.onTrace(this, this.trace.add(name, client, e, this.now())),
+      name === 'tcp', // any local process or web page can reach a TCP port: it must start with a valid frame
     );
   }
 
@@ -175,13 +179,19 @@ export class HostedToken {
     if (at === null) return;
     this.wake = setTimeout(() => {
       this.wake = null;
-      try {
-        d.tick(this.now());
-      } finally {
-        this.schedule();
-      }
+      this.guard('timeout', () => d.tick(this.now()));
+      this.guard('timer', () => this.schedule());
     }, Math.min(Math.max(0, at - now), 2 ** 31 - 1));
     this.wake.unref?.();
+  }
+
+  /** Runs `fn`, reporting a failure in one line with the token id instead of letting it reach the event loop. */
+  guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log(`token ${this.id}: ${what} failed: ${(err as Error)?.message ?? String(err)}`);
+    }
   }
 
   get usbipBusId(): string | null {

@@ -14,6 +14,8 @@ export interface CardRecord {
   sealed: boolean;
   /** Online card: Unix ms at which it stops being accepted; null for a paper card. */
   expiresAt: number | null;
+  /** Hex. The board key AUTHENTICATE checks (PUT_AUTH_KEY); absent: none. Write-only. */
+  authKey?: string;
 }
 
 export function newCardRecord(p: { secret: Uint8Array; serial: string; profile?: CardProfile; expiresAt?: number | null; sealed?: boolean }): CardRecord {
@@ -44,11 +46,22 @@ export function decodeCardRecord(bytes: Uint8Array): CardRecord {
   if (!isSerial(r.serial)) bad('serial');
   if (typeof r.sealed !== 'boolean') bad('sealed flag');
   try {
-    if (typeof r.secret !== 'string' || (fromHex(r.secret).length === 0 && r.sealed)) bad('secret');
+    if (typeof r.secret !== 'string') bad('secret');
+    const n = fromHex(r.secret as string).length;
+    if (n === 0 ? r.sealed : n < 10 || n > 128) bad('secret');
     checkCardProfile(r.profile as CardProfile);
   } catch (e) {
     if (e instanceof InputError && e.part === 'nv') throw e;
     bad('secret or profile');
+  }
+  if (r.authKey !== undefined) {
+    let n = -1;
+    try {
+      n = typeof r.authKey === 'string' ? fromHex(r.authKey).length : -1;
+    } catch {
+      bad('authKey');
+    }
+    if (n !== 0 && (n < 16 || n > 64)) bad('authKey');
   }
   if (!(r.expiresAt === null || (typeof r.expiresAt === 'number' && Number.isSafeInteger(r.expiresAt)))) bad('expiry');
   return r as CardRecord;

@@ -10,7 +10,7 @@
 import { constantTimeEqualText } from '../bytes.ts';
 import { ocra } from '../crypto/ocra.ts';
 import { randomString, type Rng } from '../rng.ts';
-import { hashPin, UNLOCK_SUITE, unlockKeyOf, type Nv } from './nv.ts';
+import { hashPin, UNLOCK_LIMIT, UNLOCK_SUITE, unlockBlocked, unlockKeyOf, type Nv } from './nv.ts';
 
 export type Input =
   | { type: 'down'; key: string }
@@ -131,7 +131,7 @@ function pinPrompt(spec: ModelSpec, s: DeviceState, at: number, fx: Effect[]): v
 
 function turnOn(spec: ModelSpec, s: DeviceState, at: number, fx: Effect[]): void {
   if (s.nv.secret === '') enter(spec, s, 'unset', 'NO KEY', at, fx);
-  else if (s.nv.tries === 0) enter(spec, s, 'locked', 'LOCKED', at, fx);
+  else if (s.nv.tries === 0) enter(spec, s, 'locked', lockedText(s.nv), at, fx);
   else pinPrompt(spec, s, at, fx);
 }
 
@@ -176,6 +176,11 @@ function advance(spec: ModelSpec, s: DeviceState, now: number, fx: Effect[]): vo
         turnOff(s, 'off', fx); // response shown long enough, or idle
     }
   }
+}
+
+/** LOCKED, or BLOCKED once wrong unlock codes have used up the unlock flow. */
+function lockedText(nv: Nv): string {
+  return unlockBlocked(nv) ? 'BLOCKED' : 'LOCKED';
 }
 
 function unlockText(challenge: string): string {
@@ -265,7 +270,7 @@ function keyDown(spec: ModelSpec, s: DeviceState, key: string, env: Env, fx: Eff
       return;
     }
     case 'locked':
-      if (key === 'OK') {
+      if (key === 'OK' && !unlockBlocked(nv)) {
         s.challenge = randomString(env.rng, '0123456789', UNLOCK_CHALLENGE_DIGITS);
         enter(spec, s, 'unlockShow', unlockText(s.challenge), now, fx);
       }
@@ -279,11 +284,19 @@ function keyDown(spec: ModelSpec, s: DeviceState, key: string, env: Env, fx: Eff
     case 'unlockEntry':
       if (key === 'OK') {
         if (s.entry.length !== UNLOCK_CODE_DIGITS) return;
+        // The failure is counted (and written) before the code is compared, like a PIN try.
+        const fails = (nv.unlockFails ?? 0) + 1;
+        store(s, { ...nv, unlockFails: fails }, fx);
         const expected = unlockCode(unlockKeyOf(nv), s.challenge);
         const right = constantTimeEqualText(s.entry, expected);
         s.entry = '';
-        if (right) enter(spec, s, 'newPin', spec.renderPin('new', '', nv.pinLength), now, fx);
-        else enter(spec, s, 'unlockBad', 'BAD CODE', now, fx);
+        if (right) {
+          store(s, { ...nv, unlockFails: 0 }, fx);
+          enter(spec, s, 'newPin', spec.renderPin('new', '', nv.pinLength), now, fx);
+        } else if (fails >= UNLOCK_LIMIT) {
+          s.challenge = '';
+          enter(spec, s, 'locked', 'BLOCKED', now, fx);
+        } else enter(spec, s, 'unlockBad', 'BAD CODE', now, fx);
       } else if (edit(s, key, UNLOCK_CODE_DIGITS)) {
         show(s, s.entry || 'UNLOCK>', fx);
       }

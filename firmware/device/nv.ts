@@ -42,6 +42,10 @@ export interface Nv {
   tries: number;
   /** Event counter for HOTP / OCRA suites with C; advanced and written before a code is shown. */
   counter: number;
+  /** Wrong unlock codes in a row, written before each unlock code is compared; UNLOCK_LIMIT blocks the token until FACTORY_RESET. Absent: 0. */
+  unlockFails?: number;
+  /** Hex. The board key AUTHENTICATE checks (PUT_AUTH_KEY); absent or empty: none. Write-only. */
+  authKey?: string;
   /** DSC+: OCRA suite. */
   suite?: string;
   /** DSC: passcode algorithm. */
@@ -54,6 +58,13 @@ export const DEFAULT_DSC_OTP: OtpProfile = { mode: 'totp', algorithm: 'sha1', di
 /** The suite of the unlock code: the device shows a 6-digit unlock challenge, the owner types 8 digits. */
 export const UNLOCK_SUITE = 'OCRA-1:HOTP-SHA1-8:QN06';
 export const DISPLAY_WIDTH = 8;
+/** Wrong unlock codes that block a locked token for good (until FACTORY_RESET). */
+export const UNLOCK_LIMIT = 10;
+
+/** True when wrong unlock codes have blocked the token: no unlock challenge is offered any more. */
+export function unlockBlocked(nv: Nv): boolean {
+  return (nv.unlockFails ?? 0) >= UNLOCK_LIMIT;
+}
 
 export function hashPin(salt: string, pin: string): string {
   return toHex(digest('sha256', utf8(`tokenbench-pin\u0000${salt}\u0000${pin}`)));
@@ -205,10 +216,15 @@ export function decodeNv(bytes: Uint8Array): Nv {
   if (!isSerial(r.serial)) bad('serial');
   if (typeof r.pinSalt !== 'string' || r.pinSalt.length > 64) bad('pinSalt');
   if (typeof r.sealed !== 'boolean') bad('sealed flag');
-  for (const k of ['secret', 'unlockKey', 'pinHash'] as const) {
-    const mayBeEmpty = k === 'unlockKey' || (k === 'secret' && !r.sealed);
+  // Keys follow the provisioning rules: 10 to 128 bytes (secret, unlock key), 16 to 64 (board key), the PIN hash 32.
+  const sizes = { secret: [10, 128], unlockKey: [10, 128], pinHash: [32, 32], authKey: [16, 64] } as const;
+  for (const k of ['secret', 'unlockKey', 'pinHash', 'authKey'] as const) {
+    const mayBeEmpty = k === 'unlockKey' || k === 'authKey' || (k === 'secret' && !r.sealed);
+    if (k === 'authKey' && r.authKey === undefined) continue;
     try {
-      if (typeof r[k] !== 'string' || (fromHex(r[k] as string).length === 0 && !mayBeEmpty)) bad(k);
+      if (typeof r[k] !== 'string') bad(k);
+      const n = fromHex(r[k] as string).length;
+      if (n === 0 ? !mayBeEmpty : n < sizes[k][0] || n > sizes[k][1]) bad(k);
     } catch {
       bad(k);
     }
@@ -218,6 +234,8 @@ export function decodeNv(bytes: Uint8Array): Nv {
   if (!int(r.maxTries, 1, 15)) bad('maxTries');
   if (!int(r.tries, 0, r.maxTries as number)) bad('tries');
   if (!int(r.counter, 0, Number.MAX_SAFE_INTEGER)) bad('counter');
+  if (r.unlockFails !== undefined && !int(r.unlockFails, 0, UNLOCK_LIMIT)) bad('unlockFails');
+  if ((r.unlockFails ?? 0) > 0 && r.tries !== 0) bad('unlockFails (only a locked token counts wrong unlock codes)');
   try {
     if (r.model === 'dscplus') checkDevicePlusSuite(r.suite as string);
     else r.otp = checkOtp(r.otp as OtpProfile);

@@ -14,33 +14,50 @@ import { CommandError, dispatch, noParams, uintField, type Handlers } from './di
 import { NV_KEY } from '../device/runner.ts';
 import { FIRMWARE_VERSION } from './device-token.ts';
 import { sealableHandlers } from './provisioning.ts';
+import { authenticateHandler, boardPolicy, hostPolicy, type AuthPolicy } from './auth.ts';
+import { systemRng, type Rng } from '../rng.ts';
 
 export const CARD_PLANES: readonly Plane[] = ['info', 'provisioning', 'test'];
+
+export interface CardOptions {
+  /** Planes that answer (of CARD_PLANES). Default: all three. */
+  planes?: readonly Plane[];
+  /** Served by a host: sessions authenticate with this lab key (see auth.ts); absent: a board's policy. */
+  labKey?: Uint8Array;
+  /** Source of AUTHENTICATE challenges. Default: the platform's. */
+  authRng?: Rng;
+}
 
 export class CardToken {
   private rec: CardRecord;
   readonly planes: ReadonlySet<Plane>;
   private readonly handlers: Handlers;
+  private readonly policy: AuthPolicy;
+  /** Served by a host (the lab key authenticates), rather than a board. */
+  private readonly hosted: boolean;
 
   private constructor(
     private readonly storage: Storage,
     rec: CardRecord,
-    planes: readonly Plane[] = CARD_PLANES,
+    options: CardOptions,
   ) {
     this.rec = rec;
-    this.planes = new Set(planes.filter((p) => CARD_PLANES.includes(p)));
-    this.handlers = this.ownHandlers();
+    this.planes = new Set((options.planes ?? CARD_PLANES).filter((p) => CARD_PLANES.includes(p)));
+    const own = () => (this.rec.authKey ? fromHex(this.rec.authKey) : null);
+    this.hosted = options.labKey !== undefined;
+    this.policy = options.labKey ? hostPolicy(options.labKey, own) : boardPolicy(() => this.rec.sealed, own);
+    this.handlers = { ...this.ownHandlers(), AUTHENTICATE: authenticateHandler(this.policy, options.authRng ?? systemRng()) };
   }
 
-  static create(storage: Storage, rec: CardRecord, planes?: readonly Plane[]): CardToken {
+  static create(storage: Storage, rec: CardRecord, options: CardOptions = {}): CardToken {
     storage.write(NV_KEY, encodeCardRecord(rec));
-    return new CardToken(storage, rec, planes);
+    return new CardToken(storage, rec, options);
   }
 
-  static boot(storage: Storage, planes?: readonly Plane[]): CardToken {
+  static boot(storage: Storage, options: CardOptions = {}): CardToken {
     const bytes = storage.read(NV_KEY);
     if (!bytes) throw new InputError('nv', 'storage holds no card record');
-    return new CardToken(storage, decodeCardRecord(bytes), planes);
+    return new CardToken(storage, decodeCardRecord(bytes), options);
   }
 
   get record(): CardRecord {
@@ -53,7 +70,7 @@ export class CardToken {
   }
 
   handle(apdu: Uint8Array, session: Session, hostNow: number): Uint8Array {
-    return dispatch(apdu, session, hostNow, this.handlers, this.planes);
+    return dispatch(apdu, session, hostNow, this.handlers, this.planes, this.policy);
   }
 
   /** Writes the card's record. */
@@ -66,6 +83,10 @@ export class CardToken {
   unsealed(): CardRecord {
     if (this.rec.sealed) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the card is sealed; FACTORY_RESET it before provisioning');
     return this.rec;
+  }
+
+  sealNeedsAuthKey(): boolean {
+    return !this.hosted;
   }
 
   /** The FLAGS byte. */
@@ -96,7 +117,8 @@ export class CardToken {
       },
       FACTORY_RESET: (ctx) => {
         noParams(ctx);
-        this.write({ ...this.rec, secret: '', sealed: false });
+        const { authKey: _erased, ...rest } = this.rec;
+        this.write({ ...rest, secret: '', sealed: false });
         return [[TAG.FLAGS, Uint8Array.of(this.flags())]];
       },
       GET_STATE: (ctx) => {

@@ -13,12 +13,13 @@ import { pinMatches, spendTry, type DeviceState, type Input } from '../device/en
 import { blankNv, decodeNv, encodeNv, otpText, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
 import { InputError } from '../errors.ts';
 import { Device, type ModelVariant } from '../device/runner.ts';
-import type { Rng } from '../rng.ts';
+import { systemRng, type Rng } from '../rng.ts';
 import type { Storage } from '../storage.ts';
 import { TokenClock, type ClockState } from './clock.ts';
 import { ALL_PLANES, CommandError, dispatch, field, noParams, onOff, textField, uintField, type Ctx, type Field, type Handlers } from './dispatch.ts';
 import { FirmwareUpdate } from './firmware-update.ts';
 import { provisioningHandlers } from './provisioning.ts';
+import { authenticateHandler, boardPolicy, hostPolicy, type AuthPolicy } from './auth.ts';
 
 export const FIRMWARE_VERSION = '1.0.0';
 export const MAX_HOLD_MS = 600_000;
@@ -48,6 +49,10 @@ export interface TokenOptions {
   battery?: number;
   /** A different model behind the same token (the conformance suite's faulty tokens). */
   variant?: ModelVariant;
+  /** Served by a host: sessions authenticate with this lab key (see auth.ts); absent: a board's policy. */
+  labKey?: Uint8Array;
+  /** Source of AUTHENTICATE challenges, apart from the model's own RNG so that a seeded run stays the same. Default: the platform's. */
+  authRng?: Rng;
 }
 
 export class DeviceToken {
@@ -62,6 +67,10 @@ export class DeviceToken {
   readonly planes: ReadonlySet<Plane>;
   private handlersCache: Handlers | null = null;
   private lastEmitted: TokenDisplay = { text: '', indicators: 0 };
+  private readonly policy: AuthPolicy;
+  /** Served by a host (the lab key authenticates), rather than a board. */
+  private readonly hosted: boolean;
+  private readonly authRng: Rng;
 
   private constructor(
     private readonly storage: Storage,
@@ -76,6 +85,10 @@ export class DeviceToken {
     this.fw = new FirmwareUpdate(options.firmwareVersion ?? FIRMWARE_VERSION);
     this.planes = new Set(options.planes ?? ALL_PLANES);
     this.lastEmitted = this.display();
+    this.hosted = options.labKey !== undefined;
+    this.authRng = options.authRng ?? systemRng();
+    const own = () => (this.nv.authKey ? fromHex(this.nv.authKey) : null);
+    this.policy = options.labKey ? hostPolicy(options.labKey, own) : boardPolicy(() => this.nv.sealed, own);
   }
 
   /** A new token: writes its first record to (empty) storage. */
@@ -103,7 +116,12 @@ export class DeviceToken {
   /** A token in the state of `snap`, its record written to `storage`. Throws InputError, writing nothing, for a bad snapshot. */
   static restore(storage: Storage, rng: Rng, snap: DeviceSnapshot, hostNow: number, options: TokenOptions = {}): DeviceToken {
     checkSnapshot(snap);
-    const t = new DeviceToken(storage, rng, Device.restored(storage, rng, structuredClone(snap.state), options.variant), hostNow, { ...options, clock: snap.clock, battery: snap.battery, firmwareVersion: snap.firmwareVersion });
+    const t = new DeviceToken(storage, rng, Device.restored(storage, rng, structuredClone(snap.state), options.variant), hostNow, {
+      ...options,
+      clock: snap.clock,
+      battery: snap.battery,
+      firmwareVersion: snap.firmwareVersion,
+    });
     t.batteryIn = snap.batteryIn;
     t.pendingUps = snap.pendingUps.map((p) => ({ ...p }));
     t.lastEmitted = t.display();
@@ -141,11 +159,11 @@ export class DeviceToken {
     return () => this.listeners.delete(cb);
   }
 
-  /** Gives back every PIN try (an administrator's unlock); the PIN stays. A device showing LOCKED goes off. */
+  /** Gives back every PIN try and clears wrong unlock codes (an administrator's unlock); the PIN stays. A device showing LOCKED goes off. */
   resetTries(hostNow: number): void {
     this.tick(hostNow);
     const wasLocked = this.nv.tries === 0;
-    this.write({ ...this.nv, tries: this.nv.maxTries }, wasLocked);
+    this.write({ ...this.nv, tries: this.nv.maxTries, unlockFails: 0 }, wasLocked);
     if (wasLocked) this.emit(this.display());
   }
 
@@ -190,8 +208,8 @@ export class DeviceToken {
   /** Answers one command APDU. Never throws. */
   handle(apdu: Uint8Array, session: Session, hostNow: number): Uint8Array {
     // Built on first use: a host keeps thousands of tokens that are never spoken to.
-    this.handlersCache ??= { ...this.ownHandlers(), ...provisioningHandlers(this), ...this.fw.handlers() };
-    return dispatch(apdu, session, hostNow, this.handlersCache, this.planes);
+    this.handlersCache ??= { ...this.ownHandlers(), ...provisioningHandlers(this), ...this.fw.handlers(), AUTHENTICATE: authenticateHandler(this.policy, this.authRng) };
+    return dispatch(apdu, session, hostNow, this.handlersCache, this.planes, this.policy);
   }
 
   private settle(now: number): void {
@@ -273,6 +291,10 @@ export class DeviceToken {
   unsealed(): Nv {
     if (this.nv.sealed) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the token is sealed; FACTORY_RESET it before provisioning');
     return this.nv;
+  }
+
+  sealNeedsAuthKey(): boolean {
+    return !this.hosted;
   }
 
   /** The FLAGS byte of GET_STATE, SEAL and FACTORY_RESET. */

@@ -11,6 +11,7 @@ import { decodeTlvs, encodeTlvs, find, type Tlv } from '../../protocol/tlv.ts';
 import { InputError } from '../errors.ts';
 import { PowerCut } from '../storage.ts';
 import { isSerial, SERIAL_RULE } from '../serial.ts';
+import { refusal, type AuthPolicy } from './auth.ts';
 
 export type Field = [tag: number, value: Uint8Array];
 
@@ -45,7 +46,11 @@ export function failure(sw: number, detail: string): Uint8Array {
   return respond(sw, [[TAG.DETAIL, utf8(detail.slice(0, 200))]]);
 }
 
-export function dispatch(apdu: Uint8Array, session: Session, hostNow: number, handlers: Handlers, planes: ReadonlySet<Plane>): Uint8Array {
+/**
+ * Answers one command APDU: class, instruction, plane, the session's privilege under `policy`
+ * (see auth.ts), then the handler.
+ */
+export function dispatch(apdu: Uint8Array, session: Session, hostNow: number, handlers: Handlers, planes: ReadonlySet<Plane>, policy: AuthPolicy): Uint8Array {
   if (apdu.length > MAX_MESSAGE) return failure(SW.WRONG_LENGTH, `APDU of ${apdu.length} bytes exceeds MAX_MESSAGE (${MAX_MESSAGE})`);
   const decoded = decodeCommand(apdu);
   if (!decoded.ok) return failure(SW.WRONG_LENGTH, decoded.error);
@@ -56,6 +61,8 @@ export function dispatch(apdu: Uint8Array, session: Session, hostNow: number, ha
   if (!planes.has(def.plane)) return failure(SW.NOT_SUPPORTED, `the ${def.plane} plane is disabled on this token`);
   const handler = handlers[def.name];
   if (!handler) return failure(SW.NOT_SUPPORTED, `${def.name} is not available on this token`);
+  const refused = refusal(def, session, policy);
+  if (refused) return failure(SW.SECURITY_NOT_SATISFIED, refused);
   const tlvs = decodeTlvs(command.data);
   if (!tlvs.ok) return failure(SW.BAD_DATA, `${def.name} data: ${tlvs.error}`);
   try {

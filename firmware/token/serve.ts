@@ -23,14 +23,18 @@ export interface Answering {
   onDisplay?(cb: (d: TokenDisplay) => void): () => void;
 }
 
-export function serveToken(token: Answering, transport: Transport, framing: Framing, now: Now, trace?: (e: TraceEntry) => void): Served {
+/**
+ * Serves `token` on `transport`. `strictStart` (stream framing only): the connection must begin
+ * with a valid frame, or it is closed at once (for listeners a web page can reach, such as TCP).
+ */
+export function serveToken(token: Answering, transport: Transport, framing: Framing, now: Now, trace?: (e: TraceEntry) => void, strictStart = false): Served {
   const handler = (apdu: Uint8Array, session: Session) => {
     trace?.({ dir: 'request', channel: session.id, bytes: apdu });
     const response = token.handle(apdu, session, now());
     const traced = (r: Uint8Array) => (trace?.({ dir: 'response', channel: session.id, bytes: r }), r);
     return response instanceof Promise ? response.then(traced) : traced(response);
   };
-  const served = framing === 'hid' ? serveHid(transport, handler, now) : serveStream(transport, handler, now);
+  const served = framing === 'hid' ? serveHid(transport, handler, now) : serveStream(transport, handler, now, undefined, { strictStart });
   if (token.onDisplay) {
     const stop = token.onDisplay((d) => {
       const payload = DeviceToken.eventPayload(d);

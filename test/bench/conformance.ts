@@ -6,7 +6,7 @@
  *     comparison of their displays), against the in-process model and against a TCP target;
  *   - the catch rate of the deliberately faulty tokens.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Host } from '../../emulator/host/host.ts';
@@ -29,10 +29,11 @@ export interface ConformanceFigures {
   mutants: number;
 }
 
-async function lockstepRate(target: Target, steps: number): Promise<number> {
+async function lockstepRate(target: Target, steps: number, labKey?: Uint8Array): Promise<number> {
   const conn = await openConn(target, 2000);
   const info = await conn.client.info();
-  const h = new Harness(target, conn, { model: info.model, info }, 2000, 1);
+  if (labKey) await conn.client.authenticate(labKey);
+  const h = new Harness(target, conn, { model: info.model, info, auth: { required: !!labKey, privileged: !!labKey } }, 2000, 1, labKey);
   const rng = seededRng('bench-lockstep');
   const script = randomScript(rng, info.model, steps);
   await h.setup();
@@ -53,11 +54,12 @@ export async function conformanceFigures(): Promise<ConformanceFigures> {
     const port = host.list().find((t) => t.id === 'dscplus-1')!.transports.tcpPort!;
     const target = await openTarget(`tcp:127.0.0.1:${port}`);
     const t0 = performance.now();
-    const rep = await runSuite(target);
+    const labKey = new Uint8Array(readFileSync(join(dir, 'lab.key')));
+    const rep = await runSuite(target, { labKey });
     const suiteTcpMs = performance.now() - t0;
     await target.close();
     const tcp = await openTarget(`tcp:127.0.0.1:${port}`);
-    const lockstepTcp = await lockstepRate(tcp, 400);
+    const lockstepTcp = await lockstepRate(tcp, 400, labKey);
     await tcp.close();
     const model = modelTarget('dscplus');
     const lockstepModel = await lockstepRate(model, 2000);

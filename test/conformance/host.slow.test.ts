@@ -21,13 +21,14 @@ beforeAll(async () => {
 });
 afterAll(async () => l?.close());
 
+const labKey = () => new Uint8Array(readFileSync(join(l.dir, 'lab.key')));
 const failures = (rep: Awaited<ReturnType<typeof runSuite>>) => rep.results.filter((r) => r.status === 'fail').map((r) => `${r.id}: ${r.message}`);
 
 describe('conformance against a running host', () => {
   it('tcp: a hosted DSC+ conforms, with the device clock moved instead of waiting', async () => {
     const port = (await l.client.get('dscplus-1')).transports.tcpPort!;
     const t = await openTarget(`tcp:127.0.0.1:${port}`);
-    const rep = await runSuite(t);
+    const rep = await runSuite(t, { labKey: labKey() });
     await t.close();
     expect(failures(rep)).toEqual([]);
     expect(rep.totals.pass).toBeGreaterThan(50);
@@ -35,7 +36,7 @@ describe('conformance against a running host', () => {
 
   it('token: a hosted DSC conforms, found through the control API', async () => {
     const t = await openTarget('token:dsc-1', { api: l.client, dataDir: l.dir });
-    const rep = await runSuite(t);
+    const rep = await runSuite(t, { labKey: labKey() });
     await t.close();
     expect(failures(rep)).toEqual([]);
     expect(rep.profile.model).toBe('dsc');
@@ -44,7 +45,7 @@ describe('conformance against a running host', () => {
   it.runIf(socat)('serial: the pseudo-terminal of a hosted DSC+ conforms', async () => {
     const path = (await l.client.get('dscplus-1')).transports.serialPath!;
     const t = await openTarget(`serial:${path}`);
-    const rep = await runSuite(t);
+    const rep = await runSuite(t, { labKey: labKey() });
     await t.close();
     expect(failures(rep)).toEqual([]);
     expect(rep.results.find((r) => r.id.startsWith('P-2.8'))?.status).toBe('skip');
@@ -53,7 +54,7 @@ describe('conformance against a running host', () => {
   it('usbip: a hosted DSC+ over USB/IP and the HID framing conforms', async () => {
     const s = await l.client.get('dscplus-1');
     const t = await openTarget(`usbip:127.0.0.1:${l.host.usbip!.port}:${s.transports.usbipBusId}`);
-    const rep = await runSuite(t);
+    const rep = await runSuite(t, { labKey: labKey() });
     await t.close();
     expect(failures(rep)).toEqual([]);
     expect(rep.results.filter((r) => r.rule.startsWith('P-3') && r.status === 'pass').length).toBeGreaterThanOrEqual(7);
@@ -64,7 +65,7 @@ describe('conformance against a running host', () => {
     const out: string[] = [];
     const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), now: Date.now };
     const port = (await l.client.get('card-1')).transports.tcpPort!;
-    const code = await main(['conformance', `tcp:127.0.0.1:${port}`, '--junit', join(dir, 'r.xml'), '--json', join(dir, 'r.json')], io);
+    const code = await main(['conformance', `tcp:127.0.0.1:${port}`, '--lab-key', join(l.dir, 'lab.key'), '--junit', join(dir, 'r.xml'), '--json', join(dir, 'r.json')], io);
     expect(code).toBe(0);
     const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
     const py = execFileSync('python3', ['-c', 'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); c=r.findall(".//testcase"); print(r.tag, len(c), len([x for x in c if x.find("skipped") is not None]), len([x for x in c if x.find("failure") is not None]))', join(dir, 'r.xml')], { encoding: 'utf8' }).trim();

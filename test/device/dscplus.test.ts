@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ocra } from '../../firmware/crypto/ocra.ts';
 import { unlockCode, IDLE_MS, MESSAGE_MS } from '../../firmware/device/engine.ts';
 import { DSCPLUS_RESPONSE_MS } from '../../firmware/device/dscplus.ts';
-import { deriveUnlockKey, provision } from '../../firmware/device/nv.ts';
+import { deriveUnlockKey, provision, UNLOCK_LIMIT } from '../../firmware/device/nv.ts';
 import { Bench, SECRET } from './helpers.ts';
 
 const plus = (extra = {}) => Bench.create({ model: 'dscplus', ...extra });
@@ -156,5 +156,56 @@ describe('DSC+ wrong PIN, lock and unlock', () => {
     expect(b.keys('OK ' + unlockCode(deriveUnlockKey(SECRET), ch) + ' OK')).toBe('BAD CODE');
     b.keys('WAIT:2000 OK');
     expect(b.keys(unlockCode(unlockKey, ch) + ' OK')).toBe('NEW>');
+  });
+});
+
+describe('DSC+ unlock code limit', () => {
+  /** A locked DSC+ (one try) showing its unlock prompt; returns the bench and the challenge shown. */
+  const lockedAtPrompt = () => {
+    const b = plus({ maxTries: 1 });
+    b.keys('PRESS 0000 OK');
+    const ch = b.keys('OK').slice(2);
+    b.keys('OK');
+    return { b, ch };
+  };
+  const wrongFor = (ch: string) => unlockCode(deriveUnlockKey(SECRET), ch).replace(/^./, (d) => String((Number(d) + 1) % 10));
+
+  it('counts each wrong code in the stored record, and the tenth blocks the token for good', () => {
+    const { b, ch } = lockedAtPrompt();
+    for (let i = 1; i < UNLOCK_LIMIT; i++) {
+      expect(b.keys(wrongFor(ch) + ' OK')).toBe('BAD CODE');
+      expect(b.stored.unlockFails).toBe(i);
+      b.keys('WAIT:2000 OK');
+    }
+    expect(b.keys(wrongFor(ch) + ' OK')).toBe('BLOCKED');
+    expect(b.stored.unlockFails).toBe(UNLOCK_LIMIT);
+    expect(b.keys('OK')).toBe('BLOCKED'); // no unlock challenge any more
+    expect(b.keys(unlockCode(deriveUnlockKey(SECRET), ch) + ' OK')).toBe('BLOCKED');
+    const again = b.reboot();
+    expect(again.keys('PRESS')).toBe('BLOCKED');
+    expect(again.keys('OK')).toBe('BLOCKED');
+  });
+
+  it('nine wrong codes and then the right one unlock, and the count starts over', () => {
+    const { b, ch } = lockedAtPrompt();
+    for (let i = 1; i < UNLOCK_LIMIT; i++) b.keys(wrongFor(ch) + ' OK WAIT:2000 OK');
+    expect(b.stored.unlockFails).toBe(UNLOCK_LIMIT - 1);
+    expect(b.keys(unlockCode(deriveUnlockKey(SECRET), ch) + ' OK')).toBe('NEW>');
+    expect(b.stored.unlockFails).toBe(0);
+  });
+
+  it('writes the count before the code is compared: the store comes before the display of either outcome', () => {
+    for (const right of [true, false]) {
+      const { b, ch } = lockedAtPrompt();
+      const code = unlockCode(deriveUnlockKey(SECRET), ch);
+      b.keys(right ? code : wrongFor(ch));
+      b.down('OK');
+      const firstStore = b.effects.findIndex((e) => e.type === 'store');
+      const shown = b.effects.findIndex((e) => e.type === 'display');
+      expect(firstStore).toBeGreaterThanOrEqual(0);
+      expect(firstStore).toBeLessThan(shown);
+      expect((b.effects[firstStore] as { nv: { unlockFails?: number } }).nv.unlockFails).toBe(1);
+      expect(b.display()).toBe(right ? 'NEW>' : 'BAD CODE');
+    }
   });
 });

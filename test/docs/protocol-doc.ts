@@ -14,8 +14,10 @@ import { encodeHid } from '../../protocol/hid-framing.ts';
 import { cobsMaxEncoded } from '../../protocol/cobs.ts';
 import { errorPayload } from '../../protocol/port.ts';
 import { encodeFrame, MAX_PAYLOAD } from '../../protocol/stream-framing.ts';
-import { encodeTlvs } from '../../protocol/tlv.ts';
-import { COMMAND_RULES, HID_RULES, STREAM_RULES, type Rule } from '../../protocol/rules.ts';
+import { decodeTlvs, encodeTlvs, find, type Tlv } from '../../protocol/tlv.ts';
+import { newSession } from '../../protocol/server.ts';
+import { authMac } from '../../firmware/token/auth.ts';
+import { AUTH_RULES, COMMAND_RULES, HID_RULES, STREAM_RULES, type Rule } from '../../protocol/rules.ts';
 import { newCardRecord } from '../../firmware/card/card-record.ts';
 import { provision } from '../../firmware/device/nv.ts';
 import { seededRng } from '../../firmware/rng.ts';
@@ -34,14 +36,27 @@ interface Example {
   name: InsName;
   note: string;
   p1?: number;
-  fields: Field[];
+  /** The request fields, or a function of the previous response's data (AUTHENTICATE P1=02 answers the challenge). */
+  fields: Field[] | ((previous: Tlv[]) => Field[]);
   card?: boolean;
 }
+
+/** The lab key of the documentation's host-served token, and the host nonce of its AUTHENTICATE. */
+const LAB_KEY = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
+const NONCE = Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i);
 
 const FIRMWARE = Uint8Array.from({ length: 16 }, (_, i) => i);
 
 const EXAMPLES: Example[] = [
   { name: 'GET_INFO', note: 'A DSC+ with the default suite.', fields: [] },
+  { name: 'AUTHENTICATE', note: 'P1 = 00: the session is not privileged (bit 01 clear) and privileged commands need it (bit 02 set).', p1: 0, fields: [] },
+  { name: 'AUTHENTICATE', note: 'P1 = 01: the host nonce `1011...1F`; the device answers a fresh challenge.', p1: 1, fields: [[TAG.NONCE, NONCE]] },
+  {
+    name: 'AUTHENTICATE',
+    note: 'P1 = 02: HMAC-SHA256(lab key `A0A1...BF`, challenge || nonce); the device answers HMAC-SHA256(lab key, nonce || challenge) and the session is privileged from now on. Every example below runs on this session.',
+    p1: 2,
+    fields: (previous) => [[TAG.MAC, authMac(LAB_KEY, find(previous, TAG.AUTH_CHALLENGE)!, NONCE)]],
+  },
   { name: 'KEY_DOWN', note: 'PRESS goes down: the DSC+ turns on.', fields: [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]] },
   { name: 'KEY_UP', note: 'PRESS comes up.', fields: [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]] },
   { name: 'KEY_PRESS', note: 'Key 1: the first PIN digit shows as a dash.', fields: [[TAG.KEY, Uint8Array.of(KEY_CODE['1'])]] },
@@ -67,6 +82,7 @@ const EXAMPLES: Example[] = [
   { name: 'PUT_SERIAL', note: '', fields: [[TAG.SERIAL, utf8('LAB-0001')]] },
   { name: 'PUT_UNLOCK_KEY', note: '', fields: [[TAG.UNLOCK_KEY, utf8('unlock-key-0123456789')]] },
   { name: 'PUT_COUNTER', note: '', fields: [[TAG.COUNTER, uint(0)]] },
+  { name: 'PUT_AUTH_KEY', note: 'A board key of 16 bytes (a board needs one before SEAL; a host-served token also accepts it in AUTHENTICATE).', fields: [[TAG.AUTH_KEY, utf8('board-key-0123456')]] },
   { name: 'SEAL', note: '', fields: [] },
   { name: 'FW_BEGIN', note: 'A 16-byte image.', fields: [[TAG.SIZE, uint(16)], [TAG.DIGEST, sha256(FIRMWARE)]] },
   { name: 'FW_WRITE', note: '', fields: [[TAG.OFFSET, uint(0)], [TAG.DATA, FIRMWARE]] },
@@ -107,26 +123,33 @@ function tagName(t: number): string {
 function examples(): string {
   const token = DeviceToken.create(new MemoryStorage(), seededRng('docs'), provision({ model: 'dscplus', secret: SECRET, serial: 'DOC0001' }), 0, {
     clock: { deviceAt: T, hostAt: 0, rate: 1, paused: true },
+    labKey: LAB_KEY,
+    authRng: seededRng('docs-auth'),
   });
-  const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC0001' }));
-  const session = { id: 0, subscribed: false };
+  const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC0001' }), { labKey: LAB_KEY, authRng: seededRng('docs-card') });
+  const session = newSession(0);
+  const cardSession = newSession(0, true);
+  let previous: Tlv[] = [];
   const events: Uint8Array[] = [];
   token.onDisplay((d) => session.subscribed && events.push(DeviceToken.eventPayload(d)));
   const out: string[] = [];
   EXAMPLES.forEach((ex, i) => {
     const def = COMMANDS.find((c) => c.name === ex.name)!;
-    const apdu = encodeCommand({ cla: CLA, ins: def.ins, p1: ex.p1 ?? 0, data: encodeTlvs(ex.fields.map(([tag, value]) => ({ tag, value }))) });
+    const fields = typeof ex.fields === 'function' ? ex.fields(previous) : ex.fields;
+    const apdu = encodeCommand({ cla: CLA, ins: def.ins, p1: ex.p1 ?? 0, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
     const eventsBefore = events.length;
-    const resp = (ex.card ? card : token).handle(apdu, session, 0);
+    const resp = ex.card ? card.handle(apdu, cardSession, 0) : token.handle(apdu, session, 0);
     const r = decodeResponse(resp);
     if (!r.ok || r.value.sw !== SW.OK) throw new Error(`docs example ${ex.name} failed: ${hex(resp)}`);
+    const tlvs = decodeTlvs(r.value.data);
+    previous = tlvs.ok ? tlvs.items : [];
     const seq = i + 1;
     out.push(
-      `### ${ex.name} (INS ${h2(def.ins)})`,
+      `### ${ex.name} (INS ${h2(def.ins)}${def.params ? `, P1 ${h2(ex.p1 ?? 0)}` : ''})`,
       '',
       ex.note,
       '',
-      `Request fields: ${describeFields(ex.fields)}`,
+      `Request fields: ${describeFields(fields)}`,
       '',
       '```',
       `command APDU:   ${wrap(hex(apdu))}`,
@@ -258,9 +281,42 @@ security is not met, such as a privileged plane on a session that has not authen
 ERROR code BUSY is reserved for a device that cannot take a request now; it is never an answer to a
 command, and the reference device never sends it.
 
-### 1.6 Rules
+### 1.6 Sessions and privileges
+
+A session is one stream channel of one connection, or one HID channel (CID); it ends when the
+connection closes. Channels belong to their connection: two connections using channel 00 are two
+sessions.
+
+${table(['plane', 'without AUTHENTICATE', 'what it may reveal or change'], [
+  ['info', 'always answered', 'model, serial, firmware version, capabilities; AUTH_STATE'],
+  ['ui', 'always answered', 'the display and indicators (what anyone looking at the device sees), key presses as a person would make them'],
+  ['provisioning: GET_STATE', 'always answered', 'tries left, counter, flags, battery, clock: no secret'],
+  ['power, clock, provisioning (all but GET_STATE), test, firmware', `\`${h2(SW.SECURITY_NOT_SATISFIED, 4)}\` when the device requires authentication`, 'secrets can be written and wiped, PIN tries spent, codes computed without the keypad, time moved, firmware replaced'],
+])}
+
+**Who must authenticate.** A token served by the tokenbench host (on TCP, a pseudo-terminal or
+USB/IP) requires it on every session: each session starts unprivileged. The host's key is the
+*lab key*, 32 random bytes created at the first start in \`lab.key\` of the data directory (mode
+0600); a token's own board key (PUT_AUTH_KEY) is accepted too. A board decides for itself: an
+unsealed board (factory-fresh, on the engineer's bench) may accept privileged commands without
+AUTHENTICATE; a sealed board requires it, with the board key written by PUT_AUTH_KEY during
+provisioning, and refuses SEAL (\`6985\`) until it has one. AUTHENTICATE P1 = 00 tells a host
+which case it is in.
+
+**AUTHENTICATE.** P1 = 01 carries the host's 16-byte NONCE; the device answers a 16-byte
+AUTH_CHALLENGE, fresh random bytes each time, and remembers both for the session. P1 = 02
+carries MAC = HMAC-SHA256(key, challenge || nonce); when it matches (compared in constant time),
+the session is privileged until it ends, and the device answers MAC = HMAC-SHA256(key, nonce ||
+challenge), with which the host checks that the device holds the key too. A wrong MAC answers
+\`6982\` (DETAIL "authentication failed"). The challenge is used up by its first answer, right or
+wrong; P1 = 02 with no challenge pending answers \`6985\`. Other P1 values: \`6A86\`. The three
+requests are shown in section 4.
+
+### 1.7 Rules
 
 ${rules(COMMAND_RULES)}
+
+${rules(AUTH_RULES)}
 
 ## 2. Stream framing (UART, CDC-ACM, pseudo-terminal, TCP)
 

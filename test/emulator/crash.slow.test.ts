@@ -12,6 +12,7 @@ import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
 import { TokenbenchClient } from '../../emulator/api/client.ts';
 import { connectTcp } from '../../emulator/transports/tcp.ts';
+import { labKeyPath, readLabKey } from '../../emulator/host/lab-key.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { seededRng, randomInt } from '../../firmware/rng.ts';
 import { tempDir } from './helpers.ts';
@@ -38,9 +39,11 @@ async function start(dir: string): Promise<{ child: ChildProcess; api: Tokenbenc
   return { child, api };
 }
 
-async function tokenClient(api: TokenbenchClient): Promise<TokenClient> {
+async function tokenClient(api: TokenbenchClient, dir: string): Promise<TokenClient> {
   const port = (await api.get('victim')).transports.tcpPort!;
-  return new TokenClient(new Link(streamPort(await connectTcp('127.0.0.1', port), Date.now), nodeScheduler, { timeoutMs: 5000 }));
+  const c = new TokenClient(new Link(streamPort(await connectTcp('127.0.0.1', port), Date.now), nodeScheduler, { timeoutMs: 5000 }));
+  await c.authenticate(readLabKey(labKeyPath(dir)));
+  return c;
 }
 
 describe('crash safety (SIGKILL during PIN attempts and responses)', () => {
@@ -55,7 +58,7 @@ describe('crash safety (SIGKILL during PIN attempts and responses)', () => {
     let cycles = 0;
     let operations = 0;
     for (; cycles < 6; cycles++) {
-      const client = await tokenClient(api);
+      const client = await tokenClient(api, dir);
       let inFlight: 'wrong' | 'right' | null = null;
       let stop = false;
       const killAt = 100 + randomInt(rng, 500);
@@ -88,7 +91,7 @@ describe('crash safety (SIGKILL during PIN attempts and responses)', () => {
       }
       await new Promise((r) => (child.exitCode !== null || child.signalCode ? r(null) : child.once('exit', r)));
       ({ child, api } = await start(dir));
-      const state = await (await tokenClient(api)).state();
+      const state = await (await tokenClient(api, dir)).state();
       // Tries: what the client last saw, or one less (a wrong PIN in flight was counted), or full
       // again only if a right PIN was in flight. Never more than it saw otherwise.
       const allowed = inFlight === 'wrong' ? [lastTries, lastTries - 1] : inFlight === 'right' ? [lastTries, lastTries - 1, 15] : [lastTries];

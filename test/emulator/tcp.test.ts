@@ -9,6 +9,7 @@ import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { transportContract } from '../protocol/transport-contract.ts';
 import type { Transport } from '../../protocol/transport.ts';
 import { lab, type Lab } from './helpers.ts';
+import { labKeyPath, readLabKey } from '../../emulator/host/lab-key.ts';
 
 transportContract('TCP socket', async () => {
   let accept: (t: Transport) => void = () => {};
@@ -44,10 +45,13 @@ async function rawSocket(port: number) {
   };
 }
 
-async function tcpClient(id: string): Promise<TokenClient> {
+/** A client on a token's TCP port; authenticated with the lab key unless `privileged` is false. */
+async function tcpClient(id: string, privileged = true): Promise<TokenClient> {
   const port = l.host.get(id).listener!.port;
   const t = await connectTcp('127.0.0.1', port);
-  return new TokenClient(new Link(streamPort(t, Date.now), nodeScheduler));
+  const c = new TokenClient(new Link(streamPort(t, Date.now), nodeScheduler));
+  if (privileged) await c.authenticate(readLabKey(labKeyPath(l.dir)));
+  return c;
 }
 
 describe('tokens over TCP', () => {
@@ -83,19 +87,50 @@ describe('tokens over TCP', () => {
     c.link.close();
   });
 
-  it('answers garbage with an error frame and keeps serving that client and the others', async () => {
+  it('after a valid first frame, answers garbage with an error frame and keeps serving that client and the others', async () => {
     const { sock, nextFrame } = await rawSocket(l.host.get('dsc-1').listener!.port);
+    sock.write(encodeFrame({ type: 'request', channel: 0, seq: 1, payload: Uint8Array.of(0x80, 0x01, 0, 0) }));
+    expect((await nextFrame() as { type: string }).type).toBe('response');
     sock.write(Buffer.from([0x05, 0x11, 0x22, 0x00]));
     const e = await nextFrame();
     expect('type' in e && e.type).toBe('error');
+    sock.write(encodeFrame({ type: 'request', channel: 0, seq: 2, payload: Uint8Array.of(0x80, 0x14, 0, 0) }));
+    expect((await nextFrame() as { type: string; seq: number }).seq).toBe(2);
     const other = await tcpClient('dsc-1');
     expect((await other.info()).model).toBe('dsc');
     sock.destroy();
     other.link.close();
   });
 
+  it('closes at once a connection whose first bytes are not a valid frame, without answering them', async () => {
+    for (const first of [Buffer.from([0x05, 0x11, 0x22, 0x00]), Buffer.from('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), Buffer.from('GET'), Buffer.from(' /x HTTP/1.1\r\n')]) {
+      const { sock } = await rawSocket(l.host.get('dsc-1').listener!.port);
+      let got = 0;
+      sock.on('data', (b) => (got += b.length));
+      const closed = new Promise((r) => sock.once('close', r));
+      sock.write(first);
+      if (first.toString() === 'GET') sock.write(Buffer.from(' / HTTP/1.1\r\n')); // a method split across two chunks
+      // The frames an attacking page would put in its body after the header: a key press.
+      sock.write(Buffer.concat([Buffer.from([0]), encodeFrame({ type: 'request', channel: 0, seq: 1, payload: Uint8Array.of(0x80, 0x12, 0, 0, 3, 0x8b, 1, 0x0c) })]));
+      await closed;
+      expect(got).toBe(0);
+    }
+    expect(l.host.get('dsc-1').device!.mode).toBe('off');
+  });
+
+  it('closes a proven connection that turns into HTTP', async () => {
+    const { sock, nextFrame } = await rawSocket(l.host.get('dsc-1').listener!.port);
+    sock.write(encodeFrame({ type: 'request', channel: 0, seq: 1, payload: Uint8Array.of(0x80, 0x01, 0, 0) }));
+    await nextFrame();
+    const closed = new Promise((r) => sock.once('close', r));
+    sock.write(Buffer.from('\r\nPOST / HTTP/1.1\r\nHost: localhost\r\n\r\n\u0000'));
+    await closed;
+  });
+
   it('answers an oversized frame with TOO_LONG and serves the next frame on the same connection', async () => {
     const { sock, nextFrame } = await rawSocket(l.host.get('dscplus-1').listener!.port);
+    sock.write(encodeFrame({ type: 'request', channel: 0, seq: 1, payload: Uint8Array.of(0x80, 0x01, 0, 0) }));
+    await nextFrame();
     sock.write(Buffer.alloc(20_000, 0x41));
     sock.write(Buffer.from([0]));
     const e = await nextFrame();

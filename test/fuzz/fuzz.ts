@@ -3,6 +3,7 @@
  * exception that escapes (there must be none) and the most memory an assembler held. Mutations
  * start from valid frames, reports and APDUs: flip, insert, delete, duplicate, truncate, splice.
  */
+import { newSession } from '../../protocol/server.ts';
 import { decodeCommand, decodeResponse, encodeCommand } from '../../protocol/apdu.ts';
 import { cobsDecode } from '../../protocol/cobs.ts';
 import { CLA, COMMANDS, HID_CMD, KEY_CODE, TAG } from '../../protocol/codes.ts';
@@ -65,7 +66,8 @@ export function fuzz(count: number, seed: number): FuzzReport {
   const dsc = DeviceToken.create(new MemoryStorage(), seededRng(seed + 1), provision({ model: 'dsc', secret: SECRET }), 0);
   const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC1', sealed: false }));
   const tokens = [plus, dsc, card];
-  const session = { id: 0, subscribed: false };
+  // Half the commands run on a privileged session (to reach every handler), half on an unprivileged one (the plane rule).
+  const sessions = [newSession(0, true), newSession(1)];
 
   const mutate = (src: Uint8Array): Uint8Array => {
     let b = src.slice();
@@ -122,7 +124,7 @@ export function fuzz(count: number, seed: number): FuzzReport {
       hidHost.push(report, i);
       // A mutated APDU with our class goes to a token's dispatcher as a command would.
       const apdu = kind === 2 || kind === 0 || kind === 4 ? input : input.subarray(Math.min(7, input.length));
-      const response = tokens[i % 3].handle(apdu, session, i);
+      const response = tokens[i % 3].handle(apdu, sessions[(i >> 1) & 1], i);
       if (response.length < 2) throw new Error('a response without a status word');
       const sw = ((response[response.length - 2] << 8) | response[response.length - 1]).toString(16).toUpperCase();
       statuses[sw] = (statuses[sw] ?? 0) + 1;

@@ -23,15 +23,19 @@ import { flush, VirtualTime } from './virtual.ts';
 const SECRET = new TextEncoder().encode('12345678901234567890');
 const T0 = 1_700_000_000_000;
 
-function rig(framing: Framing, p: Partial<Provisioning> & { model: Provisioning['model'] }, options: TokenOptions = {}) {
+/** The lab key of these tokens: they are served as a host serves them, and each client authenticates first. */
+const LAB_KEY = new Uint8Array(32).fill(9);
+
+async function rig(framing: Framing, p: Partial<Provisioning> & { model: Provisioning['model'] }, options: TokenOptions = {}) {
   const time = new VirtualTime();
   time.now = T0;
   const storage = new MemoryStorage();
-  const token = DeviceToken.create(storage, seededRng(1), provision({ secret: SECRET, serial: 'T1', ...p }), time.now, options);
+  const token = DeviceToken.create(storage, seededRng(1), provision({ secret: SECRET, serial: 'T1', ...p }), time.now, { labKey: LAB_KEY, ...options });
   const [host, dev] = memoryPair();
   serveToken(token, dev, framing, () => time.now);
   const port = framing === 'hid' ? hidHostPort(host, () => time.now, (n) => new Uint8Array(n).fill(3)) : streamPort(host, () => time.now);
   const client = new TokenClient(new Link(port, time));
+  await client.authenticate(LAB_KEY);
   return { time, token, client, storage };
 }
 
@@ -54,7 +58,7 @@ async function sw(p: Promise<unknown>): Promise<string> {
 for (const framing of ['stream', 'hid'] as const) {
   describe(`DSC+ over the ${framing} framing`, () => {
     it('answers GET_INFO with its capabilities', async () => {
-      const { client } = rig(framing, { model: 'dscplus' });
+      const { client } = await rig(framing, { model: 'dscplus' });
       expect(await client.info()).toEqual({
         protocolVersion: 1,
         model: 'dscplus',
@@ -72,14 +76,14 @@ for (const framing of ['stream', 'hid'] as const) {
     });
 
     it('runs a whole login by key presses and shows the OCRA response', async () => {
-      const { client } = rig(framing, { model: 'dscplus' });
+      const { client } = await rig(framing, { model: 'dscplus' });
       expect(await keys(client, 'PRESS 1 2 3 4 OK')).toBe('CHALLNG>');
       expect(await keys(client, '9 8 7 6 5 4 OK')).toBe(ocra('OCRA-1:HOTP-SHA1-8:QN06', SECRET, { question: '987654' }));
       expect((await client.readDisplay()).indicators).toEqual({ on: true, locked: false, batteryLow: false, noBattery: false });
     });
 
     it('sends display-changed events to a subscribed channel', async () => {
-      const { client } = rig(framing, { model: 'dscplus' });
+      const { client } = await rig(framing, { model: 'dscplus' });
       const seen: string[] = [];
       client.onDisplay((d) => seen.push(d.text));
       await client.subscribe(true);
@@ -89,7 +93,7 @@ for (const framing of ['stream', 'hid'] as const) {
     });
 
     it('fires timeouts as the clock advances, each at its time', async () => {
-      const { client } = rig(framing, { model: 'dscplus' });
+      const { client } = await rig(framing, { model: 'dscplus' });
       await keys(client, 'PRESS 1 1 1 1 OK');
       expect((await client.advanceClock(1999)).text).toBe('FAIL 2');
       expect((await client.advanceClock(1)).text).toBe('PIN>');
@@ -99,7 +103,7 @@ for (const framing of ['stream', 'hid'] as const) {
     });
 
     it('keeps the lock across power removal, and reports it in state and indicators', async () => {
-      const { client } = rig(framing, { model: 'dscplus' });
+      const { client } = await rig(framing, { model: 'dscplus' });
       await keys(client, 'PRESS 1 1 1 1 OK');
       await client.advanceClock(2000);
       await keys(client, '2 2 2 2 OK');
@@ -112,7 +116,7 @@ for (const framing of ['stream', 'hid'] as const) {
     });
 
     it('computes through the test plane with the keypad rules: 63Cx, then 6983', async () => {
-      const { client } = rig(framing, { model: 'dscplus', suite: 'OCRA-1:HOTP-SHA1-8:C-QN06' });
+      const { client } = await rig(framing, { model: 'dscplus', suite: 'OCRA-1:HOTP-SHA1-8:C-QN06' });
       expect(await client.testCompute('123456', '1234')).toBe(ocra('OCRA-1:HOTP-SHA1-8:C-QN06', SECRET, { question: '123456', counter: 0 }));
       expect((await client.state()).counter).toBe(1);
       expect(await sw(client.testCompute('12345', '1234'))).toBe('6A80'); // the keypad needs six digits; no try spent
@@ -124,7 +128,7 @@ for (const framing of ['stream', 'hid'] as const) {
     });
 
     it('refuses provisioning while sealed; after a factory reset takes a new secret, suite, PIN and serial', async () => {
-      const { client } = rig(framing, { model: 'dscplus' });
+      const { client } = await rig(framing, { model: 'dscplus' });
       expect(await sw(client.putSecret(new Uint8Array(20)))).toBe('6985');
       expect((await client.state()).sealed).toBe(true);
       await client.factoryReset();
@@ -146,7 +150,7 @@ for (const framing of ['stream', 'hid'] as const) {
     });
 
     it('rejects bad provisioning values with 6A80 and a reason', async () => {
-      const { client } = rig(framing, { model: 'dscplus', sealed: false });
+      const { client } = await rig(framing, { model: 'dscplus', sealed: false });
       await expect(client.putSuite('OCRA-1:HOTP-SHA1-6:QA08')).rejects.toThrow('PUT_SUITE: a DSC+ keypad can only type numeric challenges (QN..), suite OCRA-1:HOTP-SHA1-6:QA08 asks for QA (SW 6A80)');
       await expect(client.putPin('12')).rejects.toThrow('PIN must be exactly 4 digits');
       await expect(client.putSecret(new Uint8Array(3))).rejects.toThrow('SECRET must be 10 to 128 bytes, got 3');
@@ -155,7 +159,7 @@ for (const framing of ['stream', 'hid'] as const) {
     });
 
     it('takes a firmware image in blocks, verifies and commits it', async () => {
-      const { client } = rig(framing, { model: 'dscplus' });
+      const { client } = await rig(framing, { model: 'dscplus' });
       const image = Uint8Array.from({ length: 5000 }, (_, i) => (i * 13) & 255);
       const digest = sha256(image);
       await client.fwBegin(image.length, digest);
@@ -175,7 +179,7 @@ for (const framing of ['stream', 'hid'] as const) {
     });
 
     it('answers bad commands with the right status word and a reason', async () => {
-      const { client } = rig(framing, { model: 'dscplus' });
+      const { client } = await rig(framing, { model: 'dscplus' });
       const raw = async (apdu: Uint8Array) => hex(await client.link.request(apdu));
       expect(await raw(encodeCommand({ cla: 0x00, ins: 0x01 }))).toMatch(/6e00$/);
       expect(await raw(encodeCommand({ cla: 0x80, ins: 0x5a }))).toMatch(/6d00$/);
@@ -191,7 +195,7 @@ for (const framing of ['stream', 'hid'] as const) {
 
 describe('DSC over the protocol', () => {
   it('holds PRESS through KEY_HOLD and the clock, and shows the TOTP passcode', async () => {
-    const { client, time } = rig('stream', { model: 'dsc' });
+    const { client, time } = await rig('stream', { model: 'dsc' });
     await client.setClock(59_000);
     expect((await client.hold('PRESS', 2000)).text).toBe('');
     expect((await client.advanceClock(1999)).text).toBe('');
@@ -202,7 +206,7 @@ describe('DSC over the protocol', () => {
   });
 
   it('computes HOTP passcodes through the test plane and refuses a challenge', async () => {
-    const { client } = rig('stream', { model: 'dsc', otp: { mode: 'hotp' } });
+    const { client } = await rig('stream', { model: 'dsc', otp: { mode: 'hotp' } });
     expect(await client.testCompute('', '1234')).toBe(hotp(SECRET, 0));
     expect(await client.testCompute('', '1234')).toBe(hotp(SECRET, 1));
     await expect(client.testCompute('123456', '1234')).rejects.toThrow('a DSC takes no challenge');
@@ -210,20 +214,20 @@ describe('DSC over the protocol', () => {
   });
 
   it('rejects keys it does not have', async () => {
-    const { client } = rig('stream', { model: 'dsc' });
+    const { client } = await rig('stream', { model: 'dsc' });
     await expect(client.press('C')).rejects.toThrow(/key 0x0b is not on a dsc/);
   });
 });
 
 describe('planes and battery', () => {
   it('a production build without the test plane says so and refuses it', async () => {
-    const { client } = rig('stream', { model: 'dscplus' }, { planes: ['info', 'ui', 'power', 'clock', 'provisioning', 'firmware'] });
+    const { client } = await rig('stream', { model: 'dscplus' }, { planes: ['info', 'ui', 'power', 'clock', 'provisioning', 'firmware'] });
     expect((await client.info()).planes).not.toContain('test');
     await expect(client.testCompute('123456', '1234')).rejects.toThrow('the test plane is disabled on this token (SW 6A81)');
   });
 
   it('a flat battery turns the device off until it is raised', async () => {
-    const { client } = rig('stream', { model: 'dscplus' });
+    const { client } = await rig('stream', { model: 'dscplus' });
     await keys(client, 'PRESS');
     expect(await client.setBattery(5)).toBe(5);
     expect((await client.readDisplay()).indicators.batteryLow).toBe(true);
@@ -236,10 +240,11 @@ describe('planes and battery', () => {
   it('a failed storage write answers 6581 and the token carries on from what was stored', async () => {
     const time = new VirtualTime();
     const storage = new MemoryStorage();
-    const token = DeviceToken.create(storage, seededRng(1), provision({ secret: SECRET, model: 'dscplus' }), 0);
+    const token = DeviceToken.create(storage, seededRng(1), provision({ secret: SECRET, model: 'dscplus' }), 0, { labKey: LAB_KEY });
     const [host, dev] = memoryPair();
     serveToken(token, dev, 'stream', () => time.now);
     const client = new TokenClient(new Link(streamPort(host, () => time.now), time));
+    await client.authenticate(LAB_KEY);
     storage.dead = true;
     await expect(client.testCompute('123456', '1234')).rejects.toThrow(/SW 6581/);
     storage.dead = false;
@@ -250,10 +255,12 @@ describe('planes and battery', () => {
 describe('Security Code Card over the protocol', () => {
   it('looks up values and refuses what a card does not have', async () => {
     const time = new VirtualTime();
-    const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC1' }));
+    const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC1' }), { labKey: LAB_KEY, authRng: seededRng(2) });
     const [host, dev] = memoryPair();
     serveToken(card, dev, 'stream', () => time.now);
     const client = new TokenClient(new Link(streamPort(host, () => time.now), time));
+    await expect(client.cardLookup(17)).rejects.toThrow(/AUTHENTICATE first.*SW 6982/);
+    await client.authenticate(LAB_KEY);
     expect(await client.cardLookup(17)).toBe(cardValue(SECRET, 'SC1', 17));
     await expect(client.cardLookup(201)).rejects.toThrow('INDEX must be a number from 1 to 200');
     expect((await client.info()).planes).toEqual(['info', 'provisioning', 'test']);

@@ -35,9 +35,11 @@ export const conformanceCommand: Command = {
     const timeoutMs = int(p, 'timeout', 50, 600_000) ?? 2000;
     const junit = str(p, 'junit');
     const labKeyFile = str(p, 'lab-key');
+    let labKey: Uint8Array | undefined;
     if (labKeyFile !== undefined) {
       try {
         const k = readFileSync(labKeyFile);
+        labKey = new Uint8Array(k);
         if (k.length < 16 || k.length > 64) throw new UsageError(`--lab-key ${labKeyFile}: a lab key is 16 to 64 bytes, the file has ${k.length}`);
       } catch (err) {
         if (err instanceof UsageError) throw err;
@@ -57,10 +59,11 @@ export const conformanceCommand: Command = {
     try {
       report = await runSuite(t, {
         profile,
+        labKey,
         only: str(p, 'only'),
         seed,
         timeoutMs,
-        onStart: (total, prof) => io.out(`tokenbench conformance ${t.label}: ${prof.info.model} ${prof.info.serial}, firmware ${prof.info.firmwareVersion}, planes ${prof.info.planes.join(' ')}${profile !== 'auto' ? ` (judged as ${profile})` : ''}; ${total} cases`),
+        onStart: (total, prof) => io.out(`tokenbench conformance ${t.label}: ${prof.info.model} ${prof.info.serial}, firmware ${prof.info.firmwareVersion}, planes ${prof.info.planes.join(' ')}${prof.auth.required ? (prof.auth.privileged ? ', authenticated' : ', not authenticated (no --lab-key)') : ''}${profile !== 'auto' ? ` (judged as ${profile})` : ''}; ${total} cases`),
         onResult: (r, done, total) => {
           if (tty) process.stderr.write('\r\x1b[K');
           io.out(caseLine(r));

@@ -91,13 +91,17 @@ export const deviceCommand: Command = {
       steps = runScript(Device.provision(new MemoryStorage(), seededRng(seed), nv), actions, start).steps;
     } else {
       // The same token behind the protocol, on an in-memory link, its clock paused at the start.
-      const token = DeviceToken.create(new MemoryStorage(), seededRng(seed), nv, 0, { clock: { deviceAt: start, hostAt: 0, rate: 1, paused: true } });
+      // Served as a host serves it: the client authenticates (for BATTERY:OUT/IN) with a key made for this run.
+      const labKey = systemRng()(32);
+      const token = DeviceToken.create(new MemoryStorage(), seededRng(seed), nv, 0, { clock: { deviceAt: start, hostAt: 0, rate: 1, paused: true }, labKey });
       const [host, dev] = memoryPair();
       serveToken(token, dev, via, () => 0);
       const port = via === 'hid' ? hidHostPort(host, () => 0, systemRng()) : streamPort(host, () => 0);
       const link = new Link(port, nodeScheduler);
       try {
-        steps = await runScriptOverClient(new TokenClient(link), actions);
+        const client = new TokenClient(link);
+        await client.authenticate(labKey);
+        steps = await runScriptOverClient(client, actions);
       } finally {
         link.close();
       }

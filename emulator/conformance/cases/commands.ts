@@ -206,7 +206,10 @@ export const COMMAND_CASES: Case[] = [
     await h.expectSw('FACTORY_RESET', [], SW.OK);
     await h.expectSw('SEAL', [], SW.CONDITIONS_NOT_SATISFIED);
     await h.expectSw('PUT_SECRET', [[TAG.SECRET, SECRET]], SW.OK);
+    const boardKey = utf8('conformance-board-key-0123456789');
+    await h.expectSw('PUT_AUTH_KEY', [[TAG.AUTH_KEY, boardKey]], SW.OK);
     await h.expectSw('SEAL', [], SW.OK);
+    if (!(await h.client.authState()).privileged) await h.client.authenticate(boardKey); // a sealed board: its key
     await h.expectSw('PUT_SECRET', [[TAG.SECRET, SECRET]], SW.CONDITIONS_NOT_SATISFIED);
     await h.expectSw('PUT_SERIAL', [[TAG.SERIAL, utf8('X-1')]], SW.CONDITIONS_NOT_SATISFIED);
     const f = await h.expectSw('FACTORY_RESET', [], SW.OK);

@@ -183,6 +183,22 @@ export const DEVICE_CASES: Case[] = [
     expectEq((await turnOn(h)).text, 'NO KEY', 'on without a secret');
     expectEq((await typeKeys(h.client, '1234 OK')).text, 'NO KEY', 'after keys');
   }),
+  dev('D-1.14 unlock limit', 'the 10th wrong unlock code shows BLOCKED for good: no challenge, BLOCKED after power cycles', async (h) => {
+    await h.setup();
+    await lockIt(h);
+    for (let i = 1; i <= 10; i++) {
+      if (i > 1) await h.client.advanceClock(2000);
+      await h.client.press('OK');
+      await h.client.press('OK');
+      const d = await typeKeys(h.client, '00000000 OK');
+      expectEq(d.text, i < 10 ? 'BAD CODE' : 'BLOCKED', `after wrong unlock code ${i}`);
+    }
+    expectEq((await h.client.press('OK')).text, 'BLOCKED', 'OK when blocked');
+    await h.client.setPower(false);
+    await h.client.setPower(true);
+    expectEq((await turnOn(h)).text, 'BLOCKED', 'on after the battery was out');
+    expectEq((await h.client.press('OK')).text, 'BLOCKED', 'OK after the power cycle');
+  }),
   dev('D-2.1 PIN entry', 'DSC+: PIN> then a dash per digit; C removes one; OK needs all digits', async (h) => {
     await h.setup();
     expectEq((await h.client.press('PRESS')).text, 'PIN>', 'on');
