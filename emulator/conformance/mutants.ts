@@ -233,6 +233,33 @@ export const MUTANTS: Mutant[] = [
       }),
     },
   },
+  {
+    id: 'privilege-leak',
+    rule: 'P-4.4',
+    bug: 'a sealed token answers privileged commands on sessions that never authenticated',
+    model: 'dscplus',
+    options: { wrap: (t) => ({ ...t, handle: (apdu, s, now) => ((s.privileged = true), t.handle(apdu, s, now)) }) },
+  },
+  {
+    id: 'any-mac',
+    rule: 'P-4.3',
+    bug: 'AUTHENTICATE takes any MAC of the right length',
+    model: 'dsc',
+    options: {
+      wrap: (t) => ({
+        ...t,
+        handle: (apdu, s, now) => {
+          const d = decodeCommand(apdu);
+          if (d.ok && d.value.ins === INS.AUTHENTICATE && d.value.p1 === 2 && s.pendingAuth) {
+            s.pendingAuth = undefined;
+            s.privileged = true;
+            return encodeResponse({ sw: SW.OK, data: encodeTlvs([{ tag: TAG.MAC, value: new Uint8Array(32) }]) });
+          }
+          return t.handle(apdu, s, now);
+        },
+      }),
+    },
+  },
 ];
 
 export function mutantTarget(m: Mutant): Target {
