@@ -12,6 +12,7 @@ import { InputError } from '../../firmware/errors.ts';
 import { Host, HostError } from '../host/host.ts';
 import * as S from './schemas.ts';
 import { listBoards } from '../boards/open.ts';
+import { conformanceRoutes } from './conformance-routes.ts';
 
 export interface ApiOptions {
   bind: string;
@@ -139,7 +140,7 @@ function routes(host: Host): Route[] {
 
 export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
   const accessToken = options.accessToken ?? randomBytes(16).toString('hex');
-  const table = routes(host);
+  const table = [...routes(host), ...conformanceRoutes(host)];
   const server = createServer(async (req, res) => {
     let url: URL;
     try {

@@ -61,7 +61,10 @@ export interface ModelTargetOptions {
   label?: string;
 }
 
-export function modelTarget(model: 'dscplus' | 'dsc' | 'card', options: ModelTargetOptions = {}): Target {
+/** A model target can also serve its token on any transport (a pty that plays a board, in tests). */
+export type ModelTarget = Target & { attach(transport: Transport): void };
+
+export function modelTarget(model: 'dscplus' | 'dsc' | 'card', options: ModelTargetOptions = {}): ModelTarget {
   const storage = new FaultStorage();
   let skew = 0;
   const now = () => Date.now() + skew;
@@ -95,6 +98,10 @@ export function modelTarget(model: 'dscplus' | 'dsc' | 'card', options: ModelTar
       serveToken(answering, device, options.framing ?? 'stream', now);
       open.push(host);
       return host;
+    },
+    attach(transport) {
+      open.push(transport);
+      serveToken(answering, transport, options.framing ?? 'stream', now);
     },
     async close() {
       for (const t of open) if (!t.closed) t.close();

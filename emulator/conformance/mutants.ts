@@ -12,7 +12,7 @@ import { utf8 } from '../../protocol/bytes.ts';
 import { IDLE_MS, type DeviceState, type ModelSpec } from '../../firmware/device/engine.ts';
 import type { ModelVariant } from '../../firmware/device/runner.ts';
 import { DeviceToken } from '../../firmware/token/device-token.ts';
-import { modelTarget, type ModelTargetOptions } from './model-target.ts';
+import { modelTarget, type ModelTarget, type ModelTargetOptions } from './model-target.ts';
 import type { Target } from './target.ts';
 
 export interface Mutant {
@@ -262,7 +262,7 @@ export const MUTANTS: Mutant[] = [
   },
 ];
 
-export function mutantTarget(m: Mutant): Target {
+export function mutantTarget(m: Mutant): ModelTarget {
   return modelTarget(m.model, { ...m.options, label: `mutant:${m.id}` });
 }
 

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EventStream, TokenbenchClient, TokenDisplay, TokenSummary, TraceRecord } from '../../../emulator/api/client.ts';
 import { CardFace, DscFace, DscPlusFace, type CardGrid } from './Faces.tsx';
+import { ConformancePanel } from './panels/ConformancePanel.tsx';
 import { ClockControls, CreateToken, LabOverview, LoginSimulator, TokenActions, TrafficView, type CreateForm } from './Panels.tsx';
 
 const KEYBOARD: Record<string, string> = { Enter: 'OK', Backspace: 'C', ' ': 'PRESS' };
@@ -194,6 +195,7 @@ export function App({ client }: { client: TokenbenchClient }) {
             }
           />
         )}
+        {token && <ConformancePanel client={client} token={token} onError={fail} />}
         <CreateToken onCreate={create} />
       </aside>
       <footer className="bottom">{token && <TrafficView records={traces[token.id] ?? []} />}</footer>
