@@ -18,22 +18,35 @@ export function scriptText(s: Step[]): string {
   return s.map((x) => (x.k === 'key' ? x.key : x.k === 'hold' ? `PRESS:${x.ms}` : x.k === 'wait' ? `WAIT:${x.ms}` : 'BATTERY:OUT-IN')).join(' ');
 }
 
-/** A random script: PIN entries right and wrong, challenges, waits near every threshold, battery pulls. */
+/**
+ * A random script made of the pieces a person (or a power supply) produces: turning on, right and
+ * wrong PINs, challenges, stray digits and OKs, waits at and next to every threshold, battery pulls
+ * (often in the middle of an entry, then turning on again) and holds of PRESS.
+ */
 export function randomScript(rng: Rng, model: string, length: number): Step[] {
   const out: Step[] = [];
-  const digits = (n: number) => Array.from({ length: n }, () => ({ k: 'key', key: String(randomInt(rng, 10)) }) as Step);
-  const on = (): Step[] => (model === 'dsc' ? [{ k: 'hold', ms: 2000 }, { k: 'wait', ms: 2000 }] : [{ k: 'key', key: 'PRESS' }]);
+  const key = (k: string): Step => ({ k: 'key', key: k });
+  const digits = (n: number) => Array.from({ length: n }, () => key(String(randomInt(rng, 10))));
+  const on = (): Step[] => (model === 'dsc' ? [{ k: 'hold', ms: 2000 }, { k: 'wait', ms: 2000 }] : [key('PRESS')]);
+  const pieces: [number, () => Step[]][] = [
+    [12, on],
+    [15, () => [...'1234'.split('').map(key), key('OK')]],
+    [8, () => [...digits(4), key('OK')]],
+    [6, () => [...digits(4), key('OK'), { k: 'wait', ms: 2000 }]],
+    [10, () => [...digits(model === 'dscplus' ? 6 : 4), key('OK')]],
+    [10, () => digits(1 + randomInt(rng, 4))],
+    [5, () => [key('OK')]],
+    [model === 'dscplus' ? 4 : 0, () => [key('C')]],
+    [16, () => [{ k: 'wait', ms: WAITS[randomInt(rng, WAITS.length)] }]],
+    [5, () => [{ k: 'battery' }]],
+    [8, () => [...digits(1 + randomInt(rng, 3)), { k: 'battery' }, ...on()]],
+    [4, () => [{ k: 'hold', ms: [100, 1999, 2000, 2500][randomInt(rng, 4)] }]],
+  ];
+  const total = pieces.reduce((a, [w]) => a + w, 0);
   while (out.length < length) {
-    const r = randomInt(rng, 100);
-    if (r < 15) out.push(...on());
-    else if (r < 35) out.push(...'1234'.split('').map((key) => ({ k: 'key', key }) as Step), { k: 'key', key: 'OK' });
-    else if (r < 45) out.push(...digits(4), { k: 'key', key: 'OK' });
-    else if (r < 60) out.push(...digits(1 + randomInt(rng, 6)));
-    else if (r < 68) out.push({ k: 'key', key: 'OK' });
-    else if (r < 72 && model === 'dscplus') out.push({ k: 'key', key: 'C' });
-    else if (r < 88) out.push({ k: 'wait', ms: WAITS[randomInt(rng, WAITS.length)] });
-    else if (r < 93) out.push({ k: 'battery' });
-    else out.push({ k: 'hold', ms: [100, 1999, 2000, 2500][randomInt(rng, 4)] });
+    let r = randomInt(rng, total);
+    const piece = pieces.find(([w]) => (r -= w) < 0)!;
+    out.push(...piece[1]());
   }
   return out.slice(0, length);
 }
@@ -55,8 +68,8 @@ export interface Difference {
 }
 
 /** Runs `script` from a fresh setup on both; the first difference, or null. */
-export async function runLockstep(h: Harness, script: Step[]): Promise<Difference | null> {
-  const g = await h.setup();
+export async function runLockstep(h: Harness, script: Step[], lockThreshold = 3): Promise<Difference | null> {
+  const g = await h.setup({ lockThreshold });
   for (let i = 0; i < script.length; i++) {
     const device = await apply(h.client, script[i]);
     const golden = await apply(g, script[i]);
@@ -66,16 +79,16 @@ export async function runLockstep(h: Harness, script: Step[]): Promise<Differenc
 }
 
 /** Shrinks a failing script: drops chunks (halves, quarters, ... single steps) while it still fails. */
-export async function shrink(h: Harness, script: Step[], budget = 200): Promise<{ script: Step[]; diff: Difference }> {
+export async function shrink(h: Harness, script: Step[], budget = 200, lockThreshold = 3): Promise<{ script: Step[]; diff: Difference }> {
   let best = script;
-  let diff = (await runLockstep(h, best))!;
+  let diff = (await runLockstep(h, best, lockThreshold))!;
   best = best.slice(0, diff.at + 1);
   let runs = 0;
   for (let chunk = Math.max(1, best.length >> 1); chunk >= 1 && runs < budget; chunk >>= 1) {
     for (let i = 0; i < best.length && runs < budget; ) {
       const candidate = [...best.slice(0, i), ...best.slice(i + chunk)];
       runs++;
-      const d = candidate.length ? await runLockstep(h, candidate) : null;
+      const d = candidate.length ? await runLockstep(h, candidate, lockThreshold) : null;
       if (d) {
         best = candidate.slice(0, d.at + 1);
         diff = d;
@@ -85,8 +98,8 @@ export async function shrink(h: Harness, script: Step[], budget = 200): Promise<
   return { script: best, diff };
 }
 
-export const SCRIPTS = 4;
-export const SCRIPT_LENGTH = 40;
+export const SCRIPTS = 6;
+export const SCRIPT_LENGTH = 50;
 
 export const LOCKSTEP_CASES: Case[] = [
   {
@@ -98,10 +111,12 @@ export const LOCKSTEP_CASES: Case[] = [
       const rng = seededRng(`lockstep-${h.seed}`);
       for (let n = 0; n < SCRIPTS; n++) {
         const script = randomScript(rng, h.profile.model, SCRIPT_LENGTH);
-        const d = await runLockstep(h, script);
+        // Lock thresholds 1, 2 and 3 in turn: a short script then reaches the lock too.
+        const threshold = 1 + (n % 3);
+        const d = await runLockstep(h, script, threshold);
         if (!d) continue;
-        const min = await shrink(h, script);
-        fail(`script ${n + 1} (seed ${h.seed}) differs at step ${min.diff.at + 1}; minimal script: ${scriptText(min.script)}; device shows ${min.diff.device}, the golden model ${min.diff.golden}`);
+        const min = await shrink(h, script, 200, threshold);
+        fail(`script ${n + 1} (seed ${h.seed}, lock threshold ${threshold}) differs at step ${min.diff.at + 1}; minimal script: ${scriptText(min.script)}; device shows ${min.diff.device}, the golden model ${min.diff.golden}`);
       }
     },
   },
