@@ -9,7 +9,7 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  concurrency: 1,
+  concurrency: 2,
   timeoutMS: 10000,
   ignorePatterns: ['dist', 'test-artifacts', 'reports', 'desktop', 'node_modules'],
   tempDirName: '.stryker-tmp',
