@@ -1,5 +1,7 @@
 /** `tokenbench conformance`: bad usage and unreachable targets are one line and exit 2; a run prints a line per case and the counts. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { listenTcp } from '../../emulator/transports/tcp.ts';
+import { MUTANTS, mutantTarget } from '../../emulator/conformance/mutants.ts';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../emulator/cli/main.ts';
@@ -46,6 +48,20 @@ describe('tokenbench conformance', () => {
     expect(r.out.filter((l) => /^PASS  P-2\.\d/.test(l)).length).toBeGreaterThanOrEqual(9);
     expect(r.out.find((l) => l.startsWith('protocol §2'))).toMatch(/^protocol §2 stream framing +(\d+) +0 +0$/);
     expect(r.out.at(-1)).toMatch(/conforms; \d+ passed, 0 skipped/);
+  });
+
+  it('exits 1 naming the rule when a token does not conform (a faulty token on a TCP port)', async () => {
+    const faulty = mutantTarget(MUTANTS.find((m) => m.id === 'short-apdu-sw')!);
+    const listener = await listenTcp('127.0.0.1', 0, (t) => faulty.attach(t));
+    const dir = tempDir();
+    const r = await run(`tcp:127.0.0.1:${listener.port}`, '--only', 'P-1', '--json', join(dir, 'r.json'));
+    await listener.close();
+    await faulty.close();
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(r.out.find((l) => /^FAIL  P-1\.2 short APDU: .* -- 1-byte APDU: expected "6700", got "6f00"$/.test(l)));
+    expect(r.out.some((l) => /^ +\d+ ms  >> /.test(l))).toBe(true); // the transcript of the failure
+    expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).totals.fail).toBe(1);
+    expect(r.out.at(-1)).toMatch(/1 failed; \d+ passed/);
   });
 
   it('shares the target syntax with connect', () => {
