@@ -33,7 +33,6 @@ export function transcriptLines(r: CaseResult): string[] {
 
 /** XML 1.0 text: escaped, without the characters XML cannot carry. */
 export function xmlText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd]/gu, '\ufffd').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

@@ -48,8 +48,7 @@ export function ConformancePanel({ client, token, onError }: { client: Tokenbenc
     return () => {
       stop.current = true;
     };
-    // Polls once per started run.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Polls once per started run (the results so far are read when it starts).
   }, [run?.runId, run?.status === 'running']);
 
   const start = async () => {
