@@ -56,7 +56,7 @@ export function sectionOf(rule: string): string {
     'P-1': 'protocol §1 commands',
     'P-2': 'protocol §2 stream framing',
     'P-3': 'protocol §3 HID framing',
-    'P-4': 'protocol §4 sessions and AUTHENTICATE',
+    'P-4': 'protocol §1.6 sessions and AUTHENTICATE',
     'D-1': 'devices: common rules',
     'D-2': 'devices: DSC+',
     'D-3': 'devices: DSC',
