@@ -179,7 +179,7 @@ export function isPrivileged(def: CommandDef): boolean {
 }
 
 export const COMMANDS: CommandDef[] = [
-  { ins: INS.GET_INFO, name: 'GET_INFO', plane: 'info', summary: 'Protocol version, model, firmware version, serial and capabilities.', request: [], response: ['PROTOCOL_VERSION', 'MODEL', 'FIRMWARE_VERSION', 'SERIAL', 'KEYS', 'DISPLAY_WIDTH', 'PIN_LENGTH', 'SUITE', 'ALGORITHMS', 'LOCK_THRESHOLD', 'PLANES', 'MAX_MESSAGE'] },
+  { ins: INS.GET_INFO, name: 'GET_INFO', plane: 'info', summary: 'Protocol version, model, firmware version, serial and capabilities. DSC+ and DSC send KEYS, DISPLAY_WIDTH, PIN_LENGTH, ALGORITHMS and LOCK_THRESHOLD; a card has none of those and sends SIZE (index numbers), CARD_ALPHABET and CARD_VALUE_LENGTH instead.', request: [], response: ['PROTOCOL_VERSION', 'MODEL', 'FIRMWARE_VERSION', 'SERIAL', 'KEYS', 'DISPLAY_WIDTH', 'PIN_LENGTH', 'SUITE', 'ALGORITHMS', 'LOCK_THRESHOLD', 'SIZE', 'CARD_ALPHABET', 'CARD_VALUE_LENGTH', 'PLANES', 'MAX_MESSAGE'] },
   { ins: INS.AUTHENTICATE, name: 'AUTHENTICATE', plane: 'info', summary: 'Make this session privileged: P1=01 sends the host nonce and gets the device challenge; P1=02 sends HMAC-SHA256(key, challenge || nonce) and gets HMAC-SHA256(key, nonce || challenge) back; P1=00 reads AUTH_STATE.', params: 'P1 = 00 state, 01 challenge, 02 answer', request: ['NONCE', 'MAC'], response: ['AUTH_CHALLENGE', 'MAC', 'AUTH_STATE'] },
   { ins: INS.KEY_DOWN, name: 'KEY_DOWN', plane: 'ui', summary: 'Press a key and keep it down.', request: ['KEY'], response: ['TEXT', 'INDICATORS'] },
   { ins: INS.KEY_UP, name: 'KEY_UP', plane: 'ui', summary: 'Release a key.', request: ['KEY'], response: ['TEXT', 'INDICATORS'] },
@@ -189,9 +189,9 @@ export const COMMANDS: CommandDef[] = [
   { ins: INS.SUBSCRIBE, name: 'SUBSCRIBE', plane: 'ui', summary: 'Turn display-changed events on this channel on or off.', params: 'P1 = 01 on, 00 off', request: [], response: [] },
   { ins: INS.SET_POWER, name: 'SET_POWER', plane: 'power', summary: 'Remove or restore all power (the battery): RAM is lost, stored data stays.', params: 'P1 = 01 power on, 00 power off', request: [], response: ['TEXT', 'INDICATORS'] },
   { ins: INS.GET_BATTERY, name: 'GET_BATTERY', plane: 'power', summary: 'Battery level in percent.', request: [], response: ['BATTERY'] },
-  { ins: INS.SET_BATTERY, name: 'SET_BATTERY', plane: 'power', summary: 'Set the battery level (emulators; boards answer 6A81). 0 means flat: the device is off until it is raised.', request: ['BATTERY'], response: ['BATTERY'] },
+  { ins: INS.SET_BATTERY, name: 'SET_BATTERY', plane: 'power', summary: 'Set the battery level (emulators; boards answer 6A81). 0 means flat: the device has no power until it is raised. It does not put back a battery removed by SET_POWER.', request: ['BATTERY'], response: ['BATTERY'] },
   { ins: INS.GET_CLOCK, name: 'GET_CLOCK', plane: 'clock', summary: 'Device clock, Unix milliseconds.', request: [], response: ['CLOCK'] },
-  { ins: INS.SET_CLOCK, name: 'SET_CLOCK', plane: 'clock', summary: 'Set the device clock, Unix milliseconds.', request: ['CLOCK'], response: ['CLOCK'] },
+  { ins: INS.SET_CLOCK, name: 'SET_CLOCK', plane: 'clock', summary: 'Set the device clock, Unix milliseconds; with P1 = 01 it then stands still (moved only by SET_CLOCK and ADVANCE_CLOCK) until SET_CLOCK with P1 = 00 (emulators; boards answer 6A86 to P1 = 01).', params: 'P1 = 01 set and hold, 00 set and run', request: ['CLOCK'], response: ['CLOCK'] },
   { ins: INS.ADVANCE_CLOCK, name: 'ADVANCE_CLOCK', plane: 'clock', summary: 'Move the clock forward DURATION ms, firing every timeout on the way (emulators; boards answer 6A81).', request: ['DURATION'], response: ['CLOCK', 'TEXT', 'INDICATORS'] },
   { ins: INS.PUT_SECRET, name: 'PUT_SECRET', plane: 'provisioning', summary: 'Write the secret key (10 to 128 bytes). Never readable.', request: ['SECRET'], response: [] },
   { ins: INS.PUT_SUITE, name: 'PUT_SUITE', plane: 'provisioning', summary: 'Write the algorithm: an OCRA suite (DSC+) or TOTP-SHA1-6-30 / HOTP-SHA1-6 (DSC).', request: ['SUITE'], response: [] },
@@ -250,7 +250,7 @@ export const TAG_INFO: Record<TagName, string> = {
   PLANES: 'uint. Bit set of the planes that answer (see planes).',
   MAX_MESSAGE: 'uint. Largest APDU accepted or sent, bytes.',
   KEY: 'One byte: a key code.',
-  DURATION: 'uint. Milliseconds.',
+  DURATION: 'uint. Milliseconds: 0 to 600000 in KEY_HOLD, 0 to 31622400000 (366 days) in ADVANCE_CLOCK.',
   TEXT: 'UTF-8. The display text, exactly as shown; empty when blank.',
   INDICATORS: 'One byte: indicator bits (see indicators).',
   BATTERY: 'uint. Battery level, percent, 0 to 100.',
@@ -262,7 +262,7 @@ export const TAG_INFO: Record<TagName, string> = {
   FLAGS: 'One byte: state flags (see flags).',
   CHALLENGE: 'ASCII. A challenge as typed on the keypad (empty for the DSC).',
   RESPONSE: 'ASCII digits. A response or passcode.',
-  INDEX: 'uint. A card index number.',
+  INDEX: 'uint. A card index number, 1 to the card\'s SIZE.',
   VALUE: 'ASCII. A card value.',
   SIZE: 'uint. A size in bytes (firmware) or index numbers (card).',
   DIGEST: '32 bytes. SHA-256.',

@@ -109,7 +109,8 @@ export function serveHid(transport: Transport, handler: Handler, now: Now, info:
   const error = (cid: number, code: number) => send(cid, HID_CMD.ERROR, Uint8Array.of(code));
   transport.onData((report) => {
     const { messages, errors } = assembler.push(report, now());
-    for (const e of errors) if (e.cid !== 0) error(e.cid, e.code);
+    // A report of the wrong size has no CID to answer on; CID 0 is answered on CID 0.
+    for (const e of errors) if (e.cid !== 0 || e.code === HID_ERROR.INVALID_CHANNEL) error(e.cid, e.code);
     for (const m of messages) {
       if (m.cmd === HID_CMD.INIT) {
         if (m.payload.length !== 8) {

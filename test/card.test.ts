@@ -127,3 +127,28 @@ function independentValue(secret: Uint8Array, serial: string, index: number): st
   for (const byte of mac) if (out.length < 3 && byte < 252) out += alphabet[byte % 36];
   return out;
 }
+
+describe('card alphabet rule (docs/devices.md: skip bytes >= 256 - 256 mod n)', () => {
+  // Independent: node:crypto's HMAC and the rule as the document states it.
+  const byDoc = (secret: Buffer, serial: string, index: number, alphabet: string, length: number) => {
+    const n = alphabet.length;
+    const limit = 256 - (256 % n);
+    const idx = Buffer.alloc(4);
+    idx.writeUInt32BE(index);
+    let block = createHmac('sha256', secret).update(Buffer.concat([Buffer.from('tokenbench-card-v1'), Buffer.of(0), Buffer.from(serial), Buffer.of(0), idx])).digest();
+    let out = '';
+    while (out.length < length) {
+      for (const b of block) if (out.length < length && b < limit) out += alphabet[b % n];
+      block = createHmac('sha256', secret).update(block).digest();
+    }
+    return out;
+  };
+  it.each([
+    ['power of two (32 symbols): no byte is skipped', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'],
+    ['256 symbols: every byte is a symbol', Array.from({ length: 256 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('')],
+    ['36 symbols: bytes from 252 are skipped', DEFAULT_CARD.alphabet],
+  ])('%s', (_name, alphabet) => {
+    const secret = Buffer.from('00112233445566778899', 'hex');
+    for (let i = 1; i <= 50; i++) expect(cardValue(secret, 'SC1', i, { alphabet, length: 8, size: 200 })).toBe(byDoc(secret, 'SC1', i, alphabet, 8));
+  });
+});

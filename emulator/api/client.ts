@@ -12,6 +12,9 @@ import type { ScriptStep } from '../../firmware/device/script.ts';
 import type { TokenDisplay } from '../../firmware/token/device-token.ts';
 import type { TraceRecord } from '../host/trace.ts';
 import { slsClient } from './sls-client.ts';
+import type { ConformanceRun } from './conformance-routes.ts';
+
+export type { ConformanceRun };
 
 export type { ClockOp, CreateSpec, Snapshot, TokenSummary, ScriptStep, TokenDisplay, TraceRecord };
 
@@ -112,6 +115,10 @@ export class TokenbenchClient {
   trace = (id: string, since = 0) => this.call<TraceRecord[]>('GET', `/api/tokens/${enc(id)}/trace?since=${since}`);
   connect = (address: string, id?: string) => this.call<TokenSummary>('POST', '/api/boards/connect', id ? { address, id } : { address });
   boards = () => this.call<unknown[]>('GET', '/api/boards');
+  /** Starts the conformance suite against a token (it factory-resets it); poll the run for its cases. */
+  startConformance = (id: string, options: { only?: string; seed?: number } = {}) => this.call<ConformanceRun>('POST', `/api/tokens/${enc(id)}/conformance`, options);
+  /** A conformance run: its status and the cases from index `since` on. */
+  conformanceRun = (runId: string, since = 0) => this.call<ConformanceRun & { since: number }>('GET', `/api/conformance/${enc(runId)}?since=${since}`);
 
   /** Opens the event stream; returns a function that closes it. `id` limits it to one token. */
   async events(onEvent: (e: HostEvent) => void, id?: string): Promise<() => void> {
@@ -152,6 +159,7 @@ export class TokenbenchClient {
   /** The Secure Login System: accounts, login, sharing, opt-out, withdrawals, IB Key (docs/sls.md). */
   readonly sls = slsClient((method, path, body) => this.call(method, path, body));
 }
+
 
 function enc(s: string): string {
   return encodeURIComponent(s);

@@ -23,6 +23,7 @@ import { bearerToken, checkContentType, checkEscapes, checkHost, checkOrigin, ho
 import { EventStreams, type EventStats } from './events.ts';
 import { flashRoutes } from './flash-routes.ts';
 import { slsRoutes } from './sls-routes.ts';
+import { conformanceRoutes } from './conformance-routes.ts';
 
 export interface ApiOptions {
   bind: string;
@@ -213,7 +214,7 @@ const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized
 export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
   const accessToken = options.accessToken ?? randomBytes(16).toString('hex');
   const limits: ApiLimits = { ...LIMITS, ...options.limits };
-  const table = routes(host);
+  const table = [...routes(host), ...conformanceRoutes(host)];
   // Known once listening (port 0 picks one); until then every Host is refused.
   let isOwnHost: (h: string | undefined) => boolean = () => false;
   let example = '';

@@ -39,10 +39,12 @@ const provisionCommand = lazy('provision', 'give a token or board its secret, se
 
 const slsCommand = lazy('sls', 'the Secure Login System: users, login, sharing, opt-out, withdrawals, IB Key', async () => (await import('./commands/sls.ts')).slsCommand);
 
+const conformanceCommand = lazy('conformance', 'judge a token, emulated or real, against the spec and the golden model', async () => (await import('./commands/conformance.ts')).conformanceCommand);
+
 const recordCommand = lazy('record', 'record a session with a token (keys, timing, display) as a YAML scenario', async () => (await import('./commands/scenario.ts')).recordCommand);
 const replayCommand = lazy('replay', 'play a YAML scenario against a token or board; fails at the first display that differs', async () => (await import('./commands/scenario.ts')).replayCommand);
 
-export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, boardCommand, imageCommand, flashCommand, provisionCommand, recordCommand, replayCommand, slsCommand];
+export const COMMANDS: readonly Command[] = [ocraCommand, hotpCommand, totpCommand, cardCommand, deviceCommand, serveCommand, tokensCommand, pressCommand, displayCommand, traceCommand, boardsCommand, connectCommand, boardCommand, imageCommand, flashCommand, provisionCommand, recordCommand, replayCommand, slsCommand, conformanceCommand];
 
 /** The command itself, loading it if it is lazy. */
 async function loaded(c: Command): Promise<Command> {

@@ -13,42 +13,55 @@ import { InputError } from '../errors.ts';
 
 export const NV_KEY = 'nv';
 
+/**
+ * A different model behind the same runner: another spec and/or step function. The conformance
+ * suite builds its deliberately faulty tokens this way; the golden models never use it.
+ */
+export interface ModelVariant {
+  spec?(golden: ModelSpec): ModelSpec;
+  step?(golden: typeof step): typeof step;
+}
+
 export class Device {
   readonly spec: ModelSpec;
   private current: DeviceState;
   private failed: unknown = null;
   /** What the display shows: display effects are carried out one by one, in order. */
   private shown = '';
+  private readonly stepFn: typeof step;
 
   private constructor(
     private readonly storage: Storage,
     private readonly rng: Rng,
     nv: Nv,
+    readonly variant?: ModelVariant,
   ) {
-    this.spec = modelSpec(nv.model);
+    const golden = modelSpec(nv.model);
+    this.spec = variant?.spec ? variant.spec(golden) : golden;
+    this.stepFn = variant?.step ? variant.step(step) : step;
     this.current = initialState(nv);
   }
 
   /** Writes a freshly provisioned record to empty storage and returns the device, switched off. */
-  static provision(storage: Storage, rng: Rng, nv: Nv): Device {
+  static provision(storage: Storage, rng: Rng, nv: Nv, variant?: ModelVariant): Device {
     storage.write(NV_KEY, encodeNv(nv));
-    return new Device(storage, rng, nv);
+    return new Device(storage, rng, nv, variant);
   }
 
   /** A device in a saved state: its record written to storage (once), RAM as it was. */
-  static restored(storage: Storage, rng: Rng, state: DeviceState): Device {
+  static restored(storage: Storage, rng: Rng, state: DeviceState, variant?: ModelVariant): Device {
     storage.write(NV_KEY, encodeNv(state.nv));
-    const d = new Device(storage, rng, state.nv);
+    const d = new Device(storage, rng, state.nv, variant);
     d.current = state;
     d.shown = state.display;
     return d;
   }
 
   /** Boots from the record in storage (after a power cut, a restart). */
-  static boot(storage: Storage, rng: Rng): Device {
+  static boot(storage: Storage, rng: Rng, variant?: ModelVariant): Device {
     const bytes = storage.read(NV_KEY);
     if (!bytes) throw new InputError('nv', 'storage holds no token record');
-    return new Device(storage, rng, decodeNv(bytes));
+    return new Device(storage, rng, decodeNv(bytes), variant);
   }
 
   get state(): DeviceState {
@@ -87,7 +100,7 @@ export class Device {
   /** Feeds one input at time `now` (ms) and returns the effects carried out. */
   input(input: Input, now: number): Effect[] {
     if (this.failed !== null) throw this.failed;
-    const { state, effects } = step(this.spec, this.current, input, { now, rng: this.rng });
+    const { state, effects } = this.stepFn(this.spec, this.current, input, { now, rng: this.rng });
     for (let i = 0; i < effects.length; i++) {
       const e = effects[i];
       if (e.type === 'display') this.shown = e.text;

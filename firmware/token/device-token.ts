@@ -12,7 +12,7 @@ import { HASH_NAMES } from '../crypto/mac.ts';
 import { pinMatches, spendTry, type DeviceState, type Input } from '../device/engine.ts';
 import { blankNv, counterUsedUp, decodeNv, encodeNv, otpText, unlockBlocked, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
 import { InputError, withinDepth } from '../errors.ts';
-import { Device } from '../device/runner.ts';
+import { Device, type ModelVariant } from '../device/runner.ts';
 import { systemRng, type Rng } from '../rng.ts';
 import type { Storage } from '../storage.ts';
 import { TokenClock, type ClockState } from './clock.ts';
@@ -47,6 +47,8 @@ export interface TokenOptions {
   planes?: readonly Plane[];
   clock?: ClockState;
   battery?: number;
+  /** A different model behind the same token (the conformance suite's faulty tokens). */
+  variant?: ModelVariant;
   /** Served by a host: sessions authenticate with this lab key (see auth.ts); absent: a board's policy. */
   labKey?: Uint8Array;
   /** Source of AUTHENTICATE challenges, apart from the model's own RNG so that a seeded run stays the same. Default: the platform's. */
@@ -91,12 +93,12 @@ export class DeviceToken {
 
   /** A new token: writes its first record to (empty) storage. */
   static create(storage: Storage, rng: Rng, nv: Nv, hostNow: number, options: TokenOptions = {}): DeviceToken {
-    return new DeviceToken(storage, rng, Device.provision(storage, rng, nv), hostNow, options);
+    return new DeviceToken(storage, rng, Device.provision(storage, rng, nv, options.variant), hostNow, options);
   }
 
   /** A token from the record its storage holds. */
   static boot(storage: Storage, rng: Rng, hostNow: number, options: TokenOptions = {}): DeviceToken {
-    return new DeviceToken(storage, rng, Device.boot(storage, rng), hostNow, options);
+    return new DeviceToken(storage, rng, Device.boot(storage, rng, options.variant), hostNow, options);
   }
 
   snapshot(): DeviceSnapshot {
@@ -114,7 +116,7 @@ export class DeviceToken {
   /** A token in the state of `snap`, its record written to `storage`. Throws InputError, writing nothing, for a bad snapshot. */
   static restore(storage: Storage, rng: Rng, snap: DeviceSnapshot, hostNow: number, options: TokenOptions = {}): DeviceToken {
     checkSnapshot(snap);
-    const t = new DeviceToken(storage, rng, Device.restored(storage, rng, structuredClone(snap.state)), hostNow, {
+    const t = new DeviceToken(storage, rng, Device.restored(storage, rng, structuredClone(snap.state), options.variant), hostNow, {
       ...options,
       clock: snap.clock,
       battery: snap.battery,
@@ -239,7 +241,7 @@ export class DeviceToken {
 
   /** After a failed storage write: boot again from what the storage holds, switched off. */
   private restart(): void {
-    this.device = Device.boot(this.storage, this.rng);
+    this.device = Device.boot(this.storage, this.rng, this.device.variant);
     this.pendingUps = [];
   }
 
@@ -278,8 +280,9 @@ export class DeviceToken {
   private keyOf(ctx: Ctx): string {
     const v = field(ctx, TAG.KEY);
     const name = v.length === 1 ? KEY_NAME[v[0]] : undefined;
+    if (v.length !== 1) throw new CommandError(SW.BAD_DATA, `KEY must be one byte, got ${v.length}`);
     if (name === undefined || !this.device.spec.keys.includes(name)) {
-      throw new CommandError(SW.NOT_FOUND, `key ${v.length === 1 ? `0x${v[0].toString(16).padStart(2, '0')}` : '(bad length)'} is not on a ${this.nv.model}; keys are ${this.device.spec.keys.join(' ')}`);
+      throw new CommandError(SW.NOT_FOUND, `key 0x${v[0].toString(16).padStart(2, '0')} is not on a ${this.nv.model}; keys are ${this.device.spec.keys.join(' ')}`);
     }
     return name;
   }
@@ -372,10 +375,13 @@ export class DeviceToken {
         return [[TAG.CLOCK, uint(this.now(ctx.hostNow))]];
       },
       SET_CLOCK: (ctx) => {
-        noParams(ctx);
+        // P1 = 01: set and hold (the clock stands still until SET_CLOCK with P1 = 00).
+        const hold = onOff(ctx);
         const ms = uintField(ctx, TAG.CLOCK, 0, Number.MAX_SAFE_INTEGER);
         this.tick(ctx.hostNow);
         this.clock.set(ms, ctx.hostNow);
+        if (hold) this.clock.pause(ctx.hostNow);
+        else if (this.clock.state.paused) this.clock.resume(ctx.hostNow);
         return [[TAG.CLOCK, uint(this.now(ctx.hostNow))]];
       },
       ADVANCE_CLOCK: (ctx) => {

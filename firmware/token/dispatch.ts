@@ -5,7 +5,7 @@
  */
 import { decodeCommand, encodeResponse, type Command } from '../../protocol/apdu.ts';
 import { fromUtf8OrNull, readUint, utf8 } from '../../protocol/bytes.ts';
-import { CLA, COMMANDS, SW, TAG, type InsName, type Plane, type TagName } from '../../protocol/codes.ts';
+import { CLA, COMMANDS, MAX_MESSAGE, SW, TAG, type InsName, type Plane, type TagName } from '../../protocol/codes.ts';
 import type { Session } from '../../protocol/server.ts';
 import { decodeTlvs, encodeTlvs, find, type Tlv } from '../../protocol/tlv.ts';
 import { InputError } from '../errors.ts';
@@ -51,6 +51,7 @@ export function failure(sw: number, detail: string): Uint8Array {
  * (see auth.ts), then the handler.
  */
 export function dispatch(apdu: Uint8Array, session: Session, hostNow: number, handlers: Handlers, planes: ReadonlySet<Plane>, policy: AuthPolicy): Uint8Array {
+  if (apdu.length > MAX_MESSAGE) return failure(SW.WRONG_LENGTH, `APDU of ${apdu.length} bytes exceeds MAX_MESSAGE (${MAX_MESSAGE})`);
   const decoded = decodeCommand(apdu);
   if (!decoded.ok) return failure(SW.WRONG_LENGTH, decoded.error);
   const command = decoded.value;

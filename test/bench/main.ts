@@ -19,6 +19,7 @@ import { codecThroughput, inProcessRoundTrip } from './protocol.ts';
 import { transportRoundTrips } from './transports.ts';
 import { fleet } from './fleet.ts';
 import { cliStart } from './cli-start.ts';
+import { conformanceFigures } from './conformance.ts';
 
 const SECRET = new TextEncoder().encode('12345678901234567890');
 const SUITE = 'OCRA-1:HOTP-SHA1-8:QN06';
@@ -116,6 +117,11 @@ async function main(): Promise<void> {
     const verdict = r.name.includes('bundled') && r.ms !== null ? (r.ms < 200 ? '  ok' : '  ABOVE TARGET') : '';
     console.log(`  ${r.name.padEnd(44)} ${r.ms === null ? 'not run (missing, or it failed)' : `${r.ms.toFixed(0).padStart(6)} ms${verdict}`}`);
   }
+  const cf = await conformanceFigures();
+  console.log(`conformance suite against a hosted DSC+ over tcp: ${(cf.suiteTcpMs / 1000).toFixed(1)} s (target < 30 s) ${cf.suiteTcpMs < 30_000 ? 'ok' : 'ABOVE TARGET'}; ${cf.suiteTcpCases.pass} passed, ${cf.suiteTcpCases.fail} failed, ${cf.suiteTcpCases.skip} skipped`);
+  console.log(`  slowest cases: ${cf.slowest.map((s) => `${s.id} ${s.ms} ms`).join(', ')}`);
+  console.log(`lockstep steps per second (device and golden model, compared): model ${fmt(cf.lockstepModel)}/s, TCP target ${fmt(cf.lockstepTcp)}/s`);
+  console.log(`faulty tokens caught by the rule they break: ${cf.catches}/${cf.mutants} (${((cf.catches / cf.mutants) * 100).toFixed(0)}%)`);
   if (process.argv.includes('--quick')) return;
   console.log('');
   const f = fleet(10_000, true);

@@ -17,6 +17,7 @@ import { encodeFrame, MAX_PAYLOAD } from '../../protocol/stream-framing.ts';
 import { decodeTlvs, encodeTlvs, find, type Tlv } from '../../protocol/tlv.ts';
 import { newSession } from '../../protocol/server.ts';
 import { authMac } from '../../firmware/token/auth.ts';
+import { AUTH_RULES, COMMAND_RULES, HID_RULES, STREAM_RULES, type Rule } from '../../protocol/rules.ts';
 import { newCardRecord } from '../../firmware/card/card-record.ts';
 import { provision } from '../../firmware/device/nv.ts';
 import { seededRng } from '../../firmware/rng.ts';
@@ -64,13 +65,16 @@ const EXAMPLES: Example[] = [
   { name: 'SUBSCRIBE', note: 'Events on for this channel (P1 = 01).', p1: 1, fields: [] },
   { name: 'ADVANCE_CLOCK', note: '60 s pass: the device turns itself off (an event frame follows below).', fields: [[TAG.DURATION, uint(60_000)]] },
   { name: 'GET_CLOCK', note: '', fields: [] },
-  { name: 'SET_CLOCK', note: '', fields: [[TAG.CLOCK, uint(T)]] },
+  { name: 'SET_CLOCK', note: 'Set and hold (P1 = 01): the clock stands still until SET_CLOCK with P1 = 00.', p1: 1, fields: [[TAG.CLOCK, uint(T)]] },
   { name: 'SET_POWER', note: 'Battery out (P1 = 00).', p1: 0, fields: [] },
   { name: 'GET_BATTERY', note: '', fields: [] },
-  { name: 'SET_BATTERY', note: 'Battery back at 80 % (and in: the device has power again).', fields: [[TAG.BATTERY, uint(80)]] },
+  { name: 'SET_BATTERY', note: 'Level 80 %. The battery is still out (SET_POWER 00 above), so the device stays without power; only SET_POWER 01 puts it back.', fields: [[TAG.BATTERY, uint(80)]] },
+  { name: 'SET_POWER', note: 'Battery in (P1 = 01): power is back, the device is off.', p1: 1, fields: [] },
+  { name: 'SET_BATTERY', note: 'Level 5 %: the BATTERY_LOW indicator comes on, and subscribers get an event.', fields: [[TAG.BATTERY, uint(5)]] },
   { name: 'TEST_COMPUTE', note: 'Challenge 123456 with PIN 1234.', fields: [[TAG.CHALLENGE, utf8('123456')], [TAG.PIN, utf8('1234')]] },
   { name: 'GET_STATE', note: '', fields: [] },
-  { name: 'FACTORY_RESET', note: 'The token is now blank and unsealed.', fields: [] },
+  { name: 'KEY_PRESS', note: 'PRESS: the device is on again, so that the reset below has a display to clear.', fields: [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]] },
+  { name: 'FACTORY_RESET', note: 'The token is now blank and unsealed; the display goes blank (an event).', fields: [] },
   { name: 'PUT_SECRET', note: '', fields: [[TAG.SECRET, SECRET]] },
   { name: 'PUT_SUITE', note: '', fields: [[TAG.SUITE, utf8('OCRA-1:HOTP-SHA1-8:QN06')]] },
   { name: 'PUT_PIN_POLICY', note: '4 digits, locked after 3.', fields: [[TAG.PIN_LENGTH, uint(4)], [TAG.LOCK_THRESHOLD, uint(3)]] },
@@ -87,6 +91,10 @@ const EXAMPLES: Example[] = [
   { name: 'FW_ABORT', note: 'Nothing in progress: still 9000.', fields: [] },
   { name: 'TEST_CARD_LOOKUP', note: 'A Security Code Card: the value at index 100.', fields: [[TAG.INDEX, uint(100)]], card: true },
 ];
+
+function rules(list: Rule[]): string {
+  return list.map((r) => `- **${r.id}** ${r.text}`).join('\n');
+}
 
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -129,6 +137,7 @@ function examples(): string {
     const def = COMMANDS.find((c) => c.name === ex.name)!;
     const fields = typeof ex.fields === 'function' ? ex.fields(previous) : ex.fields;
     const apdu = encodeCommand({ cla: CLA, ins: def.ins, p1: ex.p1 ?? 0, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
+    const eventsBefore = events.length;
     const resp = ex.card ? card.handle(apdu, cardSession, 0) : token.handle(apdu, session, 0);
     const r = decodeResponse(resp);
     if (!r.ok || r.value.sw !== SW.OK) throw new Error(`docs example ${ex.name} failed: ${hex(resp)}`);
@@ -158,10 +167,9 @@ function examples(): string {
       '```',
       '',
     );
-    if (ex.name === 'ADVANCE_CLOCK' && events.length) {
-      const ev = events[events.length - 1];
+    for (const ev of events.slice(eventsBefore)) {
       out.push(
-        'The display-changed event sent to the subscribed channel meanwhile:',
+        'The display-changed event this command caused, sent to the subscribed channel:',
         '',
         '```',
         `event payload:  ${wrap(hex(ev))}`,
@@ -201,6 +209,10 @@ reference link waits 2000 ms). Different channels may have requests in flight at
 answers every request, in order, on the channel it came on.
 
 All multi-byte numbers are big-endian. "uint" is an unsigned integer in the fewest bytes (1 to 8).
+
+This document is normative. The key words MUST, MUST NOT, SHOULD and MAY are to be read as in
+RFC 2119. Each numbered rule (P-x.y) is checked by at least one case of \`tokenbench conformance\`
+(docs/conformance.md); the tables and examples define the bytes the rules speak of.
 
 ## 1. Commands
 
@@ -243,8 +255,8 @@ ${table(['INS', 'name', 'plane', 'P1/P2', 'request fields', 'response fields', '
 
 A command of a plane the device does not enable answers \`6A81\`, as does a command the device
 has no use for (TEST_CARD_LOOKUP on a DSC+). Unknown INS: \`6D00\`. CLA other than 80: \`6E00\`. A
-malformed APDU: \`6700\`. Malformed TLV data: \`6A80\`. Wrong P1/P2: \`6A86\`. A key the device does
-not have: \`6A88\`. A storage write that fails: \`6581\` (the device restarts from what it stored).
+malformed APDU, or one over MAX_MESSAGE: \`6700\`. Malformed TLV data, a KEY field that is not one byte: \`6A80\`. Wrong P1/P2: \`6A86\`. A key the device does
+not have (a one-byte KEY with an unknown code): \`6A88\`. A storage write that fails: \`6581\` (the device restarts from what it stored).
 Provisioning a sealed device: \`6985\`. PIN rules on TEST_COMPUTE: \`63Cx\` for a wrong PIN (the try
 is spent and stored first), \`6983\` once locked.
 
@@ -261,7 +273,13 @@ ${table(['flag (GET_STATE)', 'bit value'], Object.entries(FLAG).map(([k, v]) => 
 An event payload is TLV fields, EVENT first. ${table(['event', 'code', 'fields'], [['DISPLAY', h2(EVENT_CODE.DISPLAY), 'TEXT, INDICATORS: the display changed']])}
 
 A device sends events only to channels that sent SUBSCRIBE with P1 = 01, one event per display
-change, in order.
+change, in order, whatever caused the change: keys, timeouts, SET_POWER, SET_BATTERY,
+FACTORY_RESET (see the examples).
+
+**6982 and BUSY.** \`6982\` (security status not satisfied) answers a command whose condition of
+security is not met, such as a privileged plane on a session that has not authenticated. The stream
+ERROR code BUSY is reserved for a device that cannot take a request now; it is never an answer to a
+command, and the reference device never sends it.
 
 ### 1.6 Sessions and privileges
 
@@ -293,6 +311,12 @@ challenge), with which the host checks that the device holds the key too. A wron
 \`6982\` (DETAIL "authentication failed"). The challenge is used up by its first answer, right or
 wrong; P1 = 02 with no challenge pending answers \`6985\`. Other P1 values: \`6A86\`. The three
 requests are shown in section 4.
+
+### 1.7 Rules
+
+${rules(COMMAND_RULES)}
+
+${rules(AUTH_RULES)}
 
 ## 2. Stream framing (UART, CDC-ACM, pseudo-terminal, TCP)
 
@@ -326,6 +350,17 @@ frame, ${MAX_PAYLOAD + 7} bytes) is dropped as it grows, and the receiver discar
 ${STREAM_TIMEOUT_MS} ms is dropped when the next byte comes. A host that gets an ERROR frame for its
 request fails that request at once instead of waiting for the timeout.
 
+**Which errors carry the frame's channel and seq.** BAD_VERSION and BAD_TYPE come on the frame's
+channel and seq (its header was read and its CRC matched). BAD_CRC, BAD_COBS, TOO_SHORT, TOO_LONG
+and TIMEOUT come on channel FF seq FF: nothing of such a frame can be trusted. Frames of types 2 to
+4 sent by a host are dropped without an answer.
+
+**Limits.** The limit of 4136 bytes counts the encoded frame without its \`00\` delimiter. A frame's
+payload may reach MAX_MESSAGE + 16 bytes: room for an extended header and Le, and so that a
+command APDU a little over MAX_MESSAGE still arrives whole and is answered \`6700\` (P-1.3) instead of
+being lost as a framing error. **COBS end.** When the last block of a frame is a full \`FF\` block, the
+reference encoder follows it with an empty \`01\` block; receivers take the frame with or without it.
+
 ${table(['error code', 'meaning'], Object.entries(FRAME_ERROR).map(([k, v]) => [h2(v), k]))}
 
 \`\`\`mermaid
@@ -339,6 +374,10 @@ stateDiagram-v2
     discarding --> idle: 00
     collecting --> idle: next byte after ${STREAM_TIMEOUT_MS} ms of silence / send ERROR TIMEOUT
 \`\`\`
+
+### 2.1 Rules
+
+${rules(STREAM_RULES)}
 
 A corrupted frame, as answered (a request whose CRC did not match; channel and seq unknown):
 
@@ -376,9 +415,9 @@ ${table(['error', 'code', 'when'], [
   ['INVALID_PAR', h2(HID_ERROR.INVALID_PAR), 'reserved'],
   ['INVALID_LEN', h2(HID_ERROR.INVALID_LEN), `BCNT above ${HID_MAX_MESSAGE}, or an INIT whose nonce is not 8 bytes`],
   ['INVALID_SEQ', h2(HID_ERROR.INVALID_SEQ), 'a continuation out of order, or a new message before the last was complete'],
-  ['MSG_TIMEOUT', h2(HID_ERROR.MSG_TIMEOUT), `the next packet of a message did not come within ${HID_TIMEOUT_MS} ms`],
+  ['MSG_TIMEOUT', h2(HID_ERROR.MSG_TIMEOUT), `the next packet of a message did not come within ${HID_TIMEOUT_MS} ms (sent when the next report arrives)`],
   ['CHANNEL_BUSY', h2(HID_ERROR.CHANNEL_BUSY), 'a packet on another channel while a message is being received'],
-  ['INVALID_CHANNEL', h2(HID_ERROR.INVALID_CHANNEL), 'CID 0, or a CID the device did not allocate'],
+  ['INVALID_CHANNEL', h2(HID_ERROR.INVALID_CHANNEL), 'CID 0 (answered on CID 0), or a CID the device did not allocate (answered on that CID)'],
   ['OTHER', h2(HID_ERROR.OTHER), 'anything else'],
 ])}
 
@@ -386,6 +425,11 @@ ${table(['error', 'code', 'when'], [
 random nonce; the device answers on the broadcast CID with the same nonce and a new CID, which the
 host then uses for everything. INIT on an allocated CID re-synchronises it (any message in progress
 on it is dropped). The device keeps at most 32 channels; allocating more drops the oldest.
+Channels belong to the connection (USB device session, USB/IP import) that allocated them. The
+INIT reply's version bytes are the protocol version and the first three numbers of the device's
+FIRMWARE_VERSION (major, minor, build). MSG_TIMEOUT is detected when the device's next report
+arrives (on any channel) and is then sent to the channel whose message stalled; a device need not
+keep a timer of its own.
 
 \`\`\`
 INIT request:   ${wrap(hex(encodeHid({ cid: HID_BROADCAST, cmd: HID_CMD.INIT, payload: nonce })[0]), 32)}
@@ -403,6 +447,10 @@ stateDiagram-v2
     receiving --> idle: ${HID_TIMEOUT_MS} ms without a packet / ERROR MSG_TIMEOUT
     receiving --> receiving: packet on another CID / ERROR CHANNEL_BUSY to that CID
 \`\`\`
+
+### 3.1 Rules
+
+${rules(HID_RULES)}
 
 ## 4. Examples
 

@@ -19,6 +19,7 @@ import { formatScenario, Recorder, recordFrame } from '../../../emulator/qa/scen
 import { WrongToken } from './WrongToken.tsx';
 import { BoardsPanel } from './panels/BoardsPanel.tsx';
 import { SlsApp } from './sls/SlsApp.tsx';
+import { ConformancePanel } from './panels/ConformancePanel.tsx';
 
 export function App({ client }: { client: TokenbenchClient }) {
   const [tokens, setTokens] = useState<TokenSummary[]>([]);
@@ -274,6 +275,7 @@ export function App({ client }: { client: TokenbenchClient }) {
       <aside className="side" aria-label="controls">
         {token && actions && <TokenActions token={token} unlockInfo={unlockInfo} recording={recordingId} act={actions} />}
         {token && token.kind !== 'board' && <ClockControls clock={clock} onClock={(op, all) => run('clock', async () => (all && (await client.hostClock(op)), await readClock(token.id, all ? {} : op)))} />}
+        {token && <ConformancePanel client={client} token={token} onError={(e) => report('conformance', e)} />}
         <CreateToken onCreate={create} />
         <BoardsPanel client={client} />
       </aside>

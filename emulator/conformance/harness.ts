@@ -1,0 +1,378 @@
+/**
+ * What a case works with: the target's connection (recorded frame by frame into the case's
+ * transcript), a typed client on it, raw access to the framing, the device's profile from
+ * GET_INFO, and `setup()`, which brings the device and an in-process golden model into the same
+ * known state over the protocol so that a case can compare the two.
+ */
+import { decodeResponse, encodeCommand } from '../../protocol/apdu.ts';
+import { hex, uint, utf8 } from '../../protocol/bytes.ts';
+import { TokenClient, StatusError, type Display, type TokenInfo } from '../../protocol/client.ts';
+import { CLA, INS, SW, TAG, type InsName } from '../../protocol/codes.ts';
+import { HidAssembler, type HidMessage } from '../../protocol/hid-framing.ts';
+import { Link, type Scheduler } from '../../protocol/link.ts';
+import type { Message } from '../../protocol/message.ts';
+import { hidHostPort, streamPort, type Port } from '../../protocol/port.ts';
+import { StreamAssembler } from '../../protocol/stream-framing.ts';
+import { decodeTlvs, encodeTlvs, find, type Tlv } from '../../protocol/tlv.ts';
+import { BaseTransport, type Transport } from '../../protocol/transport.ts';
+import { systemRng } from '../../firmware/rng.ts';
+import { Failure, Skip, type Need } from './case.ts';
+import { modelTarget } from './model-target.ts';
+import type { Framing, Target } from './target.ts';
+
+export interface TranscriptEntry {
+  /** ms since the case started. */
+  at: number;
+  dir: 'sent' | 'received' | 'note';
+  /** Hex of the bytes (a chunk or a report), or the note. */
+  text: string;
+}
+
+export const nodeScheduler: Scheduler = {
+  after(ms, fn) {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
+
+/** A transport that records every chunk and lets raw listeners see what arrives. */
+class Recorder extends BaseTransport {
+  log: TranscriptEntry[] = [];
+  start = Date.now();
+  readonly raw = new Set<(b: Uint8Array) => void>();
+
+  constructor(private readonly inner: Transport) {
+    super();
+    inner.onData((b) => {
+      this.log.push({ at: Date.now() - this.start, dir: 'received', text: hex(b) });
+      for (const l of this.raw) l(b);
+      this.deliver(b);
+    });
+    inner.onClose((r) => this.finish(r));
+  }
+
+  send(bytes: Uint8Array): void {
+    this.log.push({ at: Date.now() - this.start, dir: 'sent', text: hex(bytes) });
+    this.inner.send(bytes);
+  }
+
+  /** Raw bytes past the link, for framing cases. */
+  sendRaw(bytes: Uint8Array): void {
+    this.send(bytes);
+  }
+
+  protected shutdown(): void {
+    if (!this.inner.closed) this.inner.close();
+  }
+}
+
+/** One open connection: recorder, port, link and client. */
+export interface Conn {
+  rec: Recorder;
+  port: Port;
+  link: Link;
+  client: TokenClient;
+}
+
+export interface Profile {
+  model: string;
+  info: TokenInfo;
+  /** AUTH_STATE of the suite's own session: does the device require AUTHENTICATE, and did the suite authenticate? */
+  auth: { required: boolean; privileged: boolean };
+  /** The card's GET_INFO extras. */
+  card?: { size: number; alphabet: string; length: number };
+}
+
+export interface SetupOptions {
+  suite?: string;
+  pinLength?: number;
+  lockThreshold?: number;
+  counter?: number;
+  unlockKey?: Uint8Array;
+  pin?: string;
+}
+
+export const SECRET = utf8('conformance-secret-0123456789');
+export const UNLOCK_KEY = utf8('conformance-unlock-key-0001');
+/** The device clock at the start of every case that holds it (2023-11-14T22:13:20Z). */
+export const T0 = 1_700_000_000_000;
+export const LINK_CHANNEL = 0;
+
+export async function openConn(target: Target, timeoutMs: number, transport?: Transport): Promise<Conn> {
+  const rec = new Recorder(transport ?? (await target.connect()));
+  const port = target.framing === 'hid' ? hidHostPort(rec, target.now, systemRng()) : streamPort(rec, target.now);
+  const link = new Link(port, nodeScheduler, { timeoutMs });
+  return { rec, port, link, client: new TokenClient(link, { timeoutMs }) };
+}
+
+export class Harness {
+  /** The in-process golden model, after setup(). */
+  golden: TokenClient | null = null;
+  private goldenTarget: Target | null = null;
+  private extra: Conn[] = [];
+  notes: TranscriptEntry[] = [];
+
+  constructor(
+    readonly target: Target,
+    readonly conn: Conn,
+    readonly profile: Profile,
+    readonly timeoutMs: number,
+    readonly seed: number,
+    /** The key AUTHENTICATE uses (the host's lab key, or a sealed board's key). */
+    readonly labKey?: Uint8Array,
+  ) {}
+
+  private nextChannel = 1;
+  private readonly channels = new WeakMap<TokenClient, number>();
+
+  /** A new, unprivileged session: another channel of this connection (stream), or a second connection (HID). */
+  async session(): Promise<TokenClient> {
+    if (this.framing === 'stream') {
+      const channel = this.nextChannel++;
+      const c = new TokenClient(this.conn.link, { channel, timeoutMs: this.timeoutMs });
+      this.channels.set(c, channel);
+      return c;
+    }
+    return (await this.second()).client;
+  }
+
+  /** Makes `client`'s session privileged with `key` (default: the lab key), if the device requires it. */
+  async privileged(client: TokenClient = this.client, key = this.labKey): Promise<void> {
+    const st = await client.authState();
+    if (!st.required || st.privileged) return;
+    if (!key) throw new Skip('needs a privileged session: give the key with --lab-key FILE');
+    await client.authenticate(key);
+  }
+
+  get client(): TokenClient {
+    return this.conn.client;
+  }
+
+  get framing(): Framing {
+    return this.target.framing;
+  }
+
+  note(text: string): void {
+    this.conn.rec.log.push({ at: Date.now() - this.conn.rec.start, dir: 'note', text });
+  }
+
+  /** Starts a new transcript (one per case); returns the previous one. */
+  takeTranscript(): TranscriptEntry[] {
+    const log = this.conn.rec.log;
+    for (const c of this.extra) log.push(...c.rec.log.map((e) => ({ ...e, text: `[2nd connection] ${e.text}` })));
+    this.conn.rec.log = [];
+    this.conn.rec.start = Date.now();
+    return log;
+  }
+
+  /** A second connection at once (a separate session); closed after the case. */
+  async second(): Promise<Conn> {
+    if (!this.target.multiConnection) throw new Skip('needs a second connection at the same time; this target allows one');
+    const c = await openConn(this.target, this.timeoutMs);
+    this.extra.push(c);
+    return c;
+  }
+
+  /** Sends raw command APDU bytes; answers the status word and TLVs (never throws on a status). */
+  async apdu(bytes: Uint8Array, client = this.client): Promise<{ sw: number; items: Tlv[]; raw: Uint8Array }> {
+    const raw = await client.link.request(bytes, { channel: this.channels.get(client) ?? LINK_CHANNEL, timeoutMs: this.timeoutMs });
+    const r = decodeResponse(raw);
+    if (!r.ok) throw new Failure(`response APDU is malformed: ${r.error}`);
+    const t = decodeTlvs(r.value.data);
+    return { sw: r.value.sw, items: t.ok ? t.items : [], raw };
+  }
+
+  /** A command by name with fields and P1/P2, answered as status and fields. */
+  async cmd(name: InsName, fields: [number, Uint8Array][] = [], p1 = 0, p2 = 0, client = this.client): Promise<{ sw: number; items: Tlv[]; raw: Uint8Array }> {
+    return this.apdu(encodeCommand({ cla: CLA, ins: INS[name], p1, p2, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) }), client);
+  }
+
+  /** Expects status `sw` from the command; returns its fields. */
+  async expectSw(name: InsName, fields: [number, Uint8Array][], sw: number, p1 = 0, p2 = 0): Promise<Tlv[]> {
+    const r = await this.cmd(name, fields, p1, p2);
+    if (r.sw !== sw) {
+      const detail = find(r.items, TAG.DETAIL);
+      throw new Failure(`${name}: expected SW ${sw.toString(16).toUpperCase()}, got ${r.sw.toString(16).toUpperCase()}${detail ? ` (${new TextDecoder().decode(detail)})` : ''}`);
+    }
+    return r.items;
+  }
+
+  /** Brings the device and the golden model into the same known state; the device ends off. */
+  async setup(o: SetupOptions = {}): Promise<TokenClient> {
+    const model = this.profile.model;
+    if (model !== 'dscplus' && model !== 'dsc') throw new Skip(`setup of a ${model} is not a device setup`);
+    if (!this.goldenTarget) this.goldenTarget = modelTarget(model);
+    else await this.golden?.link.close();
+    const g = await openConn(this.goldenTarget, this.timeoutMs);
+    this.golden = g.client;
+    for (const c of [this.client, g.client]) await this.prepare(c, model, o);
+    this.golden = g.client;
+    return g.client;
+  }
+
+  private async prepare(c: TokenClient, model: string, o: SetupOptions): Promise<void> {
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (err) {
+        if (err instanceof StatusError && err.sw === SW.BAD_P1P2 && what === 'hold the clock') throw new Skip('the device clock cannot be held (SET_CLOCK P1 = 01 answers 6A86): timing cases need it');
+        if (err instanceof StatusError && err.sw === SW.NOT_SUPPORTED) throw new Skip(`setup needs ${what}, which the device does not support (6A81)`);
+        throw new Failure(`setup: ${what}: ${(err as Error).message}`);
+      }
+    };
+    await step('SUBSCRIBE off', () => c.subscribe(false));
+    await step('the battery in', () => c.setPower(true));
+    await step('a full battery', () => c.setBattery(100));
+    await step('FACTORY_RESET', () => c.factoryReset());
+    await step('PUT_SECRET', () => c.putSecret(SECRET));
+    await step('PUT_SUITE', () => c.putSuite(o.suite ?? (model === 'dscplus' ? 'OCRA-1:HOTP-SHA1-8:QN06' : 'TOTP-SHA1-6-30')));
+    await step('PUT_PIN_POLICY', () => c.putPinPolicy(o.pinLength ?? 4, o.lockThreshold ?? 3));
+    await step('PUT_PIN', () => c.putPin(o.pin ?? '1234'.padEnd(o.pinLength ?? 4, '0')));
+    await step('PUT_UNLOCK_KEY', () => c.putUnlockKey(o.unlockKey ?? UNLOCK_KEY));
+    await step('PUT_COUNTER', () => c.putCounter(o.counter ?? 0));
+    await step('hold the clock', () => c.command('SET_CLOCK', [[TAG.CLOCK, uint(T0)]], 1));
+    await step('SET_POWER off and on', async () => {
+      await c.setPower(false);
+      await c.setPower(true);
+    });
+  }
+
+  /** Runs the same step on the device and the golden model; fails when the answers differ. */
+  async both<T>(what: string, fn: (c: TokenClient) => Promise<T>): Promise<T> {
+    if (!this.golden) throw new Error('both() before setup()');
+    const [a, b] = [await settle(fn(this.client)), await settle(fn(this.golden))];
+    const sa = JSON.stringify(a);
+    const sb = JSON.stringify(b);
+    if (sa !== sb) throw new Failure(`${what}: device answered ${sa}, the golden model ${sb}`);
+    if ('error' in a) throw new Failure(`${what}: ${a.error}`);
+    return a.value as T;
+  }
+
+  /** Waits for raw frames or reports on the shared connection that satisfy `done`. */
+  async rawExchange<T>(send: Uint8Array[], parse: (chunks: Uint8Array[]) => T, done: (v: T) => boolean, waitMs = this.timeoutMs): Promise<T> {
+    const chunks: Uint8Array[] = [];
+    let wake: () => void = () => {};
+    const l = (b: Uint8Array) => {
+      chunks.push(b);
+      wake();
+    };
+    this.conn.rec.raw.add(l);
+    try {
+      for (const s of send) this.conn.rec.sendRaw(s);
+      const until = Date.now() + waitMs;
+      for (;;) {
+        const v = parse(chunks);
+        if (done(v) || Date.now() >= until) return v;
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, Math.min(20, Math.max(1, until - Date.now())));
+        });
+      }
+    } finally {
+      this.conn.rec.raw.delete(l);
+    }
+  }
+
+  /** Stream framing: sends raw bytes, returns the frames that came back (until `done` or the wait ends). */
+  streamExchange(send: Uint8Array[], done: (m: Message[]) => boolean, waitMs?: number): Promise<Message[]> {
+    return this.rawExchange(
+      send,
+      (chunks) => {
+        const a = new StreamAssembler();
+        const out: Message[] = [];
+        for (const c of chunks) out.push(...a.push(c, 0).messages);
+        return out;
+      },
+      done,
+      waitMs,
+    );
+  }
+
+  /** HID framing: sends raw reports, returns the messages that came back. */
+  hidExchange(send: Uint8Array[], done: (m: HidMessage[]) => boolean, waitMs?: number): Promise<HidMessage[]> {
+    return this.rawExchange(
+      send,
+      (chunks) => {
+        const a = new HidAssembler({ exclusive: false });
+        const out: HidMessage[] = [];
+        for (const c of chunks) {
+          // The host-side assembler refuses CID 0; a device's answer on CID 0 is read as it is.
+          if (c.length >= 7 && c[0] === 0 && c[1] === 0 && c[2] === 0 && c[3] === 0 && c[4] & 0x80) out.push({ cid: 0, cmd: c[4], payload: c.slice(7, 7 + Math.min(57, (c[5] << 8) | c[6])) });
+          else out.push(...a.push(c, 0).messages);
+        }
+        return out;
+      },
+      done,
+      waitMs,
+    );
+  }
+
+  /** Lets `ms` of host time pass: skipped at once on in-process targets, waited on real ones. */
+  async pass(ms: number): Promise<void> {
+    if (this.target.skipTime) {
+      await new Promise((r) => setTimeout(r, 1)); // bytes on their way land before time moves
+      this.target.skipTime(ms);
+    } else await new Promise((r) => setTimeout(r, ms));
+  }
+
+  /** Collects display events on `client` while `fn` runs (after SUBSCRIBE on). */
+  async events(fn: () => Promise<void>, client = this.client, settleMs = 50): Promise<Display[]> {
+    const seen: Display[] = [];
+    const stop = client.onDisplay((d) => seen.push(d));
+    try {
+      await fn();
+      await client.readDisplay().catch(() => undefined); // events before this answer have arrived
+      await new Promise((r) => setTimeout(r, this.target.skipTime ? 0 : settleMs));
+    } finally {
+      stop();
+    }
+    return seen;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.extra) c.link.close();
+    this.extra = [];
+  }
+
+  async dispose(): Promise<void> {
+    await this.close();
+    this.golden?.link.close();
+    await this.goldenTarget?.close();
+  }
+}
+
+async function settle<T>(p: Promise<T>): Promise<{ value: T } | { error: string }> {
+  try {
+    return { value: await p };
+  } catch (err) {
+    return { error: err instanceof StatusError ? `SW ${err.sw.toString(16).toUpperCase()}` : (err as Error).message };
+  }
+}
+
+export function needsMissing(needs: Need[], h: { profile: Profile; target: Target }): string | null {
+  const planes = h.profile.info.planes;
+  for (const n of needs) {
+    switch (n) {
+      case 'ui': case 'power': case 'clock': case 'provisioning': case 'test': case 'firmware':
+        if (!planes.includes(n)) return `the device has no ${n} plane (PLANES in GET_INFO)`;
+        if (n !== 'ui' && h.profile.auth.required && !h.profile.auth.privileged) return `needs the ${n} plane, which needs a privileged session: give the lab key (or a sealed board's key) with --lab-key FILE`;
+        break;
+      case 'dscplus': case 'dsc': case 'card':
+        if (h.profile.model !== n && !(n === 'card' && h.profile.model === 'online-card')) return `for a ${n}; this is a ${h.profile.model}`;
+        break;
+      case 'keys':
+        if (h.profile.info.keys.length === 0) return 'the device has no keys';
+        break;
+      case 'stream': case 'hid':
+        if (h.target.framing !== n) return `needs the ${n} framing; this target speaks ${h.target.framing}`;
+        break;
+      case 'faults':
+        if (!h.target.faults) return 'needs storage fault injection (a power cut at a chosen write): in-process model targets only';
+        break;
+      case 'multi':
+        if (!h.target.multiConnection) return 'needs a second connection at the same time; this target allows one';
+        break;
+    }
+  }
+  return null;
+}

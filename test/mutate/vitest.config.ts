@@ -1,0 +1,11 @@
+/** The tests `npm run mutate` runs against each mutant of firmware/: the fast suites that cover it. */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    root: new URL('../..', import.meta.url).pathname,
+    include: ['test/device/**/*.test.ts', 'test/crypto/**/*.test.ts', 'test/card.test.ts', 'test/protocol/token.test.ts', 'test/protocol/auth.test.ts', 'test/protocol/codecs.test.ts'],
+    exclude: ['**/*.slow.test.ts'],
+    testTimeout: 20_000,
+  },
+});
