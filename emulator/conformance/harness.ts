@@ -197,6 +197,23 @@ export class Harness {
     return r.items;
   }
 
+  /** Whether the device has a battery level to set: boards answer SET_BATTERY 6A81 (P-1.1). */
+  async hasBattery(): Promise<boolean> {
+    const level = await this.client.battery();
+    try {
+      await this.client.setBattery(level);
+      return true;
+    } catch (err) {
+      if (err instanceof StatusError && err.sw === SW.NOT_SUPPORTED) return false;
+      throw err;
+    }
+  }
+
+  /** Skips the case (with the reason) on a device without a battery to set. */
+  async needBattery(): Promise<void> {
+    if (!(await this.hasBattery())) throw new Skip('the device has no battery to set (SET_BATTERY answers 6A81, as boards do)');
+  }
+
   /** Brings the device and the golden model into the same known state; the device ends off. */
   async setup(o: SetupOptions = {}): Promise<TokenClient> {
     const model = this.profile.model;
@@ -222,7 +239,10 @@ export class Harness {
     };
     await step('SUBSCRIBE off', () => c.subscribe(false));
     await step('the battery in', () => c.setPower(true));
-    await step('a full battery', () => c.setBattery(100));
+    // A board has no battery to set (SET_BATTERY answers 6A81 there): its power is SET_POWER's alone.
+    await step('a full battery', () => c.setBattery(100).catch((err) => {
+      if (!(err instanceof StatusError && err.sw === SW.NOT_SUPPORTED)) throw err;
+    }));
     await step('FACTORY_RESET', () => c.factoryReset());
     await step('PUT_SECRET', () => c.putSecret(SECRET));
     await step('PUT_SUITE', () => c.putSuite(o.suite ?? (model === 'dscplus' ? 'OCRA-1:HOTP-SHA1-8:QN06' : 'TOTP-SHA1-6-30')));

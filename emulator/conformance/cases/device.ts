@@ -82,6 +82,7 @@ export const DEVICE_CASES: Case[] = [
     await h.client.setPower(false);
     await h.client.setPower(true);
     expectEq((await turnOn(h)).text, 'LOCKED', 'on after the battery was out');
+    if (!(await h.hasBattery())) return; // a board: no battery level to run flat
     await h.client.setBattery(0);
     await h.client.setBattery(100);
     expectEq((await turnOn(h)).text, 'LOCKED', 'on after a flat battery');

@@ -228,6 +228,13 @@ size_t tb_dispatch(tb_token *t, uint8_t channel, const uint8_t *apdu, size_t n, 
   memset(&c, 0, sizeof c);
   c.t = t, c.channel = channel, c.sw = 0x9000;
   tb_out_init(&c.out, out, cap - 2);
+  if (n > TB_MAX_MESSAGE) {
+    /* P-1.3: an APDU over MAX_MESSAGE is refused whole, as the model refuses it. */
+    c.sw = 0x6700;
+    tb_text_init(&tx, c.detail, sizeof c.detail);
+    tb_text_str(&tx, "APDU of "), tb_text_u64(&tx, n), tb_text_str(&tx, " bytes exceeds MAX_MESSAGE (4096)");
+    return finish(&c, out, cap);
+  }
   if (tb_apdu_decode(apdu, n, &c.a, c.detail, sizeof c.detail) != 0) return c.sw = 0x6700, finish(&c, out, cap);
   if (c.a.cla != 0x80) {
     c.sw = 0x6e00;

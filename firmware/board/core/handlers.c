@@ -12,18 +12,21 @@
 static int key_of(ctx *c) {
   const tb_tlv *v = cmd_field(c, 0x8b);
   if (!v) return -1;
-  if (v->n == 1 && v->value[0] < TB_KEYS) return v->value[0];
   tb_text t;
-  c->sw = 0x6a88;
   tb_text_init(&t, c->detail, sizeof c->detail);
-  tb_text_str(&t, "key ");
-  if (v->n == 1) {
-    static const char H[] = "0123456789abcdef";
-    char h[5] = {'0', 'x', H[v->value[0] >> 4], H[v->value[0] & 15], 0};
-    tb_text_str(&t, h);
-  } else {
-    tb_text_str(&t, "(bad length)");
+  if (v->n != 1) {
+    /* A KEY field of the wrong size is bad data (6A80), as in the model. */
+    c->sw = 0x6a80;
+    tb_text_str(&t, "KEY must be one byte, got ");
+    tb_text_u64(&t, v->n);
+    return -1;
   }
+  if (v->value[0] < TB_KEYS) return v->value[0];
+  static const char H[] = "0123456789abcdef";
+  char h[5] = {'0', 'x', H[v->value[0] >> 4], H[v->value[0] & 15], 0};
+  c->sw = 0x6a88;
+  tb_text_str(&t, "key ");
+  tb_text_str(&t, h);
   tb_text_str(&t, " is not on a dscplus; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK C");
   return -1;
 }
@@ -103,9 +106,12 @@ void h_get_clock(ctx *c) {
 
 void h_set_clock(ctx *c) {
   uint64_t ms;
-  if (cmd_no_params(c) || cmd_uint_field(c, 0x90, 0, TB_MAX_SAFE, &ms)) return;
+  int hold;
+  /* P1 = 01 sets the clock and holds it there; 00 sets it and lets it run (as the model). */
+  if (cmd_on_off(c, &hold) || cmd_uint_field(c, 0x90, 0, TB_MAX_SAFE, &ms)) return;
   if (tb_token_tick(c->t) != 0) return (void)cmd_failed_write(c);
   tb_token_set_clock(c->t, (int64_t)ms);
+  c->t->held = hold;
   tb_out_uint(&c->out, 0x90, (uint64_t)tb_token_now(c->t));
 }
 

@@ -54,7 +54,7 @@ static int64_t host_now(tb_token *t) {
 
 int64_t tb_token_now(tb_token *t) {
   int64_t h = host_now(t);
-  return t->frozen ? t->device_at : t->device_at + (h - t->host_at);
+  return t->frozen || t->held ? t->device_at : t->device_at + (h - t->host_at);
 }
 
 void tb_token_set_clock(tb_token *t, int64_t device_ms) {

@@ -32,6 +32,8 @@ typedef struct {
   /* Device clock: device time = device_at + (host ms - host_at), or device_at while frozen. */
   int64_t device_at, host_at;
   int frozen;
+  /* Held by SET_CLOCK P1 = 01 (it then moves only through the clock plane); P1 = 00 lets it run. */
+  int held;
   uint32_t last_ms;
   int64_t host_ms; /* tb_hal_ms widened past its 32-bit wrap */
   uint8_t battery, battery_in;
