@@ -13,7 +13,7 @@ await build({
   outfile: `${root}/dist/desktop/main.cjs`,
   format: 'cjs',
   platform: 'node',
-  external: ['electron', 'serialport', '@serialport/*', 'usb', 'bufferutil', 'utf-8-validate'],
+  external: ['electron', 'serialport', '@serialport/*', 'usb', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
   // CommonJS has no import.meta: give the bundle the URL of its own file.
   banner: { js: "const __tb_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__tb_import_meta_url' },
@@ -37,6 +37,6 @@ await build({
   splitting: true, // serve and boards load on demand (emulator/cli/main.ts)
   format: 'esm',
   platform: 'node',
-  external: ['serialport', '@serialport/*', 'usb', 'bufferutil', 'utf-8-validate'],
+  external: ['serialport', '@serialport/*', 'usb', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
   banner: { js: "import { createRequire as __tb_createRequire } from 'node:module'; const require = __tb_createRequire(import.meta.url);" },
 });

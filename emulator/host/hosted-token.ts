@@ -8,6 +8,9 @@ import { TokenGone, type TokenFiles } from './token-files.ts';
 import { HostError } from './types.ts';
 import { carryVerifiers, encodeVerifierRecord, VERIFIER_KEY, type VerifierRecord, type Verifiers } from './verifier-record.ts';
 import { TraceLog } from './trace.ts';
+import { decodeCommand } from '../../protocol/apdu.ts';
+import { INS, TAG } from '../../protocol/codes.ts';
+import { decodeTlvs, find } from '../../protocol/tlv.ts';
 import { listenTcp, type Listener } from '../transports/tcp.ts';
 import { PtyBridge } from '../transports/pty.ts';
 import { serveToken, type Framing, type TraceEntry } from '../../firmware/token/serve.ts';
@@ -39,6 +42,17 @@ export type { Verifiers };
 
 /** Modes in which digits typed are a PIN or an unlock code. */
 const SECRET_ENTRY_MODES: ReadonlySet<string> = new Set(['pin', 'newPin', 'confirmPin', 'unlockEntry']);
+
+const KEY_INS: ReadonlySet<number> = new Set([INS.KEY_DOWN, INS.KEY_UP, INS.KEY_PRESS, INS.KEY_HOLD]);
+
+/** A key command whose KEY is a digit (key codes 00 to 09). */
+function typesDigit(apdu: Uint8Array): boolean {
+  const c = decodeCommand(apdu);
+  if (!c.ok || !KEY_INS.has(c.value.ins)) return false;
+  const t = decodeTlvs(c.value.data);
+  const key = t.ok ? find(t.items, TAG.KEY) : undefined;
+  return key !== undefined && key.length === 1 && key[0] <= 9;
+}
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
@@ -182,7 +196,7 @@ export class HostedToken {
       transport,
       framing,
       this.now,
-      (e: TraceEntry) => this.onTrace(this, this.trace.add(name, client, e, this.now(), e.dir === 'request' && this.typingSecret())),
+      (e: TraceEntry) => this.onTrace(this, this.trace.add(name, client, e, this.now(), e.dir === 'request' && this.typingSecret(e.bytes))),
       name === 'tcp', // any local process or web page can reach a TCP port: it must start with a valid frame
     );
   }
@@ -190,7 +204,7 @@ export class HostedToken {
   /** Records a frame that did not come over a transport (the control API's own key presses). */
   /** Records a frame the host made itself (the UI's key presses): keys typed into a PIN or unlock code show as `*`. */
   record(transport: string, client: string, e: TraceEntry): void {
-    this.onTrace(this, this.trace.add(transport, client, e, this.now(), e.dir === 'request' && this.typingSecret()));
+    this.onTrace(this, this.trace.add(transport, client, e, this.now(), e.dir === 'request' && this.typingSecret(e.bytes)));
   }
 
   handle(apdu: Uint8Array, session: Parameters<DeviceToken['handle']>[1], hostNow: number): Uint8Array {
@@ -258,10 +272,10 @@ export class HostedToken {
     this.wake.unref?.();
   }
 
-  /** The token is taking a PIN or an unlock code: the keys typed now are secrets in a trace. */
-  typingSecret(): boolean {
+  /** `apdu` types a digit while the token takes a PIN or an unlock code: in a trace, a secret. */
+  typingSecret(apdu: Uint8Array): boolean {
     const mode = this.device?.mode;
-    return mode !== undefined && SECRET_ENTRY_MODES.has(mode);
+    return mode !== undefined && SECRET_ENTRY_MODES.has(mode) && typesDigit(apdu);
   }
 
   /** Runs `fn`, reporting a failure in one line with the token id instead of letting it reach the event loop. */

@@ -334,7 +334,7 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     await screen('unlock-code');
     const code = /type (\d{8})/.exec((await status.textContent())!)![1];
     await lab.token('locked-1').press(`OK ${code} OK 5555 OK 5555 OK`);
-    expect(await lcd()).toBe('PIN SET');
+    await expect.poll(lcd).toBe('PIN SET');
     await lab.client.remove('locked-1');
   });
 

@@ -123,7 +123,7 @@ describe('provision over TCP of a spawned host', () => {
   it('refuses the wrong model, bad flags and a bad key file in one line', async () => {
     expect((await run('provision', target('d1'), '--model', 'dscplus', '--random')).err).toEqual([`tokenbench: provision: ${target('d1')} is a dsc, not a dscplus`]);
     expect(await run('provision', target('d1'), '--model', 'dsc', '--random', '--secret', SECRET)).toEqual({ code: 2, out: [], err: ['tokenbench: give --secret or --random, not both'] });
-    expect((await run('provision', 'tcp:127.0.0.1', '--model', 'dsc')).err).toEqual(['tokenbench: "tcp:127.0.0.1" is not a board address; use serial:PATH[@BAUD] or usb:VID:PID[:SERIAL]']);
+    expect((await run('provision', 'tcp:127.0.0.1', '--model', 'dsc')).err).toEqual(['tokenbench: "tcp:127.0.0.1" is not a board address; use serial:PATH[@BAUD], usb:VID:PID[:SERIAL] or qemu:netduinoplus2[:ELF]']);
     writeFileSync(join(dir, 'short.key'), 'abcd');
     expect(await run('provision', target('d1'), '--model', 'dsc', '--random', '--board-key', join(dir, 'short.key'))).toEqual({
       code: 2,
