@@ -43,6 +43,21 @@ export function tempDir(prefix = 'tb-board-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Starts the posix build on a pseudo-terminal (--pty) with a fresh NV file; resolves with the process and the pty path it printed. */
+export async function startPosixPty(serial: string): Promise<{ child: ChildProcess; pty: string }> {
+  const child = spawn(POSIX_BIN, ['--nv', join(tempDir(), 'nv.bin'), '--pty', '--serial', serial], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pty = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /^pty (\/dev\/\S+)$/m.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`exited with ${code}`)));
+  });
+  return { child, pty };
+}
+
 /** A child process's stdin/stdout as a byte-stream Transport. */
 export class ChildTransport extends BaseTransport {
   constructor(private readonly child: ChildProcess) {

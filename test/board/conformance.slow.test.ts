@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { haveCc, make, needing, POSIX_BIN, tempDir } from './board-tools.ts';
+import { haveCc, make, needing, startPosixPty } from './board-tools.ts';
 
 const BIN = join(import.meta.dirname, '../../emulator/cli/bin.mjs');
 
@@ -24,17 +24,8 @@ describe.runIf(haveCc)(needing('conformance of the posix board', [[haveCc, 'cc/m
   beforeAll(() => make('posix'), 120_000);
 
   it('conforms on a pseudo-terminal', async () => {
-    const child = spawn(POSIX_BIN, ['--nv', join(tempDir(), 'nv.bin'), '--pty', '--serial', 'CONF-1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const { child, pty } = await startPosixPty('CONF-1');
     try {
-      const pty = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (b: Buffer) => {
-          out += b.toString();
-          const m = /^pty (\/dev\/\S+)$/m.exec(out);
-          if (m) resolve(m[1]);
-        });
-        child.on('exit', (code) => reject(new Error(`exited with ${code}`)));
-      });
       const r = await conformance(`serial:${pty}`);
       expect(r.out).toMatch(/conforms; \d+ passed/);
       expect(r.code).toBe(0);

@@ -1,29 +1,19 @@
 /** The posix build on a pseudo-terminal (--pty), as a board on a serial line: the protocol client answers over it. */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TokenClient } from '../../protocol/client.ts';
 import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
 import { SerialTransport } from '../../emulator/transports/serial.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
-import { haveCc, make, needing, POSIX_BIN, tempDir } from './board-tools.ts';
+import { haveCc, make, needing, POSIX_BIN, startPosixPty } from './board-tools.ts';
 
 describe.runIf(haveCc)(needing('posix board on a pty', [[haveCc, 'cc/make']]), () => {
   beforeAll(() => make('posix'), 120_000);
 
   it('prints its pty and answers GET_INFO and keys over it', async () => {
-    const child = spawn(POSIX_BIN, ['--nv', join(tempDir(), 'nv.bin'), '--pty', '--serial', 'PTY-1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const { child, pty } = await startPosixPty('PTY-1');
     try {
-      const pty = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (b: Buffer) => {
-          out += b.toString();
-          const m = /^pty (\/dev\/\S+)$/m.exec(out);
-          if (m) resolve(m[1]);
-        });
-        child.on('exit', (code) => reject(new Error(`exited with ${code}`)));
-      });
       const client = new TokenClient(new Link(streamPort(await SerialTransport.open(pty), Date.now), nodeScheduler, { timeoutMs: 3000 }));
       const info = await client.info();
       expect(info).toMatchObject({ model: 'dscplus', serial: 'PTY-1', firmwareVersion: '1.0.0-board', maxMessage: 4096 });
