@@ -79,6 +79,9 @@ export async function killNineRound(nv: string, kills: number, seed: string): Pr
         board.process.kill('SIGKILL');
       }, killAt);
       let wrongInRow = 0;
+      // A right PIN whose answer the kill cut off may have given every try back (written before
+      // the answer): then the next round may find all of them stored, and that is no lost decrement.
+      let rightInFlight = false;
       try {
         while (!killed) {
           const keypad = randomInt(rng, 3) === 0;
@@ -91,7 +94,9 @@ export async function killNineRound(nv: string, kills: number, seed: string): Pr
             if (fromUtf8OrNull(d.fields.get(TAG.TEXT) ?? new Uint8Array()) !== 'PIN>') {
               d = await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]]));
             }
+            rightInFlight = !wrong;
             for (const ch of pin + 'A') d = await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(ch === 'A' ? KEY_CODE.OK : KEY_CODE[ch])]]));
+            rightInFlight = false;
             const text = fromUtf8OrNull(d.fields.get(TAG.TEXT) ?? new Uint8Array()) ?? '';
             summary.attempts++;
             const fail = /^FAIL (\d+)$/.exec(text);
@@ -105,7 +110,9 @@ export async function killNineRound(nv: string, kills: number, seed: string): Pr
             }
             await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]]));
           } else {
+            rightInFlight = !wrong;
             const r = await send(link, cmd(INS.TEST_COMPUTE, [[TAG.CHALLENGE, utf8(CHALLENGE)], [TAG.PIN, utf8(pin)]]));
+            rightInFlight = false;
             summary.attempts++;
             if ((r.sw & 0xfff0) === 0x63c0) bound.tries = Math.min(bound.tries, r.sw & 15), wrongInRow++;
             else if (r.sw === 0x9000) {
@@ -118,6 +125,7 @@ export async function killNineRound(nv: string, kills: number, seed: string): Pr
       } catch (err) {
         if (!killed) throw err;
       }
+      if (rightInFlight) bound.tries = MAX_TRIES;
       clearTimeout(timer);
       summary.kills++;
     } finally {
