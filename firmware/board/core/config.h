@@ -30,4 +30,12 @@
 #define TB_TEST_CLOCK 0
 #endif
 
+/*
+ * TB_MODEL_DSC: 0 builds the DSC+ (OCRA challenge/response), 1 the older DSC (hold PRESS 2 s,
+ * masked PIN, a TOTP or HOTP passcode): `make MODEL=dsc`. docs/devices.md, firmware/device/dsc.ts.
+ */
+#ifndef TB_MODEL_DSC
+#define TB_MODEL_DSC 0
+#endif
+
 #endif

@@ -169,10 +169,8 @@ int tb_token_write(tb_token *t, const tb_nv *nv, int restart_ram) {
   }
   if (restart_ram) tb_device_reset(&t->dev);
   else {
-    /* A new suite is parsed once, here. */
-    tb_suite s;
-    char err[8];
-    if (tb_suite_parse(&s, t->dev.nv.suite, t->dev.nv.suite_len, err, sizeof err) == 0) t->dev.suite = s;
+    /* A new suite (or DSC passcode setting) is parsed once, here. */
+    tb_device_parse_algorithm(&t->dev);
   }
   return 0;
 }
@@ -252,6 +250,7 @@ void tb_token_receive(tb_token *t, const uint8_t *p, size_t n) {
 void tb_token_poll(tb_token *t) {
   int64_t now = tb_token_now(t);
   int due = t->dev.deadline >= 0 && t->dev.deadline <= now;
+  due |= TB_HOLD_MS > 0 && t->dev.hold_since >= 0 && t->dev.hold_since + TB_HOLD_MS <= now;
   for (int i = 0; i < t->nups; i++) due |= t->ups[i].at <= now;
   if (due) tb_token_tick(t);
 }
