@@ -31,6 +31,8 @@ describe.runIf(haveCc)(needing('conformance of the posix board', [[haveCc, 'cc/m
     try {
       const r = await conformance(`serial:${pty}`);
       expect(r.out).toMatch(/conforms; \d+ passed/);
+      // The firmware plane is in PLANES, so its case runs (it was skipped before the board had it).
+      expect(r.out).toMatch(/PASS +P-1\.22 firmware/);
       expect(r.code).toBe(0);
     } finally {
       child.kill();
@@ -44,6 +46,7 @@ describe.runIf(haveCc)(needing('conformance of the posix board', [[haveCc, 'cc/m
       expect(r.out).toMatch(/\(dsc CONF-DSC, firmware 1\.0\.0-board\)/);
       // The DSC's own cases ran and passed (hold to turn on, masking, passcode, hold to turn off).
       expect(r.out).toMatch(/devices: DSC +4 +0 +0/);
+      expect(r.out).toMatch(/PASS +P-1\.22 firmware/);
       expect(r.out).toMatch(/conforms; \d+ passed/);
       expect(r.code).toBe(0);
     } finally {

@@ -3,7 +3,7 @@
  * commands goes to both, and every response APDU and every display event must be equal, byte for
  * byte. The script mixes keypad sessions (right and wrong PINs, challenges, the unlock flow),
  * waits (ADVANCE_CLOCK across every timeout's threshold), battery pulls (SET_POWER), provisioning,
- * TEST_COMPUTE and malformed commands. The same script drives a DSC+ build or a DSC build (`make
+ * TEST_COMPUTE, firmware updates (in order, out of order, wrong digests, aborted) and malformed commands. The same script drives a DSC+ build or a DSC build (`make
  * MODEL=dsc`): for the DSC it holds PRESS to turn it on and asks for passcodes instead of responses.
  */
 import { decodeCommand, encodeCommand } from '../../protocol/apdu.ts';
@@ -19,10 +19,13 @@ import { blankNv, unlockKeyOf, type ModelId } from '../../firmware/device/nv.ts'
 import { unlockCode } from '../../firmware/device/engine.ts';
 import { MemoryStorage } from '../../firmware/storage.ts';
 import { randomInt, seededRng, type Rng } from '../../firmware/rng.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 /** What the board build reports; the model is configured the same way to compare GET_INFO. */
 export const BOARD_FIRMWARE_VERSION = '1.0.0-board';
-export const BOARD_PLANES: Plane[] = ['info', 'ui', 'power', 'clock', 'provisioning', 'test'];
+export const BOARD_PLANES: Plane[] = ['info', 'ui', 'power', 'clock', 'provisioning', 'test', 'firmware'];
+/** The board stages an image in its second slot; one that would not fit its 32 KB image slot is refused (6A84). */
+export const BOARD_MAX_IMAGE = 32_768;
 export const BOARD_SERIAL = 'BOARD-0001';
 const HOST_NOW = 1_700_000_000_000;
 
@@ -43,6 +46,7 @@ export class ModelTarget {
     this.token = DeviceToken.create(new MemoryStorage(), seededRng(seed), nv, HOST_NOW, {
       firmwareVersion: BOARD_FIRMWARE_VERSION,
       planes: BOARD_PLANES,
+      maxImage: BOARD_MAX_IMAGE,
       clock: { deviceAt: 0, hostAt: HOST_NOW, rate: 1, paused: false },
       authRng: seededRng(`auth:${seed}`),
     });
@@ -170,7 +174,7 @@ export class Script {
     } else if (display.startsWith('U-') && this.chance(0.8)) {
       // The unlock flow: a right or wrong code, then the new PIN twice (sometimes different).
       // Right codes often, but wrong ones in a row once some failed: BLOCKED must come up too.
-      if ((nv.unlockFails ?? 0) === 0) this.blocking = this.chance(0.25);
+      if ((nv.unlockFails ?? 0) === 0) this.blocking = this.chance(0.4);
       const right = !this.blocking && this.chance(0.8);
       const code = right ? unlockCode(unlockKeyOf(nv), display.slice(2)) : this.digits(8);
       this.press('OK');
@@ -223,7 +227,9 @@ export class Script {
       return { channel: this.chance(0.5) ? 0 : 1, apdu: cmd(INS.SUBSCRIBE, [], this.chance(0.7) ? 1 : 0) };
     } else if (r < 930) {
       return this.auth(target);
-    } else if (r < 940) {
+    } else if (r < 945) {
+      return this.firmware();
+    } else if (r < 955) {
       if (!nv.sealed || target.session(0).privileged) this.pin = '1234';
       if (this.chance(0.5)) {
         this.queue.push({ channel: 0, apdu: cmd(INS.SET_POWER, [], 1) });
@@ -261,6 +267,55 @@ export class Script {
     if (r < 7) return { channel, apdu: cmd(INS.AUTHENTICATE, [], this.pick([0, 0, 3])) };
     if (r < 8) return { channel: 0, apdu: cmd(INS.PUT_AUTH_KEY, [[TAG.AUTH_KEY, this.chance(0.9) ? AUTH_KEY : this.rng(12)]]) };
     return { channel: 0, apdu: cmd(INS.SEAL) };
+  }
+
+  /** The image of the update in progress (the script's view), and how much of it was sent. */
+  private image: Uint8Array | null = null;
+  private sent = 0;
+
+  /** One firmware-plane exchange: BEGIN (good, too big, empty, bad digest), blocks in order or not, VERIFY, COMMIT, ABORT. */
+  private firmware(): Exchange {
+    const fw = (ins: number, fields: [number, Uint8Array][] = []) => ({ channel: 0, apdu: cmd(ins, fields) });
+    const r = randomInt(this.rng, 12);
+    if (this.chance(0.4)) {
+      // A whole update: ABORT, BEGIN, the blocks in order, VERIFY (a wrong digest now and then), COMMIT.
+      const image = this.rng(this.pick([1, 5, 64, 300, 1000]));
+      const right = this.chance(0.8);
+      this.queue.push(fw(INS.FW_BEGIN, [[TAG.SIZE, uint(image.length)], [TAG.DIGEST, right ? sha256(image) : this.rng(32)]]));
+      for (let at = 0; at < image.length; ) {
+        const n = Math.min(this.pick([1, 3, 4, 7, 64, 250]), image.length - at);
+        this.queue.push(fw(INS.FW_WRITE, [[TAG.OFFSET, uint(at)], [TAG.DATA, image.subarray(at, at + n)]]));
+        at += n;
+      }
+      this.queue.push(fw(INS.FW_VERIFY));
+      if (this.chance(0.7)) this.queue.push(fw(INS.FW_COMMIT), fw(INS.GET_INFO));
+      this.image = null;
+      return fw(INS.FW_ABORT);
+    }
+    if (!this.image || r === 0) {
+      const size = this.pick([1, 3, 64, 100, 257, 1000, BOARD_MAX_IMAGE, 0, BOARD_MAX_IMAGE + 1, 2 ** 20 + 1]);
+      const image = this.rng(Math.min(size, 1000));
+      const digest = this.chance(0.8) ? sha256(image) : this.chance(0.5) ? this.rng(32) : this.rng(31);
+      if (size <= 1000) (this.image = image), (this.sent = 0);
+      const begin = fw(INS.FW_BEGIN, [[TAG.SIZE, uint(size)], [TAG.DIGEST, digest]]);
+      // Usually an ABORT first, so that the BEGIN starts afresh; else it may meet one in progress (6985).
+      if (!this.chance(0.7)) return begin;
+      this.queue.push(begin);
+      return fw(INS.FW_ABORT);
+    }
+    if (r < 6) {
+      // Mostly the next block in order; sometimes a gap, a repeat, an empty or oversized block.
+      const n = Math.min(this.pick([1, 2, 3, 4, 5, 64, 200]), this.image.length - this.sent);
+      const odd = this.chance(0.1);
+      const offset = odd ? this.pick([this.sent + 1, Math.max(0, this.sent - 1), this.image.length + 1]) : this.sent;
+      const data = odd && this.chance(0.5) ? new Uint8Array(0) : this.image.subarray(this.sent, this.sent + Math.max(n, 0) + (this.chance(0.05) ? 1 : 0));
+      if (!odd && data.length > 0 && data.length <= this.image.length - this.sent) this.sent += data.length;
+      return fw(INS.FW_WRITE, [[TAG.OFFSET, uint(offset)], [TAG.DATA, data]]);
+    }
+    if (r < 8) return fw(INS.FW_VERIFY);
+    if (r < 10) return fw(INS.FW_COMMIT);
+    this.image = null;
+    return fw(INS.FW_ABORT);
   }
 
   private provisioning(model: DeviceToken): Exchange {
@@ -338,6 +393,9 @@ export async function runLockstep(board: BoardTarget, seed: string, steps: numbe
     if (model.token.nv.sealed) count('sealed');
     if (e.apdu[1] === 0x02 && e.apdu[2] === 2 && want.endsWith('9000')) count('authenticated');
     if (want.endsWith('6982')) count('refused (6982)');
+    if (e.apdu[0] === 0x80 && e.apdu[1] === INS.FW_VERIFY && want.endsWith('9000')) count('firmware verified');
+    if (e.apdu[0] === 0x80 && e.apdu[1] === INS.FW_COMMIT && want.endsWith('9000')) count('firmware committed');
+    if (e.apdu[0] === 0x80 && e.apdu[1] === INS.FW_VERIFY && want.endsWith('6a80')) count('firmware digest refused');
     if (got !== want) return `response differs at step ${n}: board ${got}, model ${want}`;
     if (ge !== we) return `events differ at step ${n}: board [${ge}], model [${we}]`;
     return null;

@@ -37,7 +37,7 @@ void h_get_info(ctx *c) {
   static const uint8_t keys[13] = {12, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
   tb_out_u8(&c->out, 0x80, 1);
   tb_out_tlv(&c->out, 0x81, TB_MODEL_NAME, strlen(TB_MODEL_NAME));
-  tb_out_tlv(&c->out, 0x82, TB_FIRMWARE_VERSION, strlen(TB_FIRMWARE_VERSION));
+  tb_out_tlv(&c->out, 0x82, c->t->fw.version, strlen(c->t->fw.version));
   tb_out_tlv(&c->out, 0x83, nv->serial, nv->serial_len);
   tb_out_tlv(&c->out, 0x84, keys, TB_MODEL_DSC ? 12 : 13); /* a DSC has no C */
   tb_out_u8(&c->out, 0x85, 8);

@@ -204,6 +204,7 @@ void tb_token_boot(tb_token *t, const uint8_t *seed, size_t n, int frozen, const
   t->frozen = frozen;
   t->last_ms = tb_hal_ms();
   t->battery = 100, t->battery_in = 1;
+  memcpy(t->fw.version, TB_FIRMWARE_VERSION, sizeof TB_FIRMWARE_VERSION);
   t->dev.random = device_random, t->dev.on_display = device_display, t->dev.ctx = t;
   if (!tb_journal_load(&t->dev.journal, &t->dev.nv)) {
     tb_nv_blank(&t->dev.nv, default_serial, strlen(default_serial));
