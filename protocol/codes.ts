@@ -206,7 +206,7 @@ export const COMMANDS: CommandDef[] = [
   { ins: INS.PUT_AUTH_KEY, name: 'PUT_AUTH_KEY', plane: 'provisioning', summary: 'Write the board key that AUTHENTICATE checks (16 to 64 bytes). Never readable. A board needs one before SEAL.', request: ['AUTH_KEY'], response: [] },
   { ins: INS.TEST_COMPUTE, name: 'TEST_COMPUTE', plane: 'test', summary: 'Compute a response (DSC+) or passcode (DSC) for a challenge and PIN, as the keypad would, with the same PIN rules.', request: ['CHALLENGE', 'PIN'], response: ['RESPONSE'] },
   { ins: INS.TEST_CARD_LOOKUP, name: 'TEST_CARD_LOOKUP', plane: 'test', summary: 'The value at a card index number.', request: ['INDEX'], response: ['VALUE'] },
-  { ins: INS.FW_BEGIN, name: 'FW_BEGIN', plane: 'firmware', summary: 'Start a firmware update of SIZE bytes whose SHA-256 is DIGEST.', request: ['SIZE', 'DIGEST'], response: [] },
+  { ins: INS.FW_BEGIN, name: 'FW_BEGIN', plane: 'firmware', summary: 'Start a firmware update of SIZE bytes whose SHA-256 is DIGEST. An image larger than the device can stage answers 6A84 (an emulated token takes up to 1 MB, the reference board firmware 32 KB, its image slot).', request: ['SIZE', 'DIGEST'], response: [] },
   { ins: INS.FW_WRITE, name: 'FW_WRITE', plane: 'firmware', summary: 'Write DATA at OFFSET (blocks in order, no gaps).', request: ['OFFSET', 'DATA'], response: ['OFFSET'] },
   { ins: INS.FW_VERIFY, name: 'FW_VERIFY', plane: 'firmware', summary: 'Check that all bytes arrived and their SHA-256 matches.', request: [], response: ['DIGEST'] },
   { ins: INS.FW_COMMIT, name: 'FW_COMMIT', plane: 'firmware', summary: 'Install the verified image; GET_INFO shows its version.', request: [], response: ['FIRMWARE_VERSION'] },

@@ -42,6 +42,8 @@ export interface TokenOptions {
   variant?: ModelVariant;
   /** Served by a host: sessions authenticate with this lab key (see auth.ts); absent: a board's policy. */
   labKey?: Uint8Array;
+  /** The largest firmware image FW_BEGIN takes (a board models its second image slot); default 1 MB. */
+  maxImage?: number;
   /** Source of AUTHENTICATE challenges, apart from the model's own RNG so that a seeded run stays the same. Default: the platform's. */
   authRng?: Rng;
 }
@@ -73,7 +75,7 @@ export class DeviceToken {
     this.device = device;
     this.clock = new TokenClock(options.clock, hostNow);
     this.battery = options.battery ?? 100;
-    this.fw = new FirmwareUpdate(options.firmwareVersion ?? FIRMWARE_VERSION);
+    this.fw = new FirmwareUpdate(options.firmwareVersion ?? FIRMWARE_VERSION, options.maxImage);
     this.planes = new Set(options.planes ?? ALL_PLANES);
     this.lastEmitted = this.display();
     this.hosted = options.labKey !== undefined;

@@ -22,7 +22,11 @@ interface Session {
 export class FirmwareUpdate {
   private session: Session | null = null;
 
-  constructor(public version: string) {}
+  /** `maxImage`: the largest image this device can stage (a board's second image slot); default MAX_IMAGE. */
+  constructor(
+    public version: string,
+    readonly maxImage = MAX_IMAGE,
+  ) {}
 
   get inProgress(): boolean {
     return this.session !== null;
@@ -39,7 +43,7 @@ export class FirmwareUpdate {
         if (this.session) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'a firmware update is already in progress; FW_ABORT it first');
         const size = uintField(ctx, TAG.SIZE, 0, Number.MAX_SAFE_INTEGER);
         if (size === 0) throw new CommandError(SW.BAD_DATA, 'firmware image size must be at least 1 byte');
-        if (size > MAX_IMAGE) throw new CommandError(SW.NOT_ENOUGH_MEMORY, `firmware image of ${size} bytes exceeds ${MAX_IMAGE}`);
+        if (size > this.maxImage) throw new CommandError(SW.NOT_ENOUGH_MEMORY, `firmware image of ${size} bytes exceeds ${this.maxImage}`);
         const digest = field(ctx, TAG.DIGEST);
         if (digest.length !== 32) throw new CommandError(SW.BAD_DATA, `DIGEST must be a 32-byte SHA-256, got ${digest.length} bytes`);
         this.session = { size, digest: digest.slice(), buf: new Uint8Array(size), got: 0, verified: false };

@@ -15,6 +15,8 @@ import { haveCommand, requiredInCi } from '../tools.ts';
 export const BOARD_DIR = resolve(import.meta.dirname, '../../firmware/board');
 export const BUILD_DIR = join(BOARD_DIR, 'build');
 export const POSIX_BIN = join(BUILD_DIR, 'posix/tokenbench-board');
+/** The DSC build (`make MODEL=dsc posix`). */
+export const POSIX_DSC_BIN = join(BUILD_DIR, 'posix-dsc/tokenbench-board');
 export const ASAN_BIN = join(BUILD_DIR, 'posix-asan/tokenbench-board');
 export const QEMU_ELF = join(BUILD_DIR, 'netduinoplus2/tokenbench-board.elf');
 
@@ -44,8 +46,8 @@ export function tempDir(prefix = 'tb-board-'): string {
 }
 
 /** Starts the posix build on a pseudo-terminal (--pty) with a fresh NV file; resolves with the process and the pty path it printed. */
-export async function startPosixPty(serial: string): Promise<{ child: ChildProcess; pty: string }> {
-  const child = spawn(POSIX_BIN, ['--nv', join(tempDir(), 'nv.bin'), '--pty', '--serial', serial], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startPosixPty(serial: string, bin = POSIX_BIN): Promise<{ child: ChildProcess; pty: string }> {
+  const child = spawn(bin, ['--nv', join(tempDir(), 'nv.bin'), '--pty', '--serial', serial], { stdio: ['ignore', 'pipe', 'inherit'] });
   const pty = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (b: Buffer) => {

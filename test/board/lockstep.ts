@@ -3,7 +3,8 @@
  * commands goes to both, and every response APDU and every display event must be equal, byte for
  * byte. The script mixes keypad sessions (right and wrong PINs, challenges, the unlock flow),
  * waits (ADVANCE_CLOCK across every timeout's threshold), battery pulls (SET_POWER), provisioning,
- * TEST_COMPUTE and malformed commands.
+ * TEST_COMPUTE, firmware updates (in order, out of order, wrong digests, aborted) and malformed commands. The same script drives a DSC+ build or a DSC build (`make
+ * MODEL=dsc`): for the DSC it holds PRESS to turn it on and asks for passcodes instead of responses.
  */
 import { decodeCommand, encodeCommand } from '../../protocol/apdu.ts';
 import { hex, uint, utf8 } from '../../protocol/bytes.ts';
@@ -14,14 +15,17 @@ import { encodeTlvs } from '../../protocol/tlv.ts';
 import type { Link } from '../../protocol/link.ts';
 import { DeviceToken } from '../../firmware/token/device-token.ts';
 import { failure } from '../../firmware/token/dispatch.ts';
-import { blankNv, unlockKeyOf } from '../../firmware/device/nv.ts';
+import { blankNv, unlockKeyOf, type ModelId } from '../../firmware/device/nv.ts';
 import { unlockCode } from '../../firmware/device/engine.ts';
 import { MemoryStorage } from '../../firmware/storage.ts';
 import { randomInt, seededRng, type Rng } from '../../firmware/rng.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 /** What the board build reports; the model is configured the same way to compare GET_INFO. */
 export const BOARD_FIRMWARE_VERSION = '1.0.0-board';
-export const BOARD_PLANES: Plane[] = ['info', 'ui', 'power', 'clock', 'provisioning', 'test'];
+export const BOARD_PLANES: Plane[] = ['info', 'ui', 'power', 'clock', 'provisioning', 'test', 'firmware'];
+/** The board stages an image in its second slot; one that would not fit its 32 KB image slot is refused (6A84). */
+export const BOARD_MAX_IMAGE = 32_768;
 export const BOARD_SERIAL = 'BOARD-0001';
 const HOST_NOW = 1_700_000_000_000;
 
@@ -36,12 +40,13 @@ export class ModelTarget {
   private readonly sessions = new Map<number, Session>();
   events: string[] = [];
 
-  constructor(seed: string) {
-    const nv = blankNv('dscplus', BOARD_SERIAL);
+  constructor(seed: string, model: ModelId = 'dscplus') {
+    const nv = blankNv(model, BOARD_SERIAL);
     // The board draws AUTHENTICATE challenges from a second stream seeded "auth:" | seed.
     this.token = DeviceToken.create(new MemoryStorage(), seededRng(seed), nv, HOST_NOW, {
       firmwareVersion: BOARD_FIRMWARE_VERSION,
       planes: BOARD_PLANES,
+      maxImage: BOARD_MAX_IMAGE,
       clock: { deviceAt: 0, hostAt: HOST_NOW, rate: 1, paused: false },
       authRng: seededRng(`auth:${seed}`),
     });
@@ -92,6 +97,10 @@ const SUITES = ['OCRA-1:HOTP-SHA1-8:QN06', 'OCRA-1:HOTP-SHA1-8:C-QN06', 'OCRA-1:
 const WAITS = [0, 1, 999, 1000, 1999, 2000, 2001, 29_999, 30_000, 30_001, 59_999, 60_000, 60_001, 3_600_000];
 const KEYS = Object.keys(KEY_CODE);
 const AUTH_KEY = utf8('board-key-0123456789abcdef');
+/** The DSC's passcode settings (PUT_SUITE): good ones, and each way parseOtpText refuses one. */
+const DSC_SUITES = ['TOTP-SHA1-6-30', 'HOTP-SHA1-6', 'hotp-sha256-8', 'TOTP-SHA512-8-60', 'TOTP-SHA1-7-1', 'totp-sha256-07-0030', 'HOTP-SHA1-6-30', 'TOTP-SHA1-5-30', 'TOTP-SHA1-9-30', 'TOTP-SHA1-6-0', 'TOTP-SHA1-6-3601', 'TOTP-MD5-6-30', 'TOTP-SHA1-123-30', 'OCRA-1:HOTP-SHA1-8:QN06', 'HOTP-SHA1-6-'];
+/** How long PRESS is held on a DSC: short of, exactly, and past its 2 s. */
+const DSC_HOLDS = [1_000, 1_999, 2_000, 2_000, 2_500];
 
 /** Generates the script, one exchange at a time, steering by what the model shows. */
 export class Script {
@@ -104,7 +113,10 @@ export class Script {
   /** This lock's unlock attempts all go wrong, until BLOCKED. */
   private blocking = false;
 
-  constructor(seed: string) {
+  constructor(
+    seed: string,
+    readonly model: ModelId = 'dscplus',
+  ) {
     this.rng = seededRng(`script:${seed}`);
   }
 
@@ -125,6 +137,14 @@ export class Script {
   private press(k: string): void {
     this.queue.push({ channel: 0, apdu: key(INS.KEY_PRESS, k) });
   }
+  /** Turns the device on or off: PRESS on a DSC+; PRESS held (about) 2 s on a DSC, in one of two ways. */
+  private power(): void {
+    if (this.model === 'dscplus') return this.press('PRESS');
+    const ms = this.pick(DSC_HOLDS);
+    const wait = { channel: 0, apdu: cmd(INS.ADVANCE_CLOCK, [[TAG.DURATION, uint(ms)]]) };
+    if (this.chance(0.5)) this.queue.push({ channel: 0, apdu: cmd(INS.KEY_HOLD, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)], [TAG.DURATION, uint(ms)]]) }, wait);
+    else this.queue.push({ channel: 0, apdu: key(INS.KEY_DOWN, 'PRESS') }, wait, { channel: 0, apdu: key(INS.KEY_UP, 'PRESS') });
+  }
 
   /** The opening: clock, secret, subscription, maybe a suite, unlock key and PIN policy. */
   opening(): Exchange[] {
@@ -134,6 +154,7 @@ export class Script {
       { channel: 0, apdu: cmd(INS.PUT_SECRET, [[TAG.SECRET, utf8('12345678901234567890')]]) },
       { channel: 0, apdu: cmd(INS.GET_INFO) },
     ];
+    if (this.model === 'dsc' && this.chance(0.5)) out.push({ channel: 0, apdu: cmd(INS.PUT_SUITE, [[TAG.SUITE, utf8('HOTP-SHA1-6')]]) });
     if (this.chance(0.5)) out.push({ channel: 0, apdu: cmd(INS.PUT_UNLOCK_KEY, [[TAG.UNLOCK_KEY, utf8('unlock-key-0123456789')]]) });
     return out;
   }
@@ -153,7 +174,7 @@ export class Script {
     } else if (display.startsWith('U-') && this.chance(0.8)) {
       // The unlock flow: a right or wrong code, then the new PIN twice (sometimes different).
       // Right codes often, but wrong ones in a row once some failed: BLOCKED must come up too.
-      if ((nv.unlockFails ?? 0) === 0) this.blocking = this.chance(0.25);
+      if ((nv.unlockFails ?? 0) === 0) this.blocking = this.chance(0.4);
       const right = !this.blocking && this.chance(0.8);
       const code = right ? unlockCode(unlockKeyOf(nv), display.slice(2)) : this.digits(8);
       this.press('OK');
@@ -168,13 +189,15 @@ export class Script {
       if (right && same) this.pendingPin = p;
     } else if (r < 300) {
       // A keypad session, right or wrong PIN.
-      if (model.mode === 'off') this.press('PRESS');
+      if (model.mode === 'off') this.power();
       const pin = this.chance(0.5) ? this.pin : this.digits(nv.pinLength);
       this.type(pin);
       this.press('OK');
-      this.type(this.digits(this.suiteLength));
-      if (this.chance(0.3)) this.press('C'), this.type(this.digits(1));
-      this.press('OK');
+      if (this.model === 'dscplus') {
+        this.type(this.digits(this.suiteLength));
+        if (this.chance(0.3)) this.press('C'), this.type(this.digits(1));
+        this.press('OK');
+      }
     } else if (r < 500) {
       this.press(this.pick(KEYS));
     } else if (r < 540) {
@@ -188,7 +211,11 @@ export class Script {
     } else if (r < 760) {
       return { channel: this.chance(0.8) ? 0 : 1, apdu: cmd(this.pick([INS.READ_DISPLAY, INS.GET_STATE, INS.GET_CLOCK, INS.GET_BATTERY, INS.GET_INFO])) };
     } else if (r < 820) {
-      const challenge = this.chance(0.85) ? this.digits(this.suiteLength) : this.pick(['', '12a456', this.digits(this.suiteLength + 1), '\u00e9']);
+      // A DSC takes no challenge: mostly none, sometimes one (6A80).
+      const challenge =
+        this.model === 'dsc'
+          ? this.chance(0.85) ? '' : this.pick(['123456', '\u00e9'])
+          : this.chance(0.85) ? this.digits(this.suiteLength) : this.pick(['', '12a456', this.digits(this.suiteLength + 1), '\u00e9']);
       // The model lets a PIN typed on the keypad spend a try that TEST_COMPUTE already took to 0
       // (it shows "FAIL -1" and stores -1); the board shows LOCKED. Avoid that known model defect.
       const lastTry = nv.tries === 1 && model.mode !== 'off' && model.mode !== 'dead';
@@ -200,9 +227,15 @@ export class Script {
       return { channel: this.chance(0.5) ? 0 : 1, apdu: cmd(INS.SUBSCRIBE, [], this.chance(0.7) ? 1 : 0) };
     } else if (r < 930) {
       return this.auth(target);
-    } else if (r < 940) {
+    } else if (r < 945) {
+      return this.firmware();
+    } else if (r < 955) {
       if (!nv.sealed || target.session(0).privileged) this.pin = '1234';
-      if (this.chance(0.5)) this.queue.push({ channel: 0, apdu: cmd(INS.SET_POWER, [], 1) }, { channel: 0, apdu: key(INS.KEY_PRESS, 'PRESS') }, { channel: 0, apdu: key(INS.KEY_PRESS, '1') });
+      if (this.chance(0.5)) {
+        this.queue.push({ channel: 0, apdu: cmd(INS.SET_POWER, [], 1) });
+        this.power();
+        this.queue.push({ channel: 0, apdu: key(INS.KEY_PRESS, '1') });
+      }
       this.queue.push({ channel: 0, apdu: cmd(INS.PUT_SECRET, [[TAG.SECRET, utf8(this.chance(0.5) ? '12345678901234567890' : 'another-secret-0001')]]) });
       return { channel: 0, apdu: cmd(INS.FACTORY_RESET) };
     } else {
@@ -236,9 +269,59 @@ export class Script {
     return { channel: 0, apdu: cmd(INS.SEAL) };
   }
 
+  /** The image of the update in progress (the script's view), and how much of it was sent. */
+  private image: Uint8Array | null = null;
+  private sent = 0;
+
+  /** One firmware-plane exchange: BEGIN (good, too big, empty, bad digest), blocks in order or not, VERIFY, COMMIT, ABORT. */
+  private firmware(): Exchange {
+    const fw = (ins: number, fields: [number, Uint8Array][] = []) => ({ channel: 0, apdu: cmd(ins, fields) });
+    const r = randomInt(this.rng, 12);
+    if (this.chance(0.4)) {
+      // A whole update: ABORT, BEGIN, the blocks in order, VERIFY (a wrong digest now and then), COMMIT.
+      const image = this.rng(this.pick([1, 5, 64, 300, 1000]));
+      const right = this.chance(0.8);
+      this.queue.push(fw(INS.FW_BEGIN, [[TAG.SIZE, uint(image.length)], [TAG.DIGEST, right ? sha256(image) : this.rng(32)]]));
+      for (let at = 0; at < image.length; ) {
+        const n = Math.min(this.pick([1, 3, 4, 7, 64, 250]), image.length - at);
+        this.queue.push(fw(INS.FW_WRITE, [[TAG.OFFSET, uint(at)], [TAG.DATA, image.subarray(at, at + n)]]));
+        at += n;
+      }
+      this.queue.push(fw(INS.FW_VERIFY));
+      if (this.chance(0.7)) this.queue.push(fw(INS.FW_COMMIT), fw(INS.GET_INFO));
+      this.image = null;
+      return fw(INS.FW_ABORT);
+    }
+    if (!this.image || r === 0) {
+      const size = this.pick([1, 3, 64, 100, 257, 1000, BOARD_MAX_IMAGE, 0, BOARD_MAX_IMAGE + 1, 2 ** 20 + 1]);
+      const image = this.rng(Math.min(size, 1000));
+      const digest = this.chance(0.8) ? sha256(image) : this.chance(0.5) ? this.rng(32) : this.rng(31);
+      if (size <= 1000) (this.image = image), (this.sent = 0);
+      const begin = fw(INS.FW_BEGIN, [[TAG.SIZE, uint(size)], [TAG.DIGEST, digest]]);
+      // Usually an ABORT first, so that the BEGIN starts afresh; else it may meet one in progress (6985).
+      if (!this.chance(0.7)) return begin;
+      this.queue.push(begin);
+      return fw(INS.FW_ABORT);
+    }
+    if (r < 6) {
+      // Mostly the next block in order; sometimes a gap, a repeat, an empty or oversized block.
+      const n = Math.min(this.pick([1, 2, 3, 4, 5, 64, 200]), this.image.length - this.sent);
+      const odd = this.chance(0.1);
+      const offset = odd ? this.pick([this.sent + 1, Math.max(0, this.sent - 1), this.image.length + 1]) : this.sent;
+      const data = odd && this.chance(0.5) ? new Uint8Array(0) : this.image.subarray(this.sent, this.sent + Math.max(n, 0) + (this.chance(0.05) ? 1 : 0));
+      if (!odd && data.length > 0 && data.length <= this.image.length - this.sent) this.sent += data.length;
+      return fw(INS.FW_WRITE, [[TAG.OFFSET, uint(offset)], [TAG.DATA, data]]);
+    }
+    if (r < 8) return fw(INS.FW_VERIFY);
+    if (r < 10) return fw(INS.FW_COMMIT);
+    this.image = null;
+    return fw(INS.FW_ABORT);
+  }
+
   private provisioning(model: DeviceToken): Exchange {
     const r = randomInt(this.rng, 6);
     const nv = model.nv;
+    if (r === 0 && this.model === 'dsc') return { channel: 0, apdu: cmd(INS.PUT_SUITE, [[TAG.SUITE, utf8(this.pick(DSC_SUITES))]]) };
     if (r === 0) {
       const suite = this.pick(SUITES);
       const m = /Q[AN](\d{1,2})/i.exec(suite);
@@ -291,9 +374,9 @@ export interface LockstepResult {
   seen: Record<string, number>;
 }
 
-export async function runLockstep(board: BoardTarget, seed: string, steps: number): Promise<LockstepResult> {
-  const model = new ModelTarget(seed);
-  const script = new Script(seed);
+export async function runLockstep(board: BoardTarget, seed: string, steps: number, modelId: ModelId = 'dscplus'): Promise<LockstepResult> {
+  const model = new ModelTarget(seed, modelId);
+  const script = new Script(seed, modelId);
   const history: string[] = [];
   const seen: Record<string, number> = {};
   let n = 0;
@@ -310,6 +393,9 @@ export async function runLockstep(board: BoardTarget, seed: string, steps: numbe
     if (model.token.nv.sealed) count('sealed');
     if (e.apdu[1] === 0x02 && e.apdu[2] === 2 && want.endsWith('9000')) count('authenticated');
     if (want.endsWith('6982')) count('refused (6982)');
+    if (e.apdu[0] === 0x80 && e.apdu[1] === INS.FW_VERIFY && want.endsWith('9000')) count('firmware verified');
+    if (e.apdu[0] === 0x80 && e.apdu[1] === INS.FW_COMMIT && want.endsWith('9000')) count('firmware committed');
+    if (e.apdu[0] === 0x80 && e.apdu[1] === INS.FW_VERIFY && want.endsWith('6a80')) count('firmware digest refused');
     if (got !== want) return `response differs at step ${n}: board ${got}, model ${want}`;
     if (ge !== we) return `events differ at step ${n}: board [${ge}], model [${we}]`;
     return null;

@@ -8,7 +8,7 @@
 #include "handlers.h"
 
 enum plane { P_INFO, P_UI, P_POWER, P_CLOCK, P_PROV, P_TEST, P_FIRMWARE };
-#define BOARD_PLANES ((1u << P_INFO) | (1u << P_UI) | (1u << P_POWER) | (1u << P_CLOCK) | (1u << P_PROV) | (1u << P_TEST))
+#define BOARD_PLANES ((1u << P_INFO) | (1u << P_UI) | (1u << P_POWER) | (1u << P_CLOCK) | (1u << P_PROV) | (1u << P_TEST) | (1u << P_FIRMWARE))
 
 typedef struct {
   tb_token *t;
@@ -74,5 +74,11 @@ void h_get_state(ctx *c);
 void h_put_counter(ctx *c);
 void h_put_auth_key(ctx *c);
 void h_test_compute(ctx *c);
+/* fwupdate.c: the firmware plane */
+void h_fw_begin(ctx *c);
+void h_fw_write(ctx *c);
+void h_fw_verify(ctx *c);
+void h_fw_commit(ctx *c);
+void h_fw_abort(ctx *c);
 
 #endif

@@ -19,6 +19,11 @@
 #define TB_STREAM_TIMEOUT_MS 1000
 /* Channels (stream sessions) that may hold a pending AUTHENTICATE challenge at once. */
 #define TB_AUTH_SLOTS 4
+/*
+ * The largest firmware image FW_BEGIN takes: the primary image slot (flash sectors 0-1, 32 KB),
+ * which a staged image would replace. The golden model's emulated tokens take up to 1 MB.
+ */
+#define TB_FW_MAX_IMAGE 32768u
 /* DETAIL texts are cut at 200 bytes (§1.3). */
 #define TB_DETAIL_MAX 200
 
@@ -28,6 +33,14 @@
  */
 #ifndef TB_TEST_CLOCK
 #define TB_TEST_CLOCK 0
+#endif
+
+/*
+ * TB_MODEL_DSC: 0 builds the DSC+ (OCRA challenge/response), 1 the older DSC (hold PRESS 2 s,
+ * masked PIN, a TOTP or HOTP passcode): `make MODEL=dsc`. docs/devices.md, firmware/device/dsc.ts.
+ */
+#ifndef TB_MODEL_DSC
+#define TB_MODEL_DSC 0
 #endif
 
 #endif

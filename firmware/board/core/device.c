@@ -1,4 +1,4 @@
-/* DSC+ state machine, step by step as firmware/device/engine.ts and dscplus.ts. */
+/* DSC+ (or DSC) state machine, step by step as firmware/device/engine.ts with dscplus.ts or dsc.ts. */
 #include <string.h>
 #include "device.h"
 #include "text.h"
@@ -11,10 +11,20 @@ static int message_mode(enum tb_mode m) { return m == TB_FAILED || m == TB_UNLOC
 void tb_device_reset(tb_device *d) {
   d->mode = TB_OFF;
   d->entry[0] = d->pin[0] = d->new_pin[0] = d->challenge[0] = d->display[0] = 0;
-  d->deadline = -1;
-  char err[8];
-  if (tb_suite_parse(&d->suite, d->nv.suite, d->nv.suite_len, err, sizeof err) != 0) memset(&d->suite, 0, sizeof d->suite);
+  d->deadline = d->hold_since = -1;
+  tb_device_parse_algorithm(d);
 }
+
+void tb_device_parse_algorithm(tb_device *d) {
+  char err[8];
+#if TB_MODEL_DSC
+  if (tb_otp_parse(&d->otp, d->nv.suite, d->nv.suite_len, err, sizeof err) != 0) memset(&d->otp, 0, sizeof d->otp);
+#else
+  if (tb_suite_parse(&d->suite, d->nv.suite, d->nv.suite_len, err, sizeof err) != 0) memset(&d->suite, 0, sizeof d->suite);
+#endif
+}
+
+int tb_device_counts(const tb_device *d) { return TB_MODEL_DSC ? d->otp.hotp : d->suite.counter; }
 
 static void show(tb_device *d, const char *text) {
   if (strcmp(d->display, text) != 0) {
@@ -38,17 +48,37 @@ static void enter(tb_device *d, enum tb_mode m, const char *text, int64_t at) {
   show(d, text);
 }
 
-static void render_pin(const tb_device *d, const char *prompt, char *out) {
+enum pin_kind { K_PIN, K_NEW, K_CONFIRM };
+
+/*
+ * The display while a PIN is typed. DSC+: "PIN>--" (NEW>, CNF>). DSC (maskPin in dsc.ts): "[--3_]",
+ * earlier digits as dashes, the last in clear, the rest as underscores; N[...] / C[...] for a new PIN.
+ */
+static void render_pin(const tb_device *d, enum pin_kind kind, char *out) {
   size_t n = strlen(d->entry);
-  memcpy(out, prompt, 4);
+#if TB_MODEL_DSC
+  size_t len = d->nv.pin_length, i = 0;
+  if (kind != K_PIN) out[i++] = kind == K_NEW ? 'N' : 'C';
+  out[i++] = '[';
+  for (size_t k = 0; k < len; k++) out[i++] = k + 1 < n ? '-' : k + 1 == n ? d->entry[k] : '_';
+  out[i++] = ']';
+  out[i] = 0;
+#else
+  memcpy(out, kind == K_PIN ? "PIN>" : kind == K_NEW ? "NEW>" : "CNF>", 4);
   memset(out + 4, '-', n);
   out[4 + n] = 0;
+#endif
 }
 
-static void pin_prompt(tb_device *d, int64_t at) {
+/* Enters a PIN-entry mode with an empty entry. */
+static void pin_mode(tb_device *d, enum tb_mode m, enum pin_kind kind, int64_t at) {
+  char text[TB_DISPLAY_MAX + 1];
   d->entry[0] = 0;
-  enter(d, TB_PIN, "PIN>", at);
+  render_pin(d, kind, text);
+  enter(d, m, text, at);
 }
+
+static void pin_prompt(tb_device *d, int64_t at) { pin_mode(d, TB_PIN, K_PIN, at); }
 
 /* LOCKED, or BLOCKED once wrong unlock codes have used up the unlock flow (docs/devices.md, Unlock). */
 static const char *locked_text(const tb_nv *nv) { return nv->unlock_fails >= TB_UNLOCK_FAIL_LIMIT ? "BLOCKED" : "LOCKED"; }
@@ -64,7 +94,13 @@ static void turn_off(tb_device *d, enum tb_mode m) {
   tb_wipe(d->entry, sizeof d->entry), tb_wipe(d->pin, sizeof d->pin), tb_wipe(d->new_pin, sizeof d->new_pin);
   d->challenge[0] = 0;
   d->deadline = -1;
+  if (m == TB_DEAD) d->hold_since = -1;
   show(d, "");
+}
+
+static void toggle_power(tb_device *d, int64_t at) {
+  if (d->mode == TB_OFF) turn_on(d, at);
+  else if (d->mode != TB_DEAD) turn_off(d, TB_OFF);
 }
 
 static void unlock_text(const tb_device *d, char *out) {
@@ -75,8 +111,15 @@ static void unlock_text(const tb_device *d, char *out) {
 static void advance(tb_device *d, int64_t now) {
   char text[TB_DISPLAY_MAX + 1];
   for (int guard = 0; guard < 32; guard++) {
-    int64_t due = d->deadline;
+    /* A held PRESS (DSC) fires before a timeout due at the same time, as in the model. */
+    int64_t hold = d->hold_since >= 0 && TB_HOLD_MS > 0 ? d->hold_since + TB_HOLD_MS : -1;
+    int64_t due = hold >= 0 && (d->deadline < 0 || hold <= d->deadline) ? hold : d->deadline;
     if (due < 0 || due > now) return;
+    if (due == hold) {
+      d->hold_since = -1;
+      toggle_power(d, due);
+      continue;
+    }
     switch (d->mode) {
       case TB_FAILED:
       case TB_PIN_SET: pin_prompt(d, due); break;
@@ -86,8 +129,7 @@ static void advance(tb_device *d, int64_t now) {
         enter(d, TB_UNLOCK_SHOW, text, due);
         break;
       case TB_MISMATCH:
-        d->entry[0] = 0;
-        enter(d, TB_NEW_PIN, "NEW>", due);
+        pin_mode(d, TB_NEW_PIN, K_NEW, due);
         break;
       default: turn_off(d, TB_OFF);
     }
@@ -145,6 +187,46 @@ int tb_compute(const tb_nv *nv, const tb_suite *s, const char *challenge, size_t
   return 0;
 }
 
+int tb_device_code(const tb_device *d, const tb_nv *nv, const char *challenge, size_t n, const char *pin, size_t pinlen, int64_t now, char *out, int *advanced, char *err, size_t errlen) {
+#if TB_MODEL_DSC
+  (void)pin, (void)pinlen, (void)challenge;
+  if (n != 0) {
+    tb_text t;
+    tb_text_init(&t, err, errlen);
+    tb_text_str(&t, "a DSC takes no challenge");
+    return -1;
+  }
+  tb_otp_code(&d->otp, nv->secret, nv->secret_len, nv->counter, now, out);
+  *advanced = d->otp.hotp;
+  return 0;
+#else
+  return tb_compute(nv, &d->suite, challenge, n, pin, pinlen, now, out, advanced, err, errlen);
+#endif
+}
+
+#if TB_MODEL_DSC
+/* The right PIN on a DSC: the passcode, its counter moved on (and written) before it is shown. */
+static int pin_accepted(tb_device *d, int64_t now) {
+  char code[12];
+  /* A used-up HOTP counter has no passcode left to show: the response stays blank. */
+  if (d->otp.hotp && d->nv.counter >= TB_MAX_SAFE) return enter(d, TB_RESPONSE, "", now), 0;
+  tb_otp_code(&d->otp, d->nv.secret, d->nv.secret_len, d->nv.counter, now, code);
+  if (d->otp.hotp) {
+    tb_nv next = d->nv;
+    next.counter++;
+    if (tb_device_store(d, &next) != 0) return -1;
+  }
+  enter(d, TB_RESPONSE, code, now);
+  tb_wipe(code, sizeof code);
+  return 0;
+}
+#else
+static int pin_accepted(tb_device *d, int64_t now) {
+  enter(d, TB_CHALLENGE, "CHALLNG>", now);
+  return 0;
+}
+#endif
+
 /* The try is spent (and written) before the PIN is compared: cutting the power now costs a try. */
 static int check_pin(tb_device *d, int64_t now) {
   tb_nv spent = d->nv;
@@ -164,7 +246,7 @@ static int check_pin(tb_device *d, int64_t now) {
     if (tb_device_store(d, &spent) != 0) return -1;
     memcpy(d->pin, d->entry, n + 1);
     d->entry[0] = 0;
-    enter(d, TB_CHALLENGE, "CHALLNG>", now);
+    return pin_accepted(d, now);
   } else if (before - 1 == 0) {
     d->entry[0] = 0;
     enter(d, TB_LOCKED, "LOCKED", now);
@@ -193,6 +275,7 @@ static void random_digits(tb_device *d, char *out, int n) {
   out[n] = 0;
 }
 
+#if !TB_MODEL_DSC
 static int respond(tb_device *d, int64_t now) {
   char code[24], err[8];
   int advanced = 0;
@@ -209,6 +292,7 @@ static int respond(tb_device *d, int64_t now) {
   enter(d, TB_RESPONSE, code, now);
   return 0;
 }
+#endif
 
 static int unlock_entry_ok(tb_device *d, int64_t now) {
   uint8_t key[TB_SECRET_MAX];
@@ -231,7 +315,7 @@ static int unlock_entry_ok(tb_device *d, int64_t now) {
   if (right) {
     before.unlock_fails = 0;
     if (tb_device_store(d, &before) != 0) return -1;
-    enter(d, TB_NEW_PIN, "NEW>", now);
+    pin_mode(d, TB_NEW_PIN, K_NEW, now);
   } else if (counted.unlock_fails >= TB_UNLOCK_FAIL_LIMIT) {
     d->challenge[0] = 0;
     enter(d, TB_LOCKED, "BLOCKED", now);
@@ -245,8 +329,8 @@ static int unlock_entry_ok(tb_device *d, int64_t now) {
 static int key_down(tb_device *d, int key, int64_t now) {
   char text[TB_DISPLAY_MAX + 1];
   if (key == TB_KEY_PRESS) {
-    if (d->mode == TB_OFF) turn_on(d, now);
-    else if (d->mode != TB_DEAD) turn_off(d, TB_OFF);
+    if (TB_HOLD_MS == 0) toggle_power(d, now);
+    else if (d->hold_since < 0) d->hold_since = now;
     return 0;
   }
   if (d->mode == TB_OFF || message_mode(d->mode) || d->mode == TB_RESPONSE) return 0;
@@ -256,14 +340,13 @@ static int key_down(tb_device *d, int key, int64_t now) {
     case TB_PIN:
     case TB_NEW_PIN:
     case TB_CONFIRM_PIN: {
-      const char *prompt = d->mode == TB_PIN ? "PIN>" : d->mode == TB_NEW_PIN ? "NEW>" : "CNF>";
+      enum pin_kind kind = d->mode == TB_PIN ? K_PIN : d->mode == TB_NEW_PIN ? K_NEW : K_CONFIRM;
       if (key == TB_KEY_OK) {
         if (n != d->nv.pin_length) return 0;
         if (d->mode == TB_PIN) return check_pin(d, now);
         if (d->mode == TB_NEW_PIN) {
           memcpy(d->new_pin, d->entry, n + 1);
-          d->entry[0] = 0;
-          enter(d, TB_CONFIRM_PIN, "CNF>", now);
+          pin_mode(d, TB_CONFIRM_PIN, K_CONFIRM, now);
           return 0;
         }
         int same = strlen(d->new_pin) == n && tb_ct_equal((const uint8_t *)d->entry, (const uint8_t *)d->new_pin, n);
@@ -281,7 +364,7 @@ static int key_down(tb_device *d, int key, int64_t now) {
           enter(d, TB_MISMATCH, "MISMATCH", now);
         }
       } else if (edit(d, key, d->nv.pin_length)) {
-        render_pin(d, prompt, text);
+        render_pin(d, kind, text);
         show(d, text);
       }
       return 0;
@@ -306,6 +389,7 @@ static int key_down(tb_device *d, int key, int64_t now) {
       }
       if (edit(d, key, 8)) show(d, d->entry[0] ? d->entry : "UNLOCK>");
       return 0;
+#if !TB_MODEL_DSC
     case TB_CHALLENGE:
       if (key == TB_KEY_OK) {
         if (d->suite.qlen && n == d->suite.qlen) return respond(d, now);
@@ -313,6 +397,7 @@ static int key_down(tb_device *d, int key, int64_t now) {
         show(d, d->entry[0] ? d->entry : "CHALLNG>");
       }
       return 0;
+#endif
     default: return 0;
   }
 }
@@ -328,6 +413,8 @@ int tb_device_step(tb_device *d, enum tb_input in, int key, int on, int64_t now)
   }
   if (d->mode == TB_DEAD) return 0;
   advance(d, now);
-  if (in == TB_IN_DOWN && key >= 0 && key < TB_KEYS) return key_down(d, key, now);
+  /* Keys the model does not have are ignored (the DSC has no C). */
+  if (in == TB_IN_DOWN && tb_model_has_key(key)) return key_down(d, key, now);
+  if (in == TB_IN_UP && key == TB_KEY_PRESS) d->hold_since = -1;
   return 0;
 }

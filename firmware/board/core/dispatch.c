@@ -31,6 +31,10 @@ const char *cmd_tag_name(uint16_t tag) {
     case 0x92: return "PIN";
     case 0x94: return "COUNTER";
     case 0x96: return "CHALLENGE";
+    case 0x9a: return "SIZE";
+    case 0x9b: return "DIGEST";
+    case 0x9c: return "OFFSET";
+    case 0x9d: return "DATA";
     case 0x9e: return "UNLOCK_KEY";
     case 0xdf06: return "NONCE";
     case 0xdf07: return "AUTH_KEY";
@@ -198,11 +202,11 @@ static const command COMMANDS[] = {
   {0x4a, P_PROV, "PUT_AUTH_KEY", h_put_auth_key},
   {0x60, P_TEST, "TEST_COMPUTE", h_test_compute},
   {0x61, P_TEST, "TEST_CARD_LOOKUP", 0},
-  {0x70, P_FIRMWARE, "FW_BEGIN", 0},
-  {0x71, P_FIRMWARE, "FW_WRITE", 0},
-  {0x72, P_FIRMWARE, "FW_VERIFY", 0},
-  {0x73, P_FIRMWARE, "FW_COMMIT", 0},
-  {0x74, P_FIRMWARE, "FW_ABORT", 0},
+  {0x70, P_FIRMWARE, "FW_BEGIN", h_fw_begin},
+  {0x71, P_FIRMWARE, "FW_WRITE", h_fw_write},
+  {0x72, P_FIRMWARE, "FW_VERIFY", h_fw_verify},
+  {0x73, P_FIRMWARE, "FW_COMMIT", h_fw_commit},
+  {0x74, P_FIRMWARE, "FW_ABORT", h_fw_abort},
 };
 
 static const char *const PLANE_NAMES[] = {"info", "ui", "power", "clock", "provisioning", "test", "firmware"};

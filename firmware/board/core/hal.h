@@ -26,6 +26,18 @@ int tb_hal_nv_erase(unsigned sector);
  * 0, or -1 if it failed; a failure may leave any prefix of the words written.
  */
 int tb_hal_nv_program(uint32_t off, const uint32_t *words, size_t n);
+/*
+ * Firmware staging area (the second image slot, apart from the NV sectors): TB_STAGE_SIZE bytes,
+ * offsets 0 .. TB_STAGE_SIZE - 1, erased as a whole. FW_WRITE stages the image here from offset 0;
+ * FW_COMMIT writes a commit record in its last 64 bytes. Same flash semantics as the NV area.
+ */
+#define TB_STAGE_SIZE 65536u
+/** Reads n bytes of the staging area at off (erased: FF). */
+void tb_hal_stage_read(uint32_t off, void *buf, size_t n);
+/** Erases the whole staging area to FF. 0, or -1. */
+int tb_hal_stage_erase(void);
+/** Programs n 32-bit words at off (4-byte aligned, erased), in order. 0, or -1. */
+int tb_hal_stage_program(uint32_t off, const uint32_t *words, size_t n);
 /** Shows text on a wired character display, if the board has one (may do nothing). */
 void tb_hal_display_show(const char *text, uint8_t indicators);
 

@@ -21,13 +21,13 @@ static int key_of(ctx *c) {
     tb_text_u64(&t, v->n);
     return -1;
   }
-  if (v->value[0] < TB_KEYS) return v->value[0];
+  if (tb_model_has_key(v->value[0])) return v->value[0];
   static const char H[] = "0123456789abcdef";
   char h[5] = {'0', 'x', H[v->value[0] >> 4], H[v->value[0] & 15], 0};
   c->sw = 0x6a88;
   tb_text_str(&t, "key ");
   tb_text_str(&t, h);
-  tb_text_str(&t, " is not on a dscplus; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK C");
+  tb_text_str(&t, TB_MODEL_DSC ? " is not on a dsc; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK" : " is not on a dscplus; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK C");
   return -1;
 }
 
@@ -36,16 +36,19 @@ void h_get_info(ctx *c) {
   const tb_nv *nv = &c->t->dev.nv;
   static const uint8_t keys[13] = {12, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
   tb_out_u8(&c->out, 0x80, 1);
-  tb_out_tlv(&c->out, 0x81, "dscplus", 7);
-  tb_out_tlv(&c->out, 0x82, TB_FIRMWARE_VERSION, strlen(TB_FIRMWARE_VERSION));
+  tb_out_tlv(&c->out, 0x81, TB_MODEL_NAME, strlen(TB_MODEL_NAME));
+  tb_out_tlv(&c->out, 0x82, c->t->fw.version, strlen(c->t->fw.version));
   tb_out_tlv(&c->out, 0x83, nv->serial, nv->serial_len);
-  tb_out_tlv(&c->out, 0x84, keys, sizeof keys);
+  tb_out_tlv(&c->out, 0x84, keys, TB_MODEL_DSC ? 12 : 13); /* a DSC has no C */
   tb_out_u8(&c->out, 0x85, 8);
   tb_out_u8(&c->out, 0x86, nv->pin_length);
   tb_out_tlv(&c->out, 0x87, nv->suite, nv->suite_len);
-  tb_out_tlv(&c->out, 0xdf01, "OCRA-1:HOTP-SHA1", 16);
-  tb_out_tlv(&c->out, 0xdf01, "OCRA-1:HOTP-SHA256", 18);
-  tb_out_tlv(&c->out, 0xdf01, "OCRA-1:HOTP-SHA512", 18);
+#if TB_MODEL_DSC
+  static const char *const algorithms[] = {"TOTP-SHA1", "HOTP-SHA1", "TOTP-SHA256", "HOTP-SHA256", "TOTP-SHA512", "HOTP-SHA512"};
+#else
+  static const char *const algorithms[] = {"OCRA-1:HOTP-SHA1", "OCRA-1:HOTP-SHA256", "OCRA-1:HOTP-SHA512"};
+#endif
+  for (size_t i = 0; i < sizeof algorithms / sizeof algorithms[0]; i++) tb_out_tlv(&c->out, 0xdf01, algorithms[i], strlen(algorithms[i]));
   tb_out_u8(&c->out, 0x88, nv->max_tries);
   tb_out_u8(&c->out, 0x89, BOARD_PLANES);
   tb_out_uint(&c->out, 0x8a, TB_MAX_MESSAGE);
@@ -140,11 +143,11 @@ void h_test_compute(ctx *c) {
   if (nv.tries == 0) return cmd_fail(c, 0x6983, "the PIN is locked", 0, 0);
   int64_t now = tb_token_now(c->t);
   /* Check the challenge first: a challenge the keypad could not type costs no PIN try. */
-  if (tb_compute(&nv, &c->t->dev.suite, (const char *)ch->value, ch->n, (const char *)pin->value, pin->n, now, code, &advanced, c->detail, sizeof c->detail) != 0) {
+  if (tb_device_code(&c->t->dev, &nv, (const char *)ch->value, ch->n, (const char *)pin->value, pin->n, now, code, &advanced, c->detail, sizeof c->detail) != 0) {
     c->sw = 0x6a80;
     return;
   }
-  if (c->t->dev.suite.counter && nv.counter >= TB_MAX_SAFE) return cmd_fail(c, 0x6985, "the event counter is used up; PUT_COUNTER or FACTORY_RESET", 0, 0);
+  if (tb_device_counts(&c->t->dev) && nv.counter >= TB_MAX_SAFE) return cmd_fail(c, 0x6985, "the event counter is used up; PUT_COUNTER or FACTORY_RESET", 0, 0);
   tb_nv spent = nv;
   spent.tries--;
   if (tb_token_write(c->t, &spent, 0) != 0) return (void)cmd_failed_write(c);
@@ -157,7 +160,7 @@ void h_test_compute(ctx *c) {
   }
   spent.tries = nv.max_tries;
   if (tb_token_write(c->t, &spent, 0) != 0) return (void)cmd_failed_write(c);
-  tb_compute(&c->t->dev.nv, &c->t->dev.suite, (const char *)ch->value, ch->n, (const char *)pin->value, pin->n, now, code, &advanced, c->detail, sizeof c->detail);
+  tb_device_code(&c->t->dev, &c->t->dev.nv, (const char *)ch->value, ch->n, (const char *)pin->value, pin->n, now, code, &advanced, c->detail, sizeof c->detail);
   if (advanced) {
     spent.counter++;
     if (tb_token_write(c->t, &spent, 0) != 0) return (void)cmd_failed_write(c);

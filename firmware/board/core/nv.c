@@ -1,6 +1,8 @@
 /* The NV record and its two-sector journal (see nv.h and README.md "NV layout"). */
 #include <string.h>
 #include "nv.h"
+#include "config.h"
+#include "otp.h"
 #include "hal.h"
 #include "sha.h"
 #include "wire.h"
@@ -27,8 +29,10 @@ void tb_nv_blank(tb_nv *nv, const char *serial, size_t serial_len) {
   nv->serial_len = nv->salt_len = (uint8_t)serial_len;
   nv->pin_length = 4, nv->max_tries = 3, nv->tries = 3;
   tb_pin_hash(serial, serial_len, "1234", 4, nv->pin_hash);
-  memcpy(nv->suite, "OCRA-1:HOTP-SHA1-8:QN06", 23);
-  nv->suite_len = 23;
+  /* The model's defaults: DEFAULT_DSCPLUS_SUITE, or DEFAULT_DSC_OTP as its text. */
+  const char *suite = TB_MODEL_DSC ? "TOTP-SHA1-6-30" : "OCRA-1:HOTP-SHA1-8:QN06";
+  nv->suite_len = (uint8_t)strlen(suite);
+  memcpy(nv->suite, suite, nv->suite_len);
 }
 
 static int serial_ok(const char *s, size_t n) {
@@ -48,6 +52,12 @@ int tb_nv_valid(const tb_nv *nv) {
   if (nv->auth_len > TB_AUTH_KEY_MAX || (nv->auth_len > 0 && nv->auth_len < TB_AUTH_KEY_MIN)) return 0;
   if (nv->suite_len < 1 || nv->suite_len > 64 || nv->counter > TB_MAX_SAFE || nv->unlock_fails > TB_UNLOCK_FAIL_LIMIT) return 0;
   if (nv->unlock_fails > 0 && nv->tries != 0) return 0; /* only a locked token counts wrong unlock codes */
+#if TB_MODEL_DSC
+  /* A DSC's suite field holds its passcode setting in canonical form (decodeNv: checkOtp). */
+  tb_otp o;
+  char err[8];
+  if (tb_otp_parse(&o, nv->suite, nv->suite_len, err, sizeof err) != 0 || strlen(o.text) != nv->suite_len || memcmp(o.text, nv->suite, nv->suite_len) != 0) return 0;
+#endif
   return 1;
 }
 

@@ -46,6 +46,7 @@ void h_seal(ctx *c) {
   if (c->sw == 0x9000) tb_out_u8(&c->out, 0x95, cmd_flags(c->t));
 }
 
+#if !TB_MODEL_DSC
 /* Checks that a DSC+ can use the suite from its numeric keypad and 8-character display. */
 static int device_suite(ctx *c, const tb_tlv *v, tb_suite *s) {
   tb_text t;
@@ -74,18 +75,28 @@ static int device_suite(ctx *c, const tb_tlv *v, tb_suite *s) {
   c->sw = 0x9000, c->detail[0] = 0;
   return 0;
 }
+#endif
 
 void h_put_suite(ctx *c) {
   tb_nv *cur, nv;
   const tb_tlv *v;
   tb_suite s;
   if (cmd_no_params(c) || !(cur = cmd_unsealed(c)) || !(v = cmd_text_field(c, 0x87, 128))) return;
+#if TB_MODEL_DSC
+  /* A DSC takes its passcode setting here (parseOtpText), e.g. TOTP-SHA1-6-30 or HOTP-SHA1-6. */
+  tb_otp o;
+  (void)s;
+  if (tb_otp_parse(&o, (const char *)v->value, v->n, c->detail, sizeof c->detail) != 0) return (void)(c->sw = 0x6a80);
+  const char *text = o.text;
+#else
   if (device_suite(c, v, &s)) return;
+  const char *text = s.text;
+#endif
   /* The canonical form is stored (and shown by GET_INFO), as the model does. */
   nv = *cur;
   memset(nv.suite, 0, sizeof nv.suite);
-  nv.suite_len = (uint8_t)strlen(s.text);
-  memcpy(nv.suite, s.text, nv.suite_len);
+  nv.suite_len = (uint8_t)strlen(text);
+  memcpy(nv.suite, text, nv.suite_len);
   cmd_write_nv(c, &nv);
   tb_wipe(&nv, sizeof nv);
 }

@@ -169,10 +169,8 @@ int tb_token_write(tb_token *t, const tb_nv *nv, int restart_ram) {
   }
   if (restart_ram) tb_device_reset(&t->dev);
   else {
-    /* A new suite is parsed once, here. */
-    tb_suite s;
-    char err[8];
-    if (tb_suite_parse(&s, t->dev.nv.suite, t->dev.nv.suite_len, err, sizeof err) == 0) t->dev.suite = s;
+    /* A new suite (or DSC passcode setting) is parsed once, here. */
+    tb_device_parse_algorithm(&t->dev);
   }
   return 0;
 }
@@ -206,6 +204,7 @@ void tb_token_boot(tb_token *t, const uint8_t *seed, size_t n, int frozen, const
   t->frozen = frozen;
   t->last_ms = tb_hal_ms();
   t->battery = 100, t->battery_in = 1;
+  memcpy(t->fw.version, TB_FIRMWARE_VERSION, sizeof TB_FIRMWARE_VERSION);
   t->dev.random = device_random, t->dev.on_display = device_display, t->dev.ctx = t;
   if (!tb_journal_load(&t->dev.journal, &t->dev.nv)) {
     tb_nv_blank(&t->dev.nv, default_serial, strlen(default_serial));
@@ -252,6 +251,7 @@ void tb_token_receive(tb_token *t, const uint8_t *p, size_t n) {
 void tb_token_poll(tb_token *t) {
   int64_t now = tb_token_now(t);
   int due = t->dev.deadline >= 0 && t->dev.deadline <= now;
+  due |= TB_HOLD_MS > 0 && t->dev.hold_since >= 0 && t->dev.hold_since + TB_HOLD_MS <= now;
   for (int i = 0; i < t->nups; i++) due |= t->ups[i].at <= now;
   if (due) tb_token_tick(t);
 }

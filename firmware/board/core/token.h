@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "device.h"
+#include "fwupdate.h"
 #include "wire.h"
 
 typedef struct {
@@ -59,6 +60,7 @@ typedef struct {
    */
   tb_drbg rng, auth_rng;
   tb_rx rx;
+  tb_fw fw; /* the firmware-update plane */
   int failed; /* an NV write failed while answering */
 } tb_token;
 

@@ -131,3 +131,34 @@ const char *tb_board_test_seed(unsigned *n, int *frozen_out) {
   *n = seed_len;
   return seed_len ? seed : 0;
 }
+
+/*
+ * The firmware staging area: the same host file after the two NV sectors, as flash sector 4
+ * (0x08010000) follows sectors 2 and 3 on the chip. Reads past the file's end stay FF (erased).
+ */
+#define STAGE_AT (2 * TB_NV_SECTOR)
+
+void tb_hal_stage_read(uint32_t off, void *buf, size_t n) {
+  if (off + n > TB_STAGE_SIZE) return (void)memset(buf, 0xff, n);
+  tb_hal_nv_read(STAGE_AT + off, buf, n);
+}
+
+int tb_hal_stage_erase(void) {
+  static uint8_t ff[512];
+  memset(ff, 0xff, sizeof ff);
+  if (fd < 0) return -1;
+  for (uint32_t o = 0; o < TB_STAGE_SIZE; o += sizeof ff)
+    if (file_pwrite(STAGE_AT + o, ff, sizeof ff) != 0) return -1;
+  return 0;
+}
+
+int tb_hal_stage_program(uint32_t off, const uint32_t *words, size_t n) {
+  if (fd < 0 || (off & 3u) || off + 4 * n > TB_STAGE_SIZE) return -1;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t old;
+    tb_hal_stage_read(off + 4 * (uint32_t)i, &old, 4);
+    old &= words[i]; /* programming only clears bits */
+    if (file_pwrite(STAGE_AT + off + 4 * (uint32_t)i, &old, 4) != 0) return -1;
+  }
+  return 0;
+}

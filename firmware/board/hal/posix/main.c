@@ -1,7 +1,8 @@
 /*
  * The posix target: the board firmware as a host program. It speaks the stream framing on
  * stdin/stdout (or on a pseudo-terminal it creates with --pty), keeps NV in a file laid out
- * exactly as the two flash sectors, and takes its clock from the host. Test options fix the
+ * exactly as the two flash sectors followed by the firmware staging area (as flash sectors 2, 3
+ * and 4 of an STM32F405 follow each other), and takes its clock from the host. Test options fix the
  * random seed, freeze the clock (it then moves only through the clock plane), and cut the power
  * at a chosen flash write.
  */
@@ -91,6 +92,41 @@ int tb_hal_nv_program(uint32_t off, const uint32_t *words, size_t n) {
     if (pread(nv_fd, &old, 4, off + 4 * i) != 4) old = 0xffffffffu;
     uint32_t w = old & words[i];
     if (pwrite(nv_fd, &w, 4, off + 4 * i) != 4) return -1;
+  }
+  if (cut) power_lost();
+  return 0;
+}
+
+/* The staging area follows the two NV sectors in the same file; reads past its end are erased. */
+#define STAGE_AT (2 * TB_NV_SECTOR)
+
+void tb_hal_stage_read(uint32_t off, void *buf, size_t n) {
+  ssize_t r = off + n <= TB_STAGE_SIZE ? pread(nv_fd, buf, n, STAGE_AT + off) : -1;
+  if (r < 0) r = 0;
+  if ((size_t)r < n) memset((uint8_t *)buf + r, 0xff, n - (size_t)r);
+}
+
+int tb_hal_stage_erase(void) {
+  uint8_t ff[1024];
+  memset(ff, 0xff, sizeof ff);
+  int cut = cut_now();
+  for (uint32_t o = 0; o < TB_STAGE_SIZE; o += sizeof ff) {
+    if (cut && o >= (uint32_t)tear_words * 4) power_lost();
+    if (pwrite(nv_fd, ff, sizeof ff, STAGE_AT + o) != (ssize_t)sizeof ff) return -1;
+  }
+  if (cut) power_lost();
+  return 0;
+}
+
+int tb_hal_stage_program(uint32_t off, const uint32_t *words, size_t n) {
+  if ((off & 3u) || off + 4 * n > TB_STAGE_SIZE) return -1;
+  int cut = cut_now();
+  for (size_t i = 0; i < n; i++) {
+    if (cut && (long)i >= tear_words) power_lost();
+    uint32_t old;
+    tb_hal_stage_read(off + 4 * (uint32_t)i, &old, 4);
+    uint32_t w = old & words[i];
+    if (pwrite(nv_fd, &w, 4, STAGE_AT + off + 4 * i) != 4) return -1;
   }
   if (cut) power_lost();
   return 0;

@@ -1,5 +1,6 @@
 /*
- * NV in the STM32F405's own flash, sectors 2 and 3 (RM0090 §3.5-3.6). Untested on hardware: it
+ * NV in the STM32F405's own flash, sectors 2 and 3, and the firmware staging area in sector 4
+ * (64 KB at 0x08010000, the second image slot) (RM0090 §3.5-3.6). Untested on hardware: it
  * follows the reference manual's sequences and is reviewed, not run (QEMU's flash is read-only).
  *   erase:   unlock (KEYR 45670123, CDEF89AB) -> wait BSY -> CR = PSIZE x32 | SER | SNB -> STRT
  *            -> wait BSY -> check SR errors -> clear SER
@@ -33,11 +34,10 @@ void tb_board_nv_init(void) { FLASH_SR = FLASH_SR_ERRORS; }
 
 void tb_hal_nv_read(uint32_t off, void *buf, size_t n) { memcpy(buf, (const void *)(NV_BASE + off), n); }
 
-int tb_hal_nv_erase(unsigned sector) {
-  if (sector > 1) return -1;
+static int erase_sector(unsigned snb) {
   unlock();
   int rc = wait_done();
-  FLASH_CR = FLASH_CR_PSIZE_X32 | FLASH_CR_SER | ((NV_FIRST_SECTOR + sector) << FLASH_CR_SNB_SHIFT);
+  FLASH_CR = FLASH_CR_PSIZE_X32 | FLASH_CR_SER | (snb << FLASH_CR_SNB_SHIFT);
   FLASH_CR |= FLASH_CR_STRT;
   rc |= wait_done();
   FLASH_CR &= ~(FLASH_CR_SER | (0xFu << FLASH_CR_SNB_SHIFT));
@@ -45,18 +45,43 @@ int tb_hal_nv_erase(unsigned sector) {
   return rc ? -1 : 0;
 }
 
-int tb_hal_nv_program(uint32_t off, const uint32_t *words, size_t n) {
-  if ((off & 3u) || off + 4 * n > 2 * TB_NV_SECTOR) return -1;
+static int program_words(uint32_t addr, const uint32_t *words, size_t n) {
   unlock();
   int rc = wait_done();
   FLASH_CR = FLASH_CR_PSIZE_X32 | FLASH_CR_PG;
   for (size_t i = 0; i < n && rc == 0; i++) {
-    *(volatile uint32_t *)(NV_BASE + off + 4 * i) = words[i];
+    *(volatile uint32_t *)(addr + 4 * i) = words[i];
     rc = wait_done();
   }
   FLASH_CR &= ~FLASH_CR_PG;
   lock();
   return rc ? -1 : 0;
+}
+
+int tb_hal_nv_erase(unsigned sector) {
+  if (sector > 1) return -1;
+  return erase_sector(NV_FIRST_SECTOR + sector);
+}
+
+int tb_hal_nv_program(uint32_t off, const uint32_t *words, size_t n) {
+  if ((off & 3u) || off + 4 * n > 2 * TB_NV_SECTOR) return -1;
+  return program_words(NV_BASE + off, words, n);
+}
+
+/* Sector 4: 64 KB at 0x08010000 (RM0090 table 5). Erasing it stalls the CPU for about 1 s. */
+#define STAGE_BASE 0x08010000u
+#define STAGE_SECTOR 4u
+
+void tb_hal_stage_read(uint32_t off, void *buf, size_t n) {
+  if (off + n > TB_STAGE_SIZE) return (void)memset(buf, 0xff, n);
+  memcpy(buf, (const void *)(STAGE_BASE + off), n);
+}
+
+int tb_hal_stage_erase(void) { return erase_sector(STAGE_SECTOR); }
+
+int tb_hal_stage_program(uint32_t off, const uint32_t *words, size_t n) {
+  if ((off & 3u) || off + 4 * n > TB_STAGE_SIZE) return -1;
+  return program_words(STAGE_BASE + off, words, n);
 }
 
 void tb_board_extra_seed(uint8_t *out, unsigned n) {

@@ -1,0 +1,37 @@
+/**
+ * The DSC build for netduinoplus2 (`make MODEL=dsc netduinoplus2`) on QEMU over its pty: lockstep
+ * steps against the golden DSC (lockstep.ts), so the DSC's hold timing, masking and passcodes are
+ * checked on the emulated STM32F405 too, not only in the posix build.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { Link } from '../../protocol/link.ts';
+import { streamPort } from '../../protocol/port.ts';
+import { nodeScheduler } from '../../emulator/scheduler.ts';
+import { startQemu, type QemuBoard } from '../../emulator/boards/qemu.ts';
+import { BoardTarget, runLockstep } from './lockstep.ts';
+import { BUILD_DIR, haveArmGcc, haveQemu, make, tempDir, needing } from './board-tools.ts';
+
+const QEMU_DSC_ELF = join(BUILD_DIR, 'netduinoplus2-dsc/tokenbench-board.elf');
+
+describe.runIf(haveArmGcc && haveQemu)(needing('DSC board firmware on QEMU netduinoplus2', [[haveArmGcc, 'gcc-arm-none-eabi'], [haveQemu, 'qemu-system-arm']]), () => {
+  const boards: QemuBoard[] = [];
+  beforeAll(() => make('MODEL=dsc', 'netduinoplus2'), 120_000);
+  afterAll(async () => {
+    for (const b of boards) await b.stop();
+  });
+
+  it('500 lockstep steps over the pty give the same responses and events as the golden DSC', async () => {
+    const seed = 'qemu-dsc-lockstep-1';
+    const board = await startQemu({ elf: QEMU_DSC_ELF, nv: join(tempDir(), 'nv.bin'), seed, frozenClock: true });
+    boards.push(board);
+    const link = new Link(streamPort(board.transport, Date.now), nodeScheduler, { timeoutMs: 5000 });
+    const started = performance.now();
+    const r = await runLockstep(new BoardTarget(link), seed, 500, 'dsc');
+    console.log(`QEMU DSC lockstep: ${r.steps} steps, ${Math.round((r.steps / (performance.now() - started)) * 1000)} steps/s; modes ${JSON.stringify(r.seen)}`);
+    expect(r.mismatch).toBeNull();
+    expect(r.steps).toBe(500);
+    expect(r.seen.response ?? 0).toBeGreaterThan(0);
+    link.close();
+  }, 300_000);
+});
