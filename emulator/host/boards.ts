@@ -205,17 +205,16 @@ export class AttachedBoards {
     checkFlashFile(flashFile);
     checkQemuImage(image);
     line(`target: ${b.id}, QEMU netduinoplus2 board of this host; flash file ${flashFile}, NV ${nv} (kept)`);
-    let result = { written: 0, verified: false };
     await b.restart(async () => {
       await qemuGone(nv);
-      result = writeFlashFile({ flashFile, image, verify, progress });
+      const result = writeFlashFile({ flashFile, image, verify, progress });
+      line(`flashed ${result.written} bytes${result.verified ? ', verified by reading back' : ''}`);
       progress({ stage: 'start', done: 0, total: 1 });
     }).catch((err: Error) => {
       if (err instanceof FlashError) throw err;
       throw new FlashError(`${b.id} did not come back: ${err.message}`);
     });
     progress({ stage: 'start', done: 1, total: 1, finished: true });
-    line(`flashed ${result.written} bytes${result.verified ? ', verified by reading back' : ''}`);
     return b.info ? runningLine(b.info) : 'the board answers no GET_INFO';
   }
 

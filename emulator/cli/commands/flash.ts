@@ -115,12 +115,12 @@ async function flashThroughHost(p: Parsed, target: string, file: string, image: 
   let shown = 1; // the host's first line is the image summary printed above
   let last = '';
   for (;;) {
-    for (; shown < job.lines.length; shown++) io.out(job.lines[shown]);
     const at = `${job.stage}:${job.done}`;
     if (job.stage && at !== last) {
       last = at;
       progress({ stage: job.stage, done: job.done, total: job.total, finished: job.total > 0 && job.done === job.total });
     }
+    for (; shown < job.lines.length; shown++) io.out(job.lines[shown]);
     if (job.state !== 'running') break;
     await new Promise((r) => setTimeout(r, 100));
     job = await client.flashJob(job.id);
