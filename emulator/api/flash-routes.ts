@@ -15,7 +15,8 @@ import type { ProgressEvent } from '../flash/flasher.ts';
 import { parseImage } from '../flash/image-file.ts';
 import type { Image } from '../flash/image.ts';
 import { FLASH_METHODS, imageSummary, methodOf, runFlash } from '../flash/run.ts';
-import { checkQemuImage } from '../flash/qemu-board.ts';
+import { checkFlashFile, checkQemuImage } from '../flash/qemu-board.ts';
+import { DEFAULT_QEMU_ELF } from '../boards/qemu.ts';
 import { UF2_FAMILIES } from '../flash/uf2.ts';
 import { HostError, type Host } from '../host/host.ts';
 import { ProvisionError } from '../provision/auth.ts';
@@ -116,6 +117,7 @@ export function flashRoutes(host: Host): Route[] {
         // An attached QEMU board is restarted in place: refuse a wrong board or image now (4xx), not in the job.
         const qemu = method === 'qemu' ? host.boards.qemuBoard(b.target) : null;
         if (qemu) {
+          checkFlashFile(qemu.address.kind === 'qemu' && qemu.address.elf ? qemu.address.elf : DEFAULT_QEMU_ELF);
           checkQemuImage(image);
           if (busy.has(`token:${qemu.id}`)) throw new HostError(409, `${qemu.id} is being flashed already`);
         }

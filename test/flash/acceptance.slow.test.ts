@@ -14,7 +14,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../emulator/cli/main.ts';
 import { startQemu, type QemuBoard } from '../../emulator/boards/qemu.ts';
 import { parseDfuseLayout } from '../../emulator/flash/dfu.ts';
