@@ -43,6 +43,18 @@ export interface EventStream {
   close(): void;
 }
 
+/** A flash the host runs (POST /api/flash): its stage, progress, lines so far and outcome. */
+export interface FlashJob {
+  id: string;
+  target: string;
+  state: 'running' | 'done' | 'failed';
+  stage: 'erase' | 'write' | 'verify' | 'start' | null;
+  done: number;
+  total: number;
+  lines: string[];
+  error: string | null;
+}
+
 export class TokenbenchClient {
   constructor(
     readonly baseUrl: string,
@@ -115,6 +127,9 @@ export class TokenbenchClient {
   trace = (id: string, since = 0) => this.call<TraceRecord[]>('GET', `/api/tokens/${enc(id)}/trace?since=${since}`);
   connect = (address: string, id?: string) => this.call<TokenSummary>('POST', '/api/boards/connect', id ? { address, id } : { address });
   boards = () => this.call<unknown[]>('GET', '/api/boards');
+  /** Starts flashing an image (a file on the host: path; or data: base64) to a target; poll flashJob for its progress. */
+  flash = (body: { target: string; path?: string; data?: string; method?: string; verify?: boolean; base?: number; family?: number; start?: boolean }) => this.call<FlashJob>('POST', '/api/flash', body);
+  flashJob = (id: string) => this.call<FlashJob>('GET', `/api/flash/${enc(id)}`);
   /** Starts the conformance suite against a token (it factory-resets it); poll the run for its cases. */
   startConformance = (id: string, options: { only?: string; seed?: number } = {}) => this.call<ConformanceRun>('POST', `/api/tokens/${enc(id)}/conformance`, options);
   /** A conformance run: its status and the cases from index `since` on. */

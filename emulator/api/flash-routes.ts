@@ -15,6 +15,8 @@ import type { ProgressEvent } from '../flash/flasher.ts';
 import { parseImage } from '../flash/image-file.ts';
 import type { Image } from '../flash/image.ts';
 import { FLASH_METHODS, imageSummary, methodOf, runFlash } from '../flash/run.ts';
+import { checkFlashFile, checkQemuImage } from '../flash/qemu-board.ts';
+import { DEFAULT_QEMU_ELF } from '../boards/qemu.ts';
 import { UF2_FAMILIES } from '../flash/uf2.ts';
 import { HostError, type Host } from '../host/host.ts';
 import { ProvisionError } from '../provision/auth.ts';
@@ -112,10 +114,18 @@ export function flashRoutes(host: Host): Route[] {
         const method = b.method ?? methodOf(b.target);
         if (busy.has(b.target)) throw new HostError(409, `${b.target} is being flashed already`);
         const image = loadImage(b);
+        // An attached QEMU board is restarted in place: refuse a wrong board or image now (4xx), not in the job.
+        const qemu = method === 'qemu' ? host.boards.qemuBoard(b.target) : null;
+        if (qemu) {
+          checkFlashFile(qemu.address.kind === 'qemu' && qemu.address.elf ? qemu.address.elf : DEFAULT_QEMU_ELF);
+          checkQemuImage(image);
+          if (busy.has(`token:${qemu.id}`)) throw new HostError(409, `${qemu.id} is being flashed already`);
+        }
         const job: Job = { id: randomBytes(6).toString('hex'), target: b.target, state: 'running', stage: null, done: 0, total: 0, lines: [imageSummary(image)], error: null, started: Date.now() };
         if (jobs.size >= MAX_JOBS) jobs.delete(jobs.keys().next().value!);
         jobs.set(job.id, job);
-        busy.add(b.target);
+        const key = qemu ? `token:${qemu.id}` : b.target;
+        busy.add(key);
         runFlash({
           target: b.target,
           method,
@@ -133,13 +143,14 @@ export function flashRoutes(host: Host): Route[] {
           },
           line: (l) => job.lines.push(l),
           now: Date.now,
+          qemuBoards: host.boards,
         })
           .then(() => (job.state = 'done'))
           .catch((err: Error) => {
             job.state = 'failed';
             job.error = err instanceof FlashError || err instanceof InputError ? err.message : `internal error: ${err.message}`;
           })
-          .finally(() => busy.delete(b.target));
+          .finally(() => busy.delete(key));
         return [202, job];
       },
     },

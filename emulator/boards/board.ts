@@ -65,6 +65,8 @@ export class Board {
   privileged = false;
   private retry: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  /** Set while restart() has the board down on purpose: no reconnecting meanwhile. */
+  private restarting = false;
 
   constructor(
     readonly id: string,
@@ -137,13 +139,42 @@ export class Board {
   }
 
   private lost(why: string): void {
-    if (this.closed || this.state === 'disconnected') return;
+    if (this.closed || this.restarting || this.state === 'disconnected') return;
     this.state = 'disconnected';
     this.lastError = why;
     this.client?.link.close();
     this.client = null;
     this.events.state(this);
     this.scheduleRetry();
+  }
+
+  /**
+   * Takes the board down (closing its port, which powers off a QEMU board), runs `between` (e.g.
+   * putting a new image into its flash), and opens it again; if that fails it is tried again
+   * every second as after any loss. Throws what `between` or the reopening threw.
+   */
+  async restart(between: () => Promise<void>): Promise<void> {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    this.restarting = true;
+    try {
+      this.client?.link.close();
+      this.client = null;
+      this.state = 'disconnected';
+      this.lastError = 'restarting';
+      this.events.state(this);
+      try {
+        await between();
+      } finally {
+        await this.connect().catch((err: Error) => {
+          this.lastError = err.message;
+          this.scheduleRetry();
+          throw err;
+        });
+      }
+    } finally {
+      this.restarting = false;
+    }
   }
 
   private scheduleRetry(): void {

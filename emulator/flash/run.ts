@@ -4,14 +4,18 @@
  * `line`; bad targets are InputErrors, failures on the device FlashErrors.
  */
 import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InputError } from '../../firmware/errors.ts';
 import { parseAddress, type BoardAddress } from '../boards/address.ts';
 import { probe } from '../boards/open.ts';
 import { openDfuUsb } from './dfu-usb.ts';
 import { FlashError } from './errors.ts';
-import { flashImage, type FlashOptions } from './flasher.ts';
+import { flashImage, type FlashOptions, type ProgressEvent } from './flasher.ts';
 import { findMarker, hex32, imageSize, ranges, sha256, type Image } from './image.ts';
+import { bootOnce, checkFlashFile, checkQemuImage, qemuProcessesOn, runningLine, writeFlashFile } from './qemu-board.ts';
 import { openStm32UartPort } from './stm32-uart.ts';
+import { defaultNvFor } from '../boards/qemu-port.ts';
+import type { Board } from '../boards/board.ts';
 import { copyToDrive, findUf2Drives, readDrive } from './uf2-drive.ts';
 
 export const FLASH_METHODS = ['stm32-uart', 'dfu', 'uf2', 'qemu'] as const;
@@ -24,16 +28,14 @@ export function methodOf(target: string): FlashMethod {
   if (target.startsWith('serial:')) return 'stm32-uart';
   if (target.startsWith('usb:') || target === 'dfu') return 'dfu';
   if (target.startsWith('uf2:')) return 'uf2';
-  if (target === 'qemu' || target.startsWith('qemu:')) return 'qemu';
+  if (target.startsWith('qemu:') || target.startsWith('token:')) return 'qemu';
   try {
     if (statSync(target).isDirectory()) return 'uf2';
   } catch {
     // not a folder
   }
-  throw bad(`cannot tell how to flash "${target}": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu`);
+  throw bad(`cannot tell how to flash "${target}": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu:netduinoplus2:BOARD.elf or token:ID (qemu)`);
 }
-
-export const QEMU_REFUSAL = "--method qemu needs the reference firmware's QEMU board (tokenbench board qemu), which this build does not have yet";
 
 export function imageSummary(image: Image): string {
   const r = ranges(image);
@@ -58,7 +60,7 @@ async function whatRuns(a: BoardAddress, ms: number, now: () => number): Promise
   let last = '';
   do {
     const r = await probe(a, 500);
-    if (r.info) return `running: tokenbench ${r.info.model} ${r.info.serial || '(no serial)'}, firmware ${r.info.firmwareVersion}, protocol ${r.info.protocolVersion}`;
+    if (r.info) return runningLine(r.info);
     last = r.error ?? '';
   } while (now() < end);
   return `the board does not answer GET_INFO yet (${last || 'no answer'}); not tokenbench firmware, or still starting`;
@@ -73,10 +75,55 @@ export interface RunFlash extends FlashOptions {
   waitMs?: number;
   line: (text: string) => void;
   now: () => number;
+  /** qemu: the board's NV file when the target names no attached board (default: flash file + ".nv"). */
+  nv?: string;
+  /** qemu: the running host's QEMU boards (the API passes them), restarted in place. */
+  qemuBoards?: {
+    qemuBoard(target: string): Board | null;
+    flashQemu(b: Board, image: Image, verify: boolean, progress: (e: ProgressEvent) => void, line: (text: string) => void): Promise<string>;
+  };
+}
+
+/**
+ * The qemu method: target qemu:netduinoplus2:BOARD.elf (the board's flash file) or token:ID (a
+ * QEMU board attached to the running host, which restarts it). See qemu-board.ts.
+ */
+async function runQemuFlash(r: RunFlash): Promise<void> {
+  const progress = r.progress ?? (() => {});
+  const attached = r.qemuBoards?.qemuBoard(r.target) ?? null;
+  if (attached) {
+    if (r.nv !== undefined) throw bad(`${attached.id} keeps the NV file it was attached with; --nv is for a board no host runs`);
+    if (r.start === false) throw bad(`${attached.id} runs on this host: it restarts with the new image (no --no-start)`);
+    r.line(await r.qemuBoards!.flashQemu(attached, r.image, !!r.verify, progress, r.line));
+    return;
+  }
+  if (r.target.startsWith('token:')) throw bad(`${r.target} is a board of a running host: tokenbench flash sends it there (give --url or --data-dir if it is not the default host)`);
+  let a: BoardAddress;
+  try {
+    a = parseAddress(r.target);
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
+  if (a.kind !== 'qemu') throw bad(`--method qemu flashes a QEMU board: give qemu:netduinoplus2:BOARD.elf (the board's flash file) or token:ID (one attached to the running host), not "${r.target}"`);
+  if (!a.elf) throw bad(`name the board's flash file: qemu:netduinoplus2:BOARD.elf (made if missing; its NV is BOARD.elf.nv unless --nv FILE)`);
+  const flashFile = resolve(a.elf);
+  const nv = resolve(r.nv ?? defaultNvFor(flashFile));
+  checkFlashFile(flashFile);
+  checkQemuImage(r.image);
+  const running = qemuProcessesOn(nv);
+  if (running.length) throw new FlashError(`the board is running (QEMU pid ${running.join(', ')} on ${nv}): flash it through the host that runs it (tokenbench flash token:ID IMAGE), or stop it first; nothing was written`);
+  r.line(`target: QEMU netduinoplus2 board, flash file ${flashFile}, NV ${nv} (kept)`);
+  const res = writeFlashFile({ flashFile, image: r.image, verify: r.verify, progress });
+  r.line(`flashed ${res.written} bytes${res.verified ? ', verified by reading back' : ''}`);
+  if (r.start === false) {
+    r.line('not started (--no-start): the board runs the new image when it next starts');
+    return;
+  }
+  r.line(await bootOnce(flashFile, nv, progress, Math.max(r.waitMs ?? 10_000, 10_000)));
 }
 
 export async function runFlash(r: RunFlash): Promise<void> {
-  if (r.method === 'qemu') throw bad(QEMU_REFUSAL);
+  if (r.method === 'qemu') return runQemuFlash(r);
   const options: FlashOptions = { verify: r.verify, massErase: r.massErase, confirm: r.confirm, progress: r.progress, start: r.start ?? true, attempts: r.attempts };
   if (r.method === 'uf2') {
     const where = r.target.startsWith('uf2:') ? r.target.slice(4) : r.target;

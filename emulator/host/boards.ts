@@ -2,12 +2,19 @@
  * The real boards attached to a host: each answers the API through its own link (keys, display,
  * power, battery, clock, trace), gets a TCP port of its own, and passes its events to the host.
  */
+import { resolve } from 'node:path';
 import { StatusError, type TokenClient } from '../../protocol/client.ts';
 import { parseScript, type ScriptStep } from '../../firmware/device/script.ts';
 import { serveToken } from '../../firmware/token/serve.ts';
 import type { TokenDisplay } from '../../firmware/token/device-token.ts';
-import { AddressError, parseAddress } from '../boards/address.ts';
+import { AddressError, formatAddress, parseAddress, type BoardAddress } from '../boards/address.ts';
 import { Board, indicatorsByte } from '../boards/board.ts';
+import { DEFAULT_QEMU_ELF } from '../boards/qemu.ts';
+import { defaultNvFor } from '../boards/qemu-port.ts';
+import { FlashError } from '../flash/errors.ts';
+import type { ProgressEvent } from '../flash/flasher.ts';
+import type { Image } from '../flash/image.ts';
+import { checkFlashFile, checkQemuImage, qemuGone, runningLine, writeFlashFile } from '../flash/qemu-board.ts';
 import { listenTcp, type Listener } from '../transports/tcp.ts';
 import { decodeTrace } from './trace.ts';
 import { HostError, type ClockOp, type TokenSummary } from './types.ts';
@@ -162,6 +169,53 @@ export class AttachedBoards {
       return t;
     });
     return { id: b.id, clock, paused: false, rate: 1 };
+  }
+
+  /**
+   * The attached QEMU board that `target` names: token:ID, or the qemu: address it was attached
+   * with; null when it names no attached board at all.
+   */
+  qemuBoard(target: string): Board | null {
+    const byId = /^token:(.+)$/.exec(target);
+    let b: Board | null = null;
+    if (byId) b = this.board(byId[1]);
+    else {
+      let a: BoardAddress;
+      try {
+        a = parseAddress(target);
+      } catch {
+        return null;
+      }
+      const want = a.kind === 'qemu' ? formatAddress({ ...a, elf: resolve(a.elf ?? DEFAULT_QEMU_ELF) }) : '';
+      b = [...this.boards.values()].map((x) => x.board).find((x) => x.address.kind === 'qemu' && formatAddress({ ...x.address, elf: resolve(x.address.elf ?? DEFAULT_QEMU_ELF) }) === want) ?? null;
+    }
+    if (byId && !b) throw new HostError(404, `no attached board "${byId[1]}"`);
+    if (b && b.address.kind !== 'qemu') throw new HostError(400, `${b.id} is ${b.label}, not a QEMU board: flash it through its bootloader (serial:, usb:, uf2:)`);
+    return b;
+  }
+
+  /**
+   * Flashes an attached QEMU board: stops it, writes the image into its flash file (its NV file
+   * stays), starts it again and reads its GET_INFO. Returns the line saying what runs.
+   */
+  async flashQemu(b: Board, image: Image, verify: boolean, progress: (e: ProgressEvent) => void, line: (text: string) => void): Promise<string> {
+    const a = b.address as Extract<BoardAddress, { kind: 'qemu' }>;
+    const flashFile = resolve(a.elf ?? DEFAULT_QEMU_ELF);
+    const nv = defaultNvFor(flashFile);
+    checkFlashFile(flashFile);
+    checkQemuImage(image);
+    line(`target: ${b.id}, QEMU netduinoplus2 board of this host; flash file ${flashFile}, NV ${nv} (kept)`);
+    await b.restart(async () => {
+      await qemuGone(nv);
+      const result = writeFlashFile({ flashFile, image, verify, progress });
+      line(`flashed ${result.written} bytes${result.verified ? ', verified by reading back' : ''}`);
+      progress({ stage: 'start', done: 0, total: 1 });
+    }).catch((err: Error) => {
+      if (err instanceof FlashError) throw err;
+      throw new FlashError(`${b.id} did not come back: ${err.message}`);
+    });
+    progress({ stage: 'start', done: 1, total: 1, finished: true });
+    return b.info ? runningLine(b.info) : 'the board answers no GET_INFO';
   }
 
   async remove(id: string): Promise<boolean> {

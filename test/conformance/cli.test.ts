@@ -38,7 +38,7 @@ describe('tokenbench conformance', () => {
     const f = join(tempDir(), 'short.key');
     writeFileSync(f, 'short');
     const r = await run('model:dsc', '--lab-key', f);
-    expect([r.code, r.err[0]]).toEqual([2, `tokenbench: --lab-key ${f}: a lab key is 16 to 64 bytes, the file has 5`]);
+    expect([r.code, r.err[0]]).toEqual([2, `tokenbench: --lab-key ${f}: a lab key is 16 to 64 bytes (raw, or as hex text), the file has 5`]);
   });
 
   it('prints a line per case and the counts per section; exit 0 when it conforms', async () => {

@@ -75,7 +75,7 @@ describe.runIf(haveChromium())('Boards panel in chromium', () => {
     const panel = page.getByRole('region', { name: 'boards' });
     await panel.getByLabel('Target', { exact: true }).fill('nowhere');
     await panel.getByRole('button', { name: 'Flash' }).click();
-    await expect.poll(() => panel.getByRole('alert').textContent()).toBe('cannot tell how to flash "nowhere": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu');
+    await expect.poll(() => panel.getByRole('alert').textContent()).toBe('cannot tell how to flash "nowhere": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu:netduinoplus2:BOARD.elf or token:ID (qemu)');
   });
 
   it('provisions a hosted token from the form', async () => {

@@ -54,7 +54,7 @@ describe('control API: images, flash jobs, provisioning', () => {
     }
     expect(j2).toMatchObject({ state: 'failed', error: 'the image has bytes at 0x08000000..0x080002bb, outside the flash of RP2040 (2 MiB QSPI flash) (0x10000000..0x101fffff)' });
     expect((await call('POST', '/api/flash', { target: 'nowhere', data })).body).toEqual({
-      error: 'cannot tell how to flash "nowhere": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu',
+      error: 'cannot tell how to flash "nowhere": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu:netduinoplus2:BOARD.elf or token:ID (qemu)',
     });
     expect((await call('GET', '/api/flash/000000000000')).status).toBe(404);
   });

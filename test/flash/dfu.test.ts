@@ -1,4 +1,5 @@
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { DEFAULT_QEMU_ELF } from '../../emulator/boards/qemu.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -125,7 +126,28 @@ describe('uf2 method: a folder that looks like a UF2 drive', () => {
     expect(await run('flash', `uf2:${root}`, bin)).toEqual({ code: 2, out: ['image: 16 bytes in 1 range from 0x08000000, sha256 374708fff7719dd5...'], err: [`tokenbench: ${root} is not a UF2 drive: it has no INFO_UF2.TXT`] });
   });
 
-  it('qemu is refused clearly until the QEMU board exists', async () => {
-    expect(await run('flash', 'qemu', 'x.elf')).toEqual({ code: 2, out: [], err: ["tokenbench: --method qemu needs the reference firmware's QEMU board (tokenbench board qemu), which this build does not have yet"] });
+  it('qemu: refuses a target that names no board flash file, an image outside its flash, and misplaced options', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tb-qemu-'));
+    const bin = join(root, 'fw.bin');
+    writeFileSync(bin, new Uint8Array(16));
+    const image = 'image: 16 bytes in 1 range from 0x08000000, sha256 374708fff7719dd5...';
+    expect(await run('flash', 'qemu:netduinoplus2', bin)).toEqual({ code: 2, out: [image], err: ["tokenbench: name the board's flash file: qemu:netduinoplus2:BOARD.elf (made if missing; its NV is BOARD.elf.nv unless --nv FILE)"] });
+    expect((await run('flash', `qemu:netduinoplus2:${join(root, 'b.elf')}`, bin, '--base', '0x080ffff8')).err).toEqual([
+      'tokenbench: the image has bytes at 0x08100000..0x08100007, outside the flash of QEMU netduinoplus2 (STM32F405) (0x08000000..0x080fffff)',
+    ]);
+    expect((await run('flash', `qemu:netduinoplus2:${DEFAULT_QEMU_ELF}`, bin)).err).toEqual([
+      `tokenbench: ${DEFAULT_QEMU_ELF} is what npm run board:build makes, not a board's flash: give the board its own file, e.g. qemu:netduinoplus2:board.elf`,
+    ]);
+    expect((await run('flash', `serial:/dev/null`, bin, '--method', 'qemu')).err).toEqual([
+      'tokenbench: --method qemu flashes a QEMU board: give qemu:netduinoplus2:BOARD.elf (the board\'s flash file) or token:ID (one attached to the running host), not "serial:/dev/null"',
+    ]);
+    expect((await run('flash', 'serial:/dev/null', bin, '--nv', 'x.nv')).err).toEqual(["tokenbench: --nv goes with --method qemu (a QEMU board's NV file)"]);
+    expect((await run('flash', 'token:b1', bin, '--nv', 'x.nv', '--url', 'http://127.0.0.1:1/?token=t')).err).toEqual(['tokenbench: --nv is for a qemu:netduinoplus2:BOARD.elf target; an attached board keeps its own NV file']);
+    expect((await run('flash', 'token:b1', bin, '--method', 'dfu', '--url', 'http://127.0.0.1:1/?token=t')).err).toEqual(['tokenbench: a token:ID target is a QEMU board of the running host: --method qemu, not dfu']);
+    expect((await run('flash', 'qemu', bin)).err).toEqual([
+      'tokenbench: cannot tell how to flash "qemu": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu:netduinoplus2:BOARD.elf or token:ID (qemu)',
+    ]);
+    // Nothing was written anywhere.
+    expect(readdirSync(root)).toEqual(['fw.bin']);
   });
 });

@@ -38,9 +38,12 @@ export const conformanceCommand: Command = {
     let labKey: Uint8Array | undefined;
     if (labKeyFile !== undefined) {
       try {
-        const k = readFileSync(labKeyFile);
+        const raw = readFileSync(labKeyFile);
+        // Raw bytes (the host's lab.key) or hex text (the board keys provision --seal writes).
+        const text = raw.toString('latin1').replace(/\s+/g, '');
+        const k = /^([0-9a-fA-F]{2}){16,64}$/.test(text) ? Buffer.from(text, 'hex') : raw;
         labKey = new Uint8Array(k);
-        if (k.length < 16 || k.length > 64) throw new UsageError(`--lab-key ${labKeyFile}: a lab key is 16 to 64 bytes, the file has ${k.length}`);
+        if (k.length < 16 || k.length > 64) throw new UsageError(`--lab-key ${labKeyFile}: a lab key is 16 to 64 bytes (raw, or as hex text), the file has ${k.length}`);
       } catch (err) {
         if (err instanceof UsageError) throw err;
         throw new UsageError(`--lab-key ${labKeyFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);

@@ -144,7 +144,7 @@ export function BoardsPanel({ client }: { client: TokenbenchClient }) {
       )}
       <label>
         Target
-        <input value={target} onChange={(e) => setTarget(e.target.value)} placeholder="serial:/dev/ttyUSB0 · usb:0483:df11 · uf2:/media/RPI-RP2 · tcp:127.0.0.1:PORT" spellCheck={false} />
+        <input value={target} onChange={(e) => setTarget(e.target.value)} placeholder="serial:/dev/ttyUSB0 · usb:0483:df11 · uf2:/media/RPI-RP2 · token:board-1 (QEMU) · tcp:127.0.0.1:PORT" spellCheck={false} />
       </label>
       <form
         aria-label="flash"
@@ -165,6 +165,7 @@ export function BoardsPanel({ client }: { client: TokenbenchClient }) {
             <option value="stm32-uart">STM32 UART bootloader</option>
             <option value="dfu">USB DFU</option>
             <option value="uf2">UF2 drive</option>
+            <option value="qemu">QEMU board (restart with the image)</option>
           </select>
         </label>
         <label>
