@@ -1,24 +1,9 @@
 /**
  * The conformance suite (tokenbench conformance) against the board firmware's posix build on a
- * pseudo-terminal. (On QEMU the suite passes on a quiet machine; on a loaded one its frames of
- * 3 to 4 KB over the emulated USART time out or arrive damaged, so it is not run here yet.)
+ * pseudo-terminal. The netduinoplus2 build on QEMU: qemu-conformance.slow.test.ts.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { haveCc, make, needing, startPosixPty } from './board-tools.ts';
-
-const BIN = join(import.meta.dirname, '../../emulator/cli/bin.mjs');
-
-function conformance(target: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(process.execPath, [BIN, 'conformance', target, '--profile', 'dscplus'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    c.stdout!.on('data', (b) => (out += b));
-    c.stderr!.on('data', (b) => (out += b));
-    c.on('exit', (code) => resolve({ code, out }));
-  });
-}
+import { haveCc, make, needing, runConformance, startPosixPty } from './board-tools.ts';
 
 describe.runIf(haveCc)(needing('conformance of the posix board', [[haveCc, 'cc/make']]), () => {
   beforeAll(() => make('posix'), 120_000);
@@ -26,7 +11,7 @@ describe.runIf(haveCc)(needing('conformance of the posix board', [[haveCc, 'cc/m
   it('conforms on a pseudo-terminal', async () => {
     const { child, pty } = await startPosixPty('CONF-1');
     try {
-      const r = await conformance(`serial:${pty}`);
+      const r = await runConformance(`serial:${pty}`);
       expect(r.out).toMatch(/conforms; \d+ passed/);
       expect(r.code).toBe(0);
     } finally {
