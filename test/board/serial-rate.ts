@@ -21,14 +21,16 @@ const t = board.transport;
 const asm = new StreamAssembler(60_000);
 let sent = 0;
 let received = 0;
-let waiter: ((what: string) => void) | null = null;
+let waiter: ((what: string, seq: number) => void) | null = null;
 t.onData((b) => {
   received += b.length;
   const r = asm.push(b, Date.now());
   for (const e of r.errors) console.log(`  host-side framing error ${e.code}: ${e.detail}`);
   for (const m of r.messages) {
     if (m.type === 'error') console.log(`  ERROR frame ${m.payload[0]} from the board: ${new TextDecoder().decode(m.payload.subarray(1))}`);
-    waiter?.(m.type === 'response' ? `response seq ${m.seq}` : `error ${m.payload[0]}`);
+    // startQemu's readiness probes (GET_INFO on channel FE) may still be answered after it returns.
+    if (m.type === 'response' && m.channel !== 1) continue;
+    waiter?.(m.type === 'response' ? `response seq ${m.seq}` : `error ${m.payload[0]}`, m.seq);
   }
 });
 
@@ -37,7 +39,9 @@ async function exchange(seq: number, apdu: Uint8Array, timeoutMs = 30_000): Prom
   const t0 = performance.now();
   const what = await new Promise<string>((resolve) => {
     const timer = setTimeout(() => resolve('nothing'), timeoutMs);
-    waiter = (w) => {
+    waiter = (w, got) => {
+      // Errors on channel FF seq FF (a dropped frame) count as the answer; another request's response does not.
+      if (w.startsWith('response') && got !== seq) return console.log(`  a late response (seq ${got}) while waiting for seq ${seq}`);
       clearTimeout(timer);
       resolve(w);
     };
