@@ -7,8 +7,10 @@
  *
  * The receiver is a plain assembler: `push(bytes, now)` returns the messages completed and the
  * frames dropped. After noise, a truncated frame, a bad CRC or an oversize frame it drops what it
- * has and starts again after the next 00; a partial frame older than STREAM_TIMEOUT_MS is dropped
- * when more bytes arrive. It never holds more than the largest legal encoded frame.
+ * has and starts again after the next 00; a partial frame that got no byte for more than
+ * STREAM_TIMEOUT_MS is dropped when more bytes arrive (§2, P-2.6: silence counts, not the frame's
+ * age, so a frame that trickles in over a slow link is still taken). It never holds more than the
+ * largest legal encoded frame.
  */
 import { cobsDecode, cobsEncode, cobsMaxEncoded } from './cobs.ts';
 import { FRAME_ERROR, FRAME_TYPE, MAX_MESSAGE, PROTOCOL_VERSION, STREAM_TIMEOUT_MS } from './codes.ts';
@@ -67,7 +69,8 @@ export class StreamAssembler {
   private readonly buf = new Uint8Array(MAX_ENCODED);
   private len = 0;
   private discarding = false;
-  private startedAt = 0;
+  /** When the last byte of the partial (or discarded) frame came. */
+  private lastAt = 0;
 
   constructor(private readonly timeoutMs = STREAM_TIMEOUT_MS) {}
 
@@ -79,7 +82,7 @@ export class StreamAssembler {
   push(bytes: Uint8Array, now: number): PushResult {
     const messages: Message[] = [];
     const errors: FramingError[] = [];
-    if ((this.len > 0 || this.discarding) && now - this.startedAt > this.timeoutMs) {
+    if ((this.len > 0 || this.discarding) && now - this.lastAt > this.timeoutMs) {
       if (!this.discarding) errors.push({ code: FRAME_ERROR.TIMEOUT, detail: `partial frame of ${this.len} bytes timed out` });
       this.len = 0;
       this.discarding = false;
@@ -97,8 +100,8 @@ export class StreamAssembler {
         this.discarding = false;
         continue;
       }
+      this.lastAt = now;
       if (this.discarding) continue;
-      if (this.len === 0) this.startedAt = now;
       if (this.len === MAX_ENCODED) {
         errors.push({ code: FRAME_ERROR.TOO_LONG, detail: `frame is longer than ${MAX_ENCODED} bytes` });
         this.discarding = true;

@@ -16,6 +16,15 @@ import { SerialTransport } from '../transports/serial.ts';
 /** Where `npm run board:build` puts the QEMU image. */
 export const DEFAULT_QEMU_ELF = resolve(dirname(fileURLToPath(import.meta.url)), '../../firmware/board/build/netduinoplus2/tokenbench-board.elf');
 
+/**
+ * The slowest rate, bytes per second, to allow for bytes into the board over its pty. QEMU's USART
+ * holds one byte until the firmware reads it, so each byte costs a turn of QEMU's I/O thread and
+ * its CPU thread: measured with test/board/serial-rate.ts, frames of 4105 bytes went in at 15 KB/s
+ * (median) on a busy 2-core machine and at 2.2 KB/s in the slowest frame with two CPU hogs beside
+ * it (load average 16). Less than half of that leaves room for a slower machine (docs/boards.md).
+ */
+export const QEMU_SERIAL_FLOOR_BPS = 1000;
+
 export class QemuError extends Error {
   override readonly name = 'QemuError';
 }

@@ -173,9 +173,17 @@ export class Harness {
     return c;
   }
 
+  /** The wait for an exchange that sends `bytes` bytes: the timeout, plus their time on a slow link (Target.bytesPerSecond). */
+  waitFor(bytes: number): number {
+    const rate = this.target.bytesPerSecond;
+    return this.timeoutMs + (rate ? Math.ceil((bytes * 1000) / rate) : 0);
+  }
+
   /** Sends raw command APDU bytes; answers the status word and TLVs (never throws on a status). */
   async apdu(bytes: Uint8Array, client = this.client): Promise<{ sw: number; items: Tlv[]; raw: Uint8Array }> {
-    const raw = await client.link.request(bytes, { channel: this.channels.get(client) ?? LINK_CHANNEL, timeoutMs: this.timeoutMs });
+    // The frame around the APDU: header, CRC, COBS (one byte in 254) and the delimiter.
+    const framed = bytes.length + 8 + Math.ceil(bytes.length / 254);
+    const raw = await client.link.request(bytes, { channel: this.channels.get(client) ?? LINK_CHANNEL, timeoutMs: this.waitFor(framed) });
     const r = decodeResponse(raw);
     if (!r.ok) throw new Failure(`response APDU is malformed: ${r.error}`);
     const t = decodeTlvs(r.value.data);
@@ -269,7 +277,7 @@ export class Harness {
   }
 
   /** Waits for raw frames or reports on the shared connection that satisfy `done`. */
-  async rawExchange<T>(send: Uint8Array[], parse: (chunks: Uint8Array[]) => T, done: (v: T) => boolean, waitMs = this.timeoutMs): Promise<T> {
+  async rawExchange<T>(send: Uint8Array[], parse: (chunks: Uint8Array[]) => T, done: (v: T) => boolean, waitMs = this.waitFor(send.reduce((n, s) => n + s.length, 0))): Promise<T> {
     const chunks: Uint8Array[] = [];
     let wake: () => void = () => {};
     const l = (b: Uint8Array) => {

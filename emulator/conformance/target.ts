@@ -31,6 +31,13 @@ export interface Target {
   /** The host's clock as the target's framing sees it (Date.now for real links). */
   now(): number;
   faults?: Faults;
+  /**
+   * The slowest rate, in bytes per second, at which the link may carry bytes to the device. The
+   * suite waits this much longer for an exchange of n bytes: n / bytesPerSecond seconds on top of
+   * its timeout. Unset: links carry a few KB in well under the timeout (TCP, USB, a UART at
+   * 115200). A QEMU board sets it: its emulated USART takes one byte per turn of QEMU's threads.
+   */
+  readonly bytesPerSecond?: number;
   /** A lab key the target suggests (a token: target reads its host's); --lab-key wins. */
   labKey?: Uint8Array;
   close(): Promise<void>;

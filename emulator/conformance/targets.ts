@@ -69,7 +69,7 @@ export async function openTarget(address: string | TargetAddress, options: OpenO
     }
     case 'qemu': {
       // The reference firmware on QEMU, started for this run with a fresh NV file, stopped at close.
-      const { startQemu } = await import('../boards/qemu.ts');
+      const { startQemu, QEMU_SERIAL_FLOOR_BPS } = await import('../boards/qemu.ts');
       const dir = mkdtempSync(join(tmpdir(), 'tb-conformance-qemu-'));
       let board: Awaited<ReturnType<typeof startQemu>>;
       try {
@@ -84,6 +84,7 @@ export async function openTarget(address: string | TargetAddress, options: OpenO
         first = null;
         return t;
       }, {
+        bytesPerSecond: QEMU_SERIAL_FLOOR_BPS,
         close: async () => {
           await board.stop();
           rmSync(dir, { recursive: true, force: true });

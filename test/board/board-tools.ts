@@ -41,6 +41,18 @@ export function make(...targets: string[]): void {
   execFileSync(locked ? 'flock' : 'make', locked ? [join(tmpdir(), 'tokenbench-board-make.lock'), 'make', ...args] : args, { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** Runs `tokenbench conformance TARGET --profile dscplus [args]` in a child process; its exit code and output. */
+export function runConformance(target: string, args: string[] = [], profile = 'dscplus'): Promise<{ code: number | null; out: string }> {
+  const bin = join(import.meta.dirname, '../../emulator/cli/bin.mjs');
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [bin, 'conformance', target, '--profile', profile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout!.on('data', (b) => (out += b));
+    c.stderr!.on('data', (b) => (out += b));
+    c.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
 export function tempDir(prefix = 'tb-board-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

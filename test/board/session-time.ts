@@ -1,7 +1,8 @@
 /**
  * Measures one DSC+ session (PRESS, PIN, OK, a 6-digit challenge, OK: 12 key presses, each a
  * request/response) over a pseudo-terminal: the reference firmware on QEMU beside a token the
- * emulator hosts on its own pty. Run: node emulator/cli/run-ts.mjs test/board/session-time.ts
+ * emulator hosts on its own pty. Run: node emulator/cli/run-ts.mjs test/board/session-time.ts [ELF]
+ * (ELF: another build of the QEMU image, to compare two firmware versions).
  */
 import { join } from 'node:path';
 import { TokenClient } from '../../protocol/client.ts';
@@ -36,7 +37,7 @@ async function measure(name: string, c: TokenClient): Promise<void> {
   console.log(`${name}: median ${times[SESSIONS >> 1].toFixed(1)} ms per session (12 key presses), min ${times[0].toFixed(1)}, max ${times[SESSIONS - 1].toFixed(1)}`);
 }
 
-const board = await startQemu({ elf: QEMU_ELF, nv: join(tempDir(), 'nv.bin') });
+const board = await startQemu({ elf: process.argv[2] ?? QEMU_ELF, nv: join(tempDir(), 'nv.bin') });
 const qc = new TokenClient(new Link(streamPort(board.transport, Date.now), nodeScheduler, { timeoutMs: 5000 }));
 await qc.command('PUT_SECRET', [[0x91, utf8('12345678901234567890')]]);
 await measure('QEMU netduinoplus2 board over its pty', qc);

@@ -186,6 +186,18 @@ describe('stream framing', () => {
     expect(late.errors.map((e) => e.code)).toEqual([FRAME_ERROR.TIMEOUT, FRAME_ERROR.BAD_COBS]);
     expect(late.messages).toEqual([]);
   });
+  it('takes a frame that trickles in for longer than the timeout without a silence over it (P-2.6)', () => {
+    const frame = encodeFrame(m);
+    const a = new StreamAssembler(1000);
+    // One byte every 900 ms: the frame is many seconds old when its delimiter comes, never silent for 1000 ms.
+    for (let i = 0; i < frame.length - 1; i++) expect(a.push(frame.subarray(i, i + 1), i * 900)).toEqual({ messages: [], errors: [] });
+    expect(a.push(frame.subarray(frame.length - 1), (frame.length - 1) * 900)).toEqual({ messages: [m], errors: [] });
+    // Discarding an oversize frame also lasts while bytes keep coming: the 00 after it ends it, quietly.
+    const b = new StreamAssembler(1000);
+    expect(b.push(new Uint8Array(MAX_PAYLOAD * 3).fill(7), 0).errors.map((e) => e.code)).toEqual([FRAME_ERROR.TOO_LONG]);
+    expect(b.push(Uint8Array.of(7), 900)).toEqual({ messages: [], errors: [] });
+    expect(b.push(Uint8Array.of(0, ...frame), 1800)).toEqual({ messages: [m], errors: [] });
+  });
   it('reports a wrong version or type with the channel and seq it read', () => {
     const raw = bytes('270509 aa');
     const c = crc32(raw);

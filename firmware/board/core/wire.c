@@ -43,7 +43,7 @@ long tb_cobs_decode(uint8_t *buf, size_t n) {
   return (long)o;
 }
 
-void tb_rx_init(tb_rx *r) { r->len = 0, r->discarding = 0, r->started = 0; }
+void tb_rx_init(tb_rx *r) { r->len = 0, r->discarding = 0, r->last = 0; }
 
 static void fail(tb_frame *f, int code, const char *a, uint64_t n, const char *b) {
   tb_text t;
@@ -54,7 +54,8 @@ static void fail(tb_frame *f, int code, const char *a, uint64_t n, const char *b
 }
 
 int tb_rx_begin(tb_rx *r, int64_t now, tb_frame *f) {
-  if ((r->len > 0 || r->discarding) && now - r->started > TB_STREAM_TIMEOUT_MS) {
+  /* §2, P-2.6: silence since the frame's last byte counts, not its age (a slow link is no stall). */
+  if ((r->len > 0 || r->discarding) && now - r->last > TB_STREAM_TIMEOUT_MS) {
     int report = !r->discarding;
     size_t len = r->len;
     r->len = 0, r->discarding = 0;
@@ -93,8 +94,8 @@ int tb_rx_byte(tb_rx *r, uint8_t b, int64_t now, tb_frame *f) {
     r->len = 0, r->discarding = 0;
     return done;
   }
+  r->last = now;
   if (r->discarding) return 0;
-  if (r->len == 0) r->started = now;
   if (r->len == TB_MAX_ENCODED) {
     fail(f, TB_FE_TOO_LONG, "frame is longer than ", TB_MAX_ENCODED, " bytes");
     r->discarding = 1, r->len = 0;

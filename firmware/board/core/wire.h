@@ -23,7 +23,7 @@ typedef struct {
   uint8_t buf[TB_MAX_ENCODED];
   size_t len;
   int discarding;
-  int64_t started;
+  int64_t last; /* when the last byte of a partial (or discarded) frame came */
 } tb_rx;
 
 typedef struct {
@@ -37,7 +37,7 @@ typedef struct {
 } tb_frame;
 
 void tb_rx_init(tb_rx *r);
-/** Called before a chunk of bytes: drops a partial frame older than the timeout (fills f, returns 1). */
+/** Called before a chunk of bytes: drops a partial frame silent for over the timeout (fills f, returns 1). */
 int tb_rx_begin(tb_rx *r, int64_t now, tb_frame *f);
 /** Feeds one byte. Returns 1 when a frame or an error is complete in f (valid until the next call). */
 int tb_rx_byte(tb_rx *r, uint8_t b, int64_t now, tb_frame *f);

@@ -170,12 +170,44 @@ static void wire(void) {
   expect("GET_INFO request frame", h, "0211040180010105" "8d3ebdb800");
 }
 
+/* §2, P-2.6: a partial frame is dropped after 1000 ms of silence, however old it is. */
+static void stream_timeout(void) {
+  static tb_rx r;
+  tb_frame f;
+  uint8_t scratch[64], frame[64];
+  uint8_t apdu[4] = {0x80, 0x01, 0x00, 0x00};
+  size_t n = tb_frame_encode(TB_FT_REQUEST, 0, 1, apdu, 4, scratch, frame);
+  char got[80];
+  /* One byte every 900 ms: 9 s old at its delimiter, never silent for 1000 ms. */
+  tb_rx_init(&r);
+  int done = 0, errors = 0;
+  for (size_t i = 0; i < n; i++) {
+    int64_t now = (int64_t)i * 900;
+    errors += tb_rx_begin(&r, now, &f);
+    if (tb_rx_byte(&r, frame[i], now, &f)) done = 1;
+  }
+  sprintf(got, "done %d, errors %d, type %d", done, errors, done ? f.type : -1);
+  expect("a frame that trickles in, 900 ms between bytes", got, "done 1, errors 0, type 1");
+  /* The same frame with one gap of 1001 ms: TIMEOUT when the next byte comes. */
+  tb_rx_init(&r);
+  for (size_t i = 0; i < 4; i++) tb_rx_byte(&r, frame[i], 0, &f);
+  int dropped = tb_rx_begin(&r, 1001, &f);
+  sprintf(got, "%d %d %s", dropped, dropped ? f.error : 0, dropped ? f.detail : "");
+  expect("a partial frame silent for 1001 ms", got, "1 7 partial frame of 4 bytes timed out");
+  /* At exactly 1000 ms of silence it is kept. */
+  tb_rx_init(&r);
+  for (size_t i = 0; i < 4; i++) tb_rx_byte(&r, frame[i], 0, &f);
+  sprintf(got, "%d", tb_rx_begin(&r, 1000, &f));
+  expect("a partial frame silent for 1000 ms", got, "0");
+}
+
 int main(void) {
   hashes();
   hotp_totp();
   ocra();
   grammar();
   wire();
+  stream_timeout();
   printf("%d checks, %d failed\n", checks, failures);
   return failures ? 1 : 0;
 }

@@ -102,21 +102,19 @@ int tb_hal_nv_program(uint32_t off, const uint32_t *words, size_t n) {
 /*
  * Milliseconds from the host's monotonic clock (SYS_ELAPSED / SYS_TICKFREQ). QEMU's SysTick loses
  * interrupts when the host is busy (measured: the device clock ran at 0.42-0.5 of real time on a
- * loaded machine), so under QEMU the time comes from the host instead. 0 if unsupported.
+ * loaded machine), so under QEMU the time comes from the host instead; board.c asks at most once
+ * per SysTick. 0 if unsupported.
  */
 uint32_t tb_board_host_ms(void) {
-  static uint32_t freq, calls, last;
+  static uint32_t freq;
   uint32_t ticks[2];
-  /* A semihosting call traps to QEMU: the main loop asks often, so ask the host every 64th time. */
-  if ((calls++ & 63u) != 0) return last;
   if (!freq) {
     int f = semihost(SYS_TICKFREQ, 0);
     freq = f > 0 ? (uint32_t)f : 1;
   }
   if (semihost(SYS_ELAPSED, ticks) != 0) return 0;
   uint64_t t = ((uint64_t)ticks[1] << 32) | ticks[0];
-  last = (uint32_t)(t / (freq / 1000u ? freq / 1000u : 1u));
-  return last;
+  return (uint32_t)(t / (freq / 1000u ? freq / 1000u : 1u));
 }
 
 void tb_board_extra_seed(uint8_t *out, unsigned n) {

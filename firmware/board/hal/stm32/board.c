@@ -1,7 +1,7 @@
 /*
  * Board glue shared by the netduinoplus2 (QEMU) and stm32f405 targets: the 16 MHz HSI clock,
- * SysTick at 1 ms, USART1 at 115200 8N1 on PA9 (TX) / PA10 (RX), the random seed, and the main
- * loop. The NV driver is per target (nv_semihost.c, nv_flash.c).
+ * SysTick at 1 ms, the random seed, and the main loop. USART1 is in serial.c; the NV driver is per
+ * target (nv_semihost.c, nv_flash.c).
  */
 #include <string.h>
 #include "stm32.h"
@@ -26,18 +26,16 @@ void systick_handler(void) { ticks++; }
 
 #if TB_QEMU
 uint32_t tb_board_host_ms(void);
-uint32_t tb_hal_ms(void) { return tb_board_host_ms(); }
+/* The host's clock (nv_semihost.c), asked at most once per SysTick: each question traps to QEMU. */
+uint32_t tb_hal_ms(void) {
+  static uint32_t asked_at = ~0u, ms;
+  uint32_t now = ticks;
+  if (now != asked_at) asked_at = now, ms = tb_board_host_ms();
+  return ms;
+}
 #else
 uint32_t tb_hal_ms(void) { return ticks; }
 #endif
-
-void tb_hal_serial_write(const uint8_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    while (!(USART1_SR & USART_SR_TXE)) {
-    }
-    USART1_DR = p[i];
-  }
-}
 
 void tb_hal_display_show(const char *text, uint8_t indicators) {
   /* The reference boards have no display wired: a port with a character LCD draws here. */
@@ -83,17 +81,6 @@ static void clocks(void) {
 #endif
 }
 
-static void uart(void) {
-  /* PA9 TX, PA10 RX: alternate function 7 (USART1), high speed, pull-up on RX. */
-  GPIOA_MODER = (GPIOA_MODER & ~(0xFu << 18)) | (0xAu << 18);
-  GPIOA_OSPEEDR |= 0xFu << 18;
-  GPIOA_PUPDR = (GPIOA_PUPDR & ~(0x3u << 20)) | (0x1u << 20);
-  GPIOA_AFRH = (GPIOA_AFRH & ~(0xFFu << 4)) | (0x77u << 4);
-  /* 115200 baud from 16 MHz, oversampling by 16: 16e6 / 115200 = 138.9 -> BRR 139 (8 + 11/16). */
-  USART1_BRR = (HSI_HZ + 115200u / 2) / 115200u;
-  USART1_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE;
-}
-
 static void systick(void) {
   SYST_RVR = SYSTICK_HZ / 1000u - 1u;
   SYST_CVR = 0;
@@ -102,7 +89,7 @@ static void systick(void) {
 
 int main(void) {
   clocks();
-  uart();
+  tb_board_serial_init();
   systick();
   tb_board_nv_init();
   unsigned seedlen = 0;
@@ -110,12 +97,11 @@ int main(void) {
   const char *seed = tb_board_test_seed(&seedlen, &frozen);
   tb_token_boot(&token, (const uint8_t *)seed, seedlen, frozen, "BOARD-0001");
   for (;;) {
-    if (USART1_SR & USART_SR_RXNE) {
-      uint8_t b = (uint8_t)USART1_DR;
-      tb_token_receive(&token, &b, 1);
-    } else if (USART1_SR & USART_SR_ORE) {
-      (void)USART1_DR; /* clears the overrun; the framing layer resyncs at the next 00 */
-    }
+    uint8_t chunk[64];
+    size_t n = tb_board_serial_read(chunk, sizeof chunk);
+    if (n) tb_token_receive(&token, chunk, n);
     tb_token_poll(&token);
+    /* Nothing came: sleep until a byte or the next SysTick (timeouts are due at most 1 ms late). */
+    if (!n) tb_board_idle();
   }
 }

@@ -5,6 +5,7 @@
  */
 #ifndef TB_STM32_H
 #define TB_STM32_H
+#include <stddef.h>
 #include <stdint.h>
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
@@ -35,6 +36,14 @@
 #define USART_CR1_UE (1u << 13)
 #define USART_CR1_TE (1u << 3)
 #define USART_CR1_RE (1u << 2)
+#define USART_CR1_RXNEIE (1u << 5)
+/* USART1's global interrupt: IRQ 37 (RM0090 §12.2, table 61), vector 16 + 37. */
+#define USART1_IRQN 37u
+
+/* NVIC set-enable and clear-enable registers, 32 interrupts each (Cortex-M4 user guide §4.2). */
+#define NVIC_ISER(irq) REG(0xE000E100u + 4u * ((irq) >> 5))
+#define NVIC_ICER(irq) REG(0xE000E180u + 4u * ((irq) >> 5))
+#define NVIC_BIT(irq) (1u << ((irq) & 31u))
 
 /* SysTick */
 #define SYST_CSR REG(0xE000E010u)
@@ -70,7 +79,13 @@
 /* The system clock after reset: the 16 MHz HSI. */
 #define HSI_HZ 16000000u
 
-/* Board glue shared by the two STM32 targets (board.c); the NV driver is per target. */
+/* Board glue shared by the two STM32 targets (board.c, serial.c); the NV driver is per target. */
+/** USART1 on PA9/PA10 at 115200 8N1, received by interrupt into a ring (serial.c). */
+void tb_board_serial_init(void);
+/** Takes up to cap received bytes out of the ring; returns how many. */
+size_t tb_board_serial_read(uint8_t *out, size_t cap);
+/** Sleeps (WFI) until an interrupt, unless received bytes are waiting. */
+void tb_board_idle(void);
 void tb_board_nv_init(void);
 /** Seed material the target adds (semihosting time under QEMU; nothing on hardware). */
 void tb_board_extra_seed(uint8_t *out, unsigned n);
