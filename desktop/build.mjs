@@ -3,6 +3,7 @@
 // dist/desktop/main.cjs and preload.cjs. npm runs it at install (prepare), before the UI build.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { buildCli } from './build-cli.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const common = { bundle: true, target: 'es2022', logLevel: 'warning' };
@@ -28,15 +29,6 @@ await build({
   platform: 'node',
   packages: 'external',
 });
-// The command line (emulator/cli/bin.mjs runs it when it is newer than every source file), so a
-// command that starts no server does not pay for compiling TypeScript at each run.
-await build({
-  ...common,
-  entryPoints: { cli: `${root}/emulator/cli/main.ts` },
-  outdir: `${root}/dist/cli`,
-  splitting: true, // serve and boards load on demand (emulator/cli/main.ts)
-  format: 'esm',
-  platform: 'node',
-  external: ['serialport', '@serialport/*', 'usb', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
-  banner: { js: "import { createRequire as __tb_createRequire } from 'node:module'; const require = __tb_createRequire(import.meta.url);" },
-});
+// The command line: emulator/cli/bin.mjs runs it while it was built from the sources as they are
+// (emulator/cli/bundle.mjs), so a command that starts no server does not compile TypeScript.
+await buildCli(root, `${root}/dist/cli`);

@@ -13,20 +13,13 @@ import type { TokenDisplay } from '../../firmware/token/device-token.ts';
 import type { TraceRecord } from '../host/trace.ts';
 import { slsClient } from './sls-client.ts';
 import type { ConformanceRun } from './conformance-routes.ts';
+import { ApiError } from './api-error.ts';
 
 export type { ConformanceRun };
 
 export type { ClockOp, CreateSpec, Snapshot, TokenSummary, ScriptStep, TokenDisplay, TraceRecord };
 
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 export type HostEvent =
   | { type: 'hello'; tokens: TokenSummary[] }

@@ -1,41 +1,17 @@
 #!/usr/bin/env node
 // Entry point of the `tokenbench` command. It runs the bundle that `npm ci` builds (dist/cli,
-// desktop/build.mjs) when that is newer than every source file, so a command starts in a blink;
-// otherwise (sources edited since, or no bundle) it loads the TypeScript sources through tsx.
-import { readdirSync, statSync } from 'node:fs';
+// desktop/build.mjs) while that was built from the sources as they are (emulator/cli/bundle.mjs),
+// so a command starts in a blink; otherwise (a source edited since, or no bundle) it runs the
+// TypeScript sources through tsx, which is slower but never stale. TOKENBENCH_FROM_SOURCE=1 forces
+// the sources.
 import { fileURLToPath } from 'node:url';
+import { bundleState } from './bundle.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const bundle = `${root}dist/cli/cli.js`;
-
-function newestSource(dir) {
-  let newest = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0; // a package without its sources
-  }
-  for (const e of entries) {
-    const path = `${dir}/${e.name}`;
-    if (e.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function bundleIsCurrent() {
-  try {
-    const built = statSync(bundle).mtimeMs;
-    return ['emulator', 'firmware', 'protocol'].every((d) => newestSource(`${root}${d}`) <= built);
-  } catch {
-    return false; // no bundle yet
-  }
-}
 
 let cli;
-if (process.env.TOKENBENCH_FROM_SOURCE !== '1' && bundleIsCurrent()) {
-  cli = await import(bundle);
+if (process.env.TOKENBENCH_FROM_SOURCE !== '1' && bundleState(root).current) {
+  cli = await import(`${root}dist/cli/cli.js`);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -112,10 +112,10 @@ async function main(): Promise<void> {
     console.log(`  ${r.channel.padEnd(22)} display ${r.displayUs.toFixed(1).padStart(7)} us   echo ${r.echoUs.toFixed(1).padStart(7)} us   ${ratio.toFixed(2)}x  ${ratio <= 2 ? 'ok' : 'ABOVE TARGET'}`);
   }
   console.log('');
-  console.log('A command that starts no server, exec to exit, median of 11 runs (target < 200 ms for the bundled CLI):');
-  for (const r of cliStart()) {
-    const verdict = r.name.includes('bundled') && r.ms !== null ? (r.ms < 200 ? '  ok' : '  ABOVE TARGET') : '';
-    console.log(`  ${r.name.padEnd(44)} ${r.ms === null ? 'not run (missing, or it failed)' : `${r.ms.toFixed(0).padStart(6)} ms${verdict}`}`);
+  console.log('A command that starts no server, exec to exit, median and fastest of 11 runs, interleaved (target < 200 ms for the bundled CLI):');
+  for (const r of await cliStart()) {
+    const verdict = r.bundled && r.ms !== null ? (r.ms < 200 ? '  ok' : '  ABOVE TARGET') : '';
+    console.log(`  ${r.name.padEnd(44)} ${r.ms === null ? 'not run (missing, or it failed)' : `${r.ms.toFixed(0).padStart(6)} ms (min ${r.minMs!.toFixed(0)})${verdict}`}`);
   }
   const cf = await conformanceFigures();
   console.log(`conformance suite against a hosted DSC+ over tcp: ${(cf.suiteTcpMs / 1000).toFixed(1)} s (target < 30 s) ${cf.suiteTcpMs < 30_000 ? 'ok' : 'ABOVE TARGET'}; ${cf.suiteTcpCases.pass} passed, ${cf.suiteTcpCases.fail} failed, ${cf.suiteTcpCases.skip} skipped`);

@@ -3,23 +3,21 @@
  * file input to a folder that looks like a UF2 drive (progress, result), and provision a token the
  * host serves from the form. Needs the UI built (npm ci / npm run build:ui).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenbenchClient } from '../../emulator/api/client.ts';
 import { readUf2 } from '../../emulator/flash/uf2.ts';
 import { haveChromium, launch } from '../emulator/browser.ts';
-import { tempDir } from '../emulator/helpers.ts';
+import { startServe, type Served } from '../emulator/serve-process.ts';
 import { requiredInCi } from '../tools.ts';
 
 requiredInCi('chromium', haveChromium());
-const ROOT = join(import.meta.dirname, '../..');
 
 describe.runIf(haveChromium())('Boards panel in chromium', () => {
   let dir: string;
-  let serve: ChildProcess;
+  let served: Served | undefined;
   let context: BrowserContext;
   let page: Page;
   let api: TokenbenchClient;
@@ -28,30 +26,17 @@ describe.runIf(haveChromium())('Boards panel in chromium', () => {
     context = await launch();
     page = await context.newPage();
     await page.setViewportSize({ width: 1280, height: 1400 });
-    dir = tempDir('tb-ui-boards-');
-    serve = spawn(process.execPath, [join(ROOT, 'emulator/cli/bin.mjs'), 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      serve.stdout!.on('data', (b) => {
-        out += b;
-        const m = /tokenbench serving (\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      serve.once('exit', (c) => reject(new Error(`serve exited ${c}`)));
-    });
-    api = TokenbenchClient.fromUrl(url);
+    served = await startServe();
+    dir = served.dir;
+    const url = served.url;
+    api = served.api;
     await page.goto(url);
     await page.getByRole('region', { name: 'boards' }).waitFor();
   }, 60_000);
 
   afterAll(async () => {
     await context?.close();
-    if (serve && serve.exitCode === null) {
-      const exited = new Promise((r) => serve.once('exit', r));
-      serve.kill('SIGTERM');
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await served?.close();
   });
 
   it('flashes a picked image to a UF2 drive and shows the progress and result', async () => {

@@ -4,13 +4,12 @@
  * API routes behind it: a run's cases by index, bad bodies and unknown runs refused.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, TokenbenchClient } from '../../emulator/api/client.ts';
 import { haveChromium, launch } from '../emulator/browser.ts';
-import { tempDir } from '../emulator/helpers.ts';
+import { startServe, type Served } from '../emulator/serve-process.ts';
 import { requiredInCi } from '../tools.ts';
 import { existsSync } from 'node:fs';
 import { haveSocat } from '../../emulator/transports/pty.ts';
@@ -18,11 +17,10 @@ import { SerialTransport } from '../../emulator/transports/serial.ts';
 import { MUTANTS, mutantTarget } from '../../emulator/conformance/mutants.ts';
 
 requiredInCi('chromium', haveChromium());
-const ROOT = join(import.meta.dirname, '../..');
 
 describe.runIf(haveChromium())('Conformance panel', () => {
   let dir: string;
-  let serve: ChildProcess;
+  let served: Served | undefined;
   let url: string;
   let context: BrowserContext;
   let page: Page;
@@ -33,18 +31,10 @@ describe.runIf(haveChromium())('Conformance panel', () => {
     context = await launch();
     page = await context.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
-    dir = tempDir('tb-conf-ui-');
-    serve = spawn(process.execPath, [join(ROOT, 'emulator/cli/bin.mjs'), 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      serve.stdout!.on('data', (b) => {
-        out += b;
-        const m = /tokenbench serving (\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      serve.once('exit', (c) => reject(new Error(`serve exited ${c}`)));
-    });
-    api = TokenbenchClient.fromUrl(url);
+    served = await startServe();
+    dir = served.dir;
+    url = served.url;
+    api = served.api;
     page.on('dialog', (d) => void d.accept());
     await page.goto(url);
   }, 60_000);
@@ -52,12 +42,7 @@ describe.runIf(haveChromium())('Conformance panel', () => {
   afterAll(async () => {
     await context?.close();
     socat?.kill();
-    if (serve && serve.exitCode === null) {
-      const exited = new Promise((r) => serve.once('exit', r));
-      serve.kill('SIGTERM');
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await served?.close();
   });
 
   it('refuses a bad body, an unknown token and an unknown run with one line', async () => {

@@ -4,8 +4,8 @@
  * cycle, creating and deleting a token, live traffic. Each device face is saved as a screenshot in
  * test-artifacts/, with the measured figures in test-artifacts/ui-figures.json.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { TokenClient } from '../../protocol/client.ts';
 import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
 import { haveChromium, launch } from '../emulator/browser.ts';
-import { tempDir } from '../emulator/helpers.ts';
+import { startServe, type Served } from '../emulator/serve-process.ts';
 import { requiredInCi } from '../tools.ts';
 
 requiredInCi('chromium', haveChromium());
@@ -27,7 +27,7 @@ const figures: Record<string, number> = {};
 
 describe.runIf(haveChromium())('desktop UI in chromium', () => {
   let dir: string;
-  let serve: ChildProcess;
+  let served: Served | undefined;
   let url: string;
   let context: BrowserContext;
   let page: Page;
@@ -55,35 +55,22 @@ describe.runIf(haveChromium())('desktop UI in chromium', () => {
     context = await launch(); // the browser is up before serve starts: the figure is the UI's, not the browser's
     page = await context.newPage();
     await page.setViewportSize({ width: 1280, height: 820 });
-    dir = tempDir('tb-ui-');
-    serve = spawn(process.execPath, [join(ROOT, 'emulator/cli/bin.mjs'), 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      serve.stdout!.on('data', (b) => {
-        out += b;
-        const m = /tokenbench serving (\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      serve.once('exit', (c) => reject(new Error(`serve exited ${c}`)));
-    });
+    served = await startServe();
+    dir = served.dir;
+    url = served.url;
     const printed = performance.now();
     await page.goto(url);
     await key('Press').waitFor({ state: 'visible' });
     await display().waitFor();
     figures.urlToInteractiveMs = performance.now() - printed;
-    api = TokenbenchClient.fromUrl(url);
+    api = served.api;
   }, 60_000);
 
   afterAll(async () => {
     writeFileSync(join(ARTIFACTS, 'ui-figures.json'), JSON.stringify(figures, null, 2) + '\n');
     console.log(`UI figures: ${JSON.stringify(figures)}`);
     await context?.close();
-    if (serve && serve.exitCode === null) {
-      const exited = new Promise((r) => serve.once('exit', r));
-      serve.kill('SIGTERM');
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await served?.close();
   });
 
   it('shows the lab: every token with model, serial, state and transports', async () => {

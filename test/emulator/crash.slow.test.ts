@@ -3,10 +3,8 @@
  * responses over TCP; restart on the same data directory and check that no PIN-try decrement the
  * client saw was lost, no counter value was used twice, and no file is torn (every token starts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StatusError, TokenClient } from '../../protocol/client.ts';
 import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
@@ -16,36 +14,15 @@ import { labKeyPath, readLabKey } from '../../emulator/host/lab-key.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { seededRng, randomInt } from '../../firmware/rng.ts';
 import { tempDir } from './helpers.ts';
+import { startServe, type Served } from './serve-process.ts';
 
-const BIN = join(import.meta.dirname, '../../emulator/cli/bin.mjs');
 const SUITE = 'OCRA-1:HOTP-SHA1-8:C-QN06';
 
-/** Every server this file started; whatever happens, none outlives it. */
-const children = new Set<ChildProcess>();
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
-
-async function start(dir: string): Promise<{ child: ChildProcess; api: TokenbenchClient }> {
-  // Free ports for the API and USB/IP (never the defaults: a tokenbench may be running here).
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let err = '';
-  child.stderr!.on('data', (b) => (err += b));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (b) => {
-      out += b;
-      const m = /tokenbench serving (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-  const api = TokenbenchClient.fromUrl(url);
-  const health = await api.health();
-  expect(health.problems).toEqual([]);
-  return { child, api };
+/** serve on `dir`, with no problem to report. */
+async function start(dir: string): Promise<Served> {
+  const served = await startServe({ dir });
+  expect((await served.api.health()).problems).toEqual([]);
+  return served;
 }
 
 async function tokenClient(api: TokenbenchClient, dir: string): Promise<TokenClient> {
@@ -59,8 +36,10 @@ describe('crash safety (SIGKILL during PIN attempts and responses)', () => {
   it('loses no PIN-try decrement, reuses no counter, tears no file', async () => {
     const dir = tempDir('tb-crash-');
     const rng = seededRng(2026);
+    let served: Served | undefined;
     try {
-      let { child, api } = await start(dir);
+      served = await start(dir);
+      let { child, api } = served;
       await api.create({ kind: 'dscplus', id: 'victim', suite: SUITE, tries: 15 });
       const seen = new Set<string>();
       let lastTries = 15;
@@ -99,8 +78,9 @@ describe('crash safety (SIGKILL during PIN attempts and responses)', () => {
         } finally {
           clearTimeout(killer);
         }
-        await new Promise((r) => (child.exitCode !== null || child.signalCode ? r(null) : child.once('exit', r)));
-        ({ child, api } = await start(dir));
+        await served.kill(); // it is dead already, or dies now; either way it has exited after this
+        served = await start(dir);
+        ({ child, api } = served);
         const state = await (await tokenClient(api, dir)).state();
         // Tries: what the client last saw, or one less (a wrong PIN in flight was counted), or full
         // again only if a right PIN was in flight. Never more than it saw otherwise.
@@ -111,11 +91,11 @@ describe('crash safety (SIGKILL during PIN attempts and responses)', () => {
         expect(state.counter === counter || (inFlight === 'right' && state.counter === counter + 1)).toBe(true);
         counter = state.counter;
       }
-      child.kill('SIGKILL');
+      await served.kill();
       expect(cycles).toBe(6);
       expect(operations).toBeGreaterThan(20);
     } finally {
-      for (const c of children) c.kill('SIGKILL');
+      await served?.kill();
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);

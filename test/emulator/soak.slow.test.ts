@@ -5,10 +5,7 @@
  * fire all the time. At least 10,000 display events go out; the host (a real `tokenbench serve`
  * process) must stay up and keep answering on every port.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeCommand } from '../../protocol/apdu.ts';
 import { CLA, INS } from '../../protocol/codes.ts';
@@ -16,39 +13,17 @@ import { TokenClient } from '../../protocol/client.ts';
 import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
 import { encodeFrame } from '../../protocol/stream-framing.ts';
-import { TokenbenchClient } from '../../emulator/api/client.ts';
 import { connectTcp } from '../../emulator/transports/tcp.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { randomInt, seededRng } from '../../firmware/rng.ts';
-import { tempDir } from './helpers.ts';
+import { startServe, type Served } from './serve-process.ts';
 
-const BIN = join(import.meta.dirname, '../../emulator/cli/bin.mjs');
 const EVENTS = 10_000;
 const rng = seededRng('soak');
 const pick = (n: number) => randomInt(rng, n);
 
-let child: ChildProcess | null = null;
-const dir = tempDir('tb-soak-');
-afterAll(() => {
-  child?.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function serve(): Promise<TokenbenchClient> {
-  child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial', '--tcp-idle', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (b) => (err += b));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child!.stdout!.on('data', (b) => {
-      out += b;
-      const m = /tokenbench serving (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child!.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-  return TokenbenchClient.fromUrl(url);
-}
+let served: Served | null = null;
+afterAll(() => served?.close());
 
 const frame = (seq: number, ins: number, p1 = 0) => Buffer.from(encodeFrame({ type: 'request', channel: 0, seq, payload: encodeCommand({ cla: CLA, ins, p1, p2: 0, data: new Uint8Array(0) }) }));
 
@@ -82,7 +57,8 @@ function subscriber(port: number, open: Set<Socket>): void {
 
 describe('soak: clients that subscribe and vanish while tokens time out', () => {
   it(`sends ${EVENTS} events and stays up`, async () => {
-    const api = await serve();
+    served = await startServe({ args: ['--tcp-idle', '1'] });
+    const api = served.api;
     for (let i = 2; i <= 6; i++) await api.create({ kind: 'dscplus', id: `soak-${i}` });
     await api.hostClock({ rate: 10_000 });
     let events = 0;
@@ -104,7 +80,7 @@ describe('soak: clients that subscribe and vanish while tokens time out', () => 
     }
     stop();
     expect(events).toBeGreaterThanOrEqual(EVENTS);
-    expect(child!.exitCode).toBeNull();
+    expect(served.child.exitCode).toBeNull();
     expect((await api.health()).ok).toBe(true);
     for (const t of tokens) {
       const c = new TokenClient(new Link(streamPort(await connectTcp('127.0.0.1', t.transports.tcpPort!), Date.now), nodeScheduler));

@@ -1,5 +1,6 @@
 // Runs the docs/qa.md example with Debian's chromium (never a downloaded browser).
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from '../emulator/browser.ts';
 
 export default defineConfig({
   testDir: '.',
@@ -7,5 +8,5 @@ export default defineConfig({
   reporter: 'line',
   outputDir: '../../test-artifacts/playwright-results',
   workers: 1,
-  use: { browserName: 'chromium', launchOptions: { executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] } },
+  use: { browserName: 'chromium', launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS } },
 });
