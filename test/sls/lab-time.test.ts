@@ -116,6 +116,18 @@ describe('SLS on the lab clock', () => {
     expect((await L.client.sls.user('ann.temp')).devices[0].status).toBe('expired');
   }, 60_000);
 
+  it('an Online Security Code Card ends after its 21 days of the lab clock', async () => {
+    const { L } = await fresh();
+    const c = L.client;
+    await c.create({ kind: 'online-card', id: 'online-1' });
+    const { device } = await c.sls.addDevice('bob', { kind: 'online-card', tokenId: 'online-1' });
+    expect(device.expiresAt).toBe((await c.card('online-1')).expiresAt);
+    await c.hostClock({ set: device.expiresAt! - 1, pause: true });
+    expect((await c.sls.user('bob')).devices.find((d) => d.id === device.id)?.status).toBe('active');
+    await c.hostClock({ advance: 1 });
+    expect((await c.sls.user('bob')).devices.find((d) => d.id === device.id)?.status).toBe('expired');
+  }, 60_000);
+
   it('the 5-business-day window rolls over a weekend; the lab clock survives a restart', async () => {
     const { dir, L } = await fresh();
     // Monday 2 November 2026, 10:00 UTC
