@@ -96,6 +96,7 @@ describe('SLS events', () => {
     secrets.push(r.response);
     expect((await c.sls.answer(li.id, r.response)).status).toBe('done');
 
+    await c.sls.logout(ann);
     await new Promise((res) => setTimeout(res, 300)); // the stream writes after the call returns
     stop();
     stopOne();
@@ -119,6 +120,7 @@ describe('SLS events', () => {
       'push-sent',
       'push-approved',
       'push-denied',
+      'logout',
     ] as const)
       expect(names, n).toContain(n);
     expect(sls.find((e) => e.event === 'login-failure' && e.reason === 'wrong-password')).toMatchObject({ username: 'ann' });

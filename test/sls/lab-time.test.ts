@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError, type TokenbenchClient } from '../../emulator/api/client.ts';
+import { ApiError, type HostEvent, type TokenbenchClient } from '../../emulator/api/client.ts';
 import { closeSls } from '../../emulator/api/sls-routes.ts';
 import { slsDbPath } from '../../emulator/sls/sls.ts';
 import { lab, tempDir, type Lab } from '../emulator/helpers.ts';
@@ -165,6 +165,8 @@ describe('deleting a token ends its SLS device', () => {
   it('the device is removed, its sharing ends, the best device and limits follow', async () => {
     const { L } = await fresh();
     const c = L.client;
+    const events: HostEvent[] = [];
+    const stop = await c.events((e) => events.push(e));
     await c.hostClock({ pause: true });
     // ann.card shares ann's DSC+ (same person): her card becomes redundant
     const annCard = await cardLogin(c);
@@ -187,6 +189,11 @@ describe('deleting a token ends its SLS device', () => {
     expect(card.limits.device).toBe('card');
     expect((await c.sls.sharings()).find((s) => s.id === sharing.id)?.status).toBe('cancelled');
     expect(await status(c.sls.login('ann', PASSWORD))).toBe(409);
+    await new Promise((res) => setTimeout(res, 200)); // the stream writes after the call returns
+    stop();
+    const sls = events.filter((e) => e.type === 'sls');
+    expect(sls.find((e) => e.event === 'sharing-granted')).toMatchObject({ sharingId: sharing.id, requester: 'ann.card', owner: 'ann' });
+    expect(sls.filter((e) => e.event === 'device-removed')).toMatchObject([{ username: 'ann', deviceId: annDevice.id, tokenId: 'dscplus-1' }]);
     // a new token with the same id can be linked again
     await c.create({ kind: 'dscplus', id: 'dscplus-1' });
     expect((await c.sls.addDevice('ann', { kind: 'dscplus', tokenId: 'dscplus-1' })).device.status).toBe('active');
