@@ -11,6 +11,7 @@ import type { ClockOp, CreateSpec, Snapshot, TokenSummary } from '../host/host.t
 import type { ScriptStep } from '../../firmware/device/script.ts';
 import type { TokenDisplay } from '../../firmware/token/device-token.ts';
 import type { TraceRecord } from '../host/trace.ts';
+import type { SlsEvent } from '../sls/events.ts';
 import { slsClient } from './sls-client.ts';
 import type { ConformanceRun } from './conformance-routes.ts';
 import { ApiError } from './api-error.ts';
@@ -27,6 +28,7 @@ export type HostEvent =
   | ({ type: 'traffic'; id: string } & TraceRecord)
   | { type: 'removed'; id: string }
   | { type: 'board'; id: string; connected: boolean; error: string }
+  | ({ type: 'sls' } & SlsEvent)
   | { type: 'error'; id?: string; error: string };
 
 /** An open event stream that also carries keys to the host, in order. */

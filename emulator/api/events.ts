@@ -54,7 +54,8 @@ const WRITE_HIGH_WATER = 64 * 1024;
 /** Subscribers written per turn of the event loop. */
 const WRITES_PER_TURN = 16;
 
-const TYPES = ['display', 'traffic', 'removed', 'board'] as const;
+/** Host events sent on; `sls` events come from the SLS service (emulator/sls/events.ts) and carry no token id. */
+const TYPES = ['display', 'traffic', 'removed', 'board', 'sls'] as const;
 
 interface KeyTarget extends EventEmitter {
   key(id: string, key: string, action: 'down' | 'up' | 'press'): Promise<unknown>;
@@ -127,7 +128,7 @@ export class EventStreams {
     if (listening && this.subs.size === 0) for (const [type, f] of this.listeners) this.host.off(type, f);
   }
 
-  private queue(type: string, event: { id: string; revealed?: object }): void {
+  private queue(type: string, event: { id?: string; revealed?: object }): void {
     const { revealed, ...e } = event;
     const masked = Buffer.from(JSON.stringify({ type, ...e }));
     // A masked trace record: the few streams that asked for clear keys get it as it was typed.

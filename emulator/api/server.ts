@@ -22,7 +22,7 @@ import { labKeyPath } from '../host/lab-key.ts';
 import { bearerToken, checkContentType, checkEscapes, checkHost, checkOrigin, hostChecker, type Refusal } from './guard.ts';
 import { EventStreams, type EventStats } from './events.ts';
 import { flashRoutes } from './flash-routes.ts';
-import { slsRoutes } from './sls-routes.ts';
+import { moveSlsClock, slsRoutes } from './sls-routes.ts';
 import { conformanceRoutes } from './conformance-routes.ts';
 
 export interface ApiOptions {
@@ -186,7 +186,16 @@ function routes(host: Host): Route[] {
     { method: 'POST', pattern: new RegExp(`^${T}/power$`), run: async (m, body) => [200, await host.powerOf(m[1], parse(S.powerBody, await body()).on)] },
     { method: 'POST', pattern: new RegExp(`^${T}/battery$`), run: async (m, body) => [200, await host.batteryOf(m[1], parse(S.batteryBody, await body()).level)] },
     { method: 'POST', pattern: new RegExp(`^${T}/clock$`), run: async (m, body) => [200, await host.clockOf(m[1], parse(S.clockBody, await body()))] },
-    { method: 'POST', pattern: /^\/api\/clock$/, run: async (_m, body) => [200, host.clock(null, parse(S.clockBody, await body()))] },
+    {
+      method: 'POST',
+      pattern: /^\/api\/clock$/,
+      run: async (_m, body) => {
+        const op = parse(S.clockBody, await body());
+        const r = host.clock(null, op);
+        await moveSlsClock(host, op); // the SLS lab clock moves with the tokens' (docs/sls.md)
+        return [200, r];
+      },
+    },
     { method: 'POST', pattern: new RegExp(`^${T}/challenge$`), run: (m) => [200, host.issueChallenge(m[1])] },
     { method: 'POST', pattern: new RegExp(`^${T}/check$`), run: async (m, body) => [200, host.checkAnswer(m[1], parse(S.checkBody, await body()))] },
     {

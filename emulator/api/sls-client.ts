@@ -7,11 +7,13 @@ import type { Market } from '../../firmware/sls/opt-out.ts';
 import type { PinAdvice } from '../../firmware/sls/pin-guidance.ts';
 import type { Sharing } from '../../firmware/sls/model.ts';
 import type { LoginState } from '../sls/login.ts';
+import type { LabClockView } from '../sls/lab-clock.ts';
+import type { SlsEvent } from '../sls/events.ts';
 import type { Notification } from '../sls/ibkey.ts';
 import type { Sms, StoredWithdrawal } from '../sls/store.ts';
 import type { DeviceView, PhoneView, UserView } from '../sls/views.ts';
 
-export type { DeviceView, Entity, LoginState, Market, Notification, PhoneView, PinAdvice, Sharing, Sms, UserView };
+export type { DeviceView, Entity, LabClockView, LoginState, SlsEvent, Market, Notification, PhoneView, PinAdvice, Sharing, Sms, UserView };
 
 type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 const e = encodeURIComponent;
@@ -38,6 +40,11 @@ export function slsClient(call: Call) {
     revokeDevice: (id: string) => call<DeviceView>('DELETE', `/api/sls/devices/${e(id)}`),
     deposit: (accountId: string, bank: string) => call<{ id: string; depositBanks: string[] }>('POST', `/api/sls/accounts/${e(accountId)}/deposits`, { bank }),
     login: (username: string, password: string) => call<LoginState>('POST', '/api/sls/login', { username, password }),
+    /** Ends a session (it is kept in the database until then, or until it expires). */
+    logout: (session: string) => call<{ username: string; loggedOut: true }>('POST', '/api/sls/logout', { session }),
+    /** The SLS lab clock (moved with every token's clock by `hostClock`; docs/sls.md). */
+    clock: () => call<LabClockView>('GET', '/api/sls/clock'),
+    setClock: (op: { set?: number; advance?: number; rate?: number; pause?: boolean; real?: true }) => call<LabClockView>('POST', '/api/sls/clock', op),
     loginStatus: (id: string) => call<LoginState>('GET', `/api/sls/login/${e(id)}`),
     answer: (id: string, response: string) => call<LoginState>('POST', `/api/sls/login/${e(id)}/answer`, { response }),
     push: (id: string) => call<LoginState>('POST', `/api/sls/login/${e(id)}/push`),

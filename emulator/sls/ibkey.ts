@@ -10,6 +10,7 @@ import { InputError } from '../../firmware/errors.ts';
 import { checkPin } from '../../firmware/sls/pin-guidance.ts';
 import { randomString } from '../../firmware/rng.ts';
 import { SlsError } from './errors.ts';
+import { killPoint } from './kill-points.ts';
 import type { SlsService } from './service.ts';
 import type { Activation, Phone, SlsTx } from './store.ts';
 import { phoneView, type PhoneView } from './views.ts';
@@ -105,6 +106,7 @@ export class IbKeyService {
       await tx.putPending({ id: request, username: input.username, phoneId: phone.id, number: input.number, code, mode, expiresAt: this.svc.now() + CODE_MS, triesLeft: CODE_TRIES });
       await tx.addSms({ number: input.number, text: `IB Key activation code: ${code}. It is valid for 10 minutes.`, at: this.svc.now() });
     });
+    this.svc.emit('sms-sent', { username: input.username, phoneId: phone.id, number: input.number, message: 'IB Key activation code' });
     return { request, number: input.number, mode };
   }
 
@@ -119,7 +121,7 @@ export class IbKeyService {
     } catch (err) {
       appError(err);
     }
-    type Finished = { phone: PhoneView; activationId: string; warnings: string[] };
+    type Finished = { phone: PhoneView; activationId: string; warnings: string[]; username: string };
     // A wrong code or PIN is counted in the store, so it is answered after the commit, not thrown.
     const r = await this.svc.tx(async (tx): Promise<Finished | { refused: string }> => {
       const phone = await this.phoneOf(tx, input.phoneId);
@@ -162,19 +164,25 @@ export class IbKeyService {
           if (other) await tx.putPhone({ ...other, app: deactivateUser(other.app, u.username) });
         }
       }
+      killPoint('activate:old-deactivated');
       await tx.putActivation(activation);
+      killPoint('activate:activation-written');
       this.svc.ibVerifiers.delete(activation.id);
       const devices = await tx.devices();
       for (const d of devices) if (d.owner === u.username && d.kind === 'ibkey' && d.status === 'active' && d.activationId !== activation.id) await tx.putDevice({ ...d, status: 'revoked' });
       const existing = devices.find((d) => d.activationId === activation.id);
       if (existing) await tx.putDevice({ ...existing, status: 'active' });
       else await tx.putDevice({ id: this.svc.newId('dev'), kind: 'ibkey', owner: u.username, status: 'active', activationId: activation.id, issuedAt: now });
+      killPoint('activate:device-written');
       await tx.putPhone({ ...phone, app });
+      killPoint('activate:phone-written');
       await tx.deletePending(pend.id);
-      return { phone: phoneView({ ...phone, app }), activationId: activation.id, warnings: advice.warnings };
+      return { phone: phoneView({ ...phone, app }), activationId: activation.id, warnings: advice.warnings, username: u.username };
     });
     if ('refused' in r) throw new SlsError(403, 'refused', r.refused);
-    return r;
+    const { username, ...done } = r;
+    this.svc.emit('ibkey-activated', { username, phoneId: input.phoneId, activationId: r.activationId });
+    return done;
   }
 
   async reinstall(phoneId: string): Promise<PhoneView> {
@@ -240,6 +248,7 @@ export class IbKeyService {
       return out;
     });
     if (r.outcome === 'cancelled') n.status = 'cancelled';
+    this.svc.emit(r.outcome === 'approved' ? 'push-approved' : 'push-denied', { username: n.username, phoneId: n.phoneId, notificationId: n.id, loginId: n.loginId, reason: r.outcome === 'approved' ? undefined : r.outcome });
     if (r.outcome === 'approved') {
       n.status = 'approved';
       await this.onApproved(n, r.response!);

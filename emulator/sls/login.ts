@@ -44,6 +44,7 @@ export class LoginService {
       const r = await svc.ibCheck(l.deviceRec!.activationId!, { challenge: n.challenge, response });
       l.push = r.ok ? 'approved' : 'failed';
       if (r.ok) await this.succeed(l);
+      else svc.emit('login-failure', { username: l.username, loginId: l.id, deviceId: l.deviceRec!.id, deviceKind: 'ibkey', reason: `push-${r.outcome}` });
     };
   }
 
@@ -61,8 +62,16 @@ export class LoginService {
   /** Step 1: username and password. */
   async start(username: string, password: string): Promise<LoginState> {
     const u = await this.svc.tx((tx) => this.svc.userOf(tx, username));
-    if (u.failures >= LOCK_AFTER) throw new SlsError(423, 'locked', `user ${username} is locked after ${LOCK_AFTER} failed logins; the lab operator can unlock it`);
-    await this.svc.checkPassword(username, password);
+    if (u.failures >= LOCK_AFTER) {
+      this.svc.emit('login-failure', { username, reason: 'locked' });
+      throw new SlsError(423, 'locked', `user ${username} is locked after ${LOCK_AFTER} failed logins; the lab operator can unlock it`);
+    }
+    try {
+      await this.svc.checkPassword(username, password);
+    } catch (err) {
+      if (err instanceof SlsError) this.svc.emit('login-failure', { username, reason: err.code });
+      throw err;
+    }
     for (const [k, v] of this.logins) if (v.expiresAt <= this.svc.now()) this.logins.delete(k);
     const now = this.svc.now();
     const { account, device } = await this.svc.tx(async (tx) => {
@@ -93,13 +102,14 @@ export class LoginService {
     l.message = promptFor(l.deviceRec!.kind, l.indexes);
   }
 
-  private async succeed(l: LoginState, message = 'logged in'): Promise<void> {
+  private async succeed(l: Rec, message = 'logged in'): Promise<void> {
+    l.session = await this.svc.openSession(l.username);
     l.status = 'done';
-    l.session = this.svc.openSession(l.username);
     l.message = message;
     l.challenge = null;
     l.indexes = null;
     await this.svc.countFailure(l.username, true);
+    this.svc.emit('login-success', { username: l.username, loginId: l.id, ...(l.device ? { deviceId: l.device.id, deviceKind: l.device.kind } : { message: 'password alone (opted out)' }) });
   }
 
   /** Step 2: the device's answer (passcode, response, card values, temporary code). */
@@ -112,6 +122,7 @@ export class LoginService {
       if (!(err instanceof SlsError) || err.status !== 403) throw err;
       await this.svc.countFailure(l.username);
       l.wrongAnswers++;
+      this.svc.emit('login-failure', { username: l.username, loginId: l.id, deviceId: l.deviceRec!.id, deviceKind: l.deviceRec!.kind, reason: err.code });
       if (l.wrongAnswers >= ANSWERS_PER_LOGIN) {
         l.status = 'failed';
         l.message = `${ANSWERS_PER_LOGIN} wrong answers: start the login again`;
@@ -132,6 +143,7 @@ export class LoginService {
     l.pushChallenge = this.svc.ibIssue(l.deviceRec.activationId!);
     const n = l.phoneId ? await this.ib.push(l.phoneId, l.username, id, l.pushChallenge) : null;
     l.push = n ? 'sent' : 'not-delivered';
+    this.svc.emit('push-sent', { username: l.username, loginId: id, phoneId: l.phoneId ?? undefined, ...(n ? { notificationId: n.id } : { reason: 'not-delivered' }) });
     l.message = n ? 'a notification was sent to your phone: open it and approve' : 'no notification reached the phone: use the challenge below with the IB Key app instead';
     return this.view(l);
   }

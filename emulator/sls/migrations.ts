@@ -28,4 +28,10 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX devices_by_owner ON devices (owner);
    CREATE INDEX sharings_by_requester ON sharings (requester, status);
    CREATE UNIQUE INDEX one_active_activation ON activations (username) WHERE active = 1;`,
+  // 3: sessions of completed logins (by the SHA-256 of their token, never the token), and the
+  // service's settings (the lab clock)
+  `CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES users(username),
+     created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+   CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+   CREATE TABLE settings (key TEXT PRIMARY KEY, data TEXT NOT NULL);`,
 ];

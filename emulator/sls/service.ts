@@ -4,6 +4,7 @@
  * users, devices, deposits), sessions, opt-out, trade permission, withdrawals and sharing; login
  * and IB Key are in login.ts and ibkey.ts. Every change is one store transaction.
  */
+import { createHash } from 'node:crypto';
 import { toHex } from '../../firmware/bytes.ts';
 import { InputError } from '../../firmware/errors.ts';
 import { checkOcraResponse, issueOcraChallenge, newOcraVerifier, type OcraVerifierState } from '../../firmware/verifier/ocra-verifier.ts';
@@ -16,6 +17,8 @@ import { decideOptIn, decideOptOut, tradePermission, type Market } from '../../f
 import { decideSharing } from '../../firmware/sls/sharing.ts';
 import { randomString, type Rng } from '../../firmware/rng.ts';
 import { SlsError } from './errors.ts';
+import { slsEvent, type SlsEvent, type SlsEventFields, type SlsEventName } from './events.ts';
+import { killPoint } from './kill-points.ts';
 import type { TokenGate } from './gate.ts';
 import { DEFAULT_COST, hashPassword, verifyPassword, type ScryptCost } from './passwords.ts';
 import type { SlsStore, SlsTx, StoredUser } from './store.ts';
@@ -29,6 +32,8 @@ export interface SlsOptions {
   scryptCost?: ScryptCost;
   /** Which sharings wait for compliance: default, those between different entities. */
   needsCompliance?: (s: { sameEntity: boolean }) => boolean;
+  /** Where the service's events go (the host's event stream); called after each commit. */
+  emit?: (e: SlsEvent) => void;
 }
 
 const SESSION_MS = 8 * 3600_000;
@@ -40,8 +45,7 @@ export class SlsService {
   readonly now: () => number;
   readonly rng: Rng;
   readonly cost: ScryptCost;
-  /** Sessions of completed logins: token -> user. In memory: a restart logs everyone out. */
-  readonly sessions = new Map<string, { username: string; expiresAt: number }>();
+  private readonly emitTo: (e: SlsEvent) => void;
   /** The login server's verifier per IB Key activation (challenges issued, used once). */
   readonly ibVerifiers = new Map<string, OcraVerifierState>();
 
@@ -51,6 +55,16 @@ export class SlsService {
     this.now = o.now;
     this.rng = o.rng;
     this.cost = o.scryptCost ?? DEFAULT_COST;
+    this.emitTo = o.emit ?? (() => {});
+  }
+
+  /** Tells the event stream (only what slsEvent lets through: never a secret). */
+  emit(event: SlsEventName, fields: SlsEventFields = {}): void {
+    try {
+      this.emitTo(slsEvent(event, this.now(), fields));
+    } catch {
+      // a subscriber's failure is not the service's
+    }
   }
 
   newId(prefix: string): string {
@@ -81,17 +95,40 @@ export class SlsService {
     return e;
   }
 
-  /** The user of a session from a completed login. */
-  sessionUser(session: string): string {
-    const s = this.sessions.get(session);
-    if (!s || s.expiresAt <= this.now()) throw new SlsError(401, 'no-session', 'field "session": no such session (log in again)');
+  /**
+   * The user of a session from a completed login. Sessions are kept in the database by the SHA-256
+   * of their token, so a restart keeps them until they expire (8 hours of the lab clock); an
+   * expired one is removed when it is next used.
+   */
+  async sessionUser(session: string): Promise<string> {
+    const hash = sessionHash(session);
+    const now = this.now();
+    const s = await this.tx(async (tx) => {
+      const found = await tx.session(hash);
+      if (found && found.expiresAt <= now) await tx.deleteSession(hash);
+      return found;
+    });
+    if (!s || s.expiresAt <= now) throw new SlsError(401, 'no-session', 'field "session": no such session (log in again)');
     return s.username;
   }
 
-  openSession(username: string): string {
+  /** A new session of `username` (expired ones of anyone are cleared on the way). */
+  async openSession(username: string): Promise<string> {
     const token = toHex(this.rng(16));
-    this.sessions.set(token, { username, expiresAt: this.now() + SESSION_MS });
+    const now = this.now();
+    await this.tx(async (tx) => {
+      await tx.deleteExpiredSessions(now);
+      await tx.putSession({ tokenHash: sessionHash(token), username, createdAt: now, expiresAt: now + SESSION_MS });
+    });
     return token;
+  }
+
+  /** Ends a session (logout); an unknown or expired one is refused like everywhere else. */
+  async logout(session: string): Promise<{ username: string; loggedOut: true }> {
+    const username = await this.sessionUser(session);
+    await this.tx((tx) => tx.deleteSession(sessionHash(session)));
+    this.emit('logout', { username });
+    return { username, loggedOut: true };
   }
 
   /** Checks a password; a wrong one counts as a failed login of that user. */
@@ -216,6 +253,38 @@ export class SlsService {
     });
   }
 
+  /**
+   * A hosted token was deleted (the host's 'removed' event): each device linked to it ends as
+   * `removed`, and its open sharings are cancelled, in one transaction. The users' best device and
+   * limits follow at once (they are worked out from the active devices at every look). The rows
+   * stay, so the history of withdrawals and sharings keeps its links. docs/sls.md, "Devices".
+   */
+  async tokenRemoved(tokenId: string): Promise<Device[]> {
+    const now = this.now();
+    const ended = await this.tx(async (tx) => {
+      const out: Device[] = [];
+      for (const d of await tx.devices()) {
+        if (d.tokenId !== tokenId || d.status !== 'active') continue;
+        const next: Device = { ...d, status: 'removed' };
+        await tx.putDevice(next);
+        killPoint('token-removed:device-written');
+        for (const s of await tx.sharings()) if (s.deviceId === d.id && (s.status === 'active' || s.status === 'pending')) await tx.putSharing({ ...s, status: 'cancelled', decidedAt: now });
+        out.push(next);
+      }
+      return out;
+    });
+    for (const d of ended) this.emit('device-removed', { username: d.owner, deviceId: d.id, deviceKind: d.kind, tokenId, message: `token ${tokenId} was deleted` });
+    return ended;
+  }
+
+  /** Ends the devices of every hosted token that no longer exists (see tokenRemoved). */
+  async forgetMissingTokens(exists: (tokenId: string) => boolean): Promise<string[]> {
+    const devices = await this.tx((tx) => tx.devices());
+    const gone = [...new Set(devices.filter((d) => d.status === 'active' && d.tokenId && !exists(d.tokenId)).map((d) => d.tokenId!))];
+    for (const id of gone) await this.tokenRemoved(id);
+    return gone;
+  }
+
   /** Records that a deposit came from `bank` (it may then receive exceptional withdrawals). */
   async deposit(accountId: string, bank: string): Promise<Account> {
     return this.tx(async (tx) => {
@@ -229,8 +298,8 @@ export class SlsService {
   // --- opt-out (KB2545) and trading ---
 
   async optOut(session: string, acknowledge: boolean): Promise<UserView> {
-    const username = this.sessionUser(session);
-    return this.tx(async (tx) => {
+    const username = await this.sessionUser(session);
+    const r = await this.tx(async (tx) => {
       const u = await this.userOf(tx, username);
       const a = await this.accountOf(tx, u.accountId);
       const d = decideOptOut(u, a, acknowledge);
@@ -238,11 +307,13 @@ export class SlsService {
       await tx.putAccount({ ...a, optedOut: true });
       return this.viewIn(tx, username);
     });
+    this.emit('opt-out', { username, accountId: r.accountId });
+    return r;
   }
 
   async optIn(session: string): Promise<UserView> {
-    const username = this.sessionUser(session);
-    return this.tx(async (tx) => {
+    const username = await this.sessionUser(session);
+    const r = await this.tx(async (tx) => {
       const u = await this.userOf(tx, username);
       const a = await this.accountOf(tx, u.accountId);
       const d = decideOptIn(u, a);
@@ -250,6 +321,8 @@ export class SlsService {
       await tx.putAccount({ ...a, optedOut: false });
       return this.viewIn(tx, username);
     });
+    this.emit('opt-in', { username, accountId: r.accountId });
+    return r;
   }
 
   async trade(username: string, market: Market): Promise<{ username: string; market: Market; allowed: boolean; reason: string }> {
@@ -262,10 +335,10 @@ export class SlsService {
   // --- withdrawals ---
 
   async withdraw(session: string, input: { amount: number; bank: string; requestId?: string }) {
-    const username = this.sessionUser(session);
+    const username = await this.sessionUser(session);
     const cents = Math.round(input.amount * 100);
     if (!Number.isFinite(input.amount) || Math.abs(cents - input.amount * 100) > 1e-6 || cents <= 0) throw new SlsError(400, 'bad-amount', 'field "amount": a positive number of USD with at most 2 decimals');
-    return this.tx(async (tx) => {
+    const r = await this.tx(async (tx) => {
       if (input.requestId) {
         const done = await tx.withdrawalByRequest(input.requestId);
         if (done) {
@@ -279,11 +352,19 @@ export class SlsService {
       const kind = limitKind(username, a, await tx.devices(), await tx.sharings(), now);
       const history = await tx.withdrawals(username, now - 14 * DAY_MS);
       const d = decideWithdrawal(kind, history, cents, input.bank, a.depositBanks, now);
-      if (!d.ok) throw new SlsError(d.code === 'bad-amount' ? 400 : 403, d.code, d.message);
+      if (!d.ok) return { refused: new SlsError(d.code === 'bad-amount' ? 400 : 403, d.code, d.message) };
+      killPoint('withdraw:checked');
       const w = { id: this.newId('wd'), requestId: input.requestId ?? null, username, accountId: a.id, amount: cents, bank: input.bank, at: now, exceptional: d.exceptional };
       await tx.addWithdrawal(w);
+      killPoint('withdraw:written');
       return { accepted: true, exceptional: d.exceptional, withdrawal: w, repeated: false, user: await this.viewIn(tx, username) };
     });
+    if ('refused' in r && r.refused) {
+      this.emit('withdrawal-refused', { username, amount: cents / 100, bank: input.bank, reason: r.refused.code, message: r.refused.message });
+      throw r.refused;
+    }
+    if (!r.repeated) this.emit(r.exceptional ? 'withdrawal-exceptional' : 'withdrawal-accepted', { username, accountId: r.withdrawal.accountId, amount: cents / 100, bank: input.bank });
+    return r;
   }
 
   // --- sharing (KB2481) ---
@@ -293,7 +374,17 @@ export class SlsService {
    * the device (to a challenge from shareChallenge, or a DSC passcode) are checked first.
    */
   async share(session: string, input: { owner: string; ownerPassword: string; deviceId: string; challenge?: string; response: string }): Promise<Sharing> {
-    const requester = this.sessionUser(session);
+    const requester = await this.sessionUser(session);
+    this.emit('sharing-requested', { requester, owner: input.owner, deviceId: input.deviceId });
+    try {
+      return await this.shareChecked(requester, input);
+    } catch (err) {
+      if (err instanceof SlsError) this.emit('sharing-refused', { requester, owner: input.owner, deviceId: input.deviceId, reason: err.code, message: err.message });
+      throw err;
+    }
+  }
+
+  private async shareChecked(requester: string, input: { owner: string; ownerPassword: string; deviceId: string; challenge?: string; response: string }): Promise<Sharing> {
     await this.checkPassword(input.owner, input.ownerPassword, 'ownerPassword');
     const device = await this.tx(async (tx) => {
       const d = await tx.device(input.deviceId);
@@ -301,14 +392,18 @@ export class SlsService {
       return d;
     });
     await this.checkDeviceAnswer(device, { challenge: input.challenge, response: input.response }, 'response');
-    return this.tx(async (tx) => {
+    const s = await this.tx(async (tx) => {
       const facts = await this.sharingFacts(tx, requester, input.owner, input.deviceId);
       const d = decideSharing(facts);
       if (!d.ok) throw new SlsError(d.code === 'already-shared' || d.code === 'requester-uses-shared' ? 409 : 403, d.code, d.message);
+      killPoint('share:checked');
       const s: Sharing = { id: this.newId('shr'), deviceId: input.deviceId, owner: input.owner, requester, status: d.status, createdAt: this.now(), ...(d.status === 'active' ? { decidedAt: this.now() } : {}) };
       await tx.putSharing(s);
+      killPoint('share:written');
       return s;
     });
+    this.emit(s.status === 'active' ? 'sharing-granted' : 'sharing-pending', { sharingId: s.id, requester, owner: s.owner, deviceId: s.deviceId });
+    return s;
   }
 
   async sharingFacts(tx: SlsTx, requester: string, owner: string, deviceId: string) {
@@ -332,7 +427,7 @@ export class SlsService {
 
   /** The operator's compliance decision; an approval re-checks the rules as they are now. */
   async decide(id: string, approve: boolean): Promise<Sharing> {
-    return this.tx(async (tx) => {
+    const r = await this.tx(async (tx) => {
       const s = await tx.sharing(id);
       if (!s) throw new SlsError(404, 'no-sharing', `no sharing "${id}"`);
       if (s.status !== 'pending') throw new SlsError(409, 'not-pending', `sharing ${id} is ${s.status}, not pending`);
@@ -349,22 +444,30 @@ export class SlsService {
       }
       const next: Sharing = { ...s, status, decidedAt: this.now() };
       await tx.putSharing(next);
-      if (reason) throw new SlsError(409, 'rules-changed', `sharing ${id} rejected: ${reason}`);
-      return next;
+      killPoint('approve:written');
+      return { next, reason };
     });
+    const { next: s, reason } = r;
+    this.emit(s.status === 'active' ? 'sharing-approved' : 'sharing-rejected', { sharingId: s.id, requester: s.requester, owner: s.owner, deviceId: s.deviceId, ...(reason ? { reason: 'rules-changed' } : {}) });
+    // An approval the rules no longer allow is rejected (and stays so), and the operator is told why.
+    if (reason) throw new SlsError(409, 'rules-changed', `sharing ${id} rejected: ${reason}`);
+    return s;
   }
 
   /** Ends a sharing (requester or owner); the requester's own devices are active again. */
   async cancelSharing(session: string, id: string): Promise<Sharing> {
-    const username = this.sessionUser(session);
-    return this.tx(async (tx) => {
+    const username = await this.sessionUser(session);
+    const s = await this.tx(async (tx) => {
       const s = await tx.sharing(id);
       if (!s || (s.requester !== username && s.owner !== username)) throw new SlsError(404, 'no-sharing', `field "id": no sharing "${id}" of ${username}`);
       if (s.status !== 'active' && s.status !== 'pending') throw new SlsError(409, 'not-open', `sharing ${id} is ${s.status} already`);
       const next: Sharing = { ...s, status: 'cancelled', decidedAt: this.now() };
       await tx.putSharing(next);
+      killPoint('cancel-sharing:written');
       return next;
     });
+    this.emit('sharing-cancelled', { sharingId: s.id, requester: s.requester, owner: s.owner, deviceId: s.deviceId, username });
+    return s;
   }
 
   // --- second factors (used by login and sharing) ---
@@ -409,4 +512,9 @@ export class SlsService {
     this.ibVerifiers.set(activationId, r.state);
     return { ok: r.outcome === 'accepted', outcome: r.outcome };
   }
+}
+
+/** Sessions are stored by this hash: a copy of the database does not hand out live sessions. */
+export function sessionHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Account, Device, Entity, Sharing } from '../../firmware/sls/model.ts';
 import { MIGRATIONS } from './migrations.ts';
-import type { Activation, PendingActivation, Phone, SlsStore, SlsTx, Sms, StoredUser, StoredWithdrawal } from './store.ts';
+import type { Activation, PendingActivation, Phone, SlsStore, SlsTx, Sms, StoredSession, StoredUser, StoredWithdrawal } from './store.ts';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -89,6 +89,12 @@ export class SqliteStore implements SlsStore {
       deletePending: q('DELETE FROM pending_activations WHERE id = ?'),
       addSms: q('INSERT INTO sms (number, text, at) VALUES (?, ?, ?)'),
       sms: q('SELECT id, number, text, at FROM sms ORDER BY id DESC LIMIT ?'),
+      session: q('SELECT token_hash AS tokenHash, username, created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE token_hash = ?'),
+      putSession: q('INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (token_hash) DO UPDATE SET expires_at = excluded.expires_at'),
+      deleteSession: q('DELETE FROM sessions WHERE token_hash = ?'),
+      deleteExpiredSessions: q('DELETE FROM sessions WHERE expires_at <= ?'),
+      setting: q('SELECT data FROM settings WHERE key = ?'),
+      putSetting: q('INSERT INTO settings (key, data) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET data = excluded.data'),
     };
     type R = { data: string } | undefined;
     type Rs = { data: string }[];
@@ -122,6 +128,12 @@ export class SqliteStore implements SlsStore {
       deletePending: async (id) => void s.deletePending.run(id),
       addSms: async (m) => ({ id: Number(s.addSms.run(m.number, m.text, m.at).lastInsertRowid), ...m }),
       sms: async (limit) => s.sms.all(limit) as Sms[],
+      session: async (h) => (s.session.get(h) as StoredSession | undefined) ?? null,
+      putSession: async (x) => void s.putSession.run(x.tokenHash, x.username, x.createdAt, x.expiresAt),
+      deleteSession: async (h) => s.deleteSession.run(h).changes > 0,
+      deleteExpiredSessions: async (now) => s.deleteExpiredSessions.run(now).changes,
+      setting: async <T,>(key: string) => parse<T>(s.setting.get(key) as R),
+      putSetting: async (key, value) => void s.putSetting.run(key, json(value)),
     };
   }
 

@@ -61,6 +61,14 @@ export interface Sms {
   at: number;
 }
 
+/** A completed login's session, kept by the SHA-256 of its token (the token itself is never stored). */
+export interface StoredSession {
+  tokenHash: string;
+  username: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface SlsTx {
   entity(id: string): Promise<Entity | null>;
   entities(): Promise<Entity[]>;
@@ -91,6 +99,14 @@ export interface SlsTx {
   deletePending(id: string): Promise<void>;
   addSms(s: Omit<Sms, 'id'>): Promise<Sms>;
   sms(limit: number): Promise<Sms[]>;
+  session(tokenHash: string): Promise<StoredSession | null>;
+  putSession(s: StoredSession): Promise<void>;
+  deleteSession(tokenHash: string): Promise<boolean>;
+  /** Removes the sessions that expired at or before `now`; answers how many. */
+  deleteExpiredSessions(now: number): Promise<number>;
+  /** A setting of the service (plain JSON), or null. */
+  setting<T>(key: string): Promise<T | null>;
+  putSetting(key: string, value: unknown): Promise<void>;
 }
 
 export interface SlsStore {

@@ -14,8 +14,8 @@ export interface DeviceView {
   name: string;
   level: number;
   owner: string;
-  /** active, redundant (a shared device is used instead), expired or revoked */
-  status: 'active' | 'redundant' | 'expired' | 'revoked';
+  /** active, redundant (a shared device is used instead), expired, revoked, or removed (its token was deleted) */
+  status: 'active' | 'redundant' | 'expired' | 'revoked' | 'removed';
   tokenId: string | null;
   activationId: string | null;
   issuedAt: number;
@@ -23,7 +23,7 @@ export interface DeviceView {
 }
 
 export function deviceView(d: Device, now: number, redundant = false): DeviceView {
-  const status = d.status === 'revoked' ? 'revoked' : !isValid(d, now) ? 'expired' : redundant ? 'redundant' : 'active';
+  const status = d.status !== 'active' ? d.status : !isValid(d, now) ? 'expired' : redundant ? 'redundant' : 'active';
   return { id: d.id, kind: d.kind, name: DEVICE_NAMES[d.kind], level: LEVEL[d.kind], owner: d.owner, status, tokenId: d.tokenId ?? null, activationId: d.activationId ?? null, issuedAt: d.issuedAt, expiresAt: d.expiresAt ?? null };
 }
 

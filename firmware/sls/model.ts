@@ -59,7 +59,8 @@ export interface User {
   failures: number;
 }
 
-export type DeviceStatus = 'active' | 'revoked';
+/** `removed`: its hosted token was deleted (docs/sls.md). */
+export type DeviceStatus = 'active' | 'revoked' | 'removed';
 
 export interface Device {
   id: string;

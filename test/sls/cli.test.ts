@@ -44,9 +44,16 @@ describe('tokenbench sls', () => {
     expect(over.err[0]).toMatch(/^tokenbench: refused: 0\.01 USD is over the daily limit of 1,000,000 USD/);
     const exc = await run('sls', 'withdraw', '--session', session, '--amount', '5', '--bank', 'BANK-BOB-1', '--json');
     expect(JSON.parse(exc.out.join('\n')).exceptional).toBe(true);
+    // the lab clock: paused, then advanced by a second
+    const paused = await run('sls', 'clock', '--pause', '--json');
+    const t0 = JSON.parse(paused.out.join('\n')).clock as number;
+    expect((await run('sls', 'clock', '--advance', '1000')).out).toEqual([`SLS lab clock ${new Date(t0 + 1000).toISOString()} (paused)`]);
     const risks = await run('sls', 'opt-out', '--session', session);
     expect(risks.out.join('\n')).toMatch(/Pink Sheet and OTCBB trading is not allowed/);
     expect((await run('sls', 'trade', 'bob', 'otcbb')).out).toEqual(['allowed: allowed']);
+    expect((await run('sls', 'logout', '--session', session)).out).toEqual(['bob logged out']);
+    const again = await run('sls', 'logout', '--session', session);
+    expect([again.code, again.err[0]]).toEqual([2, 'tokenbench: field "session": no such session (log in again)']);
     const phone = await run('sls', 'ibkey', 'add-phone', 'pixel-1', '--os', 'android', '--version', '5');
     expect(phone.out[0]).toMatch(/^pixel-1 {2}android 5/);
     process.env.TOKENBENCH_PASSWORD = 'cli-Passw0rd';
@@ -63,6 +70,9 @@ describe('tokenbench sls', () => {
       [['sls', 'login', '--id', 'login-00'], /needs --response/],
       [['sls', 'share', 'list', '--status', 'odd'], /--status must be one of/],
       [['sls', 'users', 'bob', '--frobnicate'], /unknown option --frobnicate/],
+      [['sls', 'clock', '--advance', '1.5'], /--advance must be milliseconds/],
+      [['sls', 'clock', '--pause', '--resume'], /--pause or --resume, not both/],
+      [['sls', 'logout'], /needs --session/],
     ] as const) {
       const r = await run(...argv);
       expect(r.code, argv.join(' ')).toBe(2);

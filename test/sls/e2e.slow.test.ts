@@ -256,4 +256,51 @@ describe.runIf(haveChromium())('SLS pages in chromium', () => {
     await welcome('ivy');
     await page.screenshot({ path: join(ARTIFACTS, 'sls-ibkey-fallback.png') });
   }, 60_000);
+
+  it('the phone is a device of the lab: push approval and the fallback on its face beside the token faces', async () => {
+    await page.getByRole('button', { name: 'Token lab' }).click();
+    const lab = page.getByRole('navigation', { name: 'lab' });
+    await lab.getByRole('button', { name: /iphone-1/ }).click();
+    const face = page.locator('main.bench').getByRole('region', { name: 'IB Key phone' });
+    await face.waitFor();
+    await expect.poll(() => face.getByLabel('phone', { exact: true }).textContent()).toMatch(/^iphone-1 \(ios/);
+    if (!(await face.getByLabel('network').isChecked())) await face.getByLabel('network').click();
+    await expect.poll(() => face.getByLabel('network').isChecked()).toBe(true);
+    // push: the login page (here the API) sends it; the face shows it with the biometric prompt
+    const pushed = await api.sls.login('ivy', PASSWORD);
+    await api.sls.push(pushed.id);
+    const note = face.getByRole('dialog', { name: 'login notification' });
+    await note.waitFor();
+    await expect.poll(() => note.textContent()).toMatch(/Approve the login of ivy\?/);
+    expect(await note.getByLabel('biometric prompt').count()).toBe(1);
+    for (const [width, height] of [[1280, 800], [1920, 1080]]) {
+      await page.setViewportSize({ width, height });
+      await page.screenshot({ path: join(ARTIFACTS, `sls-phone-device-${width}x${height}.png`) });
+    }
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await note.getByLabel('app PIN for approval').fill('0000');
+    await note.getByRole('button', { name: 'Approve with PIN' }).click();
+    await expect.poll(() => face.getByRole('status').textContent()).toMatch(/^failed: /);
+    expect((await api.sls.loginStatus(pushed.id)).status).toBe('second-factor');
+    await note.getByLabel('app PIN for approval').fill(PIN);
+    await note.getByRole('button', { name: 'Approve with PIN' }).click();
+    await expect.poll(async () => (await api.sls.loginStatus(pushed.id)).status).toBe('done');
+    await expect.poll(() => face.getByRole('dialog', { name: 'login notification' }).count()).toBe(0);
+    // the phone's events came over the event stream
+    const log = page.getByRole('region', { name: 'phone events' });
+    await expect.poll(() => log.textContent()).toMatch(/login approved · ivy/);
+    expect(await log.textContent()).not.toContain(PIN);
+    // fallback: the login page shows a challenge; the face answers it with the PIN
+    const fallback = await api.sls.login('ivy', PASSWORD);
+    await face.getByLabel('app challenge').fill(fallback.challenge!);
+    await face.getByLabel('app PIN', { exact: true }).fill(PIN);
+    await face.getByRole('button', { name: 'Generate response' }).click();
+    await expect.poll(() => face.getByLabel('app response').textContent()).toMatch(/^\d{8}$/);
+    await page.screenshot({ path: join(ARTIFACTS, 'sls-phone-device-fallback.png') });
+    expect((await api.sls.answer(fallback.id, (await face.getByLabel('app response').textContent())!)).status).toBe('done');
+    // a token is one click away and the phone stays listed
+    await lab.getByRole('button', { name: /dscplus-1/ }).click();
+    await expect.poll(() => page.locator('main.bench').getByRole('region', { name: 'IB Key phone' }).count()).toBe(0);
+    expect(await lab.getByRole('button', { name: /iphone-1/ }).count()).toBe(1);
+  }, 60_000);
 });

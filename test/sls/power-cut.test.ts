@@ -72,9 +72,9 @@ async function run(op: Op, file: string, at: number, b: { code: string; request:
     if (op === 'activate') await sls.ibkey.finishActivation({ phoneId: 'ph-b', request: b.request, code: b.code, pin: 'Rr4@' });
     if (op === 'share') {
       const dev = (await sls.service.user('pat')).devices.find((d) => d.kind === 'dsc')!;
-      await sls.service.share(sls.service.openSession('pat.two'), { owner: 'pat', ownerPassword: 'pat-password', deviceId: dev.id, response: 'ok' });
+      await sls.service.share(await sls.service.openSession('pat.two'), { owner: 'pat', ownerPassword: 'pat-password', deviceId: dev.id, response: 'ok' });
     }
-    if (op === 'withdraw') await sls.service.withdraw(sls.service.openSession('pat'), { amount: 500, bank: 'B-1', requestId: 'req-1' });
+    if (op === 'withdraw') await sls.service.withdraw(await sls.service.openSession('pat'), { amount: 500, bank: 'B-1', requestId: 'req-1' });
     return true;
   } catch (err) {
     if (!(err instanceof Cut)) throw err;

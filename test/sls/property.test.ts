@@ -72,7 +72,7 @@ async function world(seed: number): Promise<{ sls: Sls; clock: { t: number }; se
   // token ids for the gate: one per kind and user, made on demand
   (s as unknown as { tokens: Map<string, string> }).tokens = tokens;
   const sessions: Record<string, string> = {};
-  for (const u of USERS) sessions[u] = s.openSession(u);
+  for (const u of USERS) sessions[u] = await s.openSession(u);
   return { sls, clock, sessions };
 }
 
@@ -82,7 +82,7 @@ async function step(w: Awaited<ReturnType<typeof world>>, o: Op): Promise<void> 
   const devices = await s.tx((tx) => tx.devices());
   const now = w.clock.t;
   const pick = <T>(xs: T[], n: number): T | undefined => (xs.length ? xs[n % xs.length] : undefined);
-  for (const u of USERS) w.sessions[u] = s.openSession(u); // sessions expire after 8 hours of the lab clock
+  for (const u of USERS) w.sessions[u] = await s.openSession(u); // sessions expire after 8 hours of the lab clock
   codes[o.op] = (codes[o.op] ?? 0) + 1;
   try {
     switch (o.op) {

@@ -20,9 +20,15 @@ import { WrongToken } from './WrongToken.tsx';
 import { BoardsPanel } from './panels/BoardsPanel.tsx';
 import { SlsApp } from './sls/SlsApp.tsx';
 import { ConformancePanel } from './panels/ConformancePanel.tsx';
+import { PhoneDevice } from './panels/PhoneDevice.tsx';
+import type { PhoneView, SlsEvent } from '../../../emulator/api/sls-client.ts';
 
 export function App({ client }: { client: TokenbenchClient }) {
   const [tokens, setTokens] = useState<TokenSummary[]>([]);
+  // Emulated phones (IB Key) are devices of the lab too; their SLS events come on the same stream.
+  const [phones, setPhones] = useState<PhoneView[]>([]);
+  const [slsEvents, setSlsEvents] = useState<SlsEvent[]>([]);
+  const [slsTick, setSlsTick] = useState(0);
   const [loaded, setLoaded] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
   const [traces, setTraces] = useState<Record<string, TraceRecord[]>>({});
@@ -61,7 +67,7 @@ export function App({ client }: { client: TokenbenchClient }) {
       run('refresh', async () => {
         setTokens(await client.list());
         setLoaded(true);
-      }),
+      }).then(() => run('phones', async () => setPhones(await client.sls.phones()))),
     [client, run],
   );
 
@@ -84,6 +90,11 @@ export function App({ client }: { client: TokenbenchClient }) {
             refreshSoon.current = setTimeout(refresh, 150);
           } else if (e.type === 'traffic') setTraces((t) => ({ ...t, [e.id]: [...(t[e.id] ?? []).slice(-999), e] }));
           else if (e.type === 'error') report(`key ${e.id ?? ''}`, new Error(e.error));
+          else if (e.type === 'sls') {
+            const { type: _t, ...ev } = e;
+            setSlsEvents((l) => [...l.slice(-199), ev]);
+            setSlsTick((t) => t + 1);
+          }
           else refresh();
         })
         .then(
@@ -103,10 +114,13 @@ export function App({ client }: { client: TokenbenchClient }) {
     };
   }, [client, report, refresh, setDisplay]);
 
+  const phoneId = selected?.startsWith('phone:') ? selected.slice(6) : null;
+  const phone = phoneId === null ? null : (phones.find((p) => p.id === phoneId) ?? null);
   useEffect(() => {
+    if (phoneId !== null && (phone !== null || phones.length === 0)) return;
     if (selected === null && tokens.length) setSelected(tokens[0].id);
     if (selected !== null && tokens.length && !tokens.some((t) => t.id === selected)) setSelected(tokens[0]?.id ?? null);
-  }, [tokens, selected]);
+  }, [tokens, selected, phoneId, phone, phones.length]);
 
   const token = useMemo(() => tokens.find((t) => t.id === selected) ?? null, [tokens, selected]);
   const isCard = token?.kind === 'card' || token?.kind === 'online-card';
@@ -240,9 +254,21 @@ export function App({ client }: { client: TokenbenchClient }) {
         {views}
         <Problems problems={problems} />
       </header>
-      <LabOverview tokens={tokens} selected={selected} onSelect={setSelected} />
+      <LabOverview tokens={tokens} phones={phones} selected={selected} onSelect={setSelected} />
       <main className="bench">
-        {token === null ? (
+        {phone !== null ? (
+          <PhoneDevice
+            client={client}
+            phoneId={phone.id}
+            users={phone.app.users.map((u) => u.username)}
+            events={slsEvents}
+            tick={slsTick}
+            onChange={() => {
+              setSlsTick((t) => t + 1);
+              refresh();
+            }}
+          />
+        ) : token === null ? (
           <p className="empty">{loaded ? 'No tokens yet: create one with New token.' : 'Loading the lab…'}</p>
         ) : (
           <>

@@ -55,6 +55,8 @@ tokenbench sls users device USERNAME KIND [--token ID]    (KIND dscplus|dsc|card
 tokenbench sls demo [--password P]                          (creates the demo lab)
 tokenbench sls login USERNAME [--password P] [--push]       (prints the second-factor step)
 tokenbench sls login --id LOGIN --response R                (answers it; prints the session)
+tokenbench sls logout --session S
+tokenbench sls clock [--advance MS|--set UNIX_MS|--pause|--resume|--real]   (the SLS lab clock alone; \`POST /api/clock\` moves it with every token)
 tokenbench sls share challenge --owner U --device D
 tokenbench sls share --session S --owner U --device D [--challenge C] --response R [--owner-password P]
 tokenbench sls share list [--status pending|active|rejected|cancelled]
@@ -180,6 +182,30 @@ tokenbench sls ibkey reinstall|decline-recovery ID
         print(io, p, r, () => [`withdrawal ${r.withdrawal.id} of ${money(r.withdrawal.amount)} to ${r.withdrawal.bank} accepted${r.exceptional ? ' as an exceptional withdrawal' : ''}${r.repeated ? ' (already done: counted once)' : ''}`]);
         return 0;
       }
+      case 'logout': {
+        const p = parse('sls logout', rest, O('session'));
+        const r = await clientOf(p).sls.logout(required(p, 'session', 'sls logout'));
+        print(io, p, r, () => [`${r.username} logged out`]);
+        return 0;
+      }
+      case 'clock': {
+        const p = parse('sls clock', rest, { ...O('advance', 'set'), pause: { type: 'boolean' }, resume: { type: 'boolean' }, real: { type: 'boolean' } });
+        const op: { advance?: number; set?: number; pause?: boolean; real?: true } = {};
+        for (const k of ['advance', 'set'] as const) {
+          const v = str(p, k);
+          if (v === undefined) continue;
+          if (!/^\d{1,16}$/.test(v)) throw new UsageError(`--${k} must be milliseconds (a whole number, 0 or more), got "${v}"`);
+          op[k] = Number(v);
+        }
+        if (p.values.pause && p.values.resume) throw new UsageError('give --pause or --resume, not both');
+        if (p.values.pause) op.pause = true;
+        if (p.values.resume) op.pause = false;
+        if (p.values.real) op.real = true;
+        const c = clientOf(p);
+        const r = Object.keys(op).length ? await c.sls.setClock(op) : await c.sls.clock();
+        print(io, p, r, () => [`SLS lab clock ${new Date(r.clock).toISOString()}${r.paused ? ' (paused)' : r.rate !== 1 ? ` (x${r.rate})` : ''}`]);
+        return 0;
+      }
       case 'sms': {
         const p = parse('sls sms', rest, O());
         const r = await clientOf(p).sls.sms();
@@ -189,7 +215,7 @@ tokenbench sls ibkey reinstall|decline-recovery ID
       case 'ibkey':
         return ibkey(rest, io);
     }
-    throw new UsageError(sub === undefined || sub.startsWith('-') ? '"sls" needs a subcommand: users, demo, login, share, opt-out, opt-in, trade, withdraw, sms or ibkey' : `unknown sls subcommand "${sub}" (see tokenbench sls --help)`);
+    throw new UsageError(sub === undefined || sub.startsWith('-') ? '"sls" needs a subcommand: users, demo, login, logout, clock, share, opt-out, opt-in, trade, withdraw, sms or ibkey' : `unknown sls subcommand "${sub}" (see tokenbench sls --help)`);
   },
 };
 

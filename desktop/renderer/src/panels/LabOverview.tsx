@@ -1,9 +1,14 @@
-/** The lab at a glance: every token and board with its model, serial, state, display and transports. */
+/**
+ * The lab at a glance: every token and board with its model, serial, state, display and
+ * transports, and every emulated phone (IB Key) with its users and network. A phone's entry is
+ * selected as `phone:ID` (a colon is never in a token id).
+ */
 import type { TokenSummary } from '../../../../emulator/api/client.ts';
+import type { PhoneView } from '../../../../emulator/api/sls-client.ts';
 
 const blank = (t: string) => (t === '' ? '·' : t);
 
-export function LabOverview({ tokens, selected, onSelect }: { tokens: TokenSummary[]; selected: string | null; onSelect: (id: string) => void }) {
+export function LabOverview({ tokens, phones = [], selected, onSelect }: { tokens: TokenSummary[]; phones?: PhoneView[]; selected: string | null; onSelect: (id: string) => void }) {
   return (
     <nav className="overview" aria-label="lab">
       <h2>Lab</h2>
@@ -24,6 +29,23 @@ export function LabOverview({ tokens, selected, onSelect }: { tokens: TokenSumma
             </button>
           </li>
         ))}
+        {phones.map((p) => {
+          const key = `phone:${p.id}`;
+          const users = p.app.users.filter((u) => u.active).map((u) => u.username);
+          return (
+            <li key={key}>
+              <button type="button" className={`phone-entry ${key === selected ? 'selected' : ''}`} aria-current={key === selected} onClick={() => onSelect(key)}>
+                <span className="id">{p.id}</span>
+                <span className="model">IB Key phone</span>
+                <span className="serial">
+                  {p.profile.os === 'ios' ? 'iOS' : 'Android'} {p.profile.version}
+                </span>
+                <span className={`state ${p.network ? 'state-on' : 'state-off'}`}>{p.network ? 'online' : 'offline'}</span>
+                <span className="transports">{users.length ? `users: ${users.join(', ')}` : 'not activated'}</span>
+              </button>
+            </li>
+          );
+        })}
       </ul>
     </nav>
   );

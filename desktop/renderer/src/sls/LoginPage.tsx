@@ -7,7 +7,7 @@ import type { TokenbenchClient } from '../../../../emulator/api/client.ts';
 import type { LoginState } from '../../../../emulator/api/sls-client.ts';
 import { Alert, useRun } from './use-run.tsx';
 
-export function LoginPage({ client, onSession }: { client: TokenbenchClient; onSession: (username: string, session: string) => void }) {
+export function LoginPage({ client, onSession, onLogout }: { client: TokenbenchClient; onSession: (username: string, session: string) => void; onLogout?: () => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [login, setLogin] = useState<LoginState | null>(null);
@@ -61,7 +61,17 @@ export function LoginPage({ client, onSession }: { client: TokenbenchClient; onS
       <section className="sls-card sls-login" aria-label="logged in">
         <h2>Welcome, {login.username}</h2>
         <p role="status">{login.message}</p>
-        <button type="button" onClick={() => setLogin(null)}>
+        <button
+          type="button"
+          onClick={() => {
+            // the session is kept by the server until it expires: end it there (one already gone is logged out too)
+            const session = login.session;
+            void (session ? client.sls.logout(session).catch(() => undefined) : Promise.resolve()).then(() => {
+              setLogin(null);
+              onLogout?.();
+            });
+          }}
+        >
           Log out
         </button>
       </section>

@@ -2,6 +2,8 @@
  * The IB Key phone: a phone-shaped face with the app's screens: activation (username, password,
  * number, the SMS code, the PIN), notifications with the biometric prompt (the lab picks succeed,
  * fail or cancel) or the PIN, challenge entry and the response; network switch, reinstall.
+ * With `phoneId` it is that one phone (the lab view shows each phone as a device beside the token
+ * faces); without, a picker of every phone (the SLS view).
  */
 import { useEffect, useState } from 'react';
 import type { TokenbenchClient } from '../../../../emulator/api/client.ts';
@@ -10,7 +12,7 @@ import { Alert, useRun } from './use-run.tsx';
 
 type Phone = PhoneView & { notifications: Notification[] };
 
-export function PhoneFace({ client, tick, onChange }: { client: TokenbenchClient; tick: number; onChange: () => void }) {
+export function PhoneFace({ client, tick, onChange, phoneId }: { client: TokenbenchClient; tick: number; onChange: () => void; phoneId?: string }) {
   const [phones, setPhones] = useState<PhoneView[]>([]);
   const [id, setId] = useState<string | null>(null);
   const [phone, setPhone] = useState<Phone | null>(null);
@@ -24,11 +26,11 @@ export function PhoneFace({ client, tick, onChange }: { client: TokenbenchClient
     void run(async () => {
       const list = await client.sls.phones();
       setPhones(list);
-      const pick = id ?? list[0]?.id ?? null;
+      const pick = phoneId ?? id ?? list[0]?.id ?? null;
       setId(pick);
       setPhone(pick ? await client.sls.phone(pick) : null);
     });
-  }, [client, tick, id]);
+  }, [client, tick, id, phoneId]);
   // notifications arrive while a login waits: look every second
   useEffect(() => {
     if (!id) return;
@@ -46,19 +48,25 @@ export function PhoneFace({ client, tick, onChange }: { client: TokenbenchClient
   const active = users.filter((u) => u.active);
   const approve = (n: Notification, how: { biometric: 'succeed' | 'fail' | 'cancel' } | { pin: string }) =>
     void run(() => client.sls.approvePush(phone.id, { notificationId: n.id, ...how })).then(async (r) => {
-      if (r) setNote(`${r.outcome}: ${r.message}`);
+      if (r) setNote(r.message === r.outcome ? `${r.outcome}: the login proceeds` : `${r.outcome}: ${r.message}`);
       await refresh();
     });
   return (
     <section className={`phone phone-${phone.profile.os}`} aria-label="IB Key phone">
       <header className="phone-bar">
-        <select aria-label="phone" value={phone.id} onChange={(e) => setId(e.target.value)}>
-          {phones.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.id} ({p.profile.os} {p.profile.version})
-            </option>
-          ))}
-        </select>
+        {phoneId ? (
+          <span aria-label="phone">
+            {phone.id} ({phone.profile.os} {phone.profile.version})
+          </span>
+        ) : (
+          <select aria-label="phone" value={phone.id} onChange={(e) => setId(e.target.value)}>
+            {phones.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.id} ({p.profile.os} {p.profile.version})
+              </option>
+            ))}
+          </select>
+        )}
         <label>
           <input type="checkbox" aria-label="network" checked={phone.network} onChange={(e) => void run(() => client.sls.network(phone.id, e.target.checked)).then(refresh)} /> network
         </label>
@@ -78,7 +86,9 @@ export function PhoneFace({ client, tick, onChange }: { client: TokenbenchClient
                 <button type="button" onClick={() => approve(n, { biometric: 'cancel' })}>Biometric: cancel</button>
               </div>
             )}
-            <input type="password" aria-label="app PIN for approval" value={f.pin} onChange={set('pin')} />
+            <label>
+              {phone.app.useBiometrics ? 'or the PIN' : 'PIN'} <input type="password" aria-label="app PIN for approval" value={f.pin} onChange={set('pin')} />
+            </label>
             <button type="button" onClick={() => approve(n, { pin: f.pin })}>Approve with PIN</button>
           </div>
         ))}

@@ -26,6 +26,10 @@ export function SlsApp({ client }: { client: TokenbenchClient }) {
             setWho({ username, session });
             changed();
           }}
+          onLogout={() => {
+            setWho(null);
+            changed();
+          }}
         />
         {who && (
           <>
