@@ -34,6 +34,8 @@ export interface ServeOptions {
   dir?: string;
   /** More arguments after the data directory and ports, e.g. ['--tcp-idle', '1']. */
   args?: string[];
+  /** Environment changes for serve: a value sets the variable, undefined removes it. */
+  env?: Record<string, string | undefined>;
 }
 
 /** How long stop() waits after SIGTERM before it kills. */
@@ -50,7 +52,12 @@ function exited(child: ChildProcess): Promise<void> {
 
 export async function startServe(options: ServeOptions = {}): Promise<Served> {
   const dir = options.dir ?? tempDir('tb-serve-');
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial', ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env };
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial', ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let err = '';

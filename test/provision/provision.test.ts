@@ -3,7 +3,7 @@
  * the key it then needs, a fleet with a failing row, the PSKC file (checked by Debian's pskctool)
  * and tokens imported from it that compute what the originals compute.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,9 +18,9 @@ import { TokenClient } from '../../protocol/client.ts';
 import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
 import { tempDir } from '../emulator/helpers.ts';
+import { startServe, type Served } from '../emulator/serve-process.ts';
 import { haveCommand, requiredInCi } from '../tools.ts';
 
-const BIN = join(import.meta.dirname, '../../emulator/cli/bin.mjs');
 const SECRET = '3132333435363738393031323334353637383930';
 const PSK = '000102030405060708090a0b0c0d0e0f';
 const havePskctool = requiredInCi('pskctool', haveCommand('pskctool', ['--version']));
@@ -41,7 +41,7 @@ async function tokenClient(port: number, labKey?: Uint8Array): Promise<TokenClie
 
 describe('provision over TCP of a spawned host', () => {
   let dir: string;
-  let child: ChildProcess;
+  let served: Served | undefined;
   let api: TokenbenchClient;
   const ports: Record<string, number> = {};
   const target = (id: string) => `tcp:127.0.0.1:${ports[id]}`;
@@ -49,24 +49,15 @@ describe('provision over TCP of a spawned host', () => {
 
   beforeAll(async () => {
     dir = tempDir('tb-prov-');
-    child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (b) => {
-        out += b;
-        const m = /tokenbench serving (\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    });
-    api = TokenbenchClient.fromUrl(url);
+    served = await startServe({ dir });
+    api = served.api;
     for (const [id, kind] of [['p1', 'dscplus'], ['p2', 'dscplus'], ['p3', 'dscplus'], ['d1', 'dsc'], ['c1', 'card']] as const) {
       const t = await api.create({ id, kind, sealed: false });
       ports[t.id] = t.transports.tcpPort!;
     }
   }, 30_000);
   afterAll(async () => {
-    child?.kill('SIGTERM');
+    await served?.stop();
   });
 
   it('writes the settings, checks them against the golden model and never prints the secret', async () => {

@@ -6,7 +6,7 @@
  * server restarts on it and the clients carry on, resending what was in flight.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,24 +15,12 @@ import type { LoginState } from '../../emulator/api/sls-client.ts';
 import { slsDbPath } from '../../emulator/sls/sls.ts';
 import { randomInt, seededRng } from '../../firmware/rng.ts';
 import { tempDir } from '../emulator/helpers.ts';
+import { startServe } from '../emulator/serve-process.ts';
 
-const BIN = join(import.meta.dirname, '../../emulator/cli/bin.mjs');
 const PASSWORD = 'Crash-pass-1';
 
-async function start(dir: string): Promise<{ child: ChildProcess; api: TokenbenchClient }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (b) => (err += b));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (b) => {
-      out += b;
-      const m = /tokenbench serving (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-  return { child, api: TokenbenchClient.fromUrl(url) };
+function start(dir: string): Promise<{ child: ChildProcess; api: TokenbenchClient }> {
+  return startServe({ dir });
 }
 
 /** The dead server's database, as it is on disk. */

@@ -9,7 +9,7 @@
  * again works once. crash.slow.test.ts kills at random moments.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +17,8 @@ import { ApiError, TokenbenchClient } from '../../emulator/api/client.ts';
 import { KILL_POINTS, type KillPoint } from '../../emulator/sls/kill-points.ts';
 import { slsDbPath } from '../../emulator/sls/sls.ts';
 import { tempDir } from '../emulator/helpers.ts';
+import { startServe } from '../emulator/serve-process.ts';
 
-const BIN = join(import.meta.dirname, '../../emulator/cli/bin.mjs');
 const PASSWORD = 'Kill-pass-1';
 const PIN = 'Jp4&z';
 
@@ -27,23 +27,8 @@ interface Server {
   api: TokenbenchClient;
 }
 
-async function start(dir: string, killAt?: KillPoint): Promise<Server> {
-  const env = { ...process.env };
-  delete env.TOKENBENCH_TEST_SLS_KILL_AT;
-  if (killAt) env.TOKENBENCH_TEST_SLS_KILL_AT = killAt;
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial'], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let err = '';
-  child.stderr!.on('data', (b) => (err += b));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (b) => {
-      out += b;
-      const m = /tokenbench serving (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-  return { child, api: TokenbenchClient.fromUrl(url) };
+function start(dir: string, killAt?: KillPoint): Promise<Server> {
+  return startServe({ dir, env: { TOKENBENCH_TEST_SLS_KILL_AT: killAt } });
 }
 
 const exited = (child: ChildProcess) => new Promise((r) => (child.exitCode !== null || child.signalCode ? r(null) : child.once('exit', r)));
