@@ -16,7 +16,8 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   // The machine is shared: one test process. Raise it with `-- --concurrency N` on a free machine.
   concurrency: 1,
-  timeoutMS: 10000,
+  // A mutant that loops forever is judged after 3 s more than its tests took unmutated.
+  timeoutMS: 3000,
   ignorePatterns: ['dist', 'test-artifacts', 'reports', 'desktop', 'node_modules', 'firmware/board'],
   tempDirName: '.stryker-tmp',
 };
