@@ -8,6 +8,7 @@ export default defineConfig({
       'test/device/**/*.test.ts',
       'test/crypto/**/*.test.ts',
       'test/card.test.ts',
+      'test/card-record.test.ts',
       'test/verifier.test.ts',
       'test/protocol/token.test.ts',
       'test/protocol/auth.test.ts',
