@@ -3,6 +3,7 @@
  * every way a stored record can be bad, named by the part that is wrong. Written to kill the
  * mutants of `npm run mutate` that showed these bounds untested.
  */
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cardValue, checkCardProfile, checkIndex, DEFAULT_CARD, type CardProfile } from '../firmware/card/card.ts';
 import { decodeCardRecord, encodeCardRecord, newCardRecord, type CardRecord } from '../firmware/card/card-record.ts';
@@ -65,6 +66,36 @@ describe('card profile bounds', () => {
     const p = profile({ size: 9999, length: 8 });
     const values = [1, 257, 513, 9985, 2, 258].map((i) => cardValue(s, 'S', i, p));
     expect(new Set(values).size).toBe(values.length);
+  });
+});
+
+describe('card values that need more than one MAC block', () => {
+  // 129 symbols: bytes from 129 are skipped (about half), so 16 symbols often need a second block.
+  const byRule = (secret: Buffer, index: number, alphabet: string, length: number) => {
+    const limit = 256 - (256 % alphabet.length);
+    const idx = Buffer.alloc(4);
+    idx.writeUInt32BE(index);
+    let block = createHmac('sha256', secret).update(Buffer.concat([Buffer.from('tokenbench-card-v1'), Buffer.of(0), Buffer.from('SC2'), Buffer.of(0), idx])).digest();
+    let out = '';
+    let blocks = 1;
+    for (;;) {
+      for (const b of block) if (out.length < length && b < limit) out += alphabet[b % alphabet.length];
+      if (out.length === length) return { out, blocks };
+      block = createHmac('sha256', secret).update(block).digest();
+      blocks++;
+    }
+  };
+
+  it('follows the rule into the next block (checked with node:crypto)', () => {
+    const secret = Buffer.from('0123456789abcdef', 'hex');
+    const alphabet = cjk(129);
+    let second = 0;
+    for (let i = 1; i <= 40; i++) {
+      const want = byRule(secret, i, alphabet, 16);
+      if (want.blocks > 1) second++;
+      expect(cardValue(secret, 'SC2', i, { alphabet, length: 16, size: 200 })).toBe(want.out);
+    }
+    expect(second).toBeGreaterThan(0);
   });
 });
 
