@@ -13,7 +13,7 @@ import { decodeTlvs, encodeTlvs, find } from '../../protocol/tlv.ts';
 import { InputError } from '../../firmware/errors.ts';
 import { PowerCut } from '../../firmware/storage.ts';
 import { boardPolicy } from '../../firmware/token/auth.ts';
-import { ALL_PLANES, CommandError, dispatch, failure, field, keyField, noParams, onOff, respond, textField, uintField, type Handler, type Handlers } from '../../firmware/token/dispatch.ts';
+import { ALL_PLANES, CommandError, dispatch, failure, field, keyField, noParams, onOff, optional, respond, textField, uintField, type Handler, type Handlers } from '../../firmware/token/dispatch.ts';
 
 const open = boardPolicy(() => false, () => null);
 
@@ -107,6 +107,15 @@ describe('field readers', () => {
     expect(read(uint(5)).sw).toBe(SW.OK);
     expect(read(uint(9)).sw).toBe(SW.OK);
     for (const bad of [uint(4), uint(10), new Uint8Array(9).fill(0xff)]) expect(read(bad)).toMatchObject({ sw: SW.BAD_DATA, detail: 'COUNTER must be a number from 5 to 9' });
+    // From 0: a value too long to be a number is still refused (not read as 0).
+    const fromZero = via((ctx) => [[TAG.COUNTER, uint(uintField(ctx, TAG.COUNTER, 0, 9))]], { data: fields([TAG.COUNTER, new Uint8Array(9).fill(0xff)]) });
+    expect(fromZero).toMatchObject({ sw: SW.BAD_DATA, detail: 'COUNTER must be a number from 0 to 9' });
+  });
+
+  it('optional: the field, or nothing', () => {
+    const got: (Uint8Array | undefined)[] = [];
+    via((ctx) => void got.push(optional(ctx, TAG.SERIAL), optional(ctx, TAG.PIN)), { data: fields([TAG.SERIAL, utf8('S9')]) });
+    expect(got).toEqual([utf8('S9'), undefined]);
   });
 
   it('noParams: P1 and P2 must be 00', () => {
