@@ -41,6 +41,16 @@ describe('card profile bounds', () => {
     expect(r.message).toContain(message);
   });
 
+  it('refuses an alphabet that is missing or not text as an InputError, not a crash', () => {
+    for (const alphabet of [undefined, ['A', 'B'], 36]) expect(refusal(() => checkCardProfile({ ...DEFAULT_CARD, alphabet } as unknown as CardProfile)).part).toBe('alphabet');
+    expect(refusal(() => checkCardProfile({ ...DEFAULT_CARD, alphabet: undefined } as unknown as CardProfile)).message).toBe('card alphabet must have 2 to 256 symbols, got undefined');
+  });
+
+  it('counts symbols as the same when they upper-case alike (answers are compared upper-cased)', () => {
+    // Dotless i upper-cases to I: typed answers could not tell the two apart.
+    expect(refusal(() => checkCardProfile(profile({ alphabet: '\u0131I' }))).message).toContain('repeats a symbol');
+  });
+
   it.each([[{ alphabet: 'AB' }], [{ alphabet: cjk(256) }], [{ length: 1 }], [{ length: 16 }], [{ size: 1 }], [{ size: 9999 }]])('takes the bound %j', (p) => {
     expect(() => checkCardProfile(profile(p))).not.toThrow();
     const pr = profile(p);
