@@ -138,6 +138,7 @@ describe('card record', () => {
     expect(decodeCardRecord(bytes({ ...good, authKey: '11'.repeat(64) })).authKey).toBe('11'.repeat(64));
     expect(decodeCardRecord(bytes({ ...good, authKey: '' })).authKey).toBe('');
     expect(decodeCardRecord(bytes({ ...good, secret: '' })).secret).toBe(''); // not provisioned, unsealed
+    expect(decodeCardRecord(bytes({ ...good, secret: '00'.repeat(10) })).secret).toHaveLength(20);
     expect(decodeCardRecord(bytes({ ...good, secret: '00'.repeat(128) })).secret).toHaveLength(256);
     expect(decodeCardRecord(bytes({ ...good, expiresAt: null })).expiresAt).toBeNull();
   });
