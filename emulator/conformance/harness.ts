@@ -16,8 +16,9 @@ import { StreamAssembler } from '../../protocol/stream-framing.ts';
 import { decodeTlvs, encodeTlvs, find, type Tlv } from '../../protocol/tlv.ts';
 import { BaseTransport, type Transport } from '../../protocol/transport.ts';
 import { systemRng } from '../../firmware/rng.ts';
-import { Failure, Skip, type Need } from './case.ts';
+import { expectEq, fail, Failure, Skip, type Need } from './case.ts';
 import { modelTarget } from './model-target.ts';
+import { lateLimit, marginFor, marginText, measureRtt, type RealTime, type Window } from './real-time.ts';
 import type { Framing, Target } from './target.ts';
 
 export interface TranscriptEntry {
@@ -92,6 +93,11 @@ export interface SetupOptions {
   pin?: string;
 }
 
+export interface HarnessOptions {
+  /** Let cases wait on the real clock where the device clock cannot be held (default true; --no-slow). */
+  slow?: boolean;
+}
+
 export const SECRET = utf8('conformance-secret-0123456789');
 export const UNLOCK_KEY = utf8('conformance-unlock-key-0001');
 /** The device clock at the start of every case that holds it (2023-11-14T22:13:20Z). */
@@ -111,6 +117,12 @@ export class Harness {
   private goldenTarget: Target | null = null;
   private extra: Conn[] = [];
   notes: TranscriptEntry[] = [];
+  /** Set by setup(): the device clock cannot be held, so timing cases wait on the real clock. */
+  realTime: RealTime | null = null;
+  /** How this case's real-time checks were made (one line each); the runner marks the case slow. */
+  slowNotes: string[] = [];
+  /** When the last key command to the device was sent and answered (host clock). */
+  private lastKey: Window = { sent: 0, received: 0 };
 
   constructor(
     readonly target: Target,
@@ -120,7 +132,18 @@ export class Harness {
     readonly seed: number,
     /** The key AUTHENTICATE uses (the host's lab key, or a sealed board's key). */
     readonly labKey?: Uint8Array,
-  ) {}
+    readonly options: HarnessOptions = {},
+  ) {
+    // Every timeout starts at a key: remember when the last one went out and came back.
+    const client = conn.client;
+    const command = client.command.bind(client);
+    client.command = async (...args: Parameters<TokenClient['command']>) => {
+      const sent = this.target.now();
+      const r = await command(...args);
+      if (args[0].startsWith('KEY_')) this.lastKey = { sent, received: this.target.now() };
+      return r;
+    };
+  }
 
   private nextChannel = 1;
   private readonly channels = new WeakMap<TokenClient, number>();
@@ -230,17 +253,45 @@ export class Harness {
     else await this.golden?.link.close();
     const g = await openConn(this.goldenTarget, this.timeoutMs);
     this.golden = g.client;
-    for (const c of [this.client, g.client]) await this.prepare(c, model, o);
+    this.realTime = null;
+    let real: string | null = null;
+    for (const c of [this.client, g.client]) {
+      const r = await this.prepare(c, model, o);
+      if (c === this.client) real = r;
+    }
     this.golden = g.client;
+    if (real) {
+      const readable = this.profile.info.planes.includes('clock');
+      this.realTime = { reason: real, rttMs: await measureRtt(() => this.client.readDisplay(), this.target.now), readable };
+      await this.syncGolden();
+    }
     return g.client;
   }
 
-  private async prepare(c: TokenClient, model: string, o: SetupOptions): Promise<void> {
+  /** Real time with a readable device clock: the golden model's held clock jumps to the device's (never back). */
+  private async syncGolden(): Promise<void> {
+    if (!this.realTime?.readable || !this.golden) return;
+    const device = await this.client.clock();
+    if (device > (await this.golden.clock())) await this.golden.command('SET_CLOCK', [[TAG.CLOCK, uint(device)]], 1);
+  }
+
+  /** False when the device clock runs in real time and cannot be read (no clock plane): time-based codes cannot be compared. */
+  get deviceTimeKnown(): boolean {
+    return !this.realTime || this.realTime.readable;
+  }
+
+  /** After FACTORY_RESET: holds the device clock again at T0 (nothing to do in real time). */
+  async holdClock(): Promise<void> {
+    if (!this.realTime) await this.client.command('SET_CLOCK', [[TAG.CLOCK, uint(T0)]], 1);
+  }
+
+  /** Returns why the device clock runs in real time, or null when it was held. */
+  private async prepare(c: TokenClient, model: string, o: SetupOptions): Promise<string | null> {
+    let real: string | null = null;
     const step = async (what: string, fn: () => Promise<unknown>) => {
       try {
         await fn();
       } catch (err) {
-        if (err instanceof StatusError && err.sw === SW.BAD_P1P2 && what === 'hold the clock') throw new Skip('the device clock cannot be held (SET_CLOCK P1 = 01 answers 6A86): timing cases need it');
         if (err instanceof StatusError && err.sw === SW.NOT_SUPPORTED) throw new Skip(`setup needs ${what}, which the device does not support (6A81)`);
         throw new Failure(`setup: ${what}: ${(err as Error).message}`);
       }
@@ -258,16 +309,86 @@ export class Harness {
     await step('PUT_PIN', () => c.putPin(o.pin ?? '1234'.padEnd(o.pinLength ?? 4, '0')));
     await step('PUT_UNLOCK_KEY', () => c.putUnlockKey(o.unlockKey ?? UNLOCK_KEY));
     await step('PUT_COUNTER', () => c.putCounter(o.counter ?? 0));
-    await step('hold the clock', () => c.command('SET_CLOCK', [[TAG.CLOCK, uint(T0)]], 1));
+    await step('hold the clock', async () => {
+      if (c === this.client && !this.profile.info.planes.includes('clock')) {
+        real = 'the device has no clock plane';
+        return;
+      }
+      try {
+        await c.command('SET_CLOCK', [[TAG.CLOCK, uint(T0)]], 1);
+      } catch (err) {
+        if (!(c === this.client && err instanceof StatusError && err.sw === SW.BAD_P1P2)) throw err;
+        real = 'SET_CLOCK P1 = 01 answers 6A86: the device clock cannot be held';
+      }
+    });
     await step('SET_POWER off and on', async () => {
       await c.setPower(false);
       await c.setPower(true);
     });
+    return real;
+  }
+
+  /** Real time only: the margin for `ms`, noted for the case's report; skips the case under --no-slow. */
+  private realMargin(ms: number): number {
+    const rt = this.realTime!;
+    if (this.options.slow === false) throw new Skip(`${rt.reason}; the case would wait ${ms} ms in real time, and --no-slow skips such cases`);
+    const text = marginText(ms, rt);
+    if (!this.slowNotes.includes(text)) this.slowNotes.push(text);
+    return marginFor(ms, rt.rttMs);
+  }
+
+  private async waitUntil(t: number): Promise<void> {
+    const d = t - this.target.now();
+    if (d > 0) await this.pass(d);
+  }
+
+  /**
+   * Lets `ms` pass: on a held clock ADVANCE_CLOCK moves it (the golden model's always); in real time
+   * the suite waits until `ms` plus the margin after the last key. Answers the display.
+   */
+  async after(ms: number, cl: TokenClient = this.client): Promise<Display> {
+    if (cl !== this.client || !this.realTime) {
+      const { clock, ...d } = await cl.advanceClock(ms);
+      void clock;
+      return d;
+    }
+    const m = this.realMargin(ms);
+    await this.waitUntil(this.lastKey.received + ms + m);
+    return this.client.readDisplay();
+  }
+
+  /**
+   * A timeout of `ms` started by the last key: the display shows `before` until it and `after` from
+   * it. Held clock: checked at ms - 1 and at ms exactly. Real time: checked at ms - margin and at
+   * ms + margin (real-time.ts).
+   */
+  async threshold(ms: number, before: string, after: string, what: string): Promise<void> {
+    if (!this.realTime) {
+      expectEq((await this.client.advanceClock(ms - 1)).text, before, `${what} at ${ms - 1} ms`);
+      expectEq((await this.client.advanceClock(1)).text, after, `${what} at ${ms} ms`);
+      return;
+    }
+    const m = this.realMargin(ms);
+    const key = this.lastKey;
+    // "Still" is read at half the threshold, at 90 % and at threshold - margin: a timeout well short
+    // is caught by an early read even when a later one comes back too late to judge.
+    for (const at of [Math.floor(ms / 2), Math.floor(ms * 0.9), ms - m - this.realTime.rttMs]) {
+      if (at <= this.target.now() - key.sent) continue;
+      await this.waitUntil(key.sent + at);
+      const early = (await this.client.readDisplay()).text;
+      const back = this.target.now() - key.sent;
+      if (early === before) continue;
+      if (back >= lateLimit(ms)) throw new Skip(`real time: the read that should show ${JSON.stringify(before)} came back ${back} ms after the key, too late to judge a ${ms} ms timeout (the link stalled); ${marginText(ms, this.realTime)}`);
+      fail(`${what} ${back} ms after the key (real time, margin ${m} ms): expected ${JSON.stringify(before)} until ${ms - m} ms, got ${JSON.stringify(early)}`);
+    }
+    await this.waitUntil(key.received + ms + m);
+    expectEq((await this.client.readDisplay()).text, after, `${what} ${ms + m} ms after the key (real time, margin ${m} ms)`);
   }
 
   /** Runs the same step on the device and the golden model; fails when the answers differ. */
   async both<T>(what: string, fn: (c: TokenClient) => Promise<T>): Promise<T> {
     if (!this.golden) throw new Error('both() before setup()');
+    await this.syncGolden();
     const [a, b] = [await settle(fn(this.client)), await settle(fn(this.golden))];
     const sa = JSON.stringify(a);
     const sb = JSON.stringify(b);

@@ -14,6 +14,7 @@ import { MemoryStorage, PowerCut, type Storage } from '../../firmware/storage.ts
 import { CardToken } from '../../firmware/token/card-token.ts';
 import { DeviceToken, type TokenDisplay } from '../../firmware/token/device-token.ts';
 import type { Session } from '../../protocol/server.ts';
+import type { Plane } from '../../protocol/codes.ts';
 import { serveToken, type Answering } from '../../firmware/token/serve.ts';
 import type { Faults, Framing, Target } from './target.ts';
 
@@ -58,6 +59,8 @@ export interface ModelTargetOptions {
   wrap?: (token: Answering & { readonly inner: DeviceToken | CardToken }) => Answering;
   /** Rewrites the bytes the device receives before its framing sees them (a faulty receiver). */
   tapIn?: (bytes: Uint8Array) => Uint8Array;
+  /** The planes that answer (default all): a device without the clock plane, say. */
+  planes?: readonly Plane[];
   label?: string;
 }
 
@@ -72,7 +75,7 @@ export function modelTarget(model: 'dscplus' | 'dsc' | 'card', options: ModelTar
   const token =
     model === 'card'
       ? CardToken.create(storage, newCardRecord({ secret, serial: 'MODEL-CARD', sealed: false }))
-      : DeviceToken.create(storage, seededRng(`model-${model}`), provision({ model, secret, serial: `MODEL-${model.toUpperCase()}`, sealed: false }), now(), { variant: options.variant });
+      : DeviceToken.create(storage, seededRng(`model-${model}`), provision({ model, secret, serial: `MODEL-${model.toUpperCase()}`, sealed: false }), now(), { variant: options.variant, ...(options.planes ? { planes: options.planes } : {}) });
   if (token instanceof DeviceToken) storage.display = () => token.display().text;
   const plain = {
     inner: token,

@@ -7,8 +7,8 @@ import type { CaseResult, RunReport } from './runner.ts';
 const LABEL = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' } as const;
 
 export function caseLine(r: CaseResult): string {
-  const time = r.status === 'skip' ? '' : ` (${r.ms} ms${r.slow ? ', slow' : ''})`;
-  return `${LABEL[r.status]}  ${r.id}: ${r.title}${time}${r.message ? ` -- ${r.message}` : ''}`;
+  const time = r.status === 'skip' && !r.slow ? '' : ` (${r.ms} ms${r.slow ? ', slow' : ''})`;
+  return `${LABEL[r.status]}  ${r.id}: ${r.title}${time}${r.message ? ` -- ${r.message}` : ''}${r.timing ? ` [${r.timing}]` : ''}`;
 }
 
 export function progressBar(done: number, total: number, width = 30): string {
@@ -44,9 +44,12 @@ export function junitXml(rep: RunReport): string {
     out.push(`  <testsuite name="${xmlText(s.section)}" tests="${rs.length}" failures="${s.fail}" skipped="${s.skip}" errors="0" time="${sec(rs.reduce((a, r) => a + r.ms, 0))}" timestamp="${rep.startedAt.slice(0, 19)}">`);
     for (const r of rs) {
       const head = `    <testcase classname="${xmlText(`conformance.${r.rule}`)}" name="${xmlText(`${r.id}: ${r.title}`)}" time="${sec(r.ms)}"`;
-      if (r.status === 'pass') out.push(`${head}/>`);
-      else if (r.status === 'skip') out.push(`${head}>`, `      <skipped message="${xmlText(r.message ?? '')}"/>`, '    </testcase>');
-      else out.push(`${head}>`, `      <failure message="${xmlText(r.message ?? '')}" type="${xmlText(r.rule)}">${xmlText(transcriptLines(r).join('\n'))}</failure>`, '    </testcase>');
+      // A slow case (it waited on the real clock) says so in properties, and how in its output.
+      const slow = r.slow ? ['      <properties>', '        <property name="slow" value="true"/>', ...(r.timing ? [`        <property name="timing" value="${xmlText(r.timing)}"/>`] : []), '      </properties>'] : [];
+      const out2 = r.timing ? [`      <system-out>${xmlText(r.timing)}</system-out>`] : [];
+      if (r.status === 'pass') out.push(...(slow.length ? [`${head}>`, ...slow, ...out2, '    </testcase>'] : [`${head}/>`]));
+      else if (r.status === 'skip') out.push(`${head}>`, ...slow, `      <skipped message="${xmlText(r.message ?? '')}"/>`, ...out2, '    </testcase>');
+      else out.push(`${head}>`, ...slow, `      <failure message="${xmlText(r.message ?? '')}" type="${xmlText(r.rule)}">${xmlText(transcriptLines(r).join('\n'))}</failure>`, ...out2, '    </testcase>');
     }
     out.push('  </testsuite>');
   }

@@ -21,6 +21,11 @@ export interface RunOptions {
   only?: string;
   seed?: number;
   timeoutMs?: number;
+  /**
+   * Run the cases that wait on the real clock (default true): timing cases on a device whose clock
+   * cannot be held, and the framing stall cases on a real link. False (--no-slow) skips them.
+   */
+  slow?: boolean;
   /** The cases to run (default: all). */
   cases?: Case[];
   onStart?(total: number, profile: Profile): void;
@@ -37,6 +42,8 @@ export interface CaseResult {
   status: Status;
   ms: number;
   slow?: boolean;
+  /** How a slow case waited: the real-time margins of its timing checks (real-time.ts). */
+  timing?: string;
   /** Why it failed or was skipped. */
   message?: string;
   /** The frames of a failed case. */
@@ -117,7 +124,8 @@ export async function runSuite(target: Target, options: RunOptions = {}): Promis
   await authenticate(conn, profile, labKey);
   const cases = (options.cases ?? ALL_CASES).filter((c) => matches(c, options.only));
   options.onStart?.(cases.length, profile);
-  let h = new Harness(target, conn, profile, timeoutMs, seed, labKey);
+  const hopts = { slow: options.slow ?? true };
+  let h = new Harness(target, conn, profile, timeoutMs, seed, labKey, hopts);
   const results: CaseResult[] = [];
   try {
     for (const c of cases) {
@@ -125,13 +133,14 @@ export async function runSuite(target: Target, options: RunOptions = {}): Promis
         conn = await openConn(target, timeoutMs);
         await h.dispose();
         await authenticate(conn, profile, labKey);
-        h = new Harness(target, conn, profile, timeoutMs, seed, labKey);
+        h = new Harness(target, conn, profile, timeoutMs, seed, labKey, hopts);
       }
       h.takeTranscript();
+      h.slowNotes = [];
       const t0 = Date.now();
       const base = { id: c.id, rule: c.rule, section: sectionOf(c.rule), title: c.title, ...(c.slow ? { slow: true } : {}) };
       let r: CaseResult;
-      const missing = needsMissing(c.needs, h);
+      const missing = needsMissing(c.needs, h) ?? (c.slow && !target.skipTime && !hopts.slow ? 'waits in real time on this target, and --no-slow skips such cases' : null);
       if (missing) r = { ...base, status: 'skip', ms: 0, message: missing };
       else {
         try {
@@ -146,6 +155,7 @@ export async function runSuite(target: Target, options: RunOptions = {}): Promis
           target.faults?.clear();
           await h.close();
         }
+        if (h.slowNotes.length) r = { ...r, slow: true, timing: h.slowNotes.join('; ') };
       }
       results.push(r);
       options.onResult?.(r, results.length, cases.length);

@@ -4,7 +4,20 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: new URL('../..', import.meta.url).pathname,
-    include: ['test/device/**/*.test.ts', 'test/crypto/**/*.test.ts', 'test/card.test.ts', 'test/protocol/token.test.ts', 'test/protocol/auth.test.ts', 'test/protocol/codecs.test.ts'],
+    include: [
+      'test/device/**/*.test.ts',
+      'test/crypto/**/*.test.ts',
+      'test/card.test.ts',
+      'test/card-record.test.ts',
+      'test/verifier.test.ts',
+      'test/token/**/*.test.ts',
+      'test/protocol/token.test.ts',
+      'test/protocol/auth.test.ts',
+      'test/protocol/codecs.test.ts',
+      'test/sls/rules.test.ts',
+      'test/sls/property.test.ts',
+      'test/sls/ibkey-app.test.ts',
+    ],
     exclude: ['**/*.slow.test.ts'],
     testTimeout: 20_000,
   },

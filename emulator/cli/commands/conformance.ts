@@ -14,8 +14,11 @@ export const conformanceCommand: Command = {
   name: 'conformance',
   summary: 'judge a token, emulated or real, against the spec and the golden model',
   usage: `tokenbench conformance TARGET [--profile auto|dscplus|dsc|card] [--only PATTERN] [--seed N]
-                       [--junit FILE] [--json FILE] [--lab-key FILE] [--timeout MS] [--url URL] [--data-dir DIR]
+                       [--junit FILE] [--json FILE] [--lab-key FILE] [--timeout MS] [--no-slow] [--url URL] [--data-dir DIR]
   TARGET: ${TARGET_SYNTAX}
+  A device whose clock cannot be held (SET_CLOCK P1=01 answers 6A86, or no clock plane) gets its
+  timing cases run in real time around each threshold (margin from the measured round trip), marked
+  slow; --no-slow skips every case that would wait on the real clock.
   --only P-2, --only D-1.5 (a rule and those under it) or a word of the case names.
   Exit 0 when every case that ran passed, 1 on any failure, 2 for bad usage or an unreachable target.
   The suite factory-resets and provisions the device it judges (docs/conformance.md).`,
@@ -29,7 +32,7 @@ export const conformanceCommand: Command = {
       if (err instanceof AddressError) throw new UsageError(err.message);
       throw err;
     }
-    const p = parse('conformance', rest, { url: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' }, seed: { type: 'string' }, junit: { type: 'string' }, 'lab-key': { type: 'string' }, timeout: { type: 'string' } });
+    const p = parse('conformance', rest, { url: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' }, seed: { type: 'string' }, junit: { type: 'string' }, 'lab-key': { type: 'string' }, timeout: { type: 'string' }, 'no-slow': { type: 'boolean' } });
     const profile = (oneOf(p, 'profile', ['auto', 'dscplus', 'dsc', 'card'] as const) ?? 'auto') as ProfileChoice;
     const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? 1;
     const timeoutMs = int(p, 'timeout', 50, 600_000) ?? 2000;
@@ -66,6 +69,7 @@ export const conformanceCommand: Command = {
         only: str(p, 'only'),
         seed,
         timeoutMs,
+        slow: p.values['no-slow'] !== true,
         onStart: (total, prof) => io.out(`tokenbench conformance ${t.label}: ${prof.info.model} ${prof.info.serial}, firmware ${prof.info.firmwareVersion}, planes ${prof.info.planes.join(' ')}${prof.auth.required ? (prof.auth.privileged ? ', authenticated' : ', not authenticated (no --lab-key)') : ''}${profile !== 'auto' ? ` (judged as ${profile})` : ''}; ${total} cases`),
         onResult: (r, done, total) => {
           if (tty) process.stderr.write('\r\x1b[K');

@@ -135,7 +135,7 @@ export const COMMAND_CASES: Case[] = [
     const on = h.profile.model === 'dsc' ? (c: typeof h.client) => c.hold('PRESS', 2000) : (c: typeof h.client) => c.press('PRESS');
     const seen = await h.events(async () => {
       await on(h.client);
-      if (h.profile.model === 'dsc') await h.client.advanceClock(2000);
+      if (h.profile.model === 'dsc') await h.after(2000);
       await h.client.press('1');
     });
     const texts = seen.map((d) => d.text);
@@ -149,19 +149,19 @@ export const COMMAND_CASES: Case[] = [
   }),
   c('P-1.14 power events', 'SET_POWER, SET_BATTERY and FACTORY_RESET changes are sent as events', ['ui', 'keys', 'provisioning', 'power', 'clock'], async (h) => {
     await h.setup();
-    await (h.profile.model === 'dsc' ? h.client.hold('PRESS', 2000).then(() => h.client.advanceClock(2000)) : h.client.press('PRESS'));
+    await (h.profile.model === 'dsc' ? h.client.hold('PRESS', 2000).then(() => h.after(2000)) : h.client.press('PRESS'));
     await h.client.subscribe(true);
     const a = await h.events(async () => void (await h.client.setPower(false)));
     expectTrue(a.some((d) => d.text === '' && d.indicators.noBattery), `SET_POWER off sent an event with NO_BATTERY (got ${JSON.stringify(a)})`);
     await h.client.setPower(true);
-    await (h.profile.model === 'dsc' ? h.client.hold('PRESS', 2000).then(() => h.client.advanceClock(2000)) : h.client.press('PRESS'));
+    await (h.profile.model === 'dsc' ? h.client.hold('PRESS', 2000).then(() => h.after(2000)) : h.client.press('PRESS'));
     // A device without a battery level to set (a board) has only SET_POWER's events to show.
     if (await h.hasBattery()) {
       const b = await h.events(async () => void (await h.client.setBattery(0)));
       expectTrue(b.some((d) => d.text === ''), `SET_BATTERY 0 sent an event (got ${JSON.stringify(b)})`);
       await h.client.setBattery(100);
     } else await h.client.setPower(false);
-    await (h.profile.model === 'dsc' ? h.client.hold('PRESS', 2000).then(() => h.client.advanceClock(2000)) : h.client.press('PRESS'));
+    await (h.profile.model === 'dsc' ? h.client.hold('PRESS', 2000).then(() => h.after(2000)) : h.client.press('PRESS'));
     const c2 = await h.events(async () => void (await h.client.factoryReset()));
     expectTrue(c2.some((d) => d.text === ''), `FACTORY_RESET sent an event (got ${JSON.stringify(c2)})`);
     await h.client.subscribe(false);

@@ -7,7 +7,7 @@
 import type { TokenClient } from '../../../protocol/client.ts';
 import { StatusError } from '../../../protocol/client.ts';
 import { randomInt, seededRng, type Rng } from '../../../firmware/rng.ts';
-import { fail, type Case } from '../case.ts';
+import { fail, Skip, type Case } from '../case.ts';
 import type { Harness } from '../harness.ts';
 
 export type Step = { k: 'key'; key: string } | { k: 'hold'; ms: number } | { k: 'wait'; ms: number } | { k: 'battery' };
@@ -72,6 +72,7 @@ export interface Difference {
 /** Runs `script` from a fresh setup on both; the first difference, or null. */
 export async function runLockstep(h: Harness, script: Step[], lockThreshold = 3): Promise<Difference | null> {
   const g = await h.setup({ lockThreshold });
+  if (h.realTime) throw new Skip(`lockstep moves the device clock to every threshold and needs a clock the suite can hold (${h.realTime.reason})`);
   for (let i = 0; i < script.length; i++) {
     const device = await apply(h.client, script[i]);
     const golden = await apply(g, script[i]);
