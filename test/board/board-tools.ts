@@ -18,6 +18,8 @@ export const POSIX_BIN = join(BUILD_DIR, 'posix/tokenbench-board');
 /** The DSC build (`make MODEL=dsc posix`). */
 export const POSIX_DSC_BIN = join(BUILD_DIR, 'posix-dsc/tokenbench-board');
 export const ASAN_BIN = join(BUILD_DIR, 'posix-asan/tokenbench-board');
+/** The DSC's sanitizer build (`make MODEL=dsc posix-asan`). */
+export const ASAN_DSC_BIN = join(BUILD_DIR, 'posix-asan-dsc/tokenbench-board');
 export const QEMU_ELF = join(BUILD_DIR, 'netduinoplus2/tokenbench-board.elf');
 
 /** The host C compiler and make: the posix build needs them (always present where Node builds). */

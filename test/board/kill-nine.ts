@@ -3,7 +3,8 @@
  * restart from the same NV file. What the host saw before the kill bounds what the flash must
  * hold after it: a wrong PIN answered with x tries left means at most x tries are stored (no lost
  * decrement); a response computed with counter k means a stored counter above k (no reuse); and
- * no counter value ever produces two responses.
+ * no counter value ever produces two responses. For the DSC+ (OCRA responses) and, with
+ * DSC_KILL, the DSC build (HOTP passcodes; PRESS held 2 s on the frozen clock).
  */
 import { encodeCommand, decodeResponse } from '../../protocol/apdu.ts';
 import { fromUtf8OrNull, readUint, uint, utf8 } from '../../protocol/bytes.ts';
@@ -12,15 +13,27 @@ import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
 import { decodeTlvs, encodeTlvs } from '../../protocol/tlv.ts';
 import { ocra } from '../../firmware/crypto/ocra.ts';
+import { hotp } from '../../firmware/crypto/hotp.ts';
 import { randomInt, seededRng } from '../../firmware/rng.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { startQemu } from '../../emulator/boards/qemu.ts';
-import { QEMU_ELF } from './board-tools.ts';
+import { BUILD_DIR, QEMU_ELF } from './board-tools.ts';
+import { join } from 'node:path';
 
 const SECRET = utf8('12345678901234567890');
-const SUITE = 'OCRA-1:HOTP-SHA1-8:C-QN06';
-const CHALLENGE = '123456';
 const PIN = '1234';
+
+/** The model under test: its image, counter suite, TEST_COMPUTE challenge and code for a counter. */
+export interface KillProfile {
+  elf: string;
+  suite: string;
+  challenge: string;
+  code(counter: number): string;
+  dsc: boolean;
+}
+
+export const DSCPLUS_KILL: KillProfile = { elf: QEMU_ELF, suite: 'OCRA-1:HOTP-SHA1-8:C-QN06', challenge: '123456', code: (c) => ocra('OCRA-1:HOTP-SHA1-8:C-QN06', SECRET, { question: '123456', counter: c }), dsc: false };
+export const DSC_KILL: KillProfile = { elf: join(BUILD_DIR, 'netduinoplus2-dsc/tokenbench-board.elf'), suite: 'HOTP-SHA1-8', challenge: '', code: (c) => hotp(SECRET, c, { digits: 8 }), dsc: true };
 const MAX_TRIES = 15;
 
 const cmd = (ins: number, fields: [number, Uint8Array][] = [], p1 = 0) => encodeCommand({ cla: 0x80, ins, p1, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
@@ -42,19 +55,29 @@ export interface KillSummary {
 }
 
 /** The counter a response was computed with (searching up from `from`), or -1. */
-function counterOf(code: string, from: number): number {
-  for (let c = Math.max(0, from - 50); c < from + 2000; c++) if (ocra(SUITE, SECRET, { question: CHALLENGE, counter: c }) === code) return c;
+function counterOf(p: KillProfile, code: string, from: number): number {
+  for (let c = Math.max(0, from - 50); c < from + 2000; c++) if (p.code(c) === code) return c;
   return -1;
 }
 
-export async function killNineRound(nv: string, kills: number, seed: string): Promise<KillSummary> {
+export async function killNineRound(nv: string, kills: number, seed: string, p: KillProfile = DSCPLUS_KILL): Promise<KillSummary> {
+  const SUITE = p.suite;
+  const CHALLENGE = p.challenge;
+  const textOf = (d: { fields: Map<number, Uint8Array> }) => fromUtf8OrNull(d.fields.get(TAG.TEXT) ?? new Uint8Array()) ?? '';
+  /** PRESS: pressed on a DSC+, held 2 s on a DSC (then the frozen clock moves past the hold). */
+  const power = async (link: Link) => {
+    if (!p.dsc) return send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]]));
+    await send(link, cmd(INS.KEY_HOLD, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)], [TAG.DURATION, uint(2000)]]));
+    return send(link, cmd(INS.ADVANCE_CLOCK, [[TAG.DURATION, uint(2000)]]));
+  };
+  const prompt = p.dsc ? '[____]' : 'PIN>';
   const rng = seededRng(seed);
   const summary: KillSummary = { kills: 0, attempts: 0, responses: 0, violations: [] };
   const usedCounters = new Set<number>();
   let bound = { tries: MAX_TRIES, counterAbove: -1 };
   let provisioned = false;
   for (let round = 0; round < kills; round++) {
-    const board = await startQemu({ elf: QEMU_ELF, nv, frozenClock: true });
+    const board = await startQemu({ elf: p.elf, nv, frozenClock: true });
     const link = new Link(streamPort(board.transport, Date.now), nodeScheduler, { timeoutMs: 5000 });
     try {
       if (!provisioned) {
@@ -90,25 +113,27 @@ export async function killNineRound(nv: string, kills: number, seed: string): Pr
           if (keypad) {
             // The keypad path: PRESS, PIN, OK, then the challenge and OK; read what the display says.
             await send(link, cmd(INS.SET_POWER, [], 1));
-            let d = await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]]));
-            if (fromUtf8OrNull(d.fields.get(TAG.TEXT) ?? new Uint8Array()) !== 'PIN>') {
-              d = await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]]));
-            }
+            let d = await power(link);
+            if (textOf(d) !== prompt) d = await power(link);
             rightInFlight = !wrong;
             for (const ch of pin + 'A') d = await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(ch === 'A' ? KEY_CODE.OK : KEY_CODE[ch])]]));
             rightInFlight = false;
-            const text = fromUtf8OrNull(d.fields.get(TAG.TEXT) ?? new Uint8Array()) ?? '';
+            const text = textOf(d);
             summary.attempts++;
             const fail = /^FAIL (\d+)$/.exec(text);
             if (fail) bound.tries = Math.min(bound.tries, Number(fail[1])), wrongInRow++;
-            else if (text === 'CHALLNG>') {
+            else if (p.dsc && /^\d{8}$/.test(text)) {
+              // A DSC shows its passcode straight after the right PIN.
+              bound.tries = MAX_TRIES;
+              wrongInRow = 0;
+              noteResponse(text);
+            } else if (text === 'CHALLNG>') {
               bound.tries = MAX_TRIES;
               wrongInRow = 0;
               for (const ch of CHALLENGE + 'A') d = await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(ch === 'A' ? KEY_CODE.OK : KEY_CODE[ch])]]));
-              const code = fromUtf8OrNull(d.fields.get(TAG.TEXT) ?? new Uint8Array()) ?? '';
-              noteResponse(code);
+              noteResponse(textOf(d));
             }
-            await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]]));
+            await power(link);
           } else {
             rightInFlight = !wrong;
             const r = await send(link, cmd(INS.TEST_COMPUTE, [[TAG.CHALLENGE, utf8(CHALLENGE)], [TAG.PIN, utf8(pin)]]));
@@ -136,7 +161,7 @@ export async function killNineRound(nv: string, kills: number, seed: string): Pr
   return summary;
 
   function noteResponse(code: string): void {
-    const c = counterOf(code, bound.counterAbove + 1);
+    const c = counterOf(p, code, bound.counterAbove + 1);
     summary.responses++;
     if (c < 0) summary.violations.push(`response ${code} matches no counter near ${bound.counterAbove + 1}`);
     else if (usedCounters.has(c)) summary.violations.push(`counter ${c} gave a second response (reuse)`);

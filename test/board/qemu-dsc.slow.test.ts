@@ -1,7 +1,8 @@
 /**
  * The DSC build for netduinoplus2 (`make MODEL=dsc netduinoplus2`) on QEMU over its pty: lockstep
  * steps against the golden DSC (lockstep.ts), so the DSC's hold timing, masking and passcodes are
- * checked on the emulated STM32F405 too, not only in the posix build.
+ * checked on the emulated STM32F405 too, not only in the posix build; and kill -9 of QEMU at 20
+ * random moments during DSC PIN attempts and passcodes (kill-nine.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { streamPort } from '../../protocol/port.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { startQemu, type QemuBoard } from '../../emulator/boards/qemu.ts';
 import { BoardTarget, runLockstep } from './lockstep.ts';
+import { DSC_KILL, killNineRound } from './kill-nine.ts';
 import { BUILD_DIR, haveArmGcc, haveQemu, make, tempDir, needing } from './board-tools.ts';
 
 const QEMU_DSC_ELF = join(BUILD_DIR, 'netduinoplus2-dsc/tokenbench-board.elf');
@@ -34,4 +36,13 @@ describe.runIf(haveArmGcc && haveQemu)(needing('DSC board firmware on QEMU netdu
     expect(r.seen.response ?? 0).toBeGreaterThan(0);
     link.close();
   }, 300_000);
+
+  it('kill -9 at 20 random moments during PIN attempts and passcodes loses no decrement and reuses no counter', async () => {
+    const summary = await killNineRound(join(tempDir(), 'nv.bin'), 20, 'kill-nine-dsc-1', DSC_KILL);
+    console.log(`kill -9 (DSC): ${summary.kills} kills, ${summary.attempts} PIN attempts answered, ${summary.responses} passcodes seen`);
+    expect(summary.violations).toEqual([]);
+    expect(summary.kills).toBe(20);
+    expect(summary.attempts).toBeGreaterThan(20);
+    expect(summary.responses).toBeGreaterThan(5);
+  }, 600_000);
 });

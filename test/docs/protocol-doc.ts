@@ -257,7 +257,8 @@ A command of a plane the device does not enable answers \`6A81\`, as does a comm
 has no use for (TEST_CARD_LOOKUP on a DSC+). Unknown INS: \`6D00\`. CLA other than 80: \`6E00\`. A
 malformed APDU, or one over MAX_MESSAGE: \`6700\`. Malformed TLV data, a KEY field that is not one byte: \`6A80\`. Wrong P1/P2: \`6A86\`. A key the device does
 not have (a one-byte KEY with an unknown code): \`6A88\`. A storage write that fails: \`6581\` (the device restarts from what it stored).
-Provisioning a sealed device: \`6985\`. PIN rules on TEST_COMPUTE: \`63Cx\` for a wrong PIN (the try
+Provisioning a sealed device: \`6985\`. A board whose stored record was written by another model's
+firmware (firmware/board/README.md): \`6985\` to keys, TEST_COMPUTE and provisioning writes until FACTORY_RESET. PIN rules on TEST_COMPUTE: \`63Cx\` for a wrong PIN (the try
 is spent and stored first), \`6983\` once locked.
 
 ### 1.5 Planes, keys, indicators, flags, events

@@ -168,6 +168,30 @@ void cmd_write_nv(ctx *c, const tb_nv *nv) {
   if (tb_token_write(c->t, nv, 0) != 0) cmd_failed_write(c);
 }
 
+/*
+ * While the newest record is another model's (or one this build cannot read), only what cannot
+ * change it is answered: info, READ_DISPLAY, SUBSCRIBE, power, clock, GET_STATE, FACTORY_RESET and
+ * the firmware plane (to flash the right build). The rest answers 6985 naming the mismatch.
+ */
+static int refused_over_foreign(const command *cmd) {
+  if (cmd->plane == P_UI) return cmd->ins != 0x14 && cmd->ins != 0x15;
+  if (cmd->plane == P_PROV) return cmd->ins != 0x47 && cmd->ins != 0x48;
+  return cmd->plane == P_TEST;
+}
+
+static void foreign_detail(const tb_journal *j, char *out, size_t cap) {
+  tb_text tx;
+  const char *name = tb_nv_model_name(j->foreign_model);
+  tb_text_init(&tx, out, cap);
+  if (!j->unread && name) {
+    tb_text_str(&tx, "NV holds a "), tb_text_str(&tx, name), tb_text_str(&tx, " record; this build is " TB_MODEL_NAME ": flash the ");
+    tb_text_str(&tx, name), tb_text_str(&tx, " build to use it, or FACTORY_RESET to erase it");
+  } else {
+    tb_text_str(&tx, "NV holds a record of layout "), tb_text_u64(&tx, j->foreign_layout), tb_text_str(&tx, " model "), tb_text_u64(&tx, j->foreign_model);
+    tb_text_str(&tx, ", which this build (" TB_MODEL_NAME ") cannot read: flash the build that wrote it, or FACTORY_RESET to erase it");
+  }
+}
+
 /* ---- the table and the dispatcher ---- */
 
 static const command COMMANDS[] = {
@@ -268,6 +292,11 @@ size_t tb_dispatch(tb_token *t, uint8_t channel, const uint8_t *apdu, size_t n, 
     c.sw = 0x6982;
     tb_text_init(&tx, c.detail, sizeof c.detail);
     tb_text_str(&tx, cmd->name), tb_text_str(&tx, " is in the "), tb_text_str(&tx, PLANE_NAMES[cmd->plane]), tb_text_str(&tx, " plane, which needs an authenticated session: AUTHENTICATE first");
+    return finish(&c, out, cap);
+  }
+  if (t->dev.journal.foreign && refused_over_foreign(cmd)) {
+    c.sw = 0x6985;
+    foreign_detail(&t->dev.journal, c.detail, sizeof c.detail);
     return finish(&c, out, cap);
   }
   int nf = tb_tlv_decode(c.a.data, c.a.n, c.f, c.detail + 0, sizeof c.detail);

@@ -8,6 +8,7 @@
 #define TB_NV_H
 #include <stddef.h>
 #include <stdint.h>
+#include "config.h"
 
 #define TB_SERIAL_MAX 32
 #define TB_SECRET_MAX 128
@@ -17,8 +18,13 @@
 #define TB_NV_SLOTS_PER_SECTOR 16u
 #define TB_MAX_SAFE 9007199254740991ULL /* counters and clocks stay JSON-safe, as in the model */
 #define TB_UNLOCK_FAIL_LIMIT 10
+/* The model byte of a record (offset 9; 0 in records of firmware older than the field). */
+#define TB_NV_MODEL_DSCPLUS 1u
+#define TB_NV_MODEL_DSC 2u
+#define TB_NV_MODEL_SELF (TB_MODEL_DSC ? TB_NV_MODEL_DSC : TB_NV_MODEL_DSCPLUS)
 
 typedef struct {
+  uint8_t model; /* TB_NV_MODEL_*: the model that wrote it (inferred for older records) */
   uint8_t sealed;
   uint8_t pin_length, max_tries, tries;
   uint8_t unlock_fails; /* wrong unlock codes, written before the compare (issue 8) */
@@ -37,17 +43,31 @@ typedef struct {
 void tb_pin_hash(const char *salt, size_t saltlen, const char *pin, size_t pinlen, uint8_t out[32]);
 /** A factory-reset record: no secret, PIN 1234, 3 tries, counter 0, default suite, unsealed. */
 void tb_nv_blank(tb_nv *nv, const char *serial, size_t serial_len);
-/** 1 if the record's fields are in range (the checks of decodeNv). */
+/** 1 if the record's fields are in range for `model` (the checks of decodeNv for that model). */
+int tb_nv_valid_for(const tb_nv *nv, unsigned model);
+/** 1 if the record's fields are in range for this build's model. */
 int tb_nv_valid(const tb_nv *nv);
+/** "dscplus" or "dsc" for a TB_NV_MODEL_* value, or 0. */
+const char *tb_nv_model_name(unsigned model);
 
 typedef struct {
   uint32_t seq;      /* sequence number of the newest record */
   uint32_t slot;     /* its slot, 0 .. 2 * TB_NV_SLOTS_PER_SECTOR - 1, or UINT32_MAX if none */
+  /*
+   * The newest whole record is one this build must not use or overwrite: of the other model
+   * (foreign_model), or of a layout or model byte it does not know (unread: nv was not filled).
+   * tb_journal_write refuses while it is set; FACTORY_RESET clears it to write over it.
+   */
+  uint8_t foreign, unread, foreign_model, foreign_layout;
 } tb_journal;
 
-/** Finds the newest valid record. Returns 1 and fills nv, or 0 when the flash holds none. */
+/**
+ * Finds the newest whole record (magic, CRC, fields in range for the model that wrote it).
+ * Returns 1 and fills nv when it is this build's; 2 when it is foreign (j->foreign; nv filled with
+ * it unless j->unread); 0 when the flash holds none.
+ */
 int tb_journal_load(tb_journal *j, tb_nv *nv);
-/** Appends nv as the newest record. 0, or -1 if a flash operation failed (nothing is newer then). */
+/** Appends nv as the newest record. 0, or -1 if a flash operation failed (nothing is newer then) or the newest record is foreign. */
 int tb_journal_write(tb_journal *j, const tb_nv *nv);
 
 #endif

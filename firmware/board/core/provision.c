@@ -174,6 +174,8 @@ void h_factory_reset(ctx *c) {
   tb_nv nv;
   if (cmd_no_params(c)) return;
   tb_nv_blank(&nv, c->t->dev.nv.serial, c->t->dev.nv.serial_len);
+  /* The one write allowed over another model's record: it replaces it with this build's blank. */
+  c->t->dev.journal.foreign = 0, c->t->dev.journal.unread = 0;
   if (tb_token_write(c->t, &nv, 1) != 0) return (void)cmd_failed_write(c);
   tb_token_clear_ups(c->t);
   if (tb_token_power_changed(c->t) != 0) return (void)cmd_failed_write(c);

@@ -67,6 +67,8 @@ void tb_token_set_clock(tb_token *t, int64_t device_ms) {
 uint8_t tb_token_indicators(const tb_token *t) {
   enum tb_mode m = t->dev.mode;
   uint8_t ind = 0;
+  /* A record of another model: on, showing WRONG FW, nothing else (README "Another model's record"). */
+  if (t->dev.journal.foreign) return (uint8_t)(0x01 | (t->battery <= 10 ? 0x04 : 0));
   if (m != TB_OFF && m != TB_DEAD) ind |= 0x01;
   if (t->dev.nv.tries == 0) ind |= 0x02;
   if (t->battery <= 10) ind |= 0x04;
@@ -97,10 +99,29 @@ static void emit(tb_token *t, const char *text, uint8_t ind) {
   }
 }
 
+/*
+ * Loads the state from the flash. No whole record: a blank one, written when `write_blank` (at
+ * boot). A record this build must not use (another model's, or one it cannot read): nothing is
+ * written, the device stays off and shows TB_FOREIGN_TEXT until FACTORY_RESET.
+ */
+static void load(tb_token *t, const char *serial, size_t serial_len, int write_blank) {
+  char keep[TB_SERIAL_MAX];
+  memcpy(keep, serial, serial_len); /* serial may point into the record that is reloaded */
+  int kind = tb_journal_load(&t->dev.journal, &t->dev.nv);
+  if (kind == 0 || t->dev.journal.unread) tb_nv_blank(&t->dev.nv, keep, serial_len);
+  if (kind == 0 && write_blank) tb_journal_write(&t->dev.journal, &t->dev.nv);
+  tb_device_reset(&t->dev);
+  if (t->dev.journal.foreign) {
+    strcpy(t->dev.display, TB_FOREIGN_TEXT);
+    strcpy(t->last_text, TB_FOREIGN_TEXT);
+    t->last_ind = tb_token_indicators(t);
+    tb_hal_display_show(t->last_text, t->last_ind);
+  }
+}
+
 /* After a failed NV write: boot again from what the flash holds, switched off. */
 static void restart(tb_token *t) {
-  if (!tb_journal_load(&t->dev.journal, &t->dev.nv)) tb_nv_blank(&t->dev.nv, t->dev.nv.serial, t->dev.nv.serial_len);
-  tb_device_reset(&t->dev);
+  load(t, t->dev.nv.serial, t->dev.nv.serial_len, 0);
   t->nups = 0;
   t->failed = 1;
 }
@@ -108,6 +129,7 @@ static void restart(tb_token *t) {
 /* One input to the state machine at `at`, then its display changes as events (DeviceToken.feed). */
 static int feed(tb_token *t, enum tb_input in, int key, int on, int64_t at) {
   t->nqueued = 0;
+  if (t->dev.journal.foreign) return 0; /* the device does nothing over another model's record */
   if (tb_device_step(&t->dev, in, key, on, at) != 0) {
     t->nqueued = 0;
     restart(t);
@@ -206,11 +228,7 @@ void tb_token_boot(tb_token *t, const uint8_t *seed, size_t n, int frozen, const
   t->battery = 100, t->battery_in = 1;
   memcpy(t->fw.version, TB_FIRMWARE_VERSION, sizeof TB_FIRMWARE_VERSION);
   t->dev.random = device_random, t->dev.on_display = device_display, t->dev.ctx = t;
-  if (!tb_journal_load(&t->dev.journal, &t->dev.nv)) {
-    tb_nv_blank(&t->dev.nv, default_serial, strlen(default_serial));
-    tb_journal_write(&t->dev.journal, &t->dev.nv);
-  }
-  tb_device_reset(&t->dev);
+  load(t, default_serial, strlen(default_serial), 1);
   t->last_ind = tb_token_indicators(t);
   tb_rx_init(&t->rx);
 }

@@ -13,6 +13,9 @@
 #include "fwupdate.h"
 #include "wire.h"
 
+/* The display while the NV holds a record this build must not use (README "Another model's record"). */
+#define TB_FOREIGN_TEXT "WRONG FW"
+
 typedef struct {
   int8_t key;
   int64_t at;
