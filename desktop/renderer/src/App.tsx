@@ -343,7 +343,7 @@ export function App({ client }: { client: TokenbenchClient }) {
                 </button>
               </div>
             </section>
-            <ClockControls clock={labClock} title="Lab clock (SLS)" label="lab time" onClock={(op, all) => run('clock', () => readLabClock(op, all))} />
+            <ClockControls clock={labClock} title="Lab clock (SLS)" label="lab time" canSet onClock={(op, all) => run('clock', () => readLabClock(op, all))} />
           </>
         )}
         <CreateToken onCreate={create} />

@@ -1,8 +1,9 @@
 /**
  * The token's clock (a device's or a card's; or every token's): it ticks on screen at the token's
  * rate, and can be paused, sped up, moved on (seconds for a DSC, days for an online card's expiry)
- * set to a date and time (UTC), and put back on real time. With `label` it is another clock (the
- * SLS lab clock while a phone is selected): "every token" then moves every token's clock with it.
+ * and put back on real time. With `label` it is another clock (the SLS lab clock while a phone is
+ * selected, which can also be set to a UTC date and time): "every token" moves every token's clock
+ * with it.
  */
 import { useEffect, useState } from 'react';
 
@@ -29,7 +30,7 @@ export function clockNow(c: ClockView, now: number): number {
   return c.paused ? c.clock : Math.floor(c.clock + (now - c.readAt) * c.rate);
 }
 
-export function ClockControls({ clock, onClock, label = 'token time', title = 'Clock' }: { clock: ClockView | null; onClock: (op: ClockOp, all: boolean) => void; label?: string; title?: string }) {
+export function ClockControls({ clock, onClock, label = 'token time', title = 'Clock', canSet = false }: { clock: ClockView | null; onClock: (op: ClockOp, all: boolean) => void; label?: string; title?: string; canSet?: boolean }) {
   const [all, setAll] = useState(false);
   const [setTo, setSetTo] = useState('');
   const [now, setNow] = useState(Date.now());
@@ -73,21 +74,23 @@ export function ClockControls({ clock, onClock, label = 'token time', title = 'C
           </button>
         ))}
       </div>
-      <form
-        className="clock-set"
-        aria-label="set clock"
-        onSubmit={(e) => {
-          e.preventDefault();
-          // datetime-local gives no zone: the clock is shown in UTC, so the value is read as UTC
-          const at = Date.parse(`${setTo}Z`);
-          if (Number.isFinite(at)) onClock({ set: at }, all);
-        }}
-      >
-        <label>
-          Set to (UTC) <input type="datetime-local" step={1} value={setTo} required onChange={(e) => setSetTo(e.target.value)} />
-        </label>
-        <button type="submit">Set</button>
-      </form>
+      {canSet && (
+        <form
+          className="clock-set"
+          aria-label="set clock"
+          onSubmit={(e) => {
+            e.preventDefault();
+            // datetime-local gives no zone: the clock is shown in UTC, so the value is read as UTC
+            const at = Date.parse(`${setTo}Z`);
+            if (Number.isFinite(at)) onClock({ set: at }, all);
+          }}
+        >
+          <label>
+            Set to (UTC) <input type="datetime-local" step={1} value={setTo} required onChange={(e) => setSetTo(e.target.value)} />
+          </label>
+          <button type="submit">Set</button>
+        </form>
+      )}
     </section>
   );
 }
