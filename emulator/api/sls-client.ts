@@ -66,6 +66,8 @@ export function slsClient(call: Call) {
     phones: () => call<PhoneView[]>('GET', '/api/sls/phones'),
     phone: (id: string) => call<PhoneView & { notifications: Notification[] }>('GET', `/api/sls/phones/${e(id)}`),
     createPhone: (p: PhoneSpec) => call<PhoneView>('POST', '/api/sls/phones', p),
+    /** Removes a phone: its users' IB Key devices on it end (docs/sls.md, "IB Key"). */
+    removePhone: (id: string) => call<{ removed: string; devicesEnded: string[] }>('DELETE', `/api/sls/phones/${e(id)}`),
     network: (id: string, on: boolean) => call<PhoneView>('POST', `/api/sls/phones/${e(id)}/network`, { on }),
     activate: (id: string, x: { username: string; password: string; number: string; mode?: 'register' | 'recover' }) => call<{ request: string; number: string; mode: string }>('POST', `/api/sls/phones/${e(id)}/activate`, x),
     confirm: (id: string, x: { request: string; code: string; pin: string; biometrics?: boolean }) => call<{ phone: PhoneView; activationId: string; warnings: string[] }>('POST', `/api/sls/phones/${e(id)}/activate/confirm`, x),

@@ -192,6 +192,7 @@ export function slsRoutes(host: Host): SlsRoute[] {
       return [201, await (await sls()).ibkey.createPhone({ id: x.id, profile: { os: x.os, version: x.version, biometrics: x.biometrics ?? 'none', passcode: x.passcode ?? false, rooted: x.rooted ?? false } })];
     }),
     r('GET', P(''), async (m) => [200, await (await sls()).ibkey.phone(m[1])]),
+    r('DELETE', P(''), async (m) => [200, await (await sls()).ibkey.removePhone(m[1])]),
     r('POST', P('/network'), async (m, b) => [200, await (await sls()).ibkey.setNetwork(m[1], parse(S.networkBody, await b()).on)]),
     r('POST', P('/activate'), async (m, b) => [200, await (await sls()).ibkey.startActivation({ phoneId: m[1], ...parse(S.activateBody, await b()) })]),
     r('POST', P('/activate/confirm'), async (m, b) => [200, await (await sls()).ibkey.finishActivation({ phoneId: m[1], ...parse(S.confirmBody, await b()) })]),

@@ -63,6 +63,30 @@ export class IbKeyService {
     });
   }
 
+  /**
+   * Removes a phone from the lab (as a phone that is lost or wiped): its users' IB Key devices on
+   * it end ('removed', like a deleted token's), their waiting notifications go, and the phone, its
+   * activations and activation requests are deleted in one transaction. docs/sls.md, "IB Key".
+   */
+  async removePhone(id: string): Promise<{ removed: string; devicesEnded: string[] }> {
+    const ended = await this.svc.tx(async (tx) => {
+      await this.phoneOf(tx, id);
+      const mine = new Set((await tx.activations()).filter((a) => a.phoneId === id).map((a) => a.id));
+      const out: { id: string; owner: string }[] = [];
+      for (const d of await tx.devices()) {
+        if (d.kind !== 'ibkey' || d.status !== 'active' || !d.activationId || !mine.has(d.activationId)) continue;
+        await tx.putDevice({ ...d, status: 'removed' });
+        out.push({ id: d.id, owner: d.owner });
+      }
+      await tx.deletePhone(id);
+      for (const a of mine) this.svc.ibVerifiers.delete(a);
+      return out;
+    });
+    for (let i = this.notifications.length - 1; i >= 0; i--) if (this.notifications[i].phoneId === id) this.notifications.splice(i, 1);
+    for (const d of ended) this.svc.emit('device-removed', { username: d.owner, deviceId: d.id, deviceKind: 'ibkey', phoneId: id, message: `phone ${id} was removed` });
+    return { removed: id, devicesEnded: ended.map((d) => d.id) };
+  }
+
   phones(): Promise<PhoneView[]> {
     return this.svc.tx(async (tx) => (await tx.phones()).map(phoneView));
   }

@@ -87,6 +87,9 @@ export class SqliteStore implements SlsStore {
       pending: q('SELECT data FROM pending_activations WHERE id = ?'),
       putPending: q('INSERT INTO pending_activations (id, username, phone_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data'),
       deletePending: q('DELETE FROM pending_activations WHERE id = ?'),
+      deletePhonePending: q('DELETE FROM pending_activations WHERE phone_id = ?'),
+      deletePhoneActivations: q('DELETE FROM activations WHERE phone_id = ?'),
+      deletePhone: q('DELETE FROM phones WHERE id = ?'),
       addSms: q('INSERT INTO sms (number, text, at) VALUES (?, ?, ?)'),
       sms: q('SELECT id, number, text, at FROM sms ORDER BY id DESC LIMIT ?'),
       session: q('SELECT token_hash AS tokenHash, username, created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE token_hash = ?'),
@@ -120,6 +123,11 @@ export class SqliteStore implements SlsStore {
       phone: async (id) => parse<Phone>(s.phone.get(id) as R),
       phones: async () => all<Phone>(s.phones.all() as Rs),
       putPhone: async (p) => void s.putPhone.run(p.id, json(p)),
+      deletePhone: async (id) => {
+        s.deletePhonePending.run(id);
+        s.deletePhoneActivations.run(id);
+        s.deletePhone.run(id);
+      },
       activation: async (id) => parse<Activation>(s.activation.get(id) as R),
       activations: async () => all<Activation>(s.activations.all() as Rs),
       putActivation: async (a) => void s.putActivation.run(a.id, a.username, a.phoneId, a.active ? 1 : 0, json(a)),

@@ -91,6 +91,8 @@ export interface SlsTx {
   phone(id: string): Promise<Phone | null>;
   phones(): Promise<Phone[]>;
   putPhone(p: Phone): Promise<void>;
+  /** Deletes the phone with its activations and activation requests (IbKeyService.removePhone ends their devices first). */
+  deletePhone(id: string): Promise<void>;
   activation(id: string): Promise<Activation | null>;
   activations(): Promise<Activation[]>;
   putActivation(a: Activation): Promise<void>;

@@ -64,4 +64,18 @@ describe('IB Key service', () => {
     await expect(sls.ibkey.startActivation({ phoneId: 'p', username: 'kim', password: 'kim-password', number: '01055501234' })).rejects.toThrow('leading 0');
     await sls.close();
   });
+  it('removing a phone ends the IB Key devices on it, its activations and pending requests; the id is free again', async () => {
+    const sls = await world();
+    const a = await activate(sls, 'kim', 'Hn3*');
+    await sls.ibkey.startActivation({ phoneId: 'p', username: 'kim.joint', password: 'kim-password', number: '1055501234' });
+    await expect(sls.ibkey.removePhone('nope')).rejects.toThrow('no phone "nope"');
+    const r = await sls.ibkey.removePhone('p');
+    expect(r.devicesEnded).toHaveLength(1);
+    expect(await ibDevices(sls, 'kim')).toEqual([[a.activationId, 'removed']]);
+    expect(await sls.ibkey.phones()).toEqual([]);
+    expect(await sls.service.tx((tx) => tx.activations())).toEqual([]);
+    await sls.ibkey.createPhone({ id: 'p', profile: PHONE });
+    expect((await sls.ibkey.phone('p')).app.users).toEqual([]);
+    await sls.close();
+  });
 });

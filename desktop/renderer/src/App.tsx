@@ -10,6 +10,7 @@ import { CardFace, type CardGrid } from './CardFace.tsx';
 import { Device } from './Device.tsx';
 import { ClockControls, type ClockOp, type ClockView } from './panels/ClockControls.tsx';
 import { CreateToken, type CreateForm } from './panels/CreateToken.tsx';
+import { CreatePhone } from './panels/CreatePhone.tsx';
 import { LabOverview } from './panels/LabOverview.tsx';
 import { LoginSimulator } from './panels/LoginSimulator.tsx';
 import { TokenActions, type UnlockInfo } from './panels/TokenActions.tsx';
@@ -21,7 +22,7 @@ import { BoardsPanel } from './panels/BoardsPanel.tsx';
 import { SlsApp } from './sls/SlsApp.tsx';
 import { ConformancePanel } from './panels/ConformancePanel.tsx';
 import { PhoneDevice } from './panels/PhoneDevice.tsx';
-import type { PhoneView, SlsEvent } from '../../../emulator/api/sls-client.ts';
+import type { PhoneSpec, PhoneView, SlsEvent } from '../../../emulator/api/sls-client.ts';
 
 export function App({ client }: { client: TokenbenchClient }) {
   const [tokens, setTokens] = useState<TokenSummary[]>([]);
@@ -122,6 +123,19 @@ export function App({ client }: { client: TokenbenchClient }) {
     if (selected !== null && tokens.length && !tokens.some((t) => t.id === selected)) setSelected(tokens[0]?.id ?? null);
   }, [tokens, selected, phoneId, phone, phones.length]);
 
+  // The SLS lab clock while a phone is selected: the time IB Key, the Temporary Code and the online
+  // card's 21 days are judged by (POST /api/sls/clock moves it alone; /api/clock moves it with every token's).
+  const [labClock, setLabClock] = useState<ClockView | null>(null);
+  const readLabClock = useCallback(async (op: ClockOp = {}, all = false) => {
+    if (all) await client.hostClock(op);
+    const c = all || Object.keys(op).length === 0 ? await client.sls.clock() : await client.sls.setClock(op);
+    setLabClock({ clock: c.clock, paused: c.paused, rate: c.rate, readAt: Date.now() });
+  }, [client]);
+  useEffect(() => {
+    setLabClock(null);
+    if (phoneId !== null) run('clock', () => readLabClock());
+  }, [phoneId, run, readLabClock]);
+
   const token = useMemo(() => tokens.find((t) => t.id === selected) ?? null, [tokens, selected]);
   const isCard = token?.kind === 'card' || token?.kind === 'online-card';
 
@@ -173,6 +187,23 @@ export function App({ client }: { client: TokenbenchClient }) {
     await refresh();
     setSelected(t.id);
     return true;
+  };
+
+  const createPhone = async (spec: PhoneSpec): Promise<boolean> => {
+    const p = await run('create phone', () => client.sls.createPhone(spec));
+    if (!p) return false;
+    await refresh();
+    setSelected(`phone:${p.id}`);
+    return true;
+  };
+
+  const removePhone = (id: string) => {
+    if (confirm(`Remove phone ${id}? The IB Key of its users on it ends.`))
+      run('remove phone', async () => {
+        await client.sls.removePhone(id);
+        setSelected(tokens[0]?.id ?? null);
+        await refresh();
+      });
   };
 
   const actions = token && {
@@ -302,7 +333,21 @@ export function App({ client }: { client: TokenbenchClient }) {
         {token && actions && <TokenActions token={token} unlockInfo={unlockInfo} recording={recordingId} act={actions} />}
         {token && token.kind !== 'board' && <ClockControls clock={clock} onClock={(op, all) => run('clock', async () => (all && (await client.hostClock(op)), await readClock(token.id, all ? {} : op)))} />}
         {token && <ConformancePanel client={client} token={token} onError={(e) => report('conformance', e)} />}
+        {phone !== null && (
+          <>
+            <section className="actions" aria-label="phone actions">
+              <h2>{phone.id}</h2>
+              <div className="buttons">
+                <button type="button" className="danger" onClick={() => removePhone(phone.id)}>
+                  Remove phone
+                </button>
+              </div>
+            </section>
+            <ClockControls clock={labClock} title="Lab clock (SLS)" label="lab time" canSet onClock={(op, all) => run('clock', () => readLabClock(op, all))} />
+          </>
+        )}
         <CreateToken onCreate={create} />
+        <CreatePhone onCreate={createPhone} />
         <BoardsPanel client={client} />
       </aside>
     </div>

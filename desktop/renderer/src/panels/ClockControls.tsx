@@ -1,7 +1,9 @@
 /**
  * The token's clock (a device's or a card's; or every token's): it ticks on screen at the token's
  * rate, and can be paused, sped up, moved on (seconds for a DSC, days for an online card's expiry)
- * and put back on real time.
+ * and put back on real time. With `label` it is another clock (the SLS lab clock while a phone is
+ * selected, which can also be set to a UTC date and time): "every token" moves every token's clock
+ * with it.
  */
 import { useEffect, useState } from 'react';
 
@@ -13,7 +15,7 @@ export interface ClockView {
   readAt: number;
 }
 
-export type ClockOp = { pause?: boolean; rate?: number; advance?: number; real?: true };
+export type ClockOp = { pause?: boolean; rate?: number; advance?: number; set?: number; real?: true };
 
 const STEPS: { label: string; ms: number }[] = [
   { label: '+2 s', ms: 2000 },
@@ -28,8 +30,9 @@ export function clockNow(c: ClockView, now: number): number {
   return c.paused ? c.clock : Math.floor(c.clock + (now - c.readAt) * c.rate);
 }
 
-export function ClockControls({ clock, onClock }: { clock: ClockView | null; onClock: (op: ClockOp, all: boolean) => void }) {
+export function ClockControls({ clock, onClock, label = 'token time', title = 'Clock', canSet = false }: { clock: ClockView | null; onClock: (op: ClockOp, all: boolean) => void; label?: string; title?: string; canSet?: boolean }) {
   const [all, setAll] = useState(false);
+  const [setTo, setSetTo] = useState('');
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     if (!clock || clock.paused) return;
@@ -41,10 +44,10 @@ export function ClockControls({ clock, onClock }: { clock: ClockView | null; onC
   const real = clock && !clock.paused && clock.rate === 1 && Math.abs(shown! - Date.now()) < 1500;
   return (
     <section className="clock" aria-label="clock">
-      <h2>Clock</h2>
+      <h2>{title}</h2>
       {clock && (
         <p className="now">
-          <time aria-label="token time">{new Date(shown!).toISOString().replace('T', ' ').slice(0, 19)}</time>{' '}
+          <time aria-label={label}>{new Date(shown!).toISOString().replace('T', ' ').slice(0, 19)}</time>{' '}
           <span className="clock-state">{clock.paused ? '(paused)' : clock.rate !== 1 ? `(x${clock.rate})` : real ? '(real time)' : '(shifted)'}</span>
         </p>
       )}
@@ -71,6 +74,23 @@ export function ClockControls({ clock, onClock }: { clock: ClockView | null; onC
           </button>
         ))}
       </div>
+      {canSet && (
+        <form
+          className="clock-set"
+          aria-label="set clock"
+          onSubmit={(e) => {
+            e.preventDefault();
+            // datetime-local gives no zone: the clock is shown in UTC, so the value is read as UTC
+            const at = Date.parse(`${setTo}Z`);
+            if (Number.isFinite(at)) onClock({ set: at }, all);
+          }}
+        >
+          <label>
+            Set to (UTC) <input type="datetime-local" step={1} value={setTo} required onChange={(e) => setSetTo(e.target.value)} />
+          </label>
+          <button type="submit">Set</button>
+        </form>
+      )}
     </section>
   );
 }
