@@ -17,6 +17,7 @@ export default defineConfig({
       'test/sls/rules.test.ts',
       'test/sls/property.test.ts',
       'test/sls/ibkey-app.test.ts',
+      'test/sls/ibkey-app-rules.test.ts',
     ],
     exclude: ['**/*.slow.test.ts'],
     testTimeout: 20_000,
