@@ -10,6 +10,7 @@ export default defineConfig({
       'test/card.test.ts',
       'test/card-record.test.ts',
       'test/verifier.test.ts',
+      'test/verifier/**/*.test.ts',
       'test/token/**/*.test.ts',
       'test/protocol/token.test.ts',
       'test/protocol/auth.test.ts',
