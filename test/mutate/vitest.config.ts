@@ -16,6 +16,7 @@ export default defineConfig({
       'test/protocol/auth.test.ts',
       'test/protocol/codecs.test.ts',
       'test/sls/rules.test.ts',
+      'test/sls/rules-edges.test.ts',
       'test/sls/property.test.ts',
       'test/sls/ibkey-app.test.ts',
       'test/sls/ibkey-app-rules.test.ts',
