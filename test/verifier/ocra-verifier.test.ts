@@ -53,6 +53,19 @@ describe('DSC+ verifier edges', () => {
     expect(checkOcraResponse(v, SECRET, { challenge: all[1], response: right(all[1]) }, 300).outcome).toBe('accepted');
   });
 
+  it('a burst in one millisecond: every challenge handed out is outstanding, never the one lapsed', () => {
+    let v = newOcraVerifier(SUITE);
+    const rng = seededRng('burst');
+    const lost: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const r = issueOcraChallenge(v, rng, 5);
+      v = r.state;
+      if (!(r.challenge in v.issued)) lost.push(r.challenge);
+    }
+    expect(lost).toEqual([]);
+    expect(Object.keys(v.issued)).toHaveLength(256);
+  });
+
   it('remembers the latest 256 answered challenges as used: the oldest by time is the one forgotten', () => {
     let v = newOcraVerifier(SUITE);
     const rng = seededRng('used');
