@@ -47,7 +47,11 @@ export function newOcraVerifier(suite: string, counter = 0): OcraVerifierState {
 
 const ALPHABETS = { N: '0123456789', H: '0123456789ABCDEF', A: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789' } as const;
 
-/** Issues a fresh challenge of exactly the suite's question length. The oldest beyond 256 lapse. */
+/**
+ * Issues a fresh challenge of exactly the suite's question length. Beyond 256 outstanding, the
+ * oldest by issue time lapses (never the one just issued): key order is no guide, as digit
+ * challenges without a leading zero are ordered numerically, not by insertion.
+ */
 export function issueOcraChallenge(state: OcraVerifierState, rng: Rng, now: number): { state: OcraVerifierState; challenge: string } {
   const { format, length } = parseSuite(state.suite).question;
   let challenge: string;
@@ -55,7 +59,7 @@ export function issueOcraChallenge(state: OcraVerifierState, rng: Rng, now: numb
   while (challenge in state.issued || challenge in state.used);
   const issued = { ...state.issued, [challenge]: now };
   const keys = Object.keys(issued);
-  if (keys.length > MAX_OUTSTANDING) delete issued[keys[0]];
+  if (keys.length > MAX_OUTSTANDING) delete issued[keys.filter((k) => k !== challenge).reduce((a, b) => (issued[b] < issued[a] ? b : a))];
   return { state: { ...state, issued }, challenge };
 }
 
