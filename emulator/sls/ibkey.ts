@@ -4,7 +4,8 @@
  * after a reinstall, the forgot-PIN path, push notifications and their approval, and responses to
  * challenges (offline). The app's own logic is firmware/ibkey/app.ts; this is the world around it.
  */
-import { addUser, approvePush, checkAppPin, deactivateUser, declineRecovery, freshApp, reinstall, requirementProblem, respond, type Biometric, type PhoneProfile } from '../../firmware/ibkey/app.ts';
+import { addUser, approvePush, checkAppPin, deactivateUser, declineRecovery, freshApp, IBKEY_SUITE, reinstall, requirementProblem, respond, type Biometric, type PhoneProfile } from '../../firmware/ibkey/app.ts';
+import { newOcraVerifier } from '../../firmware/verifier/ocra-verifier.ts';
 import { toHex } from '../../firmware/bytes.ts';
 import { InputError } from '../../firmware/errors.ts';
 import { checkPin } from '../../firmware/sls/pin-guidance.ts';
@@ -12,21 +13,16 @@ import { randomString } from '../../firmware/rng.ts';
 import { SlsError } from './errors.ts';
 import { killPoint } from './kill-points.ts';
 import type { SlsService } from './service.ts';
-import type { Activation, Phone, SlsTx } from './store.ts';
+import type { Activation, Phone, SlsTx, StoredNotification } from './store.ts';
 import { phoneView, type PhoneView } from './views.ts';
 
 const CODE_MS = 10 * 60_000;
 const CODE_TRIES = 3;
 
-export interface Notification {
-  id: string;
-  phoneId: string;
-  username: string;
-  loginId: string;
-  challenge: string;
-  at: number;
-  status: 'new' | 'approved' | 'failed' | 'cancelled';
-}
+/** A notification as the phone shows it (the stored one without the hash of its login). */
+export type Notification = Omit<StoredNotification, 'loginHash'>;
+
+const notificationView = ({ loginHash: _, ...n }: StoredNotification): Notification => n;
 
 /** Phone numbers for the SMS: digits only, no country or trunk prefix (no +, no leading 0). */
 export function checkPhoneNumber(n: unknown): asserts n is string {
@@ -41,10 +37,11 @@ const appError = (err: unknown): never => {
 };
 
 export class IbKeyService {
-  /** Push notifications waiting on each phone (in memory: a restart drops them, as a phone would). */
-  readonly notifications: Notification[] = [];
-  /** Called when a push is approved: the login waiting on it proceeds. */
-  onApproved: (n: Notification, response: string) => Promise<void> = async () => {};
+  /**
+   * Called when a push is approved: the login waiting on it proceeds. The notifications are in the
+   * store (a restart keeps them until their login expires); each is approved at most once.
+   */
+  onApproved: (n: StoredNotification, response: string) => Promise<void> = async () => {};
 
   constructor(private readonly svc: SlsService) {}
 
@@ -79,10 +76,8 @@ export class IbKeyService {
         out.push({ id: d.id, owner: d.owner });
       }
       await tx.deletePhone(id);
-      for (const a of mine) this.svc.ibVerifiers.delete(a);
       return out;
     });
-    for (let i = this.notifications.length - 1; i >= 0; i--) if (this.notifications[i].phoneId === id) this.notifications.splice(i, 1);
     for (const d of ended) this.svc.emit('device-removed', { username: d.owner, deviceId: d.id, deviceKind: 'ibkey', phoneId: id, message: `phone ${id} was removed` });
     return { removed: id, devicesEnded: ended.map((d) => d.id) };
   }
@@ -92,7 +87,7 @@ export class IbKeyService {
   }
 
   phone(id: string): Promise<PhoneView & { notifications: Notification[] }> {
-    return this.svc.tx(async (tx) => ({ ...phoneView(await this.phoneOf(tx, id)), notifications: this.notifications.filter((n) => n.phoneId === id && n.status === 'new') }));
+    return this.svc.tx(async (tx) => ({ ...phoneView(await this.phoneOf(tx, id)), notifications: (await tx.openNotifications(id, this.svc.now())).map(notificationView) }));
   }
 
   /** The lab cuts or restores the phone's network. */
@@ -182,7 +177,6 @@ export class IbKeyService {
       // one active phone per user: the others (and their IB Key devices) end here
       for (const old of mine.filter((a) => a.id !== activation.id)) {
         await tx.putActivation({ ...old, active: false });
-        this.svc.ibVerifiers.delete(old.id);
         if (old.phoneId !== phone.id) {
           const other = await tx.phone(old.phoneId);
           if (other) await tx.putPhone({ ...other, app: deactivateUser(other.app, u.username) });
@@ -191,7 +185,7 @@ export class IbKeyService {
       killPoint('activate:old-deactivated');
       await tx.putActivation(activation);
       killPoint('activate:activation-written');
-      this.svc.ibVerifiers.delete(activation.id);
+      await tx.putIbVerifier(activation.id, newOcraVerifier(IBKEY_SUITE)); // a new key: no challenge of the old one stands
       const devices = await tx.devices();
       for (const d of devices) if (d.owner === u.username && d.kind === 'ibkey' && d.status === 'active' && d.activationId !== activation.id) await tx.putDevice({ ...d, status: 'revoked' });
       const existing = devices.find((d) => d.activationId === activation.id);
@@ -222,7 +216,7 @@ export class IbKeyService {
       const p = await this.phoneOf(tx, phoneId);
       const next = { ...p, app: f(p.app) };
       await tx.putPhone(next);
-      for (const n of this.notifications) if (n.phoneId === phoneId && n.status === 'new') n.status = 'cancelled';
+      for (const n of await tx.openNotifications(phoneId, this.svc.now())) await tx.putNotification({ ...n, status: 'cancelled' });
       return phoneView(next);
     });
   }
@@ -245,21 +239,24 @@ export class IbKeyService {
   }
 
   /** The login page's push: it reaches the phone only when the phone has network. */
-  async push(phoneId: string, username: string, loginId: string, challenge: string): Promise<Notification | null> {
-    const p = await this.svc.tx((tx) => this.phoneOf(tx, phoneId));
-    if (!p.network) return null;
-    const n: Notification = { id: this.svc.newId('ntf'), phoneId, username, loginId, challenge, at: this.svc.now(), status: 'new' };
-    this.notifications.push(n);
-    if (this.notifications.length > 500) this.notifications.splice(0, this.notifications.length - 500);
-    return n;
+  async push(phoneId: string, username: string, loginHash: string, challenge: string, expiresAt: number): Promise<Notification | null> {
+    return this.svc.tx(async (tx) => {
+      const p = await this.phoneOf(tx, phoneId);
+      if (!p.network) return null;
+      const n: StoredNotification = { id: this.svc.newId('ntf'), phoneId, username, loginHash, challenge, at: this.svc.now(), expiresAt, status: 'new' };
+      await tx.putNotification(n);
+      return notificationView(n);
+    });
   }
 
   /** The user opens the notification and approves with biometrics (succeed, fail, cancel) or the PIN. */
   async approve(input: { phoneId: string; notificationId: string; biometric?: Biometric; pin?: string }): Promise<{ outcome: 'approved' | 'failed' | 'cancelled'; message: string }> {
-    const n = this.notifications.find((x) => x.id === input.notificationId && x.phoneId === input.phoneId);
-    if (!n || n.status !== 'new') throw new SlsError(404, 'no-notification', `field "notificationId": no open notification "${input.notificationId}" on ${input.phoneId}`);
     if ((input.biometric === undefined) === (input.pin === undefined)) throw new SlsError(400, 'bad-approval', 'field "biometric": give biometric (succeed, fail or cancel) or pin, one of them');
-    const r = await this.svc.tx(async (tx) => {
+    // one transaction reads the notification open and closes it: two approvals (or one before and
+    // one after a restart) cannot both pass
+    const { n, r } = await this.svc.tx(async (tx) => {
+      const n = await tx.notification(input.notificationId);
+      if (!n || n.phoneId !== input.phoneId || n.status !== 'new' || n.expiresAt <= this.svc.now()) throw new SlsError(404, 'no-notification', `field "notificationId": no open notification "${input.notificationId}" on ${input.phoneId}`);
       const p = await this.phoneOf(tx, input.phoneId);
       this.needNetwork(p, 'sending the approval');
       let out: ReturnType<typeof approvePush>;
@@ -269,14 +266,11 @@ export class IbKeyService {
         return appError(err);
       }
       await tx.putPhone({ ...p, app: out.state });
-      return out;
+      if (out.outcome !== 'failed') await tx.putNotification({ ...n, status: out.outcome });
+      return { n, r: out };
     });
-    if (r.outcome === 'cancelled') n.status = 'cancelled';
-    this.svc.emit(r.outcome === 'approved' ? 'push-approved' : 'push-denied', { username: n.username, phoneId: n.phoneId, notificationId: n.id, loginId: n.loginId, reason: r.outcome === 'approved' ? undefined : r.outcome });
-    if (r.outcome === 'approved') {
-      n.status = 'approved';
-      await this.onApproved(n, r.response!);
-    }
+    this.svc.emit(r.outcome === 'approved' ? 'push-approved' : 'push-denied', { username: n.username, phoneId: n.phoneId, notificationId: n.id, reason: r.outcome === 'approved' ? undefined : r.outcome });
+    if (r.outcome === 'approved') await this.onApproved(n, r.response!);
     return { outcome: r.outcome, message: r.message };
   }
 }

@@ -34,4 +34,14 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
    CREATE TABLE settings (key TEXT PRIMARY KEY, data TEXT NOT NULL);`,
+  // 4: what a login in progress needs across a restart: the login (by the SHA-256 of its id, a
+  // bearer of the session to come), each IB Key activation's verifier (challenges issued and used,
+  // never a response) and the push notifications, each with its end on the lab clock
+  `CREATE TABLE logins (id_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES users(username),
+     expires_at INTEGER NOT NULL, data TEXT NOT NULL);
+   CREATE INDEX logins_by_expiry ON logins (expires_at);
+   CREATE TABLE ib_verifiers (activation_id TEXT PRIMARY KEY REFERENCES activations(id), data TEXT NOT NULL);
+   CREATE TABLE notifications (id TEXT PRIMARY KEY, phone_id TEXT NOT NULL REFERENCES phones(id),
+     status TEXT NOT NULL, expires_at INTEGER NOT NULL, data TEXT NOT NULL);
+   CREATE INDEX notifications_by_phone ON notifications (phone_id, status);`,
 ];

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { toHex } from '../../firmware/bytes.ts';
 import { InputError } from '../../firmware/errors.ts';
-import { checkOcraResponse, issueOcraChallenge, newOcraVerifier, type OcraVerifierState } from '../../firmware/verifier/ocra-verifier.ts';
+import { checkOcraResponse, issueOcraChallenge, newOcraVerifier } from '../../firmware/verifier/ocra-verifier.ts';
 import { IBKEY_SUITE } from '../../firmware/ibkey/app.ts';
 import { DAY_MS, TEMPORARY_DAYS } from '../../firmware/sls/devices.ts';
 import { checkIdentification } from '../../firmware/sls/identification.ts';
@@ -46,8 +46,6 @@ export class SlsService {
   readonly rng: Rng;
   readonly cost: ScryptCost;
   private readonly emitTo: (e: SlsEvent) => void;
-  /** The login server's verifier per IB Key activation (challenges issued, used once). */
-  readonly ibVerifiers = new Map<string, OcraVerifierState>();
 
   constructor(o: SlsOptions) {
     this.store = o.store;
@@ -114,12 +112,15 @@ export class SlsService {
 
   /** A new session of `username` (expired ones of anyone are cleared on the way). */
   async openSession(username: string): Promise<string> {
+    return this.tx((tx) => this.openSessionIn(tx, username));
+  }
+
+  /** openSession inside the caller's transaction (a login's end and its session land together). */
+  async openSessionIn(tx: SlsTx, username: string): Promise<string> {
     const token = toHex(this.rng(16));
     const now = this.now();
-    await this.tx(async (tx) => {
-      await tx.deleteExpiredSessions(now);
-      await tx.putSession({ tokenHash: sessionHash(token), username, createdAt: now, expiresAt: now + SESSION_MS });
-    });
+    await tx.deleteExpiredSessions(now);
+    await tx.putSession({ tokenHash: sessionHash(token), username, createdAt: now, expiresAt: now + SESSION_MS });
     return token;
   }
 
@@ -473,9 +474,9 @@ export class SlsService {
   // --- second factors (used by login and sharing) ---
 
   /** The challenge a device's holder must answer (null for a DSC or a Temporary Code). */
-  issueFor(d: Device): { challenge: string | null; indexes?: [number, number] } {
+  async issueFor(d: Device): Promise<{ challenge: string | null; indexes?: [number, number] }> {
     if (d.tokenId) return this.gate.issue(d.tokenId);
-    if (d.kind === 'ibkey') return { challenge: this.ibIssue(d.activationId!) };
+    if (d.kind === 'ibkey') return { challenge: await this.ibIssue(d.activationId!) };
     return { challenge: null };
   }
 
@@ -496,21 +497,30 @@ export class SlsService {
     if (!ok) throw new SlsError(403, `answer-${outcome}`, `field "${field}": the device's answer was not accepted (${outcome})`);
   }
 
-  /** A challenge from the login server's verifier of an IB Key activation. */
-  ibIssue(activationId: string): string {
-    const r = issueOcraChallenge(this.ibVerifiers.get(activationId) ?? newOcraVerifier(IBKEY_SUITE), this.rng, this.now());
-    this.ibVerifiers.set(activationId, r.state);
-    return r.challenge;
+  /**
+   * A challenge from the login server's verifier of an IB Key activation. The verifier (challenges
+   * issued and used, with their times on the lab clock) is in the store, so a challenge issued
+   * before a restart can be answered after it, once.
+   */
+  async ibIssue(activationId: string): Promise<string> {
+    return this.tx(async (tx) => {
+      const r = issueOcraChallenge((await tx.ibVerifier(activationId)) ?? newOcraVerifier(IBKEY_SUITE), this.rng, this.now());
+      await tx.putIbVerifier(activationId, r.state);
+      return r.challenge;
+    });
   }
 
-  /** Checks an IB Key response (fallback, or the signed approval of a push); each challenge once. */
+  /** Checks an IB Key response (fallback, or the signed approval of a push); each challenge once, restarts or not. */
   async ibCheck(activationId: string, answer: { challenge?: string; response: string }): Promise<{ ok: boolean; outcome: string }> {
-    const a = await this.tx((tx) => tx.activation(activationId));
-    if (!a || !a.active) return { ok: false, outcome: 'activation-inactive' };
     if (answer.challenge === undefined) throw new SlsError(400, 'missing-challenge', 'field "challenge": an IB Key answer needs the challenge it answers');
-    const r = checkOcraResponse(this.ibVerifiers.get(activationId) ?? newOcraVerifier(IBKEY_SUITE), a.key, { challenge: answer.challenge, response: answer.response }, this.now());
-    this.ibVerifiers.set(activationId, r.state);
-    return { ok: r.outcome === 'accepted', outcome: r.outcome };
+    const challenge = answer.challenge;
+    return this.tx(async (tx) => {
+      const a = await tx.activation(activationId);
+      if (!a || !a.active) return { ok: false, outcome: 'activation-inactive' };
+      const r = checkOcraResponse((await tx.ibVerifier(activationId)) ?? newOcraVerifier(IBKEY_SUITE), a.key, { challenge, response: answer.response }, this.now());
+      await tx.putIbVerifier(activationId, r.state);
+      return { ok: r.outcome === 'accepted', outcome: r.outcome };
+    });
   }
 }
 

@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Account, Device, Entity, Sharing } from '../../firmware/sls/model.ts';
 import { MIGRATIONS } from './migrations.ts';
-import type { Activation, PendingActivation, Phone, SlsStore, SlsTx, Sms, StoredSession, StoredUser, StoredWithdrawal } from './store.ts';
+import type { OcraVerifierState } from '../../firmware/verifier/ocra-verifier.ts';
+import type { Activation, PendingActivation, Phone, SlsStore, SlsTx, Sms, StoredLogin, StoredNotification, StoredSession, StoredUser, StoredWithdrawal } from './store.ts';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -88,6 +89,8 @@ export class SqliteStore implements SlsStore {
       putPending: q('INSERT INTO pending_activations (id, username, phone_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data'),
       deletePending: q('DELETE FROM pending_activations WHERE id = ?'),
       deletePhonePending: q('DELETE FROM pending_activations WHERE phone_id = ?'),
+      deletePhoneVerifiers: q('DELETE FROM ib_verifiers WHERE activation_id IN (SELECT id FROM activations WHERE phone_id = ?)'),
+      deletePhoneNotifications: q('DELETE FROM notifications WHERE phone_id = ?'),
       deletePhoneActivations: q('DELETE FROM activations WHERE phone_id = ?'),
       deletePhone: q('DELETE FROM phones WHERE id = ?'),
       addSms: q('INSERT INTO sms (number, text, at) VALUES (?, ?, ?)'),
@@ -96,6 +99,15 @@ export class SqliteStore implements SlsStore {
       putSession: q('INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (token_hash) DO UPDATE SET expires_at = excluded.expires_at'),
       deleteSession: q('DELETE FROM sessions WHERE token_hash = ?'),
       deleteExpiredSessions: q('DELETE FROM sessions WHERE expires_at <= ?'),
+      login: q('SELECT data FROM logins WHERE id_hash = ?'),
+      putLogin: q('INSERT INTO logins (id_hash, username, expires_at, data) VALUES (?, ?, ?, ?) ON CONFLICT (id_hash) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data'),
+      deleteExpiredLogins: q('DELETE FROM logins WHERE expires_at <= ?'),
+      deleteExpiredNotifications: q('DELETE FROM notifications WHERE expires_at <= ?'),
+      ibVerifier: q('SELECT data FROM ib_verifiers WHERE activation_id = ?'),
+      putIbVerifier: q('INSERT INTO ib_verifiers (activation_id, data) VALUES (?, ?) ON CONFLICT (activation_id) DO UPDATE SET data = excluded.data'),
+      notification: q('SELECT data FROM notifications WHERE id = ?'),
+      openNotifications: q("SELECT data FROM notifications WHERE phone_id = ? AND status = 'new' AND expires_at > ? ORDER BY rowid"),
+      putNotification: q('INSERT INTO notifications (id, phone_id, status, expires_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data'),
       setting: q('SELECT data FROM settings WHERE key = ?'),
       putSetting: q('INSERT INTO settings (key, data) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET data = excluded.data'),
     };
@@ -125,6 +137,8 @@ export class SqliteStore implements SlsStore {
       putPhone: async (p) => void s.putPhone.run(p.id, json(p)),
       deletePhone: async (id) => {
         s.deletePhonePending.run(id);
+        s.deletePhoneVerifiers.run(id);
+        s.deletePhoneNotifications.run(id);
         s.deletePhoneActivations.run(id);
         s.deletePhone.run(id);
       },
@@ -140,6 +154,17 @@ export class SqliteStore implements SlsStore {
       putSession: async (x) => void s.putSession.run(x.tokenHash, x.username, x.createdAt, x.expiresAt),
       deleteSession: async (h) => s.deleteSession.run(h).changes > 0,
       deleteExpiredSessions: async (now) => s.deleteExpiredSessions.run(now).changes,
+      login: async (h) => parse<StoredLogin>(s.login.get(h) as R),
+      putLogin: async (l) => void s.putLogin.run(l.idHash, l.username, l.expiresAt, json(l)),
+      deleteExpiredLogins: async (now) => {
+        s.deleteExpiredNotifications.run(now);
+        return s.deleteExpiredLogins.run(now).changes;
+      },
+      ibVerifier: async (id) => parse<OcraVerifierState>(s.ibVerifier.get(id) as R),
+      putIbVerifier: async (id, v) => void s.putIbVerifier.run(id, json(v)),
+      notification: async (id) => parse<StoredNotification>(s.notification.get(id) as R),
+      openNotifications: async (phoneId, now) => all<StoredNotification>(s.openNotifications.all(phoneId, now) as Rs),
+      putNotification: async (n) => void s.putNotification.run(n.id, n.phoneId, n.status, n.expiresAt, json(n)),
       setting: async <T,>(key: string) => parse<T>(s.setting.get(key) as R),
       putSetting: async (key, value) => void s.putSetting.run(key, json(value)),
     };
