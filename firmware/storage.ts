@@ -36,7 +36,7 @@ export class MemoryStorage implements Storage {
 
   read(key: string): Uint8Array | undefined {
     const v = this.records.get(key);
-    return v && v.slice();
+    return v?.slice();
   }
 
   write(key: string, value: Uint8Array): void {

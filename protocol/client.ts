@@ -67,7 +67,7 @@ export interface TokenState {
 export type Field = [tag: number, value: Uint8Array];
 
 const text = (v: Uint8Array | undefined) => (v ? (fromUtf8OrNull(v) ?? '') : '');
-const num = (v: Uint8Array | undefined) => (v && v.length ? (readUint(v) ?? 0) : 0);
+const num = (v: Uint8Array | undefined) => (v?.length ? (readUint(v) ?? 0) : 0);
 
 export function decodeIndicators(b: number): Indicators {
   return { on: !!(b & INDICATOR.ON), locked: !!(b & INDICATOR.LOCKED), batteryLow: !!(b & INDICATOR.BATTERY_LOW), noBattery: !!(b & INDICATOR.NO_BATTERY) };

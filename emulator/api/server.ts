@@ -14,7 +14,7 @@ import { timingSafeEqual, randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import type { z } from 'zod';
 import { InputError } from '../../firmware/errors.ts';
-import { Host, HostError } from '../host/host.ts';
+import { type Host, HostError } from '../host/host.ts';
 import { StorageError } from '../host/record-file.ts';
 import * as S from './schemas.ts';
 import { listBoards } from '../boards/open.ts';

@@ -81,7 +81,7 @@ export function parseAddress(text: string): BoardAddress {
   }
   if (text.startsWith('qemu:')) {
     const m = /^qemu:([a-z0-9-]+)(?::(.+))?$/.exec(text);
-    if (!m || m[1] !== 'netduinoplus2') throw new AddressError(`"${text}" is not a QEMU board address; write qemu:netduinoplus2 or qemu:netduinoplus2:ELF (the only machine is netduinoplus2)`);
+    if (m?.[1] !== 'netduinoplus2') throw new AddressError(`"${text}" is not a QEMU board address; write qemu:netduinoplus2 or qemu:netduinoplus2:ELF (the only machine is netduinoplus2)`);
     return { kind: 'qemu', machine: 'netduinoplus2', ...(m[2] ? { elf: m[2] } : {}) };
   }
   throw new AddressError(`"${text}" is not a board address; use serial:PATH[@BAUD], usb:VID:PID[:SERIAL] or qemu:netduinoplus2[:ELF]`);

@@ -11,7 +11,7 @@ import { encodeTlvs } from '../../protocol/tlv.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import { IDLE_MS, type DeviceState, type ModelSpec } from '../../firmware/device/engine.ts';
 import type { ModelVariant } from '../../firmware/device/runner.ts';
-import { DeviceToken } from '../../firmware/token/device-token.ts';
+import type { DeviceToken } from '../../firmware/token/device-token.ts';
 import { modelTarget, type ModelTarget, type ModelTargetOptions } from './model-target.ts';
 import type { Target } from './target.ts';
 

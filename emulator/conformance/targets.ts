@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TokenbenchClient } from '../api/client.ts';
+import type { TokenbenchClient } from '../api/client.ts';
 import { parseTarget, type TargetAddress } from '../boards/address.ts';
 import { UsbHidTransport } from '../boards/usb-hid-transport.ts';
 import { connectTcp } from '../transports/tcp.ts';

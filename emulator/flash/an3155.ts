@@ -5,7 +5,7 @@
  * command is its code and the code's complement (§3); the bootloader answers ACK (0x79) or NACK
  * (0x1F). Addresses go MSB first followed by their XOR checksum.
  */
-import { ByteReader, ReadTimeout } from './byte-reader.ts';
+import { type ByteReader, ReadTimeout } from './byte-reader.ts';
 import { FlashError } from './errors.ts';
 import { hex32 } from './image.ts';
 

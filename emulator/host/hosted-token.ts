@@ -19,7 +19,6 @@ import { CardToken } from '../../firmware/token/card-token.ts';
 import type { CardRecord } from '../../firmware/card/card-record.ts';
 import { TokenClock } from '../../firmware/token/clock.ts';
 import type { ClockState } from '../../firmware/token/clock.ts';
-import type { Rng } from '../../firmware/rng.ts';
 import type { Transport } from '../../protocol/transport.ts';
 
 export type Kind = 'dscplus' | 'dsc' | 'card' | 'online-card';

@@ -13,7 +13,7 @@
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from '../../protocol/crc32.ts';
-import { PowerCut, type Storage } from '../../firmware/storage.ts';
+import { PowerCut, } from '../../firmware/storage.ts';
 
 const MAGIC = 'tokenbench-record 1';
 

@@ -17,7 +17,7 @@ export interface XmlElement {
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decode(s: string, line: () => number): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-z]+);|&/g, (m, e: string | undefined) => {
+  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-z]+);|&/g, (_m, e: string | undefined) => {
     if (!e) throw new ProvisionError(`XML line ${line()}: a bare "&"`);
     if (e[0] === '#') return String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1)));
     const v = ENTITIES[e];

@@ -25,5 +25,5 @@ export type KillPoint = (typeof KILL_POINTS)[number];
 
 export function killPoint(name: KillPoint): void {
   const at = process.env.TOKENBENCH_TEST_SLS_KILL_AT;
-  if (at && at.split(',').includes(name)) process.kill(process.pid, 'SIGKILL');
+  if (at?.split(',').includes(name)) process.kill(process.pid, 'SIGKILL');
 }

@@ -54,7 +54,7 @@ export class LoginService {
   ) {
     ib.onApproved = async (n, response) => {
       const l = await svc.tx((tx) => tx.login(n.loginHash));
-      if (!l || l.status !== 'second-factor' || l.expiresAt <= svc.now() || l.pushChallenge !== n.challenge) return;
+      if (l?.status !== 'second-factor' || l.expiresAt <= svc.now() || l.pushChallenge !== n.challenge) return;
       const r = await svc.ibCheck(l.deviceRec!.activationId!, { challenge: n.challenge, response });
       const done = await this.update(n.loginHash, (x) => {
         if (x.status !== 'second-factor') return false;
@@ -174,7 +174,7 @@ export class LoginService {
     // the verifier accepted this challenge once; the login ends and its session opens together
     const token = await this.svc.tx(async (tx) => {
       const x = await tx.login(l.idHash);
-      if (!x || x.status !== 'second-factor') return null;
+      if (x?.status !== 'second-factor') return null;
       const t = await this.svc.openSessionIn(tx, l.username);
       await tx.putLogin({ ...x, status: 'done', message: 'logged in', challenge: null, indexes: null });
       return t;

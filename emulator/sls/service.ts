@@ -516,7 +516,7 @@ export class SlsService {
     const challenge = answer.challenge;
     return this.tx(async (tx) => {
       const a = await tx.activation(activationId);
-      if (!a || !a.active) return { ok: false, outcome: 'activation-inactive' };
+      if (!a?.active) return { ok: false, outcome: 'activation-inactive' };
       const r = checkOcraResponse((await tx.ibVerifier(activationId)) ?? newOcraVerifier(IBKEY_SUITE), a.key, { challenge, response: answer.response }, this.now());
       await tx.putIbVerifier(activationId, r.state);
       return { ok: r.outcome === 'accepted', outcome: r.outcome };

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenbenchClient } from '../../emulator/api/client.ts';
+import type { TokenbenchClient } from '../../emulator/api/client.ts';
 import { readUf2 } from '../../emulator/flash/uf2.ts';
 import { haveChromium, launch } from '../emulator/browser.ts';
 import { startServe, type Served } from '../emulator/serve-process.ts';

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, TokenbenchClient } from '../../emulator/api/client.ts';
+import { ApiError, type TokenbenchClient } from '../../emulator/api/client.ts';
 import { haveChromium, launch } from '../emulator/browser.ts';
 import { startServe, type Served } from '../emulator/serve-process.ts';
 import { requiredInCi } from '../tools.ts';

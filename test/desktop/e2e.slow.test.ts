@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenbenchClient } from '../../emulator/api/client.ts';
+import type { TokenbenchClient } from '../../emulator/api/client.ts';
 import { connectTcp } from '../../emulator/transports/tcp.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { TokenClient } from '../../protocol/client.ts';
@@ -26,7 +26,6 @@ const ARTIFACTS = join(ROOT, 'test-artifacts');
 const figures: Record<string, number> = {};
 
 describe.runIf(haveChromium())('desktop UI in chromium', () => {
-  let dir: string;
   let served: Served | undefined;
   let url: string;
   let context: BrowserContext;
@@ -56,7 +55,6 @@ describe.runIf(haveChromium())('desktop UI in chromium', () => {
     page = await context.newPage();
     await page.setViewportSize({ width: 1280, height: 820 });
     served = await startServe();
-    dir = served.dir;
     url = served.url;
     const printed = performance.now();
     await page.goto(url);

@@ -20,6 +20,7 @@ describe.runIf(existsSync(MAIN))('Electron main bundle', () => {
     const fake = {
       app: {
         enableSandbox: () => {},
+        // biome-ignore lint/suspicious/noThenProperty: the fake stands for a promise
         whenReady: () => ({ then: (f: () => Promise<void>) => f().then(ready) }),
         on: (ev: string, f: (...a: unknown[]) => unknown) => (handlers[ev] = f),
         quit: () => (seen.quit = true),

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { StatusError, TokenClient } from '../../protocol/client.ts';
 import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
-import { TokenbenchClient } from '../../emulator/api/client.ts';
+import type { TokenbenchClient } from '../../emulator/api/client.ts';
 import { connectTcp } from '../../emulator/transports/tcp.ts';
 import { labKeyPath, readLabKey } from '../../emulator/host/lab-key.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenbenchClient } from '../../emulator/api/client.ts';
+import type { TokenbenchClient } from '../../emulator/api/client.ts';
 import { main } from '../../emulator/cli/main.ts';
 import { readPskc, writePskc } from '../../emulator/provision/pskc.ts';
 import { connectTcp } from '../../emulator/transports/tcp.ts';
@@ -76,7 +76,7 @@ describe('provision over TCP of a spawned host', () => {
     ]);
     expect(r.out.join('\n')).not.toContain(SECRET);
     // Independently: the token now answers what OCRA with this secret gives, with the new PIN.
-    const c = await tokenClient(ports['p2'], labKey());
+    const c = await tokenClient(ports.p2, labKey());
     expect(await c.testCompute('12345678', '4321')).toBe(ocra('OCRA-1:HOTP-SHA1-6:QN08', fromHex(SECRET), { question: '12345678' }));
     expect((await c.info()).serial).toBe('LAB-001');
     c.link.close();
@@ -90,7 +90,7 @@ describe('provision over TCP of a spawned host', () => {
     expect(r.out.slice(-2)).toEqual(['  board key stored', '  sealed']);
     expect(r.out).toContain('  authenticated with the lab key');
     expect(statSync(key).mode & 0o777).toBe(0o600);
-    const c = await tokenClient(ports['p3']);
+    const c = await tokenClient(ports.p3);
     expect((await c.state()).sealed).toBe(true);
     c.link.close();
     const refused = await run('provision', target('p3'), '--model', 'dscplus', '--random', '--lab-key', join(dir, 'none.key'));
@@ -155,7 +155,7 @@ describe('provision over TCP of a spawned host', () => {
     const imp = await run('tokens', 'import', out, '--pskc-key', PSK, '--prefix', 'm-', '--data-dir', dir);
     expect(imp.out.at(-1)).toBe('3 of 3 keys imported');
     const mirror = await api.get('m-f-001');
-    const a = await tokenClient(ports['p1'], labKey());
+    const a = await tokenClient(ports.p1, labKey());
     const b = await tokenClient(mirror.transports.tcpPort!, labKey());
     expect(await b.testCompute('20261129', '1234')).toBe(await a.testCompute('20261129', '1234'));
     a.link.close();

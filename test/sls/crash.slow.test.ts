@@ -8,9 +8,8 @@
 import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ApiError, TokenbenchClient } from '../../emulator/api/client.ts';
+import { ApiError, type TokenbenchClient } from '../../emulator/api/client.ts';
 import type { LoginState } from '../../emulator/api/sls-client.ts';
 import { slsDbPath } from '../../emulator/sls/sls.ts';
 import { randomInt, seededRng } from '../../firmware/rng.ts';

@@ -11,9 +11,8 @@
 import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, TokenbenchClient } from '../../emulator/api/client.ts';
+import { ApiError, type TokenbenchClient } from '../../emulator/api/client.ts';
 import { KILL_POINTS, type KillPoint } from '../../emulator/sls/kill-points.ts';
 import { slsDbPath } from '../../emulator/sls/sls.ts';
 import { tempDir } from '../emulator/helpers.ts';

@@ -60,7 +60,9 @@ tokenbench card lookup --secret HEX [--serial S] [--join] INDEX...
       const values = cardGrid(secret, serial, profile);
       if ((oneOf(p, 'format', ['text', 'json'] as const) ?? 'text') === 'json') {
         const map: Record<string, string> = {};
-        values.forEach((v, i) => (map[i + 1] = v));
+        values.forEach((v, i) => {
+          (map[i + 1] = v);
+        });
         io.out(JSON.stringify({ serial, size: profile.size, alphabet: profile.alphabet, length: profile.length, values: map }, null, 2));
       } else {
         for (const line of formatGrid(serial, values)) io.out(line);

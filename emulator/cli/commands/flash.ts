@@ -6,7 +6,6 @@ import { readImageFile } from '../../flash/image-file.ts';
 import { progressPrinter } from '../../flash/progress.ts';
 import { FLASH_METHODS, imageSummary, methodOf, runFlash } from '../../flash/run.ts';
 import { checkQemuImage } from '../../flash/qemu-board.ts';
-import type { Image } from '../../flash/image.ts';
 import { resolve } from 'node:path';
 import { int, oneOf, parse, str, UsageError, type Parsed } from '../args.ts';
 import { clientOf } from './tokens.ts';
@@ -79,7 +78,7 @@ export const flashCommand: Command = {
       if (nv !== undefined) throw new UsageError('--nv is for a qemu:netduinoplus2:BOARD.elf target; an attached board keeps its own NV file');
       if (p.values['no-start']) throw new UsageError('an attached board restarts with the new image: no --no-start');
       checkQemuImage(image);
-      return flashThroughHost(p, target, file, image, io, progress);
+      return flashThroughHost(p, target, file, io, progress);
     }
     try {
       await runFlash({
@@ -109,7 +108,7 @@ export const flashCommand: Command = {
 };
 
 /** Flashes a QEMU board attached to the running host: the host does it (POST /api/flash) and this follows the job. */
-async function flashThroughHost(p: Parsed, target: string, file: string, image: Image, io: Parameters<Command['run']>[1], progress: (e: ProgressEvent) => void): Promise<number> {
+async function flashThroughHost(p: Parsed, target: string, file: string, io: Parameters<Command['run']>[1], progress: (e: ProgressEvent) => void): Promise<number> {
   const client = clientOf(p);
   let job = await client.flash({ target, method: 'qemu', path: resolve(file), verify: !!p.values.verify, base: baseOption(p), family: familyOption(p) });
   let shown = 1; // the host's first line is the image summary printed above

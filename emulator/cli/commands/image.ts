@@ -57,7 +57,9 @@ tokenbench image convert IN OUT [--base ADDR] [--family ID] [--to elf|hex|bin|uf
       const image = readImageFile(p.positionals[0], { base: baseOption(p), family: familyOption(p) });
       const s = summarize(p.positionals[0], image);
       if (p.values.json) io.out(JSON.stringify(s, null, 2));
-      else describe(s).forEach((l) => io.out(l));
+      else describe(s).forEach((l) => {
+        io.out(l);
+      });
       return 0;
     }
     if (sub === 'convert') {

@@ -5,7 +5,7 @@
  */
 import { concat, utf8 } from '../../../protocol/bytes.ts';
 import { StatusError, type TokenClient } from '../../../protocol/client.ts';
-import { COMMANDS, INS, isPrivileged, SW, TAG } from '../../../protocol/codes.ts';
+import { COMMANDS, type INS, isPrivileged, SW, TAG } from '../../../protocol/codes.ts';
 import { find, type Tlv } from '../../../protocol/tlv.ts';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';

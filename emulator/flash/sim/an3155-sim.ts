@@ -19,7 +19,7 @@ export interface SimOptions {
   ramSize?: number;
 }
 
-type Step = { need: number; then: (bytes: Uint8Array) => number[] };
+type Step = { need: number; next: (bytes: Uint8Array) => number[] };
 
 export class An3155Simulator {
   readonly map: MemoryMap;
@@ -77,16 +77,16 @@ export class An3155Simulator {
         out.push(ACK);
         continue;
       }
-      const step = this.step ?? { need: 2, then: (b) => this.command(b) };
+      const step = this.step ?? { need: 2, next: (b) => this.command(b) };
       if (this.buf.length < step.need) break;
       this.step = null;
-      out.push(...step.then(Uint8Array.from(this.buf.splice(0, step.need))));
+      out.push(...step.next(Uint8Array.from(this.buf.splice(0, step.need))));
     }
     return Uint8Array.from(out);
   }
 
-  private expect(need: number, then: Step['then']): void {
-    this.step = { need, then };
+  private expect(need: number, next: Step['next']): void {
+    this.step = { need, next };
   }
 
   /** A memory area the address falls in, with the index into it, or null. */

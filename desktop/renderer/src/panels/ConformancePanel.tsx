@@ -23,7 +23,7 @@ export function ConformancePanel({ client, token, onError }: { client: Tokenbenc
   }, [token.id]);
 
   useEffect(() => {
-    if (!run || run.status !== 'running') return;
+    if (run?.status !== 'running') return;
     stop.current = false;
     let have = results.length;
     const poll = async () => {

@@ -23,7 +23,7 @@ export function LoginPage({ client, onSession, onLogout }: { client: TokenbenchC
 
   // A push was sent: the page follows the login until the phone approves it.
   useEffect(() => {
-    if (!login || login.push !== 'sent' || login.status !== 'second-factor') return;
+    if (login?.push !== 'sent' || login.status !== 'second-factor') return;
     const t = setInterval(() => void client.sls.loginStatus(login.id).then(done, () => undefined), 500);
     return () => clearInterval(t);
   }, [login?.id, login?.push, login?.status]);
