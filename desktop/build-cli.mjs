@@ -21,7 +21,9 @@ export async function buildCli(root, outdir) {
     platform: 'node',
     metafile: true,
     external: ['serialport', '@serialport/*', 'usb', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
-    banner: { js: "import { createRequire as __tb_createRequire } from 'node:module'; const require = __tb_createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __tb_createRequire } from 'node:module'; const require = __tb_createRequire(import.meta.url);",
+    },
   });
   const sources = {};
   for (const file of Object.keys(metafile.inputs).sort()) {

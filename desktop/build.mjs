@@ -7,7 +7,14 @@ import { buildCli } from './build-cli.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const common = { bundle: true, target: 'es2022', logLevel: 'warning' };
-await build({ ...common, entryPoints: [`${root}/emulator/api/client.ts`], outfile: `${root}/dist/client.js`, format: 'esm', platform: 'neutral', external: ['ws'] });
+await build({
+  ...common,
+  entryPoints: [`${root}/emulator/api/client.ts`],
+  outfile: `${root}/dist/client.js`,
+  format: 'esm',
+  platform: 'neutral',
+  external: ['ws'],
+});
 await build({
   ...common,
   entryPoints: [`${root}/desktop/main/main.ts`],
@@ -19,7 +26,14 @@ await build({
   banner: { js: "const __tb_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__tb_import_meta_url' },
 });
-await build({ ...common, entryPoints: [`${root}/desktop/preload/preload.ts`], outfile: `${root}/dist/desktop/preload.cjs`, format: 'cjs', platform: 'node', external: ['electron'] });
+await build({
+  ...common,
+  entryPoints: [`${root}/desktop/preload/preload.ts`],
+  outfile: `${root}/dist/desktop/preload.cjs`,
+  format: 'cjs',
+  platform: 'node',
+  external: ['electron'],
+});
 // tokenbench/playwright: the QA lab (a whole host) and the Playwright fixture; Node only.
 await build({
   ...common,

@@ -48,12 +48,26 @@ export async function startServer(o: ServeOptions): Promise<Running> {
   const other = readServerInfo(o.dataDir);
   if (other) {
     const probe = await probeServer(other, o.dataDir);
-    if (probe.state === 'serving') throw new ServeError(`another tokenbench serve (pid ${other.pid}) uses ${o.dataDir} at ${String(other.url).split('?')[0]}; stop it or pick another --data-dir`);
-    if (probe.state === 'unknown') throw new ServeError(`${serverInfoPath(o.dataDir)} names a server that may still run: ${probe.why}; stop it, or delete that file if it is not a tokenbench`);
+    if (probe.state === 'serving')
+      throw new ServeError(
+        `another tokenbench serve (pid ${other.pid}) uses ${o.dataDir} at ${String(other.url).split('?')[0]}; stop it or pick another --data-dir`,
+      );
+    if (probe.state === 'unknown')
+      throw new ServeError(
+        `${serverInfoPath(o.dataDir)} names a server that may still run: ${probe.why}; stop it, or delete that file if it is not a tokenbench`,
+      );
     o.warn(`tokenbench: ignoring a stale ${serverInfoPath(o.dataDir)}: ${probe.why}`);
   }
   const { token: accessToken } = loadAccessToken(o.dataDir, o.newToken);
-  const host = new Host({ dataDir: o.dataDir, bind: o.bind, serial: o.serial, usbipPort: o.usbipPort, tcpIdleMs: o.tcpIdleMs, warn: o.warn, defaultLab: o.defaultLab });
+  const host = new Host({
+    dataDir: o.dataDir,
+    bind: o.bind,
+    serial: o.serial,
+    usbipPort: o.usbipPort,
+    tcpIdleMs: o.tcpIdleMs,
+    warn: o.warn,
+    defaultLab: o.defaultLab,
+  });
   await host.open();
   for (const p of host.problems) o.warn(`tokenbench: ${p}`);
   let api: Api;
@@ -62,11 +76,18 @@ export async function startServer(o: ServeOptions): Promise<Running> {
   } catch (err) {
     await host.close();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new ServeError(`port ${o.port} on ${o.bind} is in use; pick another with --port (0 takes any free port)`);
+    if (code === 'EADDRINUSE')
+      throw new ServeError(`port ${o.port} on ${o.bind} is in use; pick another with --port (0 takes any free port)`);
     if (code === 'EADDRNOTAVAIL') throw new ServeError(`cannot bind to ${o.bind}: no such address on this machine`);
     throw err;
   }
-  writeServerInfo(o.dataDir, { url: api.url, pid: process.pid, port: api.port, usbipPort: host.usbip?.port ?? null, startedAt: Date.now() });
+  writeServerInfo(o.dataDir, {
+    url: api.url,
+    pid: process.pid,
+    port: api.port,
+    usbipPort: host.usbip?.port ?? null,
+    startedAt: Date.now(),
+  });
   let stopped = false;
   return {
     host,

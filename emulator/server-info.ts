@@ -78,15 +78,20 @@ export async function probeServer(info: ServerInfo, dataDir: string, timeoutMs =
   const where = `${url.protocol}//${url.host}`;
   let res: Response;
   try {
-    res = await fetch(`${where}/api/health`, { headers: { authorization: `Bearer ${url.searchParams.get('token') ?? ''}` }, signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(`${where}/api/health`, {
+      headers: { authorization: `Bearer ${url.searchParams.get('token') ?? ''}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
-    if (e.name === 'TimeoutError') return { state: 'unknown', why: `pid ${info.pid} is running and something at ${where} did not answer within ${timeoutMs / 1000} s` };
+    if (e.name === 'TimeoutError')
+      return { state: 'unknown', why: `pid ${info.pid} is running and something at ${where} did not answer within ${timeoutMs / 1000} s` };
     return { state: 'stale', why: `nothing answers at ${where} (${e.cause?.code ?? e.message})` };
   }
   const body = (await res.json().catch(() => null)) as { dataDir?: unknown } | null;
   if (res.status === 401) return { state: 'stale', why: `the server at ${where} does not take the recorded access token` };
-  if (!res.ok || typeof body?.dataDir !== 'string') return { state: 'stale', why: `${where} is not a tokenbench (health answered ${res.status})` };
+  if (!res.ok || typeof body?.dataDir !== 'string')
+    return { state: 'stale', why: `${where} is not a tokenbench (health answered ${res.status})` };
   if (!samePath(body.dataDir, dataDir)) return { state: 'stale', why: `the tokenbench at ${where} serves ${body.dataDir}` };
   return { state: 'serving' };
 }

@@ -71,7 +71,7 @@ export function decodeCommand(b: Uint8Array): Decoded<Command> {
   if (body === 3) return { ok: true, value: { cla, ins, p1, p2, data: EMPTY, le: n || 65536 } };
   if (n === 0) return bad('extended APDU Lc is 0');
   if (body === 3 + n) return { ok: true, value: { cla, ins, p1, p2, data: b.subarray(7, 7 + n), le: 0 } };
-  if (body === 5 + n) return { ok: true, value: { cla, ins, p1, p2, data: b.subarray(7, 7 + n), le: ((b[7 + n] << 8) | b[8 + n]) || 65536 } };
+  if (body === 5 + n) return { ok: true, value: { cla, ins, p1, p2, data: b.subarray(7, 7 + n), le: (b[7 + n] << 8) | b[8 + n] || 65536 } };
   return bad(`extended APDU Lc says ${n} data bytes but ${body - 3} follow`);
 }
 

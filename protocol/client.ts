@@ -6,7 +6,23 @@ import { encodeCommand, decodeResponse } from './apdu.ts';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concat, fromUtf8OrNull, readUint, uint, utf8 } from './bytes.ts';
-import { AUTH_NONCE_SIZE, AUTH_STATE, CLA, EVENT_CODE, FLAG, INDICATOR, INS, KEY_CODE, KEY_NAME, PLANE_BIT, SW, TAG, swText, type InsName, type Plane } from './codes.ts';
+import {
+  AUTH_NONCE_SIZE,
+  AUTH_STATE,
+  CLA,
+  EVENT_CODE,
+  FLAG,
+  INDICATOR,
+  INS,
+  KEY_CODE,
+  KEY_NAME,
+  PLANE_BIT,
+  SW,
+  TAG,
+  swText,
+  type InsName,
+  type Plane,
+} from './codes.ts';
 import type { Link } from './link.ts';
 import { decodeTlvs, encodeTlvs, find, type Tlv } from './tlv.ts';
 
@@ -70,7 +86,12 @@ const text = (v: Uint8Array | undefined) => (v ? (fromUtf8OrNull(v) ?? '') : '')
 const num = (v: Uint8Array | undefined) => (v?.length ? (readUint(v) ?? 0) : 0);
 
 export function decodeIndicators(b: number): Indicators {
-  return { on: !!(b & INDICATOR.ON), locked: !!(b & INDICATOR.LOCKED), batteryLow: !!(b & INDICATOR.BATTERY_LOW), noBattery: !!(b & INDICATOR.NO_BATTERY) };
+  return {
+    on: !!(b & INDICATOR.ON),
+    locked: !!(b & INDICATOR.LOCKED),
+    batteryLow: !!(b & INDICATOR.BATTERY_LOW),
+    noBattery: !!(b & INDICATOR.NO_BATTERY),
+  };
 }
 
 export function decodeDisplay(items: Tlv[]): Display {
@@ -123,10 +144,12 @@ export class TokenClient {
   async authenticate(key: Uint8Array, random: (n: number) => Uint8Array = systemRandom): Promise<void> {
     const nonce = random(AUTH_NONCE_SIZE);
     const challenge = find(await this.command('AUTHENTICATE', [[TAG.NONCE, nonce]], 1), TAG.AUTH_CHALLENGE);
-    if (!challenge || challenge.length !== AUTH_NONCE_SIZE) throw new ProtocolError(`AUTHENTICATE: the device sent no ${AUTH_NONCE_SIZE}-byte challenge`);
+    if (!challenge || challenge.length !== AUTH_NONCE_SIZE)
+      throw new ProtocolError(`AUTHENTICATE: the device sent no ${AUTH_NONCE_SIZE}-byte challenge`);
     const proof = find(await this.command('AUTHENTICATE', [[TAG.MAC, hmac(sha256, key, concat(challenge, nonce))]], 2), TAG.MAC);
     const expected = hmac(sha256, key, concat(nonce, challenge));
-    if (!proof || proof.length !== expected.length || proof.some((b, i) => b !== expected[i])) throw new ProtocolError('AUTHENTICATE: the device accepted the key but its proof is wrong; it does not hold the key');
+    if (!proof || proof.length !== expected.length || proof.some((b, i) => b !== expected[i]))
+      throw new ProtocolError('AUTHENTICATE: the device accepted the key but its proof is wrong; it does not hold the key');
   }
 
   /** AUTH_STATE: whether this session is privileged, and whether privileged commands need it. */
@@ -161,7 +184,11 @@ export class TokenClient {
   keyDown = (key: string) => this.display('KEY_DOWN', [[TAG.KEY, Uint8Array.of(keyCode(key))]]);
   keyUp = (key: string) => this.display('KEY_UP', [[TAG.KEY, Uint8Array.of(keyCode(key))]]);
   press = (key: string) => this.display('KEY_PRESS', [[TAG.KEY, Uint8Array.of(keyCode(key))]]);
-  hold = (key: string, ms: number) => this.display('KEY_HOLD', [[TAG.KEY, Uint8Array.of(keyCode(key))], [TAG.DURATION, uint(ms)]]);
+  hold = (key: string, ms: number) =>
+    this.display('KEY_HOLD', [
+      [TAG.KEY, Uint8Array.of(keyCode(key))],
+      [TAG.DURATION, uint(ms)],
+    ]);
   readDisplay = () => this.display('READ_DISPLAY');
   setPower = (on: boolean) => this.display('SET_POWER', [], on ? 1 : 0);
 
@@ -192,7 +219,11 @@ export class TokenClient {
 
   putSecret = (secret: Uint8Array) => this.command('PUT_SECRET', [[TAG.SECRET, secret]]).then(() => undefined);
   putSuite = (suite: string) => this.command('PUT_SUITE', [[TAG.SUITE, utf8(suite)]]).then(() => undefined);
-  putPinPolicy = (length: number, lockThreshold: number) => this.command('PUT_PIN_POLICY', [[TAG.PIN_LENGTH, uint(length)], [TAG.LOCK_THRESHOLD, uint(lockThreshold)]]).then(() => undefined);
+  putPinPolicy = (length: number, lockThreshold: number) =>
+    this.command('PUT_PIN_POLICY', [
+      [TAG.PIN_LENGTH, uint(length)],
+      [TAG.LOCK_THRESHOLD, uint(lockThreshold)],
+    ]).then(() => undefined);
   putPin = (pin: string) => this.command('PUT_PIN', [[TAG.PIN, utf8(pin)]]).then(() => undefined);
   putSerial = (serial: string) => this.command('PUT_SERIAL', [[TAG.SERIAL, utf8(serial)]]).then(() => undefined);
   putUnlockKey = (key: Uint8Array) => this.command('PUT_UNLOCK_KEY', [[TAG.UNLOCK_KEY, key]]).then(() => undefined);
@@ -217,15 +248,31 @@ export class TokenClient {
   }
 
   async testCompute(challenge: string, pin: string): Promise<string> {
-    return text(find(await this.command('TEST_COMPUTE', [[TAG.CHALLENGE, utf8(challenge)], [TAG.PIN, utf8(pin)]]), TAG.RESPONSE));
+    return text(
+      find(
+        await this.command('TEST_COMPUTE', [
+          [TAG.CHALLENGE, utf8(challenge)],
+          [TAG.PIN, utf8(pin)],
+        ]),
+        TAG.RESPONSE,
+      ),
+    );
   }
 
   async cardLookup(index: number): Promise<string> {
     return text(find(await this.command('TEST_CARD_LOOKUP', [[TAG.INDEX, uint(index)]]), TAG.VALUE));
   }
 
-  fwBegin = (size: number, digest: Uint8Array) => this.command('FW_BEGIN', [[TAG.SIZE, uint(size)], [TAG.DIGEST, digest]]).then(() => undefined);
-  fwWrite = (offset: number, data: Uint8Array) => this.command('FW_WRITE', [[TAG.OFFSET, uint(offset)], [TAG.DATA, data]]).then((t) => num(find(t, TAG.OFFSET)));
+  fwBegin = (size: number, digest: Uint8Array) =>
+    this.command('FW_BEGIN', [
+      [TAG.SIZE, uint(size)],
+      [TAG.DIGEST, digest],
+    ]).then(() => undefined);
+  fwWrite = (offset: number, data: Uint8Array) =>
+    this.command('FW_WRITE', [
+      [TAG.OFFSET, uint(offset)],
+      [TAG.DATA, data],
+    ]).then((t) => num(find(t, TAG.OFFSET)));
   fwVerify = () => this.command('FW_VERIFY').then((t) => find(t, TAG.DIGEST) ?? new Uint8Array(0));
   fwCommit = () => this.command('FW_COMMIT').then((t) => text(find(t, TAG.FIRMWARE_VERSION)));
   fwAbort = () => this.command('FW_ABORT').then(() => undefined);

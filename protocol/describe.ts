@@ -4,7 +4,19 @@ import { fromUtf8OrNull, hex } from './bytes.ts';
 import { COMMANDS, TAG } from './codes.ts';
 import { decodeTlvs, type Tlv } from './tlv.ts';
 
-const TEXT_TAGS = new Set<number>([TAG.MODEL, TAG.FIRMWARE_VERSION, TAG.SERIAL, TAG.SUITE, TAG.TEXT, TAG.CHALLENGE, TAG.RESPONSE, TAG.VALUE, TAG.DETAIL, TAG.ALGORITHMS, TAG.CARD_ALPHABET]);
+const TEXT_TAGS = new Set<number>([
+  TAG.MODEL,
+  TAG.FIRMWARE_VERSION,
+  TAG.SERIAL,
+  TAG.SUITE,
+  TAG.TEXT,
+  TAG.CHALLENGE,
+  TAG.RESPONSE,
+  TAG.VALUE,
+  TAG.DETAIL,
+  TAG.ALGORITHMS,
+  TAG.CARD_ALPHABET,
+]);
 const SECRET_TAGS = new Set<number>([TAG.SECRET, TAG.UNLOCK_KEY, TAG.PIN, TAG.AUTH_KEY]);
 const NAMES = new Map(Object.entries(TAG).map(([k, v]) => [v as number, k]));
 

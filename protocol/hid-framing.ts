@@ -73,9 +73,7 @@ export interface HidPushResult {
 export class HidAssembler {
   private readonly open = new Map<number, Transaction>();
 
-  constructor(
-    private readonly options: { exclusive: boolean; timeoutMs?: number; maxChannels?: number } = { exclusive: true },
-  ) {}
+  constructor(private readonly options: { exclusive: boolean; timeoutMs?: number; maxChannels?: number } = { exclusive: true }) {}
 
   push(report: Uint8Array, now: number): HidPushResult {
     const messages: HidMessage[] = [];
@@ -84,7 +82,11 @@ export class HidAssembler {
     for (const [cid, t] of this.open) {
       if (now - t.lastAt > timeout) {
         this.open.delete(cid);
-        errors.push({ cid, code: HID_ERROR.MSG_TIMEOUT, detail: `message on channel ${hexCid(cid)} stopped after ${t.got} of ${t.buf.length} bytes` });
+        errors.push({
+          cid,
+          code: HID_ERROR.MSG_TIMEOUT,
+          detail: `message on channel ${hexCid(cid)} stopped after ${t.got} of ${t.buf.length} bytes`,
+        });
       }
     }
     if (report.length !== HID_REPORT) {

@@ -73,7 +73,16 @@ export class Link {
       if (this.closedError) return reject(this.closedError);
       if (options.signal?.aborted) return reject(new LinkError('cancelled', 'request cancelled'));
       const channel = options.channel ?? 0;
-      const p: Pending = { apdu, channel, seq: 0, timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, resolve, reject, cancelTimer: () => {}, signal: options.signal };
+      const p: Pending = {
+        apdu,
+        channel,
+        seq: 0,
+        timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        resolve,
+        reject,
+        cancelTimer: () => {},
+        signal: options.signal,
+      };
       if (options.signal) {
         p.onAbort = () => this.settle(p, new LinkError('cancelled', 'request cancelled'));
         options.signal.addEventListener('abort', p.onAbort, { once: true });
@@ -108,7 +117,9 @@ export class Link {
     this.seqs.set(p.channel, seq);
     p.seq = seq;
     this.inFlight.set(p.channel, p);
-    p.cancelTimer = this.scheduler.after(p.timeoutMs, () => this.settle(p, new LinkError('timeout', `no response within ${p.timeoutMs} ms`)));
+    p.cancelTimer = this.scheduler.after(p.timeoutMs, () =>
+      this.settle(p, new LinkError('timeout', `no response within ${p.timeoutMs} ms`)),
+    );
     try {
       this.port.send({ type: 'request', channel: p.channel, seq, payload: p.apdu });
     } catch (err) {

@@ -70,7 +70,9 @@ export function streamPort(transport: Transport, now: Now, onDropped?: (e: Frami
     if (errors.length > 0 && !transport.closed) {
       const e = errors[0];
       try {
-        transport.send(encodeFrame({ type: 'error', channel: e.channel ?? 0xff, seq: e.seq ?? 0xff, payload: errorPayload(e.code, e.detail) }));
+        transport.send(
+          encodeFrame({ type: 'error', channel: e.channel ?? 0xff, seq: e.seq ?? 0xff, payload: errorPayload(e.code, e.detail) }),
+        );
       } catch (err) {
         if (!(err instanceof TransportClosed)) throw err; // the peer went while its bytes were read
       }
@@ -108,7 +110,8 @@ export function hidHostPort(transport: Transport, now: Now, random: RandomBytes)
   };
   transport.onData((report) => {
     const { messages, errors } = assembler.push(report, now());
-    for (const e of errors) if (cid !== null && e.cid === cid) receiver({ type: 'error', channel: 0, seq: lastSeq, payload: errorPayload(e.code, e.detail) });
+    for (const e of errors)
+      if (cid !== null && e.cid === cid) receiver({ type: 'error', channel: 0, seq: lastSeq, payload: errorPayload(e.code, e.detail) });
     for (const m of messages) {
       if (m.cid === HID_BROADCAST && m.cmd === HID_CMD.INIT) {
         if (cid !== null || m.payload.length < 12) continue;
@@ -124,7 +127,8 @@ export function hidHostPort(transport: Transport, now: Now, random: RandomBytes)
       if (m.cid !== cid) continue;
       if (m.cmd === HID_CMD.MSG) receiver({ type: 'response', channel: 0, seq: lastSeq, payload: m.payload });
       else if (m.cmd === HID_CMD.EVENT) receiver({ type: 'event', channel: 0, seq: 0, payload: m.payload });
-      else if (m.cmd === HID_CMD.ERROR) receiver({ type: 'error', channel: 0, seq: lastSeq, payload: concat(m.payload.subarray(0, 1), utf8(hidErrorText(m.payload[0]))) });
+      else if (m.cmd === HID_CMD.ERROR)
+        receiver({ type: 'error', channel: 0, seq: lastSeq, payload: concat(m.payload.subarray(0, 1), utf8(hidErrorText(m.payload[0]))) });
     }
   });
   sendHid({ cid: HID_BROADCAST, cmd: HID_CMD.INIT, payload: nonce });

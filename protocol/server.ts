@@ -33,7 +33,12 @@ export function newSession(id: number, privileged = false): Session {
 export type Handler = (apdu: Uint8Array, session: Session) => Uint8Array | Promise<Uint8Array>;
 
 /** Runs `answer` after the previous answer of the same session, when answers are asynchronous. */
-function inOrder(chains: Map<number, Promise<void>>, id: number, result: Uint8Array | Promise<Uint8Array>, send: (r: Uint8Array) => void): void {
+function inOrder(
+  chains: Map<number, Promise<void>>,
+  id: number,
+  result: Uint8Array | Promise<Uint8Array>,
+  send: (r: Uint8Array) => void,
+): void {
   const before = chains.get(id);
   if (!before && !(result instanceof Promise)) return send(result);
   const next = (before ?? Promise.resolve()).then(() => result).then(send, () => send(Uint8Array.of(0x6f, 0x00)));
@@ -62,7 +67,13 @@ function sendOrDrop(closed: () => boolean, send: () => void): void {
   }
 }
 
-export function serveStream(transport: Transport, handler: Handler, now: Now, onDropped?: (e: FramingError) => void, options?: StreamPortOptions): Served {
+export function serveStream(
+  transport: Transport,
+  handler: Handler,
+  now: Now,
+  onDropped?: (e: FramingError) => void,
+  options?: StreamPortOptions,
+): Served {
   const port = streamPort(transport, now, onDropped, options);
   const sessions = new Map<number, Session>();
   const chains = new Map<number, Promise<void>>();
@@ -77,7 +88,8 @@ export function serveStream(transport: Transport, handler: Handler, now: Now, on
   });
   return {
     emit(payload) {
-      for (const s of sessions.values()) if (s.subscribed) sendOrDrop(closed, () => port.send({ type: 'event', channel: s.id, seq: 0, payload }));
+      for (const s of sessions.values())
+        if (s.subscribed) sendOrDrop(closed, () => port.send({ type: 'event', channel: s.id, seq: 0, payload }));
     },
     close: () => port.close(),
   };
@@ -137,7 +149,8 @@ export function serveHid(transport: Transport, handler: Handler, now: Now, info:
       }
       if (m.cmd === HID_CMD.PING) send(m.cid, HID_CMD.PING, m.payload);
       else if (m.cmd === HID_CMD.MSG) inOrder(chains, m.cid, handler(m.payload, session), (r) => send(m.cid, HID_CMD.MSG, r));
-      else if (m.cmd === HID_CMD.CANCEL) continue; // requests are answered synchronously: nothing to cancel
+      else if (m.cmd === HID_CMD.CANCEL)
+        continue; // requests are answered synchronously: nothing to cancel
       else error(m.cid, HID_ERROR.INVALID_CMD);
     }
   });

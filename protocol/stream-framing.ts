@@ -17,7 +17,12 @@ import { FRAME_ERROR, FRAME_TYPE, MAX_MESSAGE, PROTOCOL_VERSION, STREAM_TIMEOUT_
 import { crc32 } from './crc32.ts';
 import type { FramingError, Message, MessageType } from './message.ts';
 
-const TYPE_CODE: Record<MessageType, number> = { request: FRAME_TYPE.REQUEST, response: FRAME_TYPE.RESPONSE, event: FRAME_TYPE.EVENT, error: FRAME_TYPE.ERROR };
+const TYPE_CODE: Record<MessageType, number> = {
+  request: FRAME_TYPE.REQUEST,
+  response: FRAME_TYPE.RESPONSE,
+  event: FRAME_TYPE.EVENT,
+  error: FRAME_TYPE.ERROR,
+};
 const TYPE_NAME: Record<number, MessageType> = { 1: 'request', 2: 'response', 3: 'event', 4: 'error' };
 
 export const HEADER = 3;
@@ -49,13 +54,15 @@ export function encodeFrame(m: Message): Uint8Array {
 export function decodeFrame(encoded: Uint8Array): Message | FramingError {
   const raw = cobsDecode(encoded);
   if (raw === null) return { code: FRAME_ERROR.BAD_COBS, detail: 'frame is not valid COBS' };
-  if (raw.length < HEADER + TRAILER) return { code: FRAME_ERROR.TOO_SHORT, detail: `frame of ${raw.length} bytes is shorter than header and CRC (7)` };
+  if (raw.length < HEADER + TRAILER)
+    return { code: FRAME_ERROR.TOO_SHORT, detail: `frame of ${raw.length} bytes is shorter than header and CRC (7)` };
   const body = raw.length - TRAILER;
   const want = ((raw[body] << 24) | (raw[body + 1] << 16) | (raw[body + 2] << 8) | raw[body + 3]) >>> 0;
   if (crc32(raw, 0, body) !== want) return { code: FRAME_ERROR.BAD_CRC, detail: 'frame CRC does not match' };
   const version = raw[0] >> 4;
   const type = TYPE_NAME[raw[0] & 15];
-  if (version !== PROTOCOL_VERSION) return { code: FRAME_ERROR.BAD_VERSION, detail: `frame version ${version} is not ${PROTOCOL_VERSION}`, channel: raw[1], seq: raw[2] };
+  if (version !== PROTOCOL_VERSION)
+    return { code: FRAME_ERROR.BAD_VERSION, detail: `frame version ${version} is not ${PROTOCOL_VERSION}`, channel: raw[1], seq: raw[2] };
   if (!type) return { code: FRAME_ERROR.BAD_TYPE, detail: `frame type ${raw[0] & 15} is unknown`, channel: raw[1], seq: raw[2] };
   return { type, channel: raw[1], seq: raw[2], payload: raw.subarray(HEADER, body) };
 }

@@ -15,7 +15,8 @@ export type TlvResult = { ok: true; items: Tlv[] } | { ok: false; error: string 
 function tagBytes(tag: number): Uint8Array {
   if (tag < 0 || tag > 0xffff || !Number.isInteger(tag)) throw new RangeError(`TLV tag must be 1 or 2 bytes, got ${tag}`);
   if (tag > 0xff) {
-    if ((tag >> 8 & 0x1f) !== 0x1f) throw new RangeError(`two-byte TLV tag ${tag.toString(16)} must start with a byte whose low five bits are set`);
+    if (((tag >> 8) & 0x1f) !== 0x1f)
+      throw new RangeError(`two-byte TLV tag ${tag.toString(16)} must start with a byte whose low five bits are set`);
     if ((tag & 0x80) !== 0) throw new RangeError(`TLV tag ${tag.toString(16)}: only two-byte tags are supported`);
     return Uint8Array.of(tag >> 8, tag & 0xff);
   }

@@ -42,8 +42,11 @@ describe('card profile bounds', () => {
   });
 
   it('refuses an alphabet that is missing or not text as an InputError, not a crash', () => {
-    for (const alphabet of [undefined, ['A', 'B'], 36]) expect(refusal(() => checkCardProfile({ ...DEFAULT_CARD, alphabet } as unknown as CardProfile)).part).toBe('alphabet');
-    expect(refusal(() => checkCardProfile({ ...DEFAULT_CARD, alphabet: undefined } as unknown as CardProfile)).message).toBe('card alphabet must have 2 to 256 symbols, got undefined');
+    for (const alphabet of [undefined, ['A', 'B'], 36])
+      expect(refusal(() => checkCardProfile({ ...DEFAULT_CARD, alphabet } as unknown as CardProfile)).part).toBe('alphabet');
+    expect(refusal(() => checkCardProfile({ ...DEFAULT_CARD, alphabet: undefined } as unknown as CardProfile)).message).toBe(
+      'card alphabet must have 2 to 256 symbols, got undefined',
+    );
   });
 
   it('counts symbols as the same when they upper-case alike (answers are compared upper-cased)', () => {
@@ -51,24 +54,31 @@ describe('card profile bounds', () => {
     expect(refusal(() => checkCardProfile(profile({ alphabet: '\u0131I' }))).message).toContain('repeats a symbol');
   });
 
-  it.each([[{ alphabet: 'AB' }], [{ alphabet: cjk(256) }], [{ length: 1 }], [{ length: 16 }], [{ size: 1 }], [{ size: 9999 }]])('takes the bound %j', (p) => {
-    expect(() => checkCardProfile(profile(p))).not.toThrow();
-    const pr = profile(p);
-    const v = cardValue(new Uint8Array([1]), 'S', pr.size, pr);
-    expect([...v].length).toBe(pr.length);
-    for (const ch of v) expect(pr.alphabet).toContain(ch);
-  });
+  it.each([[{ alphabet: 'AB' }], [{ alphabet: cjk(256) }], [{ length: 1 }], [{ length: 16 }], [{ size: 1 }], [{ size: 9999 }]])(
+    'takes the bound %j',
+    (p) => {
+      expect(() => checkCardProfile(profile(p))).not.toThrow();
+      const pr = profile(p);
+      const v = cardValue(new Uint8Array([1]), 'S', pr.size, pr);
+      expect([...v].length).toBe(pr.length);
+      for (const ch of v) expect(pr.alphabet).toContain(ch);
+    },
+  );
 
   it('index numbers run from 1 to size, whole numbers only', () => {
     const p = profile({ size: 7 });
     expect(() => checkIndex(p, 1)).not.toThrow();
     expect(() => checkIndex(p, 7)).not.toThrow();
-    for (const bad of [0, 8, 1.5, -1]) expect(refusal(() => checkIndex(p, bad))).toEqual({ part: 'index', message: `index must be a whole number from 1 to 7, got ${bad}` });
+    for (const bad of [0, 8, 1.5, -1])
+      expect(refusal(() => checkIndex(p, bad))).toEqual({ part: 'index', message: `index must be a whole number from 1 to 7, got ${bad}` });
     expect(refusal(() => cardValue(new Uint8Array([1]), 'S', 8, p)).part).toBe('index');
   });
 
   it('a card value needs a secret of at least one byte', () => {
-    expect(refusal(() => cardValue(new Uint8Array(0), 'S', 1))).toEqual({ part: 'secret', message: 'card secret must be at least one byte' });
+    expect(refusal(() => cardValue(new Uint8Array(0), 'S', 1))).toEqual({
+      part: 'secret',
+      message: 'card secret must be at least one byte',
+    });
   });
 
   it('index numbers past 255 and 65535 give their own values (all four index bytes count)', () => {
@@ -85,7 +95,9 @@ describe('card values that need more than one MAC block', () => {
     const limit = 256 - (256 % alphabet.length);
     const idx = Buffer.alloc(4);
     idx.writeUInt32BE(index);
-    let block = createHmac('sha256', secret).update(Buffer.concat([Buffer.from('tokenbench-card-v1'), Buffer.of(0), Buffer.from('SC2'), Buffer.of(0), idx])).digest();
+    let block = createHmac('sha256', secret)
+      .update(Buffer.concat([Buffer.from('tokenbench-card-v1'), Buffer.of(0), Buffer.from('SC2'), Buffer.of(0), idx]))
+      .digest();
     let out = '';
     let blocks = 1;
     for (;;) {
@@ -114,16 +126,33 @@ describe('card record', () => {
 
   it('is made with defaults: sealed, no expiry, the default profile, the secret in hex', () => {
     const r = newCardRecord({ secret: Uint8Array.of(0, 1, 10, 15, 16, 171, 255, 2, 3, 4), serial: 'SC-1' });
-    expect(r).toEqual({ v: 1, model: 'card', serial: 'SC-1', secret: '00010a0f10abff020304', profile: DEFAULT_CARD, sealed: true, expiresAt: null });
+    expect(r).toEqual({
+      v: 1,
+      model: 'card',
+      serial: 'SC-1',
+      secret: '00010a0f10abff020304',
+      profile: DEFAULT_CARD,
+      sealed: true,
+      expiresAt: null,
+    });
     expect(newCardRecord({ secret: secret(10), serial: 'S', sealed: false, expiresAt: 5 })).toMatchObject({ sealed: false, expiresAt: 5 });
   });
 
   it('takes secrets of 10 to 128 bytes and a valid serial', () => {
     expect(() => newCardRecord({ secret: secret(10), serial: 'S' })).not.toThrow();
     expect(() => newCardRecord({ secret: secret(128), serial: 'S' })).not.toThrow();
-    expect(refusal(() => newCardRecord({ secret: secret(9), serial: 'S' }))).toEqual({ part: 'secret', message: 'secret must be 10 to 128 bytes, got 9' });
-    expect(refusal(() => newCardRecord({ secret: secret(129), serial: 'S' }))).toEqual({ part: 'secret', message: 'secret must be 10 to 128 bytes, got 129' });
-    expect(refusal(() => newCardRecord({ secret: secret(10), serial: 'no spaces' }))).toEqual({ part: 'serial', message: 'serial must be 1 to 32 letters, digits or dashes' });
+    expect(refusal(() => newCardRecord({ secret: secret(9), serial: 'S' }))).toEqual({
+      part: 'secret',
+      message: 'secret must be 10 to 128 bytes, got 9',
+    });
+    expect(refusal(() => newCardRecord({ secret: secret(129), serial: 'S' }))).toEqual({
+      part: 'secret',
+      message: 'secret must be 10 to 128 bytes, got 129',
+    });
+    expect(refusal(() => newCardRecord({ secret: secret(10), serial: 'no spaces' }))).toEqual({
+      part: 'serial',
+      message: 'serial must be 1 to 32 letters, digits or dashes',
+    });
     expect(refusal(() => newCardRecord({ secret: secret(10), serial: 'S', profile: profile({ length: 0 }) })).part).toBe('length');
   });
 

@@ -122,7 +122,9 @@ function independentValue(secret: Uint8Array, serial: string, index: number): st
   const alphabet = DEFAULT_CARD.alphabet;
   const idx = Buffer.alloc(4);
   idx.writeUInt32BE(index);
-  const mac = createHmac('sha256', secret).update(Buffer.concat([Buffer.from('tokenbench-card-v1\0' + serial + '\0'), idx])).digest();
+  const mac = createHmac('sha256', secret)
+    .update(Buffer.concat([Buffer.from('tokenbench-card-v1\0' + serial + '\0'), idx]))
+    .digest();
   let out = '';
   for (const byte of mac) if (out.length < 3 && byte < 252) out += alphabet[byte % 36];
   return out;
@@ -135,7 +137,9 @@ describe('card alphabet rule (docs/devices.md: skip bytes >= 256 - 256 mod n)', 
     const limit = 256 - (256 % n);
     const idx = Buffer.alloc(4);
     idx.writeUInt32BE(index);
-    let block = createHmac('sha256', secret).update(Buffer.concat([Buffer.from('tokenbench-card-v1'), Buffer.of(0), Buffer.from(serial), Buffer.of(0), idx])).digest();
+    let block = createHmac('sha256', secret)
+      .update(Buffer.concat([Buffer.from('tokenbench-card-v1'), Buffer.of(0), Buffer.from(serial), Buffer.of(0), idx]))
+      .digest();
     let out = '';
     while (out.length < length) {
       for (const b of block) if (out.length < length && b < limit) out += alphabet[b % n];
@@ -149,6 +153,7 @@ describe('card alphabet rule (docs/devices.md: skip bytes >= 256 - 256 mod n)', 
     ['36 symbols: bytes from 252 are skipped', DEFAULT_CARD.alphabet],
   ])('%s', (_name, alphabet) => {
     const secret = Buffer.from('00112233445566778899', 'hex');
-    for (let i = 1; i <= 50; i++) expect(cardValue(secret, 'SC1', i, { alphabet, length: 8, size: 200 })).toBe(byDoc(secret, 'SC1', i, alphabet, 8));
+    for (let i = 1; i <= 50; i++)
+      expect(cardValue(secret, 'SC1', i, { alphabet, length: 8, size: 200 })).toBe(byDoc(secret, 'SC1', i, alphabet, 8));
   });
 });

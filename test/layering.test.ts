@@ -26,7 +26,16 @@ function files(dir: string): string[] {
 }
 
 const LAYERS = ['protocol', 'firmware', 'emulator', 'desktop'];
-const NEUTRAL_FORBIDDEN = [/from ['"]node:/, /from ['"](fs|path|os|net|child_process|electron)['"]/, /\brequire\(/, /\bBuffer\b/, /\bsetTimeout\b|\bsetInterval\b/, /\bDate\.now\b|new Date\(/, /\bMath\.random\b/, /\b(window|document)\./];
+const NEUTRAL_FORBIDDEN = [
+  /from ['"]node:/,
+  /from ['"](fs|path|os|net|child_process|electron)['"]/,
+  /\brequire\(/,
+  /\bBuffer\b/,
+  /\bsetTimeout\b|\bsetInterval\b/,
+  /\bDate\.now\b|new Date\(/,
+  /\bMath\.random\b/,
+  /\b(window|document)\./,
+];
 
 describe('layering', () => {
   for (const layer of LAYERS) {

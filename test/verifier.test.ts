@@ -39,7 +39,9 @@ describe('DSC+ verifier', () => {
     const wrong = checkOcraResponse(state, SECRET, { challenge, response: '00000000' }, 0);
     expect(wrong.outcome).toBe('wrong');
     expect(checkOcraResponse(wrong.state, SECRET, { challenge, response: right }, 0).outcome).toBe('replayed');
-    expect(checkOcraResponse(wrong.state, SECRET, { challenge: '000000' === challenge ? '111111' : '000000', response: right }, 0).outcome).toBe('unknown-challenge');
+    expect(
+      checkOcraResponse(wrong.state, SECRET, { challenge: '000000' === challenge ? '111111' : '000000', response: right }, 0).outcome,
+    ).toBe('unknown-challenge');
   });
 
   it('expires a challenge at its time to live', () => {

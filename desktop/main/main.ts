@@ -20,7 +20,16 @@ async function reachHost(): Promise<Connection> {
     const u = new URL(url);
     return { baseUrl: `${u.protocol}//${u.host}`, accessToken: u.searchParams.get('token') ?? '' };
   }
-  running = await startServer({ dataDir, bind: '127.0.0.1', port: 0, usbipPort: 3240, serial: true, uiDir: join(__dirname, '../renderer/'), log: console.log, warn: console.error });
+  running = await startServer({
+    dataDir,
+    bind: '127.0.0.1',
+    port: 0,
+    usbipPort: 3240,
+    serial: true,
+    uiDir: join(__dirname, '../renderer/'),
+    log: console.log,
+    warn: console.error,
+  });
   return { baseUrl: `http://127.0.0.1:${running.api.port}`, accessToken: running.api.accessToken };
 }
 
@@ -29,7 +38,10 @@ app.whenReady().then(async () => {
   const conn = await reachHost();
   const origin = new URL(conn.baseUrl).origin;
   hardenSession(session.defaultSession);
-  ipcMain.handle(IPC_CONNECTION, connectionHandler(origin, () => conn));
+  ipcMain.handle(
+    IPC_CONNECTION,
+    connectionHandler(origin, () => conn),
+  );
   app.on('web-contents-created', (_e, contents) => hardenContents(contents, origin));
   // Bundled as CommonJS (dist/desktop/main.cjs): the preload sits beside it.
   const win = new BrowserWindow(windowOptions(join(__dirname, 'preload.cjs')));

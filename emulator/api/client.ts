@@ -78,7 +78,10 @@ export class TokenbenchClient {
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
     } catch (err) {
-      throw new ApiError(0, `cannot reach tokenbench at ${this.baseUrl}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+      throw new ApiError(
+        0,
+        `cannot reach tokenbench at ${this.baseUrl}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`,
+      );
     }
     const text = await res.text();
     let data: unknown;
@@ -102,33 +105,51 @@ export class TokenbenchClient {
   snapshot = (id: string) => this.call<Snapshot>('GET', `/api/tokens/${enc(id)}/snapshot`);
   restore = (id: string, snap: Snapshot) => this.call<TokenSummary>('PUT', `/api/tokens/${enc(id)}/snapshot`, snap);
   /** Runs a key script ("PRESS 1234 OK"); returns the display after each input. */
-  keys = (id: string, keys: string) => this.call<{ steps: ScriptStep[]; display: TokenDisplay }>('POST', `/api/tokens/${enc(id)}/keys`, { keys });
+  keys = (id: string, keys: string) =>
+    this.call<{ steps: ScriptStep[]; display: TokenDisplay }>('POST', `/api/tokens/${enc(id)}/keys`, { keys });
   display = (id: string) => this.call<TokenDisplay>('GET', `/api/tokens/${enc(id)}/display`);
   /** One key: down (and keep it down), up, or a short press. */
-  key = (id: string, key: string, action: 'down' | 'up' | 'press') => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/key`, { key, action });
+  key = (id: string, key: string, action: 'down' | 'up' | 'press') =>
+    this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/key`, { key, action });
   /** Gives a locked token its PIN tries back (as client services would). */
   unlock = (id: string) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/unlock`);
   /** The unlock code for the unlock challenge a locked device shows (a help desk's answer), and its PIN tries left. */
-  unlockCode = (id: string) => this.call<{ challenge: string; code: string; triesLeft: number }>('GET', `/api/tokens/${enc(id)}/unlock-code`);
+  unlockCode = (id: string) =>
+    this.call<{ challenge: string; code: string; triesLeft: number }>('GET', `/api/tokens/${enc(id)}/unlock-code`);
   /** A card's printed grid. */
-  card = (id: string) => this.call<{ serial: string; size: number; values: string[]; expiresAt: number | null }>('GET', `/api/tokens/${enc(id)}/card`);
+  card = (id: string) =>
+    this.call<{ serial: string; size: number; values: string[]; expiresAt: number | null }>('GET', `/api/tokens/${enc(id)}/card`);
   power = (id: string, on: boolean) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/power`, { on });
   battery = (id: string, level: number) => this.call<TokenDisplay>('POST', `/api/tokens/${enc(id)}/battery`, { level });
-  clock = (id: string, op: ClockOp) => this.call<{ id: string; clock: number; paused: boolean; rate: number }>('POST', `/api/tokens/${enc(id)}/clock`, op);
+  clock = (id: string, op: ClockOp) =>
+    this.call<{ id: string; clock: number; paused: boolean; rate: number }>('POST', `/api/tokens/${enc(id)}/clock`, op);
   hostClock = (op: ClockOp) => this.call<{ id: string; clock: number; paused: boolean; rate: number }[]>('POST', '/api/clock', op);
   /** The login screen's challenge for this token (null for a DSC, which needs none). */
-  challenge = (id: string) => this.call<{ challenge: string | null; indexes?: [number, number]; id?: string }>('POST', `/api/tokens/${enc(id)}/challenge`);
-  check = (id: string, answer: { challenge?: string; response: string; pin?: string }) => this.call<{ outcome: string; accepted: boolean; failures: number }>('POST', `/api/tokens/${enc(id)}/check`, answer);
+  challenge = (id: string) =>
+    this.call<{ challenge: string | null; indexes?: [number, number]; id?: string }>('POST', `/api/tokens/${enc(id)}/challenge`);
+  check = (id: string, answer: { challenge?: string; response: string; pin?: string }) =>
+    this.call<{ outcome: string; accepted: boolean; failures: number }>('POST', `/api/tokens/${enc(id)}/check`, answer);
   trace = (id: string, since = 0) => this.call<TraceRecord[]>('GET', `/api/tokens/${enc(id)}/trace?since=${since}`);
   connect = (address: string, id?: string) => this.call<TokenSummary>('POST', '/api/boards/connect', id ? { address, id } : { address });
   boards = () => this.call<unknown[]>('GET', '/api/boards');
   /** Starts flashing an image (a file on the host: path; or data: base64) to a target; poll flashJob for its progress. */
-  flash = (body: { target: string; path?: string; data?: string; method?: string; verify?: boolean; base?: number; family?: number; start?: boolean }) => this.call<FlashJob>('POST', '/api/flash', body);
+  flash = (body: {
+    target: string;
+    path?: string;
+    data?: string;
+    method?: string;
+    verify?: boolean;
+    base?: number;
+    family?: number;
+    start?: boolean;
+  }) => this.call<FlashJob>('POST', '/api/flash', body);
   flashJob = (id: string) => this.call<FlashJob>('GET', `/api/flash/${enc(id)}`);
   /** Starts the conformance suite against a token (it factory-resets it); poll the run for its cases. */
-  startConformance = (id: string, options: { only?: string; seed?: number } = {}) => this.call<ConformanceRun>('POST', `/api/tokens/${enc(id)}/conformance`, options);
+  startConformance = (id: string, options: { only?: string; seed?: number } = {}) =>
+    this.call<ConformanceRun>('POST', `/api/tokens/${enc(id)}/conformance`, options);
   /** A conformance run: its status and the cases from index `since` on. */
-  conformanceRun = (runId: string, since = 0) => this.call<ConformanceRun & { since: number }>('GET', `/api/conformance/${enc(runId)}?since=${since}`);
+  conformanceRun = (runId: string, since = 0) =>
+    this.call<ConformanceRun & { since: number }>('GET', `/api/conformance/${enc(runId)}?since=${since}`);
 
   /** Opens the event stream; returns a function that closes it. `id` limits it to one token. */
   async events(onEvent: (e: HostEvent) => void, id?: string): Promise<() => void> {
@@ -143,7 +164,8 @@ export class TokenbenchClient {
    */
   async stream(onEvent: (e: HostEvent) => void, id?: string, options: { clearKeys?: boolean } = {}): Promise<EventStream> {
     const url = `${this.baseUrl.replace(/^http/, 'ws')}/api/events?token=${enc(this.accessToken)}${id ? `&id=${enc(id)}` : ''}${options.clearKeys ? '&keys=clear' : ''}`;
-    const WS: typeof WebSocket = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket ?? ((await import('ws')).default as unknown as typeof WebSocket);
+    const WS: typeof WebSocket =
+      (globalThis as { WebSocket?: typeof WebSocket }).WebSocket ?? ((await import('ws')).default as unknown as typeof WebSocket);
     const ws = new WS(url);
     // Listen before the socket opens: the server greets at once.
     ws.onmessage = (m: MessageEvent) => onEvent(JSON.parse(String(m.data)) as HostEvent);
@@ -169,7 +191,6 @@ export class TokenbenchClient {
   /** The Secure Login System: accounts, login, sharing, opt-out, withdrawals, IB Key (docs/sls.md). */
   readonly sls = slsClient((method, path, body) => this.call(method, path, body));
 }
-
 
 function enc(s: string): string {
   return encodeURIComponent(s);

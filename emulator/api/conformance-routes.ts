@@ -22,10 +22,24 @@ export interface ConformanceRun {
   error: string | null;
 }
 
-const startBody = z.object({ only: z.string().max(100).optional(), seed: z.number().int().min(0).max(2 ** 31 - 1).optional() }).strict();
+const startBody = z
+  .object({
+    only: z.string().max(100).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .optional(),
+  })
+  .strict();
 const MAX_RUNS = 20;
 
-type Route = { method: string; pattern: RegExp; run: (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => Promise<[number, unknown]> | [number, unknown] };
+type Route = {
+  method: string;
+  pattern: RegExp;
+  run: (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => Promise<[number, unknown]> | [number, unknown];
+};
 
 export function conformanceRoutes(host: Host): Route[] {
   const runs = new Map<string, ConformanceRun>();
@@ -36,12 +50,22 @@ export function conformanceRoutes(host: Host): Route[] {
       pattern: new RegExp(`^${T}/conformance$`),
       run: async (m, body) => {
         const b = startBody.safeParse(await body());
-        if (!b.success) throw new HostError(400, `conformance: ${b.error.issues[0]?.path.join('.') || 'body'}: ${b.error.issues[0]?.message}`);
+        if (!b.success)
+          throw new HostError(400, `conformance: ${b.error.issues[0]?.path.join('.') || 'body'}: ${b.error.issues[0]?.message}`);
         const id = m[1];
         const port = host.describe(id).transports.tcpPort;
         if (port === null) throw new HostError(409, `${id} has no TCP port (the host runs without listeners): the suite cannot reach it`);
-        if ([...runs.values()].some((r) => r.token === id && r.status === 'running')) throw new HostError(409, `a conformance run on ${id} is already going`);
-        const run: ConformanceRun = { runId: randomBytes(8).toString('hex'), token: id, status: 'running', total: null, results: [], summary: null, error: null };
+        if ([...runs.values()].some((r) => r.token === id && r.status === 'running'))
+          throw new HostError(409, `a conformance run on ${id} is already going`);
+        const run: ConformanceRun = {
+          runId: randomBytes(8).toString('hex'),
+          token: id,
+          status: 'running',
+          total: null,
+          results: [],
+          summary: null,
+          error: null,
+        };
         runs.set(run.runId, run);
         for (const old of [...runs.keys()].slice(0, Math.max(0, runs.size - MAX_RUNS))) runs.delete(old);
         const bind = host.bind === '0.0.0.0' || host.bind === '::' ? '127.0.0.1' : host.bind;
@@ -49,7 +73,13 @@ export function conformanceRoutes(host: Host): Route[] {
           try {
             const target = await openTarget(`tcp:${bind.includes(':') ? `[${bind}]` : bind}:${port}`);
             try {
-              const rep = await runSuite(target, { labKey: host.labKey, only: b.data.only, seed: b.data.seed, onStart: (total) => void (run.total = total), onResult: (r) => void run.results.push(r) });
+              const rep = await runSuite(target, {
+                labKey: host.labKey,
+                only: b.data.only,
+                seed: b.data.seed,
+                onStart: (total) => void (run.total = total),
+                onResult: (r) => void run.results.push(r),
+              });
               const { results: _r, ...summary } = rep;
               run.summary = summary;
               run.status = 'done';

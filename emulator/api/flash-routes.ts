@@ -25,15 +25,28 @@ import { provisionOne, PROVISION_MODELS } from '../provision/provision.ts';
 import { randomSecret } from '../provision/secret.ts';
 import { firstProblem } from './schemas.ts';
 
-type Route = { method: string; pattern: RegExp; run: (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => Promise<[number, unknown]> | [number, unknown] };
+type Route = {
+  method: string;
+  pattern: RegExp;
+  run: (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => Promise<[number, unknown]> | [number, unknown];
+};
 
-const u32 = z.union([z.number().int().min(0).max(0xffffffff), z.string().regex(/^0x[0-9a-fA-F]{1,8}$/).transform((s) => parseInt(s.slice(2), 16))]);
+const u32 = z.union([
+  z.number().int().min(0).max(0xffffffff),
+  z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{1,8}$/)
+    .transform((s) => parseInt(s.slice(2), 16)),
+]);
 const family = z.union([u32, z.enum(Object.keys(UF2_FAMILIES) as [string, ...string[]]).transform((k) => UF2_FAMILIES[k])]);
 
 /** An image given as a file on the host (the desktop app) or as base64 bytes (a browser). */
 const imageSource = {
   path: z.string().min(1).max(4096).optional(),
-  data: z.string().max(8 * 1024 * 1024).optional(),
+  data: z
+    .string()
+    .max(8 * 1024 * 1024)
+    .optional(),
   base: u32.optional(),
   family: family.optional(),
 };
@@ -55,7 +68,10 @@ const provisionBody = z
   .object({
     target: z.string().min(1).max(300),
     model: z.enum(PROVISION_MODELS as [string, ...string[]]),
-    secret: z.string().regex(/^[0-9a-fA-F]+$/).optional(),
+    secret: z
+      .string()
+      .regex(/^[0-9a-fA-F]+$/)
+      .optional(),
     serial: z.string().max(64).optional(),
     pin: z.string().max(16).optional(),
     suite: z.string().max(128).optional(),
@@ -72,7 +88,8 @@ function check<T extends z.ZodTypeAny>(schema: T, body: unknown): z.infer<T> {
 }
 
 function loadImage(b: z.infer<typeof infoBody>): Image {
-  if ((b.path === undefined) === (b.data === undefined)) throw new HostError(400, 'give the image as "path" (a file on the host) or "data" (base64), one of them');
+  if ((b.path === undefined) === (b.data === undefined))
+    throw new HostError(400, 'give the image as "path" (a file on the host) or "data" (base64), one of them');
   let bytes: Uint8Array;
   if (b.path !== undefined) {
     try {
@@ -102,10 +119,14 @@ export function flashRoutes(host: Host): Route[] {
   const jobs = new Map<string, Job>();
   const busy = new Set<string>();
   return [
-    { method: 'POST', pattern: /^\/api\/images\/info$/, run: async (_m, body) => {
-      const b = check(infoBody, await body());
-      return [200, summarize(b.path ?? 'upload', loadImage(b))];
-    } },
+    {
+      method: 'POST',
+      pattern: /^\/api\/images\/info$/,
+      run: async (_m, body) => {
+        const b = check(infoBody, await body());
+        return [200, summarize(b.path ?? 'upload', loadImage(b))];
+      },
+    },
     {
       method: 'POST',
       pattern: /^\/api\/flash$/,
@@ -121,7 +142,17 @@ export function flashRoutes(host: Host): Route[] {
           checkQemuImage(image);
           if (busy.has(`token:${qemu.id}`)) throw new HostError(409, `${qemu.id} is being flashed already`);
         }
-        const job: Job = { id: randomBytes(6).toString('hex'), target: b.target, state: 'running', stage: null, done: 0, total: 0, lines: [imageSummary(image)], error: null, started: Date.now() };
+        const job: Job = {
+          id: randomBytes(6).toString('hex'),
+          target: b.target,
+          state: 'running',
+          stage: null,
+          done: 0,
+          total: 0,
+          lines: [imageSummary(image)],
+          error: null,
+          started: Date.now(),
+        };
         if (jobs.size >= MAX_JOBS) jobs.delete(jobs.keys().next().value!);
         jobs.set(job.id, job);
         const key = qemu ? `token:${qemu.id}` : b.target;
@@ -154,11 +185,15 @@ export function flashRoutes(host: Host): Route[] {
         return [202, job];
       },
     },
-    { method: 'GET', pattern: /^\/api\/flash\/([0-9a-f]{12})$/, run: (m) => {
-      const job = jobs.get(m[1]);
-      if (!job) throw new HostError(404, `no flash job ${m[1]}`);
-      return [200, job];
-    } },
+    {
+      method: 'GET',
+      pattern: /^\/api\/flash\/([0-9a-f]{12})$/,
+      run: (m) => {
+        const job = jobs.get(m[1]);
+        if (!job) throw new HostError(404, `no flash job ${m[1]}`);
+        return [200, job];
+      },
+    },
     {
       method: 'POST',
       pattern: /^\/api\/provision$/,

@@ -53,7 +53,9 @@ export function checkOrigin(req: IncomingMessage, isOwnHost: (host: string | und
   } catch {
     ok = false;
   }
-  return ok ? null : { status: 403, message: `requests from the page origin "${origin}" are refused; only pages served by this server may change tokens` };
+  return ok
+    ? null
+    : { status: 403, message: `requests from the page origin "${origin}" are refused; only pages served by this server may change tokens` };
 }
 
 /** The raw request target must %-decode, in the path and in the query (RFC 3986 §2.1). */
@@ -71,7 +73,8 @@ export function checkEscapes(target: string): Refusal | null {
   return null;
 }
 
-const hasBody = (req: IncomingMessage) => req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+const hasBody = (req: IncomingMessage) =>
+  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 
 /** A body, or any declared content type, must be `application/json` (charset parameter allowed). */
 export function checkContentType(req: IncomingMessage): Refusal | null {
@@ -79,7 +82,10 @@ export function checkContentType(req: IncomingMessage): Refusal | null {
   const media = type?.split(';')[0].trim().toLowerCase();
   if (media === 'application/json') return null;
   if (type === undefined && !hasBody(req)) return null;
-  return { status: 415, message: `a request body must be JSON sent with Content-Type: application/json, got ${type === undefined ? 'no Content-Type' : `"${type}"`}` };
+  return {
+    status: 415,
+    message: `a request body must be JSON sent with Content-Type: application/json, got ${type === undefined ? 'no Content-Type' : `"${type}"`}`,
+  };
 }
 
 /** The access token from `Authorization: Bearer T` (the scheme in any letter case, RFC 9110 §11.1). */

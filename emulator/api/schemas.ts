@@ -11,7 +11,10 @@ export const createBody = z
     id: id.optional(),
     secret: hex.optional(),
     serial: z.string().regex(SERIAL_PATTERN, `must be ${SERIAL_RULE}`).optional(),
-    pin: z.string().regex(/^\d{4,6}$/, 'must be 4 to 6 digits').optional(),
+    pin: z
+      .string()
+      .regex(/^\d{4,6}$/, 'must be 4 to 6 digits')
+      .optional(),
     suite: z.string().min(1).max(128).optional(),
     otp: z
       .object({
@@ -47,7 +50,12 @@ export const batteryBody = z.object({ level: z.number().int().min(0).max(100) })
 export const clockBody = z
   .object({
     set: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-    advance: z.number().int().min(0).max(366 * 86_400_000).optional(),
+    advance: z
+      .number()
+      .int()
+      .min(0)
+      .max(366 * 86_400_000)
+      .optional(),
     rate: z.number().gt(0).max(10_000).optional(),
     pause: z.boolean().optional(),
     real: z.literal(true).optional(),
@@ -61,7 +69,14 @@ export const checkBody = z
   })
   .strict();
 export const connectBody = z.object({ address: z.string().min(1).max(512), id: id.optional() }).strict();
-export const snapshotBody = z.object({ v: z.literal(1), kind: z.enum(['dscplus', 'dsc', 'card', 'online-card']), device: z.any().optional(), card: z.any().optional() }).strict();
+export const snapshotBody = z
+  .object({
+    v: z.literal(1),
+    kind: z.enum(['dscplus', 'dsc', 'card', 'online-card']),
+    device: z.any().optional(),
+    card: z.any().optional(),
+  })
+  .strict();
 
 /** "field "pin": must be 4 to 6 digits" from the first problem zod found. */
 export function firstProblem(error: z.ZodError): string {

@@ -150,26 +150,60 @@ export function authorised(req: IncomingMessage, url: URL, accessToken: string):
   return tokenMatches(bearerToken(req.headers.authorization) ?? url.searchParams.get('token'), accessToken);
 }
 
-type Route = { method: string; pattern: RegExp; run: (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => Promise<[number, unknown]> | [number, unknown] };
+type Route = {
+  method: string;
+  pattern: RegExp;
+  run: (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => Promise<[number, unknown]> | [number, unknown];
+};
 
 function routes(host: Host): Route[] {
   const T = '/api/tokens/([a-z0-9-]{1,32})';
   return [
     // dataDir and pid let a new serve tell a live server from a stale server.json (serve.ts); ok is false while a storage write fails.
-    { method: 'GET', pattern: /^\/api\/health$/, run: () => { const { ok, problems } = host.health(); return [200, { ok, tokens: host.tokens.size, problems, dataDir: resolve(host.dataDir), pid: process.pid }]; } },
+    {
+      method: 'GET',
+      pattern: /^\/api\/health$/,
+      run: () => {
+        const { ok, problems } = host.health();
+        return [200, { ok, tokens: host.tokens.size, problems, dataDir: resolve(host.dataDir), pid: process.pid }];
+      },
+    },
     { method: 'GET', pattern: /^\/api\/tokens$/, run: () => [200, host.list()] },
-    { method: 'GET', pattern: /^\/api\/lab-key$/, run: () => [200, { key: Buffer.from(host.labKey).toString('hex'), path: labKeyPath(host.dataDir) }] },
+    {
+      method: 'GET',
+      pattern: /^\/api\/lab-key$/,
+      run: () => [200, { key: Buffer.from(host.labKey).toString('hex'), path: labKeyPath(host.dataDir) }],
+    },
     { method: 'POST', pattern: /^\/api\/tokens$/, run: async (_m, body) => [201, await host.create(parse(S.createBody, await body()))] },
     { method: 'GET', pattern: new RegExp(`^${T}$`), run: (m) => [200, host.describe(m[1])] },
     { method: 'DELETE', pattern: new RegExp(`^${T}$`), run: async (m) => (await host.remove(m[1]), [200, { removed: m[1] }]) },
-    { method: 'POST', pattern: new RegExp(`^${T}/clone$`), run: async (m, body) => [201, await host.clone(m[1], parse(S.cloneBody, await body()).id)] },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${T}/clone$`),
+      run: async (m, body) => [201, await host.clone(m[1], parse(S.cloneBody, await body()).id)],
+    },
     { method: 'GET', pattern: new RegExp(`^${T}/snapshot$`), run: (m) => [200, host.snapshot(m[1])] },
-    { method: 'PUT', pattern: new RegExp(`^${T}/snapshot$`), run: async (m, body) => [200, await host.restore(m[1], parse(S.snapshotBody, await body()) as never)] },
-    { method: 'POST', pattern: new RegExp(`^${T}/keys$`), run: async (m, body) => [200, { steps: await host.keys(m[1], parse(S.keysBody, await body()).keys), display: await host.displayOf(m[1]) }] },
-    { method: 'POST', pattern: /^\/api\/boards\/connect$/, run: async (_m, body) => {
-      const b = parse(S.connectBody, await body());
-      return [201, await host.connect(b.address, b.id)];
-    } },
+    {
+      method: 'PUT',
+      pattern: new RegExp(`^${T}/snapshot$`),
+      run: async (m, body) => [200, await host.restore(m[1], parse(S.snapshotBody, await body()) as never)],
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${T}/keys$`),
+      run: async (m, body) => [
+        200,
+        { steps: await host.keys(m[1], parse(S.keysBody, await body()).keys), display: await host.displayOf(m[1]) },
+      ],
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/boards\/connect$/,
+      run: async (_m, body) => {
+        const b = parse(S.connectBody, await body());
+        return [201, await host.connect(b.address, b.id)];
+      },
+    },
     { method: 'GET', pattern: /^\/api\/boards$/, run: async () => [200, await listBoards()] },
     { method: 'GET', pattern: new RegExp(`^${T}/display$`), run: async (m) => [200, await host.displayOf(m[1])] },
     {
@@ -183,9 +217,21 @@ function routes(host: Host): Route[] {
     { method: 'POST', pattern: new RegExp(`^${T}/unlock$`), run: (m) => [200, host.unlock(m[1])] },
     { method: 'GET', pattern: new RegExp(`^${T}/unlock-code$`), run: (m) => [200, host.unlockCode(m[1])] },
     { method: 'GET', pattern: new RegExp(`^${T}/card$`), run: (m) => [200, host.cardValues(m[1])] },
-    { method: 'POST', pattern: new RegExp(`^${T}/power$`), run: async (m, body) => [200, await host.powerOf(m[1], parse(S.powerBody, await body()).on)] },
-    { method: 'POST', pattern: new RegExp(`^${T}/battery$`), run: async (m, body) => [200, await host.batteryOf(m[1], parse(S.batteryBody, await body()).level)] },
-    { method: 'POST', pattern: new RegExp(`^${T}/clock$`), run: async (m, body) => [200, await host.clockOf(m[1], parse(S.clockBody, await body()))] },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${T}/power$`),
+      run: async (m, body) => [200, await host.powerOf(m[1], parse(S.powerBody, await body()).on)],
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${T}/battery$`),
+      run: async (m, body) => [200, await host.batteryOf(m[1], parse(S.batteryBody, await body()).level)],
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${T}/clock$`),
+      run: async (m, body) => [200, await host.clockOf(m[1], parse(S.clockBody, await body()))],
+    },
     {
       method: 'POST',
       pattern: /^\/api\/clock$/,
@@ -197,7 +243,11 @@ function routes(host: Host): Route[] {
       },
     },
     { method: 'POST', pattern: new RegExp(`^${T}/challenge$`), run: (m) => [200, host.issueChallenge(m[1])] },
-    { method: 'POST', pattern: new RegExp(`^${T}/check$`), run: async (m, body) => [200, host.checkAnswer(m[1], parse(S.checkBody, await body()))] },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^${T}/check$`),
+      run: async (m, body) => [200, host.checkAnswer(m[1], parse(S.checkBody, await body()))],
+    },
     {
       method: 'GET',
       pattern: new RegExp(`^${T}/trace$`),
@@ -215,10 +265,18 @@ function routes(host: Host): Route[] {
 /** Writes a refusal on a socket that has not become an HTTP exchange (over the cap, upgrades). */
 function refuseRaw(socket: Duplex, status: number, reason: string, message: string): void {
   const body = JSON.stringify({ error: message });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 421: 'Misdirected Request' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  421: 'Misdirected Request',
+};
 
 export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
   const accessToken = options.accessToken ?? randomBytes(16).toString('hex');
@@ -232,7 +290,11 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
 
   const server = createServer(
     // Node checks the header deadline on this interval; keep it a fraction of the deadline.
-    { headersTimeout: limits.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.max(50, Math.min(1000, limits.headersTimeoutMs / 4)) },
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: 0,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, limits.headersTimeoutMs / 4)),
+    },
     async (req, res) => {
       // A connection over the cap got its 503 at accept; nothing it sends is acted on.
       if (overCap.has(req.socket)) return;
@@ -250,17 +312,25 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
         const changes = req.method !== 'GET' && req.method !== 'HEAD';
         const foreign = changes ? checkOrigin(req, isOwnHost) : null;
         if (foreign) return send(res, foreign.status, { error: foreign.message }, true);
-        if (!authorised(req, url, accessToken)) return send(res, 401, { error: 'missing or wrong access token: use the token printed by tokenbench serve (Authorization: Bearer TOKEN, or ?token=TOKEN)' });
+        if (!authorised(req, url, accessToken))
+          return send(res, 401, {
+            error:
+              'missing or wrong access token: use the token printed by tokenbench serve (Authorization: Bearer TOKEN, or ?token=TOKEN)',
+          });
         const candidates = table.filter((r) => r.pattern.test(url.pathname));
         if (candidates.length === 0) return send(res, 404, { error: `no API route ${url.pathname}` });
         const route = candidates.find((r) => r.method === req.method);
-        if (!route) return send(res, 405, { error: `${req.method} is not allowed on ${url.pathname}; use ${candidates.map((r) => r.method).join(' or ')}` });
+        if (!route)
+          return send(res, 405, {
+            error: `${req.method} is not allowed on ${url.pathname}; use ${candidates.map((r) => r.method).join(' or ')}`,
+          });
         const notJson = changes ? checkContentType(req) : null;
         if (notJson) return send(res, notJson.status, { error: notJson.message }, true);
         const [status, body] = await route.run(route.pattern.exec(url.pathname)!, () => readJson(req, limits.bodyTimeoutMs), url);
         send(res, status, body);
       } catch (err) {
-        if (err instanceof HttpError || err instanceof HostError) return send(res, err.status, { error: err.message }, err.status === 413 || err.status === 408 || err.status === 400);
+        if (err instanceof HttpError || err instanceof HostError)
+          return send(res, err.status, { error: err.message }, err.status === 413 || err.status === 408 || err.status === 400);
         if (err instanceof InputError) return send(res, 400, { error: err.message });
         if (err instanceof URIError) return send(res, 400, { error: `the request has a bad %-escape: ${err.message}` });
         if (err instanceof StorageError) return send(res, 507, { error: err.message });
@@ -279,7 +349,12 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
       refusedConnections++;
       overCap.add(socket);
       socket.on('error', () => socket.destroy());
-      refuseRaw(socket, 503, 'Service Unavailable', `too many connections to tokenbench (at most ${limits.maxConnections}); close some and retry`);
+      refuseRaw(
+        socket,
+        503,
+        'Service Unavailable',
+        `too many connections to tokenbench (at most ${limits.maxConnections}); close some and retry`,
+      );
       // Closed once the client has read the answer and closed its side; or soon in any case
       // (destroying at once could reset the connection before the 503 is read).
       socket.setTimeout(2000, () => socket.destroy());
@@ -289,7 +364,11 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
     socket.once('close', () => connections--);
   });
 
-  const streams = new EventStreams(host, { maxStreams: limits.maxEventStreams, maxBufferedBytes: limits.maxBufferedBytes, heartbeatMs: limits.heartbeatMs });
+  const streams = new EventStreams(host, {
+    maxStreams: limits.maxEventStreams,
+    maxBufferedBytes: limits.maxBufferedBytes,
+    heartbeatMs: limits.heartbeatMs,
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     if (overCap.has(socket)) return;
@@ -302,8 +381,15 @@ export async function startApi(host: Host, options: ApiOptions): Promise<Api> {
     } catch {
       return refuseRaw(socket, 400, 'Bad Request', 'bad request URL');
     }
-    if (url.pathname !== '/api/events') return refuseRaw(socket, 404, 'Not Found', `no WebSocket at ${url.pathname}; the event stream is /api/events`);
-    if (!authorised(req, url, accessToken)) return refuseRaw(socket, 401, 'Unauthorized', 'missing or wrong access token: use the token printed by tokenbench serve (?token=TOKEN)');
+    if (url.pathname !== '/api/events')
+      return refuseRaw(socket, 404, 'Not Found', `no WebSocket at ${url.pathname}; the event stream is /api/events`);
+    if (!authorised(req, url, accessToken))
+      return refuseRaw(
+        socket,
+        401,
+        'Unauthorized',
+        'missing or wrong access token: use the token printed by tokenbench serve (?token=TOKEN)',
+      );
     wss.handleUpgrade(req, socket, head, (ws) => streams.add(ws, url.searchParams.get('id'), url.searchParams.get('keys') === 'clear'));
   });
 

@@ -71,7 +71,9 @@ function followRemovals(host: Host): void {
   host.on('removed', (e: { id: string }) => {
     void slsIfUsed(host)
       .then((s) => s?.service.tokenRemoved(e.id))
-      .catch((err: unknown) => console.error(`tokenbench: the SLS devices of deleted token ${e.id} could not be updated: ${(err as Error).message}`));
+      .catch((err: unknown) =>
+        console.error(`tokenbench: the SLS devices of deleted token ${e.id} could not be updated: ${(err as Error).message}`),
+      );
   });
 }
 
@@ -114,7 +116,11 @@ export function slsRoutes(host: Host): SlsRoute[] {
   };
   const NAME = '([a-z0-9][a-z0-9._-]{1,31})';
   const ID = '([a-z0-9][a-z0-9-]{0,39})';
-  const r = (method: string, path: string, run: (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => Promise<Result>): SlsRoute => ({ method, pattern: new RegExp(`^/api/sls${path}$`), run: guard(run) });
+  const r = (
+    method: string,
+    path: string,
+    run: (m: RegExpExecArray, body: () => Promise<unknown>, url: URL) => Promise<Result>,
+  ): SlsRoute => ({ method, pattern: new RegExp(`^/api/sls${path}$`), run: guard(run) });
   const P = (path: string) => `/phones/${ID}${path}`;
   return [
     r('GET', '/users', async () => [200, await (await sls()).service.users()]),
@@ -125,7 +131,10 @@ export function slsRoutes(host: Host): SlsRoute[] {
     r('DELETE', `/devices/${ID}`, async (m) => [200, await (await sls()).service.revokeDevice(m[1])]),
     r('GET', '/entities', async () => [200, await (await sls()).service.entities()]),
     r('POST', '/entities', async (_m, b) => [201, await (await sls()).service.createEntity(parse(S.entityBody, await b()))]),
-    r('POST', `/accounts/${ID}/deposits`, async (m, b) => [200, await (await sls()).service.deposit(m[1], parse(S.depositBody, await b()).bank)]),
+    r('POST', `/accounts/${ID}/deposits`, async (m, b) => [
+      200,
+      await (await sls()).service.deposit(m[1], parse(S.depositBody, await b()).bank),
+    ]),
     r('POST', '/login', async (_m, b) => {
       const x = parse(S.loginBody, await b());
       return [200, await (await sls()).login.start(x.username, x.password)];
@@ -142,7 +151,10 @@ export function slsRoutes(host: Host): SlsRoute[] {
       return [200, await s.clock.apply(s.service.store, op)];
     }),
     r('GET', `/login/${ID}`, async (m) => [200, await (await sls()).login.status(m[1])]),
-    r('POST', `/login/${ID}/answer`, async (m, b) => [200, await (await sls()).login.answer(m[1], parse(S.answerBody, await b()).response)]),
+    r('POST', `/login/${ID}/answer`, async (m, b) => [
+      200,
+      await (await sls()).login.answer(m[1], parse(S.answerBody, await b()).response),
+    ]),
     r('POST', `/login/${ID}/push`, async (m) => [200, await (await sls()).login.push(m[1])]),
     r('POST', '/share/challenge', async (_m, b) => {
       const x = parse(S.shareChallengeBody, await b());
@@ -154,12 +166,16 @@ export function slsRoutes(host: Host): SlsRoute[] {
     }),
     r('GET', '/sharings', async (_m, _b, url) => {
       const status = url.searchParams.get('status');
-      if (status !== null && !['pending', 'active', 'rejected', 'cancelled'].includes(status)) throw new BadBody('query "status" must be pending, active, rejected or cancelled');
+      if (status !== null && !['pending', 'active', 'rejected', 'cancelled'].includes(status))
+        throw new BadBody('query "status" must be pending, active, rejected or cancelled');
       return [200, await (await sls()).service.sharings((status ?? undefined) as never)];
     }),
     r('POST', `/sharings/${ID}/approve`, async (m) => [200, await (await sls()).service.decide(m[1], true)]),
     r('POST', `/sharings/${ID}/reject`, async (m) => [200, await (await sls()).service.decide(m[1], false)]),
-    r('POST', `/sharings/${ID}/cancel`, async (m, b) => [200, await (await sls()).service.cancelSharing(parse(S.sessionBody, await b()).session, m[1])]),
+    r('POST', `/sharings/${ID}/cancel`, async (m, b) => [
+      200,
+      await (await sls()).service.cancelSharing(parse(S.sessionBody, await b()).session, m[1]),
+    ]),
     r('GET', '/opt-out/risks', async () => [200, { risks: OPT_OUT_RISKS }]),
     r('POST', '/opt-out', async (_m, b) => {
       const x = parse(S.optOutBody, await b());
@@ -180,7 +196,13 @@ export function slsRoutes(host: Host): SlsRoute[] {
       const ctx = await (await sls()).service.tx(async (tx) => {
         const u = await (await sls()).service.userOf(tx, x.username!);
         const e = await (await sls()).service.entityOf(tx, u.entityId);
-        return { dateOfBirth: e.identification.dateOfBirth, address: e.address, idNumber: e.identification.idNumber, phones: u.phones, names: [e.name, u.username] };
+        return {
+          dateOfBirth: e.identification.dateOfBirth,
+          address: e.address,
+          idNumber: e.identification.idNumber,
+          phones: u.phones,
+          names: [e.name, u.username],
+        };
       });
       return [200, checkPin(x.pin, ctx)];
     }),
@@ -189,16 +211,40 @@ export function slsRoutes(host: Host): SlsRoute[] {
     r('GET', '/phones', async () => [200, await (await sls()).ibkey.phones()]),
     r('POST', '/phones', async (_m, b) => {
       const x = parse(S.phoneBody, await b());
-      return [201, await (await sls()).ibkey.createPhone({ id: x.id, profile: { os: x.os, version: x.version, biometrics: x.biometrics ?? 'none', passcode: x.passcode ?? false, rooted: x.rooted ?? false } })];
+      return [
+        201,
+        await (await sls()).ibkey.createPhone({
+          id: x.id,
+          profile: {
+            os: x.os,
+            version: x.version,
+            biometrics: x.biometrics ?? 'none',
+            passcode: x.passcode ?? false,
+            rooted: x.rooted ?? false,
+          },
+        }),
+      ];
     }),
     r('GET', P(''), async (m) => [200, await (await sls()).ibkey.phone(m[1])]),
     r('DELETE', P(''), async (m) => [200, await (await sls()).ibkey.removePhone(m[1])]),
     r('POST', P('/network'), async (m, b) => [200, await (await sls()).ibkey.setNetwork(m[1], parse(S.networkBody, await b()).on)]),
-    r('POST', P('/activate'), async (m, b) => [200, await (await sls()).ibkey.startActivation({ phoneId: m[1], ...parse(S.activateBody, await b()) })]),
-    r('POST', P('/activate/confirm'), async (m, b) => [200, await (await sls()).ibkey.finishActivation({ phoneId: m[1], ...parse(S.confirmBody, await b()) })]),
+    r('POST', P('/activate'), async (m, b) => [
+      200,
+      await (await sls()).ibkey.startActivation({ phoneId: m[1], ...parse(S.activateBody, await b()) }),
+    ]),
+    r('POST', P('/activate/confirm'), async (m, b) => [
+      200,
+      await (await sls()).ibkey.finishActivation({ phoneId: m[1], ...parse(S.confirmBody, await b()) }),
+    ]),
     r('POST', P('/reinstall'), async (m) => [200, await (await sls()).ibkey.reinstall(m[1])]),
     r('POST', P('/decline-recovery'), async (m) => [200, await (await sls()).ibkey.declineRecovery(m[1])]),
-    r('POST', P('/respond'), async (m, b) => [200, await (await sls()).ibkey.respond({ phoneId: m[1], ...parse(S.respondBody, await b()) })]),
-    r('POST', P('/approve'), async (m, b) => [200, await (await sls()).ibkey.approve({ phoneId: m[1], ...parse(S.approveBody, await b()) })]),
+    r('POST', P('/respond'), async (m, b) => [
+      200,
+      await (await sls()).ibkey.respond({ phoneId: m[1], ...parse(S.respondBody, await b()) }),
+    ]),
+    r('POST', P('/approve'), async (m, b) => [
+      200,
+      await (await sls()).ibkey.approve({ phoneId: m[1], ...parse(S.approveBody, await b()) }),
+    ]),
   ];
 }

@@ -32,7 +32,9 @@ export function staticUi(dir = RENDERER_DIR) {
     const path = normalize(join(dir, rel));
     if (!path.startsWith(dir)) return false;
     if (!existsSync(join(dir, 'index.html'))) {
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('The UI is not built yet: run npm run build:ui (npm ci does it).\n');
+      res
+        .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('The UI is not built yet: run npm run build:ui (npm ci does it).\n');
       return true;
     }
     let body: Buffer;

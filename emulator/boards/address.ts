@@ -27,7 +27,8 @@ export class AddressError extends Error {
   override readonly name = 'AddressError';
 }
 
-export const TARGET_SYNTAX = 'model:dscplus|dsc|card, token:ID, tcp:HOST:PORT, serial:PATH[@BAUD], usbip:HOST:PORT:BUSID, usb:VID:PID[:SERIAL] or qemu:netduinoplus2[:ELF]';
+export const TARGET_SYNTAX =
+  'model:dscplus|dsc|card, token:ID, tcp:HOST:PORT, serial:PATH[@BAUD], usbip:HOST:PORT:BUSID, usb:VID:PID[:SERIAL] or qemu:netduinoplus2[:ELF]';
 
 const port = (text: string, s: string): number => {
   const n = /^\d{1,5}$/.test(s) ? Number(s) : NaN;
@@ -46,7 +47,10 @@ export function parseTarget(text: string): TargetAddress {
     }
     case 'token': {
       const m = /^token:([A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/.exec(text);
-      if (!m) throw new AddressError(`"${text}" is not a token target; write token:ID with the id tokenbench tokens list shows, e.g. token:dscplus-1`);
+      if (!m)
+        throw new AddressError(
+          `"${text}" is not a token target; write token:ID with the id tokenbench tokens list shows, e.g. token:dscplus-1`,
+        );
       return { kind: 'token', id: m[1] };
     }
     case 'tcp': {
@@ -71,17 +75,24 @@ export function parseTarget(text: string): TargetAddress {
 export function parseAddress(text: string): BoardAddress {
   if (text.startsWith('serial:')) {
     const m = /^serial:([^@]+)(?:@(\d{3,7}))?$/.exec(text);
-    if (!m) throw new AddressError(`"${text}" is not a serial address; write serial:PATH or serial:PATH@BAUD, e.g. serial:/dev/ttyACM0@115200`);
+    if (!m)
+      throw new AddressError(`"${text}" is not a serial address; write serial:PATH or serial:PATH@BAUD, e.g. serial:/dev/ttyACM0@115200`);
     return { kind: 'serial', path: m[1], baud: m[2] ? Number(m[2]) : 115200 };
   }
   if (text.startsWith('usb:')) {
     const m = /^usb:([0-9a-fA-F]{4}):([0-9a-fA-F]{4})(?::([\x21-\x7e]{1,64}))?$/.exec(text);
-    if (!m) throw new AddressError(`"${text}" is not a USB address; write usb:VID:PID or usb:VID:PID:SERIAL with 4-digit hex ids, e.g. usb:1209:0001`);
+    if (!m)
+      throw new AddressError(
+        `"${text}" is not a USB address; write usb:VID:PID or usb:VID:PID:SERIAL with 4-digit hex ids, e.g. usb:1209:0001`,
+      );
     return { kind: 'usb', vid: parseInt(m[1], 16), pid: parseInt(m[2], 16), ...(m[3] ? { serial: m[3] } : {}) };
   }
   if (text.startsWith('qemu:')) {
     const m = /^qemu:([a-z0-9-]+)(?::(.+))?$/.exec(text);
-    if (m?.[1] !== 'netduinoplus2') throw new AddressError(`"${text}" is not a QEMU board address; write qemu:netduinoplus2 or qemu:netduinoplus2:ELF (the only machine is netduinoplus2)`);
+    if (m?.[1] !== 'netduinoplus2')
+      throw new AddressError(
+        `"${text}" is not a QEMU board address; write qemu:netduinoplus2 or qemu:netduinoplus2:ELF (the only machine is netduinoplus2)`,
+      );
     return { kind: 'qemu', machine: 'netduinoplus2', ...(m[2] ? { elf: m[2] } : {}) };
   }
   throw new AddressError(`"${text}" is not a board address; use serial:PATH[@BAUD], usb:VID:PID[:SERIAL] or qemu:netduinoplus2[:ELF]`);

@@ -51,7 +51,12 @@ class TracedLink extends Link {
 }
 
 export function indicatorsByte(d: Display['indicators']): number {
-  return (d.on ? INDICATOR.ON : 0) | (d.locked ? INDICATOR.LOCKED : 0) | (d.batteryLow ? INDICATOR.BATTERY_LOW : 0) | (d.noBattery ? INDICATOR.NO_BATTERY : 0);
+  return (
+    (d.on ? INDICATOR.ON : 0) |
+    (d.locked ? INDICATOR.LOCKED : 0) |
+    (d.batteryLow ? INDICATOR.BATTERY_LOW : 0) |
+    (d.noBattery ? INDICATOR.NO_BATTERY : 0)
+  );
 }
 
 export class Board {
@@ -193,7 +198,10 @@ export class Board {
 
   /** The client for API operations; throws while disconnected. */
   use(): TokenClient {
-    if (!this.client) throw new Error(`board ${this.id} (${this.label}) is disconnected${this.lastError ? `: ${this.lastError}` : ''}; it is tried again every second`);
+    if (!this.client)
+      throw new Error(
+        `board ${this.id} (${this.label}) is disconnected${this.lastError ? `: ${this.lastError}` : ''}; it is tried again every second`,
+      );
     return this.client;
   }
 
@@ -219,7 +227,15 @@ export class Board {
   async handle(apdu: Uint8Array, session: Session): Promise<Uint8Array> {
     if (this.policy) {
       const def = apdu.length >= 2 ? BY_INS.get(apdu[1]) : undefined;
-      if (def?.name === 'AUTHENTICATE') return dispatch(apdu, session, Date.now(), { AUTHENTICATE: authenticateHandler(this.policy, systemRng()) }, ALL_PLANE_SET, this.policy);
+      if (def?.name === 'AUTHENTICATE')
+        return dispatch(
+          apdu,
+          session,
+          Date.now(),
+          { AUTHENTICATE: authenticateHandler(this.policy, systemRng()) },
+          ALL_PLANE_SET,
+          this.policy,
+        );
       const why = def && refusal(def, session, this.policy);
       if (why) return failure(SW.SECURITY_NOT_SATISFIED, why);
     }

@@ -50,7 +50,11 @@ export async function listBoards(timeoutMs = 700): Promise<Probed[]> {
   for (const p of ports) {
     const a: BoardAddress = { kind: 'serial', path: p.path, baud: 115200 };
     const r = await probe(a, timeoutMs);
-    out.push({ address: formatAddress(a), description: [p.manufacturer, p.vendorId && `${p.vendorId}:${p.productId}`].filter(Boolean).join(' ') || 'serial port', ...r });
+    out.push({
+      address: formatAddress(a),
+      description: [p.manufacturer, p.vendorId && `${p.vendorId}:${p.productId}`].filter(Boolean).join(' ') || 'serial port',
+      ...r,
+    });
   }
   for (const d of await listUsb()) {
     const { idVendor: vid, idProduct: pid, bDeviceClass } = d.deviceDescriptor;

@@ -14,7 +14,10 @@ import { streamPort } from '../../protocol/port.ts';
 import { SerialTransport } from '../transports/serial.ts';
 
 /** Where `npm run board:build` puts the QEMU image. */
-export const DEFAULT_QEMU_ELF = resolve(dirname(fileURLToPath(import.meta.url)), '../../firmware/board/build/netduinoplus2/tokenbench-board.elf');
+export const DEFAULT_QEMU_ELF = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../firmware/board/build/netduinoplus2/tokenbench-board.elf',
+);
 
 /**
  * The slowest rate, bytes per second, to allow for bytes into the board over its pty. QEMU's USART
@@ -63,9 +66,23 @@ export function qemuArgs(o: QemuOptions): string[] {
   if (o.frozenClock) args.push('--frozen-clock');
   for (const a of args) {
     // QEMU's option parser splits on commas; the firmware's command line on spaces.
-    if (!SEMIHOST_ARG.test(a) || a.includes(',')) throw new QemuError(`"${a}" cannot be passed to the board: use paths and seeds without spaces or commas`);
+    if (!SEMIHOST_ARG.test(a) || a.includes(','))
+      throw new QemuError(`"${a}" cannot be passed to the board: use paths and seeds without spaces or commas`);
   }
-  return ['-M', 'netduinoplus2', '-nographic', '-S', '-monitor', 'stdio', '-serial', 'pty', '-kernel', elf, '-semihosting-config', ['enable=on', 'target=native', ...args.map((a) => `arg=${a}`)].join(',')];
+  return [
+    '-M',
+    'netduinoplus2',
+    '-nographic',
+    '-S',
+    '-monitor',
+    'stdio',
+    '-serial',
+    'pty',
+    '-kernel',
+    elf,
+    '-semihosting-config',
+    ['enable=on', 'target=native', ...args.map((a) => `arg=${a}`)].join(','),
+  ];
 }
 
 /** Starts the board and waits until it answers; throws QemuError with one clear line otherwise. */
@@ -78,9 +95,17 @@ export async function startQemu(o: QemuOptions): Promise<QemuBoard> {
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const failed = new Promise<never>((_, reject) => {
     child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(new QemuError(err.code === 'ENOENT' ? 'qemu-system-arm is not installed (Debian: apt-get install qemu-system-arm)' : `cannot start QEMU: ${err.message}`)),
+      reject(
+        new QemuError(
+          err.code === 'ENOENT'
+            ? 'qemu-system-arm is not installed (Debian: apt-get install qemu-system-arm)'
+            : `cannot start QEMU: ${err.message}`,
+        ),
+      ),
     );
-    void exited.then((code) => reject(new QemuError(`QEMU exited (code ${code}) before the board was ready: ${output.trim().split('\n').pop() ?? ''}`)));
+    void exited.then((code) =>
+      reject(new QemuError(`QEMU exited (code ${code}) before the board was ready: ${output.trim().split('\n').pop() ?? ''}`)),
+    );
   });
   failed.catch(() => {});
   child.stdin!.on('error', () => {}); // QEMU killed or gone: its monitor pipe is closed

@@ -47,7 +47,8 @@ export class UsbHidTransport extends BaseTransport {
 
   static async open(vid: number, pid: number, serial?: string): Promise<UsbHidTransport> {
     const devices = (await listUsb()).filter((d) => d.deviceDescriptor.idVendor === vid && d.deviceDescriptor.idProduct === pid);
-    if (devices.length === 0) throw new Error(`no USB device ${vid.toString(16).padStart(4, '0')}:${pid.toString(16).padStart(4, '0')} is connected`);
+    if (devices.length === 0)
+      throw new Error(`no USB device ${vid.toString(16).padStart(4, '0')}:${pid.toString(16).padStart(4, '0')} is connected`);
     for (const device of devices) {
       try {
         device.open();

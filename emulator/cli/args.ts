@@ -33,13 +33,15 @@ export function parse(command: string, args: string[], options: OptionSpec, allo
     if (err instanceof UsageError) throw err;
     const e = err as { code?: string; message: string };
     const flag = /'(-[^' ]+)/.exec(e.message)?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${flag ?? ''} for "${command}" (see tokenbench ${command} --help)`);
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+      throw new UsageError(`unknown option ${flag ?? ''} for "${command}" (see tokenbench ${command} --help)`);
     if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       if (/argument missing/.test(e.message)) throw new UsageError(`${flag ?? 'an option'} needs a value`);
       if (/ambiguous/.test(e.message)) throw new UsageError(`${flag} needs a value; to give one that starts with "-", write ${flag}=VALUE`);
       throw new UsageError(`${flag ?? 'an option'} does not take a value`);
     }
-    if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument for "${command}": ${/'([^']*)'/.exec(e.message)?.[1] ?? ''}`);
+    if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+      throw new UsageError(`unexpected argument for "${command}": ${/'([^']*)'/.exec(e.message)?.[1] ?? ''}`);
     throw new UsageError(e.message.split('\n')[0]);
   }
 }
@@ -61,7 +63,8 @@ export function int(p: Parsed, name: string, min: number, max: number): number |
   const v = str(p, name);
   if (v === undefined) return undefined;
   const n = /^\d{1,16}$/.test(v) ? Number(v) : /^0x[0-9a-f]{1,13}$/i.test(v) ? parseInt(v.slice(2), 16) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${v}"`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${v}"`);
   return n;
 }
 

@@ -28,26 +28,92 @@ export const COMMANDS: readonly ListedCommand[] = [
   listed('hotp', 'compute an HOTP code (RFC 4226)', async () => (await import('./commands/oath.ts')).hotpCommand),
   listed('totp', 'compute a TOTP code (RFC 6238)', async () => (await import('./commands/oath.ts')).totpCommand),
   listed('card', 'show a Security Code Card grid or look up its values', async () => (await import('./commands/card.ts')).cardCommand),
-  listed('device', 'run a key script on an emulated DSC+ or DSC and print the display after each input', async () => (await import('./commands/device.ts')).deviceCommand),
-  listed('serve', 'run the emulator host: tokens, transports and the control API', async () => (await import('./commands/serve.ts')).serveCommand),
-  listed('tokens', 'list, add, remove, snapshot and restore the tokens of a running host', async () => (await import('./commands/tokens.ts')).tokensCommand),
-  listed('press', 'press keys on a token of a running host and print the display after each', async () => (await import('./commands/tokens.ts')).pressCommand),
+  listed(
+    'device',
+    'run a key script on an emulated DSC+ or DSC and print the display after each input',
+    async () => (await import('./commands/device.ts')).deviceCommand,
+  ),
+  listed(
+    'serve',
+    'run the emulator host: tokens, transports and the control API',
+    async () => (await import('./commands/serve.ts')).serveCommand,
+  ),
+  listed(
+    'tokens',
+    'list, add, remove, snapshot and restore the tokens of a running host',
+    async () => (await import('./commands/tokens.ts')).tokensCommand,
+  ),
+  listed(
+    'press',
+    'press keys on a token of a running host and print the display after each',
+    async () => (await import('./commands/tokens.ts')).pressCommand,
+  ),
   listed('display', 'print what a token of a running host shows', async () => (await import('./commands/tokens.ts')).displayCommand),
-  listed('trace', "print a token's traffic, decoded (--follow to keep printing)", async () => (await import('./commands/tokens.ts')).traceCommand),
-  listed('boards', 'list serial ports and USB devices, and which of them are tokenbench boards', async () => (await import('./commands/boards.ts')).boardsCommand),
-  listed('connect', 'attach a real board to the running host, like an emulated token', async () => (await import('./commands/boards.ts')).connectCommand),
-  listed('board', 'run the reference board firmware on QEMU (netduinoplus2) and print its serial pty', async () => (await import('./commands/board.ts')).boardCommand),
-  listed('image', 'show or convert firmware image files: ELF, Intel HEX, raw binary, UF2', async () => (await import('./commands/image.ts')).imageCommand),
-  listed('flash', 'write a firmware image to a board: STM32 UART bootloader, USB DFU, UF2 drive', async () => (await import('./commands/flash.ts')).flashCommand),
-  listed('provision', 'give a token or board its secret, serial, PIN and algorithm, check it, seal it', async () => (await import('./commands/provision.ts')).provisionCommand),
-  listed('record', 'record a session with a token (keys, timing, display) as a YAML scenario', async () => (await import('./commands/scenario.ts')).recordCommand),
-  listed('replay', 'play a YAML scenario against a token or board; fails at the first display that differs', async () => (await import('./commands/scenario.ts')).replayCommand),
-  listed('sls', 'the Secure Login System: users, login, sharing, opt-out, withdrawals, IB Key', async () => (await import('./commands/sls.ts')).slsCommand),
-  listed('conformance', 'judge a token, emulated or real, against the spec and the golden model', async () => (await import('./commands/conformance.ts')).conformanceCommand),
+  listed(
+    'trace',
+    "print a token's traffic, decoded (--follow to keep printing)",
+    async () => (await import('./commands/tokens.ts')).traceCommand,
+  ),
+  listed(
+    'boards',
+    'list serial ports and USB devices, and which of them are tokenbench boards',
+    async () => (await import('./commands/boards.ts')).boardsCommand,
+  ),
+  listed(
+    'connect',
+    'attach a real board to the running host, like an emulated token',
+    async () => (await import('./commands/boards.ts')).connectCommand,
+  ),
+  listed(
+    'board',
+    'run the reference board firmware on QEMU (netduinoplus2) and print its serial pty',
+    async () => (await import('./commands/board.ts')).boardCommand,
+  ),
+  listed(
+    'image',
+    'show or convert firmware image files: ELF, Intel HEX, raw binary, UF2',
+    async () => (await import('./commands/image.ts')).imageCommand,
+  ),
+  listed(
+    'flash',
+    'write a firmware image to a board: STM32 UART bootloader, USB DFU, UF2 drive',
+    async () => (await import('./commands/flash.ts')).flashCommand,
+  ),
+  listed(
+    'provision',
+    'give a token or board its secret, serial, PIN and algorithm, check it, seal it',
+    async () => (await import('./commands/provision.ts')).provisionCommand,
+  ),
+  listed(
+    'record',
+    'record a session with a token (keys, timing, display) as a YAML scenario',
+    async () => (await import('./commands/scenario.ts')).recordCommand,
+  ),
+  listed(
+    'replay',
+    'play a YAML scenario against a token or board; fails at the first display that differs',
+    async () => (await import('./commands/scenario.ts')).replayCommand,
+  ),
+  listed(
+    'sls',
+    'the Secure Login System: users, login, sharing, opt-out, withdrawals, IB Key',
+    async () => (await import('./commands/sls.ts')).slsCommand,
+  ),
+  listed(
+    'conformance',
+    'judge a token, emulated or real, against the spec and the golden model',
+    async () => (await import('./commands/conformance.ts')).conformanceCommand,
+  ),
 ];
 
 export function help(): string {
-  const lines = ['tokenbench: a hardware token lab (DSC+, DSC, Security Code Card)', '', 'Usage: tokenbench COMMAND [options]', '', 'Commands:'];
+  const lines = [
+    'tokenbench: a hardware token lab (DSC+, DSC, Security Code Card)',
+    '',
+    'Usage: tokenbench COMMAND [options]',
+    '',
+    'Commands:',
+  ];
   for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(8)} ${c.summary}`);
   lines.push('', 'Run "tokenbench COMMAND --help" for a command\'s options.');
   return lines.join('\n');

@@ -7,9 +7,18 @@ import type { Harness } from './harness.ts';
 
 /** What a case needs; each missing need skips the case with its reason. */
 export type Need =
-  | 'ui' | 'power' | 'clock' | 'provisioning' | 'test' | 'firmware'
-  | 'dscplus' | 'dsc' | 'card' | 'keys'
-  | 'stream' | 'hid'
+  | 'ui'
+  | 'power'
+  | 'clock'
+  | 'provisioning'
+  | 'test'
+  | 'firmware'
+  | 'dscplus'
+  | 'dsc'
+  | 'card'
+  | 'keys'
+  | 'stream'
+  | 'hid'
   /** Storage fault injection: in-process targets only. */
   | 'faults'
   /** A second connection at the same time. */
@@ -38,7 +47,12 @@ export function fail(message: string): never {
   throw new Failure(message);
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v instanceof Uint8Array ? [...v].map((b) => b.toString(16).padStart(2, '0')).join(' ') : JSON.stringify(v));
+const show = (v: unknown) =>
+  typeof v === 'string'
+    ? JSON.stringify(v)
+    : v instanceof Uint8Array
+      ? [...v].map((b) => b.toString(16).padStart(2, '0')).join(' ')
+      : JSON.stringify(v);
 
 export function expectEq<T>(actual: T, expected: T, what: string): void {
   if (show(actual) !== show(expected)) fail(`${what}: expected ${show(expected)}, got ${show(actual)}`);

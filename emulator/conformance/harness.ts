@@ -214,8 +214,17 @@ export class Harness {
   }
 
   /** A command by name with fields and P1/P2, answered as status and fields. */
-  async cmd(name: InsName, fields: [number, Uint8Array][] = [], p1 = 0, p2 = 0, client = this.client): Promise<{ sw: number; items: Tlv[]; raw: Uint8Array }> {
-    return this.apdu(encodeCommand({ cla: CLA, ins: INS[name], p1, p2, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) }), client);
+  async cmd(
+    name: InsName,
+    fields: [number, Uint8Array][] = [],
+    p1 = 0,
+    p2 = 0,
+    client = this.client,
+  ): Promise<{ sw: number; items: Tlv[]; raw: Uint8Array }> {
+    return this.apdu(
+      encodeCommand({ cla: CLA, ins: INS[name], p1, p2, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) }),
+      client,
+    );
   }
 
   /** Expects status `sw` from the command; returns its fields. */
@@ -223,7 +232,9 @@ export class Harness {
     const r = await this.cmd(name, fields, p1, p2);
     if (r.sw !== sw) {
       const detail = find(r.items, TAG.DETAIL);
-      throw new Failure(`${name}: expected SW ${sw.toString(16).toUpperCase()}, got ${r.sw.toString(16).toUpperCase()}${detail ? ` (${new TextDecoder().decode(detail)})` : ''}`);
+      throw new Failure(
+        `${name}: expected SW ${sw.toString(16).toUpperCase()}, got ${r.sw.toString(16).toUpperCase()}${detail ? ` (${new TextDecoder().decode(detail)})` : ''}`,
+      );
     }
     return r.items;
   }
@@ -292,16 +303,19 @@ export class Harness {
       try {
         await fn();
       } catch (err) {
-        if (err instanceof StatusError && err.sw === SW.NOT_SUPPORTED) throw new Skip(`setup needs ${what}, which the device does not support (6A81)`);
+        if (err instanceof StatusError && err.sw === SW.NOT_SUPPORTED)
+          throw new Skip(`setup needs ${what}, which the device does not support (6A81)`);
         throw new Failure(`setup: ${what}: ${(err as Error).message}`);
       }
     };
     await step('SUBSCRIBE off', () => c.subscribe(false));
     await step('the battery in', () => c.setPower(true));
     // A board has no battery to set (SET_BATTERY answers 6A81 there): its power is SET_POWER's alone.
-    await step('a full battery', () => c.setBattery(100).catch((err) => {
-      if (!(err instanceof StatusError && err.sw === SW.NOT_SUPPORTED)) throw err;
-    }));
+    await step('a full battery', () =>
+      c.setBattery(100).catch((err) => {
+        if (!(err instanceof StatusError && err.sw === SW.NOT_SUPPORTED)) throw err;
+      }),
+    );
     await step('FACTORY_RESET', () => c.factoryReset());
     await step('PUT_SECRET', () => c.putSecret(SECRET));
     await step('PUT_SUITE', () => c.putSuite(o.suite ?? (model === 'dscplus' ? 'OCRA-1:HOTP-SHA1-8:QN06' : 'TOTP-SHA1-6-30')));
@@ -331,7 +345,8 @@ export class Harness {
   /** Real time only: the margin for `ms`, noted for the case's report; skips the case under --no-slow. */
   private realMargin(ms: number): number {
     const rt = this.realTime!;
-    if (this.options.slow === false) throw new Skip(`${rt.reason}; the case would wait ${ms} ms in real time, and --no-slow skips such cases`);
+    if (this.options.slow === false)
+      throw new Skip(`${rt.reason}; the case would wait ${ms} ms in real time, and --no-slow skips such cases`);
     const text = marginText(ms, rt);
     if (!this.slowNotes.includes(text)) this.slowNotes.push(text);
     return marginFor(ms, rt.rttMs);
@@ -378,8 +393,13 @@ export class Harness {
       const early = (await this.client.readDisplay()).text;
       const back = this.target.now() - key.sent;
       if (early === before) continue;
-      if (back >= lateLimit(ms)) throw new Skip(`real time: the read that should show ${JSON.stringify(before)} came back ${back} ms after the key, too late to judge a ${ms} ms timeout (the link stalled); ${marginText(ms, this.realTime)}`);
-      fail(`${what} ${back} ms after the key (real time, margin ${m} ms): expected ${JSON.stringify(before)} until ${ms - m} ms, got ${JSON.stringify(early)}`);
+      if (back >= lateLimit(ms))
+        throw new Skip(
+          `real time: the read that should show ${JSON.stringify(before)} came back ${back} ms after the key, too late to judge a ${ms} ms timeout (the link stalled); ${marginText(ms, this.realTime)}`,
+        );
+      fail(
+        `${what} ${back} ms after the key (real time, margin ${m} ms): expected ${JSON.stringify(before)} until ${ms - m} ms, got ${JSON.stringify(early)}`,
+      );
     }
     await this.waitUntil(key.received + ms + m);
     expectEq((await this.client.readDisplay()).text, after, `${what} ${ms + m} ms after the key (real time, margin ${m} ms)`);
@@ -398,7 +418,12 @@ export class Harness {
   }
 
   /** Waits for raw frames or reports on the shared connection that satisfy `done`. */
-  async rawExchange<T>(send: Uint8Array[], parse: (chunks: Uint8Array[]) => T, done: (v: T) => boolean, waitMs = this.waitFor(send.reduce((n, s) => n + s.length, 0))): Promise<T> {
+  async rawExchange<T>(
+    send: Uint8Array[],
+    parse: (chunks: Uint8Array[]) => T,
+    done: (v: T) => boolean,
+    waitMs = this.waitFor(send.reduce((n, s) => n + s.length, 0)),
+  ): Promise<T> {
     const chunks: Uint8Array[] = [];
     let wake: () => void = () => {};
     const l = (b: Uint8Array) => {
@@ -446,7 +471,8 @@ export class Harness {
         const out: HidMessage[] = [];
         for (const c of chunks) {
           // The host-side assembler refuses CID 0; a device's answer on CID 0 is read as it is.
-          if (c.length >= 7 && c[0] === 0 && c[1] === 0 && c[2] === 0 && c[3] === 0 && c[4] & 0x80) out.push({ cid: 0, cmd: c[4], payload: c.slice(7, 7 + Math.min(57, (c[5] << 8) | c[6])) });
+          if (c.length >= 7 && c[0] === 0 && c[1] === 0 && c[2] === 0 && c[3] === 0 && c[4] & 0x80)
+            out.push({ cid: 0, cmd: c[4], payload: c.slice(7, 7 + Math.min(57, (c[5] << 8) | c[6])) });
           else out.push(...a.push(c, 0).messages);
         }
         return out;
@@ -502,17 +528,27 @@ export function needsMissing(needs: Need[], h: { profile: Profile; target: Targe
   const planes = h.profile.info.planes;
   for (const n of needs) {
     switch (n) {
-      case 'ui': case 'power': case 'clock': case 'provisioning': case 'test': case 'firmware':
+      case 'ui':
+      case 'power':
+      case 'clock':
+      case 'provisioning':
+      case 'test':
+      case 'firmware':
         if (!planes.includes(n)) return `the device has no ${n} plane (PLANES in GET_INFO)`;
-        if (n !== 'ui' && h.profile.auth.required && !h.profile.auth.privileged) return `needs the ${n} plane, which needs a privileged session: give the lab key (or a sealed board's key) with --lab-key FILE`;
+        if (n !== 'ui' && h.profile.auth.required && !h.profile.auth.privileged)
+          return `needs the ${n} plane, which needs a privileged session: give the lab key (or a sealed board's key) with --lab-key FILE`;
         break;
-      case 'dscplus': case 'dsc': case 'card':
-        if (h.profile.model !== n && !(n === 'card' && h.profile.model === 'online-card')) return `for a ${n}; this is a ${h.profile.model}`;
+      case 'dscplus':
+      case 'dsc':
+      case 'card':
+        if (h.profile.model !== n && !(n === 'card' && h.profile.model === 'online-card'))
+          return `for a ${n}; this is a ${h.profile.model}`;
         break;
       case 'keys':
         if (h.profile.info.keys.length === 0) return 'the device has no keys';
         break;
-      case 'stream': case 'hid':
+      case 'stream':
+      case 'hid':
         if (h.target.framing !== n) return `needs the ${n} framing; this target speaks ${h.target.framing}`;
         break;
       case 'faults':

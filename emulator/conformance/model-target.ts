@@ -75,7 +75,13 @@ export function modelTarget(model: 'dscplus' | 'dsc' | 'card', options: ModelTar
   const token =
     model === 'card'
       ? CardToken.create(storage, newCardRecord({ secret, serial: 'MODEL-CARD', sealed: false }))
-      : DeviceToken.create(storage, seededRng(`model-${model}`), provision({ model, secret, serial: `MODEL-${model.toUpperCase()}`, sealed: false }), now(), { variant: options.variant, ...(options.planes ? { planes: options.planes } : {}) });
+      : DeviceToken.create(
+          storage,
+          seededRng(`model-${model}`),
+          provision({ model, secret, serial: `MODEL-${model.toUpperCase()}`, sealed: false }),
+          now(),
+          { variant: options.variant, ...(options.planes ? { planes: options.planes } : {}) },
+        );
   if (token instanceof DeviceToken) storage.display = () => token.display().text;
   const plain = {
     inner: token,

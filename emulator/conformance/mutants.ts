@@ -52,7 +52,12 @@ export const MUTANTS: Mutant[] = [
     bug: 'accepts a 4th PIN try: the wrong PIN that should lock leaves one try',
     model: 'dscplus',
     options: {
-      variant: stepVariant((step) => (spec, s, input, env) => (s.mode === 'pin' && s.nv.tries === 1 && input.type === 'down' && input.key === 'OK' && s.entry.length === s.nv.pinLength ? step(spec, { ...s, nv: { ...s.nv, tries: 2 } }, input, env) : step(spec, s, input, env))),
+      variant: stepVariant(
+        (step) => (spec, s, input, env) =>
+          s.mode === 'pin' && s.nv.tries === 1 && input.type === 'down' && input.key === 'OK' && s.entry.length === s.nv.pinLength
+            ? step(spec, { ...s, nv: { ...s.nv, tries: 2 } }, input, env)
+            : step(spec, s, input, env),
+      ),
     },
   },
   {
@@ -96,7 +101,13 @@ export const MUTANTS: Mutant[] = [
     rule: 'P-1.2',
     bug: 'answers 6F00 instead of 6700 to an APDU shorter than its header',
     model: 'dscplus',
-    options: { wrap: (t) => ({ ...t, handle: (apdu, s, now) => (apdu.length < 4 ? encodeResponse({ sw: SW.INTERNAL_ERROR, data: new Uint8Array(0) }) : t.handle(apdu, s, now)) }) },
+    options: {
+      wrap: (t) => ({
+        ...t,
+        handle: (apdu, s, now) =>
+          apdu.length < 4 ? encodeResponse({ sw: SW.INTERNAL_ERROR, data: new Uint8Array(0) }) : t.handle(apdu, s, now),
+      }),
+    },
   },
   {
     id: 'idle-off-by-one',
@@ -116,7 +127,11 @@ export const MUTANTS: Mutant[] = [
     rule: 'D-3.2',
     bug: 'shows every PIN digit in clear',
     model: 'dsc',
-    options: { variant: specVariant((g) => ({ renderPin: (kind, entry, length) => (kind === 'pin' ? '[' + entry.padEnd(length, '_') + ']' : g.renderPin(kind, entry, length)) })) },
+    options: {
+      variant: specVariant((g) => ({
+        renderPin: (kind, entry, length) => (kind === 'pin' ? '[' + entry.padEnd(length, '_') + ']' : g.renderPin(kind, entry, length)),
+      })),
+    },
   },
   {
     id: 'counter-after-advance',
@@ -205,7 +220,8 @@ export const MUTANTS: Mutant[] = [
     options: {
       variant: stepVariant((step) => (spec, s, input, env) => {
         const r = step(spec, s, input, env);
-        if (input.type === 'power' && input.on && s.mode === 'dead' && s.nv.tries === 0) return { ...r, state: { ...r.state, nv: { ...r.state.nv, tries: r.state.nv.maxTries } } };
+        if (input.type === 'power' && input.on && s.mode === 'dead' && s.nv.tries === 0)
+          return { ...r, state: { ...r.state, nv: { ...r.state.nv, tries: r.state.nv.maxTries } } };
         return r;
       }),
     },
@@ -215,7 +231,10 @@ export const MUTANTS: Mutant[] = [
     rule: 'P-3.2',
     bug: 'says nothing to a report on CID 0',
     model: 'dscplus',
-    options: { framing: 'hid', tapIn: (b) => (b.length === 64 && b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 0 ? new Uint8Array(0) : b) },
+    options: {
+      framing: 'hid',
+      tapIn: (b) => (b.length === 64 && b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 0 ? new Uint8Array(0) : b),
+    },
   },
   {
     id: 'detail-missing',
@@ -274,7 +293,9 @@ export interface Catch {
 }
 
 /** Runs the whole suite against every mutant: which were caught by a failure of their rule. */
-export async function catchRate(runOne: (t: Target) => Promise<{ rule: string; status: string }[]>): Promise<{ catches: Catch[]; rate: number }> {
+export async function catchRate(
+  runOne: (t: Target) => Promise<{ rule: string; status: string }[]>,
+): Promise<{ catches: Catch[]; rate: number }> {
   const catches: Catch[] = [];
   for (const m of MUTANTS) {
     const t = mutantTarget(m);

@@ -59,7 +59,15 @@ export interface SectionCount {
 
 export interface RunReport {
   target: string;
-  profile: { model: string; serial: string; firmwareVersion: string; planes: string[]; detected: boolean; authRequired: boolean; privileged: boolean };
+  profile: {
+    model: string;
+    serial: string;
+    firmwareVersion: string;
+    planes: string[];
+    detected: boolean;
+    authRequired: boolean;
+    privileged: boolean;
+  };
   seed: number;
   startedAt: string;
   ms: number;
@@ -90,7 +98,14 @@ async function readProfile(conn: Conn, choice: ProfileChoice): Promise<Profile> 
     const v = find(items, t);
     return v ? (readUint(v) ?? 0) : 0;
   };
-  const card = info.model === 'card' || info.model === 'online-card' ? { size: num(TAG.SIZE), alphabet: fromUtf8OrNull(find(items, TAG.CARD_ALPHABET) ?? new Uint8Array()) ?? '', length: num(TAG.CARD_VALUE_LENGTH) } : undefined;
+  const card =
+    info.model === 'card' || info.model === 'online-card'
+      ? {
+          size: num(TAG.SIZE),
+          alphabet: fromUtf8OrNull(find(items, TAG.CARD_ALPHABET) ?? new Uint8Array()) ?? '',
+          length: num(TAG.CARD_VALUE_LENGTH),
+        }
+      : undefined;
   return { model: choice === 'auto' ? info.model : choice, info, card, auth: { required: false, privileged: false } };
 }
 
@@ -140,7 +155,9 @@ export async function runSuite(target: Target, options: RunOptions = {}): Promis
       const t0 = Date.now();
       const base = { id: c.id, rule: c.rule, section: sectionOf(c.rule), title: c.title, ...(c.slow ? { slow: true } : {}) };
       let r: CaseResult;
-      const missing = needsMissing(c.needs, h) ?? (c.slow && !target.skipTime && !hopts.slow ? 'waits in real time on this target, and --no-slow skips such cases' : null);
+      const missing =
+        needsMissing(c.needs, h) ??
+        (c.slow && !target.skipTime && !hopts.slow ? 'waits in real time on this target, and --no-slow skips such cases' : null);
       if (missing) r = { ...base, status: 'skip', ms: 0, message: missing };
       else {
         try {
@@ -150,7 +167,15 @@ export async function runSuite(target: Target, options: RunOptions = {}): Promis
         } catch (err) {
           const ms = Date.now() - t0;
           if (err instanceof Skip) r = { ...base, status: 'skip', ms, message: err.message };
-          else r = { ...base, status: 'fail', ms, message: err instanceof Failure ? err.message : `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`, transcript: h.takeTranscript() };
+          else
+            r = {
+              ...base,
+              status: 'fail',
+              ms,
+              message:
+                err instanceof Failure ? err.message : `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`,
+              transcript: h.takeTranscript(),
+            };
         } finally {
           target.faults?.clear();
           await h.close();
@@ -174,7 +199,15 @@ export async function runSuite(target: Target, options: RunOptions = {}): Promis
   for (const r of results) totals[r.status]++;
   return {
     target: target.label,
-    profile: { model: profile.model, serial: profile.info.serial, firmwareVersion: profile.info.firmwareVersion, planes: profile.info.planes, detected: (options.profile ?? 'auto') === 'auto', authRequired: profile.auth.required, privileged: profile.auth.privileged },
+    profile: {
+      model: profile.model,
+      serial: profile.info.serial,
+      firmwareVersion: profile.info.firmwareVersion,
+      planes: profile.info.planes,
+      detected: (options.profile ?? 'auto') === 'auto',
+      authRequired: profile.auth.required,
+      privileged: profile.auth.privileged,
+    },
     seed,
     startedAt: new Date(started).toISOString(),
     ms: Date.now() - started,

@@ -23,7 +23,13 @@ export interface OpenOptions {
 
 const why = (err: unknown) => (err as Error)?.message ?? String(err);
 
-function linkTarget(label: string, framing: Framing, multiConnection: boolean, open: () => Promise<Transport>, extra: Partial<Target> = {}): Target {
+function linkTarget(
+  label: string,
+  framing: Framing,
+  multiConnection: boolean,
+  open: () => Promise<Transport>,
+  extra: Partial<Target> = {},
+): Target {
   const opened: Transport[] = [];
   return {
     label,
@@ -63,9 +69,15 @@ export async function openTarget(address: string | TargetAddress, options: OpenO
       return linkTarget(label || 'usb', 'hid', false, () => UsbHidTransport.open(a.vid, a.pid, a.serial));
     case 'usbip': {
       let client: UsbipClient | null = null;
-      return linkTarget(label || `usbip:${a.host}:${a.port}:${a.busid}`, 'hid', false, async () => (client = await UsbipClient.import(a.host, a.port, a.busid)).hidTransport(), {
-        close: async () => client?.close(),
-      });
+      return linkTarget(
+        label || `usbip:${a.host}:${a.port}:${a.busid}`,
+        'hid',
+        false,
+        async () => (client = await UsbipClient.import(a.host, a.port, a.busid)).hidTransport(),
+        {
+          close: async () => client?.close(),
+        },
+      );
     }
     case 'qemu': {
       // The reference firmware on QEMU, started for this run with a fresh NV file, stopped at close.
@@ -79,17 +91,23 @@ export async function openTarget(address: string | TargetAddress, options: OpenO
         throw new TargetError(`qemu:${a.machine}: ${why(err)}`);
       }
       let first: Transport | null = board.transport;
-      return linkTarget(label || `qemu:${a.machine}`, 'stream', false, async () => {
-        const t = first ?? (await SerialTransport.open(board.pty, 115200));
-        first = null;
-        return t;
-      }, {
-        bytesPerSecond: QEMU_SERIAL_FLOOR_BPS,
-        close: async () => {
-          await board.stop();
-          rmSync(dir, { recursive: true, force: true });
+      return linkTarget(
+        label || `qemu:${a.machine}`,
+        'stream',
+        false,
+        async () => {
+          const t = first ?? (await SerialTransport.open(board.pty, 115200));
+          first = null;
+          return t;
         },
-      });
+        {
+          bytesPerSecond: QEMU_SERIAL_FLOOR_BPS,
+          close: async () => {
+            await board.stop();
+            rmSync(dir, { recursive: true, force: true });
+          },
+        },
+      );
     }
     case 'token': {
       if (!options.api) throw new TargetError(`token:${a.id} needs a running tokenbench (start tokenbench serve, or give --url)`);

@@ -85,7 +85,9 @@ export class An3155 {
         if (b === ACK || b === NACK) return;
       } catch (err) {
         if (!(err instanceof ReadTimeout) || i >= attempts) {
-          throw new FlashError(`no STM32 bootloader answers (sent 0x7F ${i} times): ${(err as Error).message}; is BOOT0 high and the board reset?`);
+          throw new FlashError(
+            `no STM32 bootloader answers (sent 0x7F ${i} times): ${(err as Error).message}; is BOOT0 high and the board reset?`,
+          );
         }
       }
     }
@@ -157,7 +159,10 @@ export class An3155 {
         this.line.write([...body, xor(body)]);
       }
     }
-    await this.ack(pages === 'mass' ? 'the mass erase' : `erasing page${pages.length > 1 ? 's' : ''} ${pages.join(', ')}`, this.eraseTimeoutMs);
+    await this.ack(
+      pages === 'mass' ? 'the mass erase' : `erasing page${pages.length > 1 ? 's' : ''} ${pages.join(', ')}`,
+      this.eraseTimeoutMs,
+    );
   }
 
   /** Go (§3.5): jumps to the application whose vector table is at `address`. */

@@ -29,7 +29,10 @@ export const DFU_STATE = {
   dfuERROR: 10,
 } as const;
 
-export const DFU_STATE_NAME = Object.fromEntries(Object.entries(DFU_STATE).map(([k, v]) => [v, k.replace(/_/g, '-')])) as Record<number, string>;
+export const DFU_STATE_NAME = Object.fromEntries(Object.entries(DFU_STATE).map(([k, v]) => [v, k.replace(/_/g, '-')])) as Record<
+  number,
+  string
+>;
 
 /** Status codes (DFU 1.1 §6.1.2, bStatus). */
 export const DFU_STATUS_TEXT = [
@@ -144,7 +147,8 @@ export class DfuSe {
       await this.clearStatus();
       s = await this.getStatus();
     }
-    if (s.state === DFU_STATE.appIDLE || s.state === DFU_STATE.appDETACH) throw new FlashError('the device is running its application, not the DFU bootloader; start it with BOOT0 high');
+    if (s.state === DFU_STATE.appIDLE || s.state === DFU_STATE.appDETACH)
+      throw new FlashError('the device is running its application, not the DFU bootloader; start it with BOOT0 high');
     if (s.state !== DFU_STATE.dfuIDLE) {
       await this.abort();
       s = await this.getStatus();
@@ -169,7 +173,8 @@ export class DfuSe {
   private async command(bytes: number[], what: string): Promise<void> {
     await this.out(DFU_REQUEST.DNLOAD, 0, Uint8Array.from(bytes));
     const s = await this.settle(what);
-    if (s.state !== DFU_STATE.dfuDNLOAD_IDLE) throw new FlashError(`${what}: the device went to ${DFU_STATE_NAME[s.state]} instead of dfuDNLOAD-IDLE`);
+    if (s.state !== DFU_STATE.dfuDNLOAD_IDLE)
+      throw new FlashError(`${what}: the device went to ${DFU_STATE_NAME[s.state]} instead of dfuDNLOAD-IDLE`);
   }
 
   private le(address: number): number[] {
@@ -190,11 +195,13 @@ export class DfuSe {
 
   /** Writes up to one transfer at `address` (set address pointer, then block 2). */
   async write(address: number, data: Uint8Array): Promise<void> {
-    if (data.length === 0 || data.length > this.transferSize) throw new RangeError(`a DFU block is 1 to ${this.transferSize} bytes, not ${data.length}`);
+    if (data.length === 0 || data.length > this.transferSize)
+      throw new RangeError(`a DFU block is 1 to ${this.transferSize} bytes, not ${data.length}`);
     await this.setAddress(address);
     await this.out(DFU_REQUEST.DNLOAD, 2, data);
     const s = await this.settle(`writing ${data.length} bytes at ${hex32(address)}`);
-    if (s.state !== DFU_STATE.dfuDNLOAD_IDLE) throw new FlashError(`writing at ${hex32(address)}: the device went to ${DFU_STATE_NAME[s.state]} instead of dfuDNLOAD-IDLE`);
+    if (s.state !== DFU_STATE.dfuDNLOAD_IDLE)
+      throw new FlashError(`writing at ${hex32(address)}: the device went to ${DFU_STATE_NAME[s.state]} instead of dfuDNLOAD-IDLE`);
   }
 
   /** Reads up to one transfer from `address` (set pointer, ABORT to dfuIDLE, UPLOAD block 2). */

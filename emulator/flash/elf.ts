@@ -15,7 +15,8 @@ export function readElf(bytes: Uint8Array): Image {
   const cls = bytes[4];
   const order = bytes[5];
   if (cls !== 1 && cls !== 2) throw new ImageError(`ELF header: class ${cls} is neither 1 (32-bit) nor 2 (64-bit)`);
-  if (order !== 1 && order !== 2) throw new ImageError(`ELF header: data encoding ${order} is neither 1 (little-endian) nor 2 (big-endian)`);
+  if (order !== 1 && order !== 2)
+    throw new ImageError(`ELF header: data encoding ${order} is neither 1 (little-endian) nor 2 (big-endian)`);
   const le = order === 1;
   const is64 = cls === 2;
   if (is64 && bytes.length < 64) throw new ImageError(`ELF header: the file is ${bytes.length} bytes, shorter than an ELF64 header`);
@@ -38,7 +39,10 @@ export function readElf(bytes: Uint8Array): Image {
   const need = is64 ? 56 : 32;
   if (phnum === 0) throw new ImageError('ELF header: the file has no program headers, so nothing to load');
   if (phentsize < need) throw new ImageError(`ELF header: e_phentsize ${phentsize} is smaller than a program header (${need})`);
-  if (phoff + phnum * phentsize > bytes.length) throw new ImageError(`ELF header: the ${phnum} program headers at offset ${phoff} run past the end of the file (${bytes.length} bytes)`);
+  if (phoff + phnum * phentsize > bytes.length)
+    throw new ImageError(
+      `ELF header: the ${phnum} program headers at offset ${phoff} run past the end of the file (${bytes.length} bytes)`,
+    );
   const segments: Segment[] = [];
   for (let i = 0; i < phnum; i++) {
     const o = phoff + i * phentsize;
@@ -50,8 +54,10 @@ export function readElf(bytes: Uint8Array): Image {
     const memsz = is64 ? addr(o + 40, what) : u32(o + 20);
     if (filesz === 0) continue;
     if (filesz > memsz) throw new ImageError(`${what}: p_filesz ${filesz} is larger than p_memsz ${memsz}`);
-    if (offset + filesz > bytes.length) throw new ImageError(`${what}: its ${filesz} bytes at offset ${offset} run past the end of the file (${bytes.length} bytes)`);
-    if (paddr + filesz > 0x1_0000_0000) throw new ImageError(`${what}: ${filesz} bytes at ${hex32(paddr)} run past the 32-bit address space`);
+    if (offset + filesz > bytes.length)
+      throw new ImageError(`${what}: its ${filesz} bytes at offset ${offset} run past the end of the file (${bytes.length} bytes)`);
+    if (paddr + filesz > 0x1_0000_0000)
+      throw new ImageError(`${what}: ${filesz} bytes at ${hex32(paddr)} run past the 32-bit address space`);
     segments.push({ address: paddr, data: bytes.slice(offset, offset + filesz) });
   }
   if (segments.length === 0) throw new ImageError('ELF file: no loadable segment (PT_LOAD) has any bytes');

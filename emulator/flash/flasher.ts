@@ -80,7 +80,9 @@ async function writeBlocks(target: FlashTarget, list: Segment[], attempts: numbe
         break;
       } catch (err) {
         if (attempt >= attempts) {
-          throw new FlashError(`writing ${span(blk)} failed ${attempts} times (${(err as Error).message}); not written: ${unwritten(list, b)}`);
+          throw new FlashError(
+            `writing ${span(blk)} failed ${attempts} times (${(err as Error).message}); not written: ${unwritten(list, b)}`,
+          );
         }
       }
     }
@@ -140,21 +142,33 @@ export async function flashImage(target: FlashTarget, image: Pick<Image, 'segmen
   if (options.verify && target.readBlock > 0) {
     let checked = 0;
     emit({ stage: 'verify', done: 0, total });
-    let bad = await verifyBlocks(target, list, attempts, (n) => emit({ stage: 'verify', done: (checked += n), total, finished: checked === total }));
+    let bad = await verifyBlocks(target, list, attempts, (n) =>
+      emit({ stage: 'verify', done: (checked += n), total, finished: checked === total }),
+    );
     if (bad.length && target.needsErase) {
       // Flash bits only go from 1 to 0: a wrong block is rewritten after erasing its unit again.
       const units = unitsTouched(bad, map);
       result.rewrittenUnits = units;
       const again = blocks(
-        image.segments.flatMap((s) => units.map((u) => clip(s, map.units[u].start, map.units[u].start + map.units[u].size))).filter((s): s is Segment => s !== null),
+        image.segments
+          .flatMap((s) => units.map((u) => clip(s, map.units[u].start, map.units[u].start + map.units[u].size)))
+          .filter((s): s is Segment => s !== null),
         target.writeBlock,
       );
-      emit({ stage: 'verify', done: checked, total, note: `${bad.length} block(s) read back wrong; erasing and writing ${unitRange(map, units)} again` });
+      emit({
+        stage: 'verify',
+        done: checked,
+        total,
+        note: `${bad.length} block(s) read back wrong; erasing and writing ${unitRange(map, units)} again`,
+      });
       for (const u of units) await target.erase([u]);
       await writeBlocks(target, again, attempts, () => {});
       bad = await verifyBlocks(target, again, attempts, () => {});
     }
-    if (bad.length) throw new FlashError(`verify failed: these ranges read back different from the image, so they are not written: ${normalize(bad, true).map(span).join(', ')}`);
+    if (bad.length)
+      throw new FlashError(
+        `verify failed: these ranges read back different from the image, so they are not written: ${normalize(bad, true).map(span).join(', ')}`,
+      );
     result.verified = true;
   }
   if (options.start ?? true) {

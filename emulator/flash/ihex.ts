@@ -36,21 +36,29 @@ export function readHex(bytes: Uint8Array): Image {
     if (ended) throw new ImageError(`${where}: a record after the end-of-file record (01)`);
     if (line[0] !== ':') throw new ImageError(`${where}: a record must start with ":", found "${line.slice(0, 12)}"`);
     const body = line.slice(1);
-    if (!HEXCHARS.test(body)) throw new ImageError(`${where}: a record holds only hex digits after ":", found "${/[^0-9A-Fa-f]/.exec(body)![0]}"`);
-    if (body.length % 2 !== 0 || body.length < 10) throw new ImageError(`${where}: a record needs an even number of hex digits, at least 10; it has ${body.length}`);
+    if (!HEXCHARS.test(body))
+      throw new ImageError(`${where}: a record holds only hex digits after ":", found "${/[^0-9A-Fa-f]/.exec(body)![0]}"`);
+    if (body.length % 2 !== 0 || body.length < 10)
+      throw new ImageError(`${where}: a record needs an even number of hex digits, at least 10; it has ${body.length}`);
     const rec = Uint8Array.from({ length: body.length / 2 }, (_, i) => parseInt(body.slice(2 * i, 2 * i + 2), 16));
     const count = rec[0];
-    if (rec.length !== count + 5) throw new ImageError(`${where}: the byte count says ${count} data bytes but the record holds ${rec.length - 5}`);
+    if (rec.length !== count + 5)
+      throw new ImageError(`${where}: the byte count says ${count} data bytes but the record holds ${rec.length - 5}`);
     const sum = rec.reduce((a, b) => (a + b) & 0xff, 0);
     if (sum !== 0) {
-      const want = (0x100 - (rec.subarray(0, rec.length - 1).reduce((a, b) => (a + b) & 0xff, 0))) & 0xff;
-      throw new ImageError(`${where}: checksum ${rec[rec.length - 1].toString(16).toUpperCase().padStart(2, '0')} is wrong, the record's bytes need ${want.toString(16).toUpperCase().padStart(2, '0')}`);
+      const want = (0x100 - rec.subarray(0, rec.length - 1).reduce((a, b) => (a + b) & 0xff, 0)) & 0xff;
+      throw new ImageError(
+        `${where}: checksum ${rec[rec.length - 1].toString(16).toUpperCase().padStart(2, '0')} is wrong, the record's bytes need ${want.toString(16).toUpperCase().padStart(2, '0')}`,
+      );
     }
     const offset = (rec[1] << 8) | rec[2];
     const type = rec[3];
     const data = rec.subarray(4, 4 + count);
     const word = (what: string, len: number) => {
-      if (count !== len) throw new ImageError(`${where}: a type ${type.toString(16).padStart(2, '0')} record (${what}) carries ${len} data bytes, this one ${count}`);
+      if (count !== len)
+        throw new ImageError(
+          `${where}: a type ${type.toString(16).padStart(2, '0')} record (${what}) carries ${len} data bytes, this one ${count}`,
+        );
       return data.reduce((a, b) => a * 256 + b, 0);
     };
     switch (type) {

@@ -29,7 +29,8 @@ export function parseImage(bytes: Uint8Array, options: ReadOptions = {}): Image 
     case 'bin': {
       if (bytes.length === 0) throw new ImageError('the binary file is empty');
       const base = options.base ?? DEFAULT_BIN_BASE;
-      if (base + bytes.length > 0x1_0000_0000) throw new ImageError(`${bytes.length} bytes at base 0x${base.toString(16)} run past the 32-bit address space`);
+      if (base + bytes.length > 0x1_0000_0000)
+        throw new ImageError(`${bytes.length} bytes at base 0x${base.toString(16)} run past the 32-bit address space`);
       return { segments: normalize([{ address: base, data: bytes }]), entry: null, family: null, format: 'bin' };
     }
   }
@@ -42,7 +43,9 @@ export function readImageFile(path: string, options: ReadOptions = {}): Image {
     bytes = new Uint8Array(readFileSync(path));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new ImageError(`cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.message}`);
+    throw new ImageError(
+      `cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.message}`,
+    );
   }
   try {
     return parseImage(bytes, options);

@@ -49,10 +49,12 @@ export function normalize(segments: Segment[], merge = false): Segment[] {
   const sorted = segments.filter((s) => s.data.length > 0).sort((a, b) => a.address - b.address);
   const out: Segment[] = [];
   for (const s of sorted) {
-    if (s.address < 0 || s.address + s.data.length > 0x1_0000_0000) throw new ImageError(`segment at ${hex32(s.address)} (${s.data.length} bytes) runs past the 32-bit address space`);
+    if (s.address < 0 || s.address + s.data.length > 0x1_0000_0000)
+      throw new ImageError(`segment at ${hex32(s.address)} (${s.data.length} bytes) runs past the 32-bit address space`);
     const prev = out[out.length - 1];
     const prevEnd = prev ? prev.address + prev.data.length : 0;
-    if (prev && s.address < prevEnd) throw new ImageError(`segment at ${hex32(s.address)} overlaps the one at ${hex32(prev.address)}..${hex32(prevEnd - 1)}`);
+    if (prev && s.address < prevEnd)
+      throw new ImageError(`segment at ${hex32(s.address)} overlaps the one at ${hex32(prev.address)}..${hex32(prevEnd - 1)}`);
     if (prev && merge && s.address === prevEnd) {
       const joined = new Uint8Array(prev.data.length + s.data.length);
       joined.set(prev.data);
@@ -79,7 +81,8 @@ export function flatten(image: Pick<Image, 'segments'>, fill = FILL): Segment {
   const base = segs[0].address;
   const last = segs[segs.length - 1];
   const span = last.address + last.data.length - base;
-  if (span > 256 * 1024 * 1024) throw new ImageError(`the image spans ${span} bytes from ${hex32(base)}; a flat binary that large is not a firmware image`);
+  if (span > 256 * 1024 * 1024)
+    throw new ImageError(`the image spans ${span} bytes from ${hex32(base)}; a flat binary that large is not a firmware image`);
   const data = new Uint8Array(span).fill(fill);
   for (const s of segs) data.set(s.data, s.address - base);
   return { address: base, data };
@@ -117,10 +120,16 @@ export function findMarker(image: Pick<Image, 'segments'>): FirmwareMarker | nul
 /** Which format `bytes` are in, from their first bytes (anything unrecognised is a raw binary). */
 export function detectFormat(bytes: Uint8Array): ImageFormat {
   if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) return 'elf';
-  if (bytes.length >= 8 && new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) === 0x0a324655 && new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true) === 0x9e5d5157) return 'uf2';
+  if (
+    bytes.length >= 8 &&
+    new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) === 0x0a324655 &&
+    new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true) === 0x9e5d5157
+  )
+    return 'uf2';
   let i = 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
-  if (bytes[i] === 0x3a && bytes.subarray(0, 4096).every((b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09)) return 'hex';
+  if (bytes[i] === 0x3a && bytes.subarray(0, 4096).every((b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09))
+    return 'hex';
   return 'bin';
 }
 

@@ -53,9 +53,40 @@ export function unitsTouched(segments: Segment[], map: MemoryMap): number[] {
 
 /** STM32 parts by the product id their bootloader reports (reference manuals' flash module organisation). */
 export const STM32_PARTS: Record<number, MemoryMap> = {
-  0x413: { name: 'STM32F405/407/415/417 (PID 0x413)', units: unitsFrom(0x08000000, [[4, 16384], [1, 65536], [7, 131072]]) },
-  0x419: { name: 'STM32F42x/43x (PID 0x419)', units: unitsFrom(0x08000000, [[4, 16384], [1, 65536], [7, 131072], [4, 16384], [1, 65536], [7, 131072]]) },
-  0x431: { name: 'STM32F411 (PID 0x431)', units: unitsFrom(0x08000000, [[4, 16384], [1, 65536], [3, 131072]]) },
-  0x423: { name: 'STM32F401xB/C (PID 0x423)', units: unitsFrom(0x08000000, [[4, 16384], [1, 65536], [1, 131072]]) },
+  0x413: {
+    name: 'STM32F405/407/415/417 (PID 0x413)',
+    units: unitsFrom(0x08000000, [
+      [4, 16384],
+      [1, 65536],
+      [7, 131072],
+    ]),
+  },
+  0x419: {
+    name: 'STM32F42x/43x (PID 0x419)',
+    units: unitsFrom(0x08000000, [
+      [4, 16384],
+      [1, 65536],
+      [7, 131072],
+      [4, 16384],
+      [1, 65536],
+      [7, 131072],
+    ]),
+  },
+  0x431: {
+    name: 'STM32F411 (PID 0x431)',
+    units: unitsFrom(0x08000000, [
+      [4, 16384],
+      [1, 65536],
+      [3, 131072],
+    ]),
+  },
+  0x423: {
+    name: 'STM32F401xB/C (PID 0x423)',
+    units: unitsFrom(0x08000000, [
+      [4, 16384],
+      [1, 65536],
+      [1, 131072],
+    ]),
+  },
   0x410: { name: 'STM32F10x medium density (PID 0x410)', units: unitsFrom(0x08000000, [[128, 1024]]) },
 };

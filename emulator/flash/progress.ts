@@ -34,7 +34,7 @@ export function progressPrinter(sink: ProgressSink): (e: ProgressEvent) => void 
       stage = e.stage;
       started = t;
       if (!sink.tty) {
-        const what = e.stage === 'erase' ? e.note ?? '' : e.stage === 'start' ? 'starting the firmware' : `${e.total} bytes`;
+        const what = e.stage === 'erase' ? (e.note ?? '') : e.stage === 'start' ? 'starting the firmware' : `${e.total} bytes`;
         sink.line(`${e.stage}: ${what}`);
       }
     } else if (e.note && !sink.tty && e.stage === 'verify') sink.line(`verify: ${e.note}`);
@@ -46,7 +46,9 @@ export function progressPrinter(sink: ProgressSink): (e: ProgressEvent) => void 
       const bytes = e.stage === 'write' || e.stage === 'verify';
       const rate = bytes && secs > 0 ? e.done / secs : 0;
       const left = rate > 0 ? (e.total - e.done) / rate : NaN;
-      const detail = bytes ? `${size(e.done)}/${size(e.total)}  ${size(Math.round(rate))}/s  ${clock(left)} left` : `${e.done}/${e.total}${e.note ? `  ${e.note}` : ''}`;
+      const detail = bytes
+        ? `${size(e.done)}/${size(e.total)}  ${size(Math.round(rate))}/s  ${clock(left)} left`
+        : `${e.done}/${e.total}${e.note ? `  ${e.note}` : ''}`;
       sink.write(`\r${LABEL[e.stage]} [${bar}] ${detail}\x1b[K${e.finished ? '\n' : ''}`);
     } else if (e.finished) {
       const rate = (e.stage === 'write' || e.stage === 'verify') && secs > 0 ? `, ${size(Math.round(e.total / secs))}/s` : '';

@@ -60,7 +60,8 @@ export async function qemuGone(nv: string, ms = 5000): Promise<void> {
   for (;;) {
     const pids = qemuProcessesOn(nv);
     if (pids.length === 0) return;
-    if (Date.now() > end) throw new FlashError(`QEMU (pid ${pids.join(', ')}) still runs on ${nv} ${ms} ms after it was told to quit; nothing was written`);
+    if (Date.now() > end)
+      throw new FlashError(`QEMU (pid ${pids.join(', ')}) still runs on ${nv} ${ms} ms after it was told to quit; nothing was written`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -68,13 +69,17 @@ export async function qemuGone(nv: string, ms = 5000): Promise<void> {
 /** Refuses the build output as a board's flash file (the next build would overwrite the board). */
 export function checkFlashFile(flashFile: string): void {
   if (resolve(flashFile) === resolve(DEFAULT_QEMU_ELF)) {
-    throw new InputError('target', `${DEFAULT_QEMU_ELF} is what npm run board:build makes, not a board's flash: give the board its own file, e.g. qemu:netduinoplus2:board.elf`);
+    throw new InputError(
+      'target',
+      `${DEFAULT_QEMU_ELF} is what npm run board:build makes, not a board's flash: give the board its own file, e.g. qemu:netduinoplus2:board.elf`,
+    );
   }
 }
 
 /** Refuses what a netduinoplus2 cannot run (outside its flash, a UF2 of another family); ImageError naming it. */
 export function checkQemuImage(image: Image): void {
-  if (image.family !== null && image.family !== STM32F4_FAMILY) throw new ImageError(`the UF2 is for ${familyName(image.family)}, not the STM32F4 of a netduinoplus2`);
+  if (image.family !== null && image.family !== STM32F4_FAMILY)
+    throw new ImageError(`the UF2 is for ${familyName(image.family)}, not the STM32F4 of a netduinoplus2`);
   const outside = outsideMap(image.segments, NETDUINOPLUS2_MAP);
   if (outside) throw new ImageError(outside);
 }
@@ -114,7 +119,9 @@ export function writeFlashFile(o: QemuFlashOptions): { written: number; verified
   const total = imageSize(o.image);
   const want = normalize(o.image.segments, true);
   // The board boots from the vector table at the start of flash; the ELF entry only informs debuggers.
-  const entry = o.image.entry ?? (want[0] && want[0].data.length >= 8 ? new DataView(want[0].data.buffer, want[0].data.byteOffset).getUint32(4, true) & ~1 : null);
+  const entry =
+    o.image.entry ??
+    (want[0] && want[0].data.length >= 8 ? new DataView(want[0].data.buffer, want[0].data.byteOffset).getUint32(4, true) & ~1 : null);
   const bytes = writeElf({ segments: o.image.segments, entry });
   emit({ stage: 'write', done: 0, total });
   const tmp = `${file}.tmp-${process.pid}`;
@@ -127,7 +134,9 @@ export function writeFlashFile(o: QemuFlashOptions): { written: number; verified
     } catch {
       // never made
     }
-    throw new FlashError(`cannot write the board's flash file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; the board keeps its old image`);
+    throw new FlashError(
+      `cannot write the board's flash file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; the board keeps its old image`,
+    );
   }
   emit({ stage: 'write', done: total, total, finished: true });
   if (!o.verify) return { written: total, verified: false };
@@ -148,7 +157,12 @@ export function writeFlashFile(o: QemuFlashOptions): { written: number; verified
  * Boots the board from its flash file with its NV file, waits for GET_INFO, and powers it off
  * again (a board nobody holds open); the line says what runs. The NV file is the board's to keep.
  */
-export async function bootOnce(flashFile: string, nv: string, progress: (e: ProgressEvent) => void, readyTimeoutMs = 10_000): Promise<string> {
+export async function bootOnce(
+  flashFile: string,
+  nv: string,
+  progress: (e: ProgressEvent) => void,
+  readyTimeoutMs = 10_000,
+): Promise<string> {
   progress({ stage: 'start', done: 0, total: 1 });
   let board;
   try {

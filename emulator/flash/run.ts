@@ -34,7 +34,9 @@ export function methodOf(target: string): FlashMethod {
   } catch {
     // not a folder
   }
-  throw bad(`cannot tell how to flash "${target}": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu:netduinoplus2:BOARD.elf or token:ID (qemu)`);
+  throw bad(
+    `cannot tell how to flash "${target}": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu:netduinoplus2:BOARD.elf or token:ID (qemu)`,
+  );
 }
 
 export function imageSummary(image: Image): string {
@@ -97,21 +99,31 @@ async function runQemuFlash(r: RunFlash): Promise<void> {
     r.line(await r.qemuBoards!.flashQemu(attached, r.image, !!r.verify, progress, r.line));
     return;
   }
-  if (r.target.startsWith('token:')) throw bad(`${r.target} is a board of a running host: tokenbench flash sends it there (give --url or --data-dir if it is not the default host)`);
+  if (r.target.startsWith('token:'))
+    throw bad(
+      `${r.target} is a board of a running host: tokenbench flash sends it there (give --url or --data-dir if it is not the default host)`,
+    );
   let a: BoardAddress;
   try {
     a = parseAddress(r.target);
   } catch (err) {
     throw bad((err as Error).message);
   }
-  if (a.kind !== 'qemu') throw bad(`--method qemu flashes a QEMU board: give qemu:netduinoplus2:BOARD.elf (the board's flash file) or token:ID (one attached to the running host), not "${r.target}"`);
-  if (!a.elf) throw bad(`name the board's flash file: qemu:netduinoplus2:BOARD.elf (made if missing; its NV is BOARD.elf.nv unless --nv FILE)`);
+  if (a.kind !== 'qemu')
+    throw bad(
+      `--method qemu flashes a QEMU board: give qemu:netduinoplus2:BOARD.elf (the board's flash file) or token:ID (one attached to the running host), not "${r.target}"`,
+    );
+  if (!a.elf)
+    throw bad(`name the board's flash file: qemu:netduinoplus2:BOARD.elf (made if missing; its NV is BOARD.elf.nv unless --nv FILE)`);
   const flashFile = resolve(a.elf);
   const nv = resolve(r.nv ?? defaultNvFor(flashFile));
   checkFlashFile(flashFile);
   checkQemuImage(r.image);
   const running = qemuProcessesOn(nv);
-  if (running.length) throw new FlashError(`the board is running (QEMU pid ${running.join(', ')} on ${nv}): flash it through the host that runs it (tokenbench flash token:ID IMAGE), or stop it first; nothing was written`);
+  if (running.length)
+    throw new FlashError(
+      `the board is running (QEMU pid ${running.join(', ')} on ${nv}): flash it through the host that runs it (tokenbench flash token:ID IMAGE), or stop it first; nothing was written`,
+    );
   r.line(`target: QEMU netduinoplus2 board, flash file ${flashFile}, NV ${nv} (kept)`);
   const res = writeFlashFile({ flashFile, image: r.image, verify: r.verify, progress });
   r.line(`flashed ${res.written} bytes${res.verified ? ', verified by reading back' : ''}`);
@@ -124,13 +136,23 @@ async function runQemuFlash(r: RunFlash): Promise<void> {
 
 export async function runFlash(r: RunFlash): Promise<void> {
   if (r.method === 'qemu') return runQemuFlash(r);
-  const options: FlashOptions = { verify: r.verify, massErase: r.massErase, confirm: r.confirm, progress: r.progress, start: r.start ?? true, attempts: r.attempts };
+  const options: FlashOptions = {
+    verify: r.verify,
+    massErase: r.massErase,
+    confirm: r.confirm,
+    progress: r.progress,
+    start: r.start ?? true,
+    attempts: r.attempts,
+  };
   if (r.method === 'uf2') {
     const where = r.target.startsWith('uf2:') ? r.target.slice(4) : r.target;
     let drive;
     if (where === 'auto') {
       const found = findUf2Drives();
-      if (found.length === 0) throw new FlashError("no UF2 drive is mounted (a folder with INFO_UF2.TXT); double-tap the board's reset button and mount its drive");
+      if (found.length === 0)
+        throw new FlashError(
+          "no UF2 drive is mounted (a folder with INFO_UF2.TXT); double-tap the board's reset button and mount its drive",
+        );
       if (found.length > 1) throw bad(`several UF2 drives are mounted (${found.map((d) => d.path).join(', ')}); name one with uf2:FOLDER`);
       drive = found[0];
     } else {
@@ -139,7 +161,9 @@ export async function runFlash(r: RunFlash): Promise<void> {
     }
     r.line(`target: UF2 drive ${drive.path}, board ${drive.boardId || 'unknown'}`);
     const c = copyToDrive(drive, r.image, r.family, r.progress);
-    r.line(`copied ${c.bytes} bytes to ${c.file} (family 0x${c.family!.toString(16)}); the board checks each block and restarts when it has them all`);
+    r.line(
+      `copied ${c.bytes} bytes to ${c.file} (family 0x${c.family!.toString(16)}); the board checks each block and restarts when it has them all`,
+    );
     return;
   }
   if (r.method === 'stm32-uart') {
@@ -148,7 +172,9 @@ export async function runFlash(r: RunFlash): Promise<void> {
     r.line(`target: ${t.description}`);
     try {
       const res = await flashImage(t, r.image, options);
-      r.line(`flashed ${res.written} bytes${res.verified ? ', verified by reading back' : ''}${res.rewrittenUnits.length ? ` (units ${res.rewrittenUnits.join(', ')} written twice)` : ''}`);
+      r.line(
+        `flashed ${res.written} bytes${res.verified ? ', verified by reading back' : ''}${res.rewrittenUnits.length ? ` (units ${res.rewrittenUnits.join(', ')} written twice)` : ''}`,
+      );
     } finally {
       await t.close();
     }

@@ -13,14 +13,23 @@ import { FlashError } from './errors.ts';
 import { STM32_PARTS } from './memory-map.ts';
 import type { FlashTarget } from './target.ts';
 
-export async function openStm32Uart(transport: Transport, where: string, options: An3155Options & { scheduler?: Scheduler } = {}): Promise<FlashTarget & { bootloader: An3155; pid: number }> {
+export async function openStm32Uart(
+  transport: Transport,
+  where: string,
+  options: An3155Options & { scheduler?: Scheduler } = {},
+): Promise<FlashTarget & { bootloader: An3155; pid: number }> {
   const bl = new An3155(new ByteReader(transport, options.scheduler ?? nodeScheduler), options);
   try {
     await bl.sync();
     const { version } = await bl.get();
     const pid = await bl.getId();
     const map = STM32_PARTS[pid];
-    if (!map) throw new FlashError(`the bootloader reports product id 0x${pid.toString(16)}, a part tokenbench has no memory map for (known: ${Object.keys(STM32_PARTS).map((k) => `0x${Number(k).toString(16)}`).join(', ')})`);
+    if (!map)
+      throw new FlashError(
+        `the bootloader reports product id 0x${pid.toString(16)}, a part tokenbench has no memory map for (known: ${Object.keys(STM32_PARTS)
+          .map((k) => `0x${Number(k).toString(16)}`)
+          .join(', ')})`,
+      );
     return {
       bootloader: bl,
       pid,
@@ -42,7 +51,11 @@ export async function openStm32Uart(transport: Transport, where: string, options
 }
 
 /** Opens the serial port at `path` (8E1, as AN3155 §2 requires) and the bootloader on it. */
-export async function openStm32UartPort(path: string, baud: number, options: An3155Options = {}): Promise<FlashTarget & { bootloader: An3155; pid: number; transport: SerialTransport }> {
+export async function openStm32UartPort(
+  path: string,
+  baud: number,
+  options: An3155Options = {},
+): Promise<FlashTarget & { bootloader: An3155; pid: number; transport: SerialTransport }> {
   let transport: SerialTransport;
   try {
     transport = await SerialTransport.open(path, baud, 'even');

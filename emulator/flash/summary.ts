@@ -25,4 +25,3 @@ export function summarize(file: string, image: Image): ImageSummary {
     firmware: findMarker(image),
   };
 }
-

@@ -21,10 +21,26 @@ export interface Uf2Drive {
 
 /** Boards by the start of their Board-ID: family and application flash (after the bootloader). */
 const BOARDS: Array<{ prefix: string; family: number; map: MemoryMap }> = [
-  { prefix: 'RPI-RP2', family: UF2_FAMILIES.rp2040, map: { name: 'RP2040 (2 MiB QSPI flash)', units: unitsFrom(0x10000000, [[512, 4096]]) } },
-  { prefix: 'SAMD21', family: UF2_FAMILIES.samd21, map: { name: 'SAMD21 (256 KiB, 8 KiB bootloader)', units: unitsFrom(0x2000, [[248 * 4, 256]]) } },
-  { prefix: 'SAMD51', family: UF2_FAMILIES.samd51, map: { name: 'SAMD51 (512 KiB, 16 KiB bootloader)', units: unitsFrom(0x4000, [[496, 1024]]) } },
-  { prefix: 'nRF52840', family: UF2_FAMILIES.nrf52840, map: { name: 'nRF52840 (application area after SoftDevice S140 6.x)', units: unitsFrom(0x26000, [[186, 4096]]) } },
+  {
+    prefix: 'RPI-RP2',
+    family: UF2_FAMILIES.rp2040,
+    map: { name: 'RP2040 (2 MiB QSPI flash)', units: unitsFrom(0x10000000, [[512, 4096]]) },
+  },
+  {
+    prefix: 'SAMD21',
+    family: UF2_FAMILIES.samd21,
+    map: { name: 'SAMD21 (256 KiB, 8 KiB bootloader)', units: unitsFrom(0x2000, [[248 * 4, 256]]) },
+  },
+  {
+    prefix: 'SAMD51',
+    family: UF2_FAMILIES.samd51,
+    map: { name: 'SAMD51 (512 KiB, 16 KiB bootloader)', units: unitsFrom(0x4000, [[496, 1024]]) },
+  },
+  {
+    prefix: 'nRF52840',
+    family: UF2_FAMILIES.nrf52840,
+    map: { name: 'nRF52840 (application area after SoftDevice S140 6.x)', units: unitsFrom(0x26000, [[186, 4096]]) },
+  },
 ];
 
 export function readDrive(path: string): Uf2Drive | null {
@@ -69,7 +85,12 @@ export function boardOf(drive: Uf2Drive): (typeof BOARDS)[number] | null {
 }
 
 /** Writes the image as a UF2 file onto the drive, in 32 KiB steps with progress. */
-export function copyToDrive(drive: Uf2Drive, image: Pick<Image, 'segments' | 'family'>, family: number | undefined, progress: (e: ProgressEvent) => void = () => {}): { file: string; bytes: number; family: number | null } {
+export function copyToDrive(
+  drive: Uf2Drive,
+  image: Pick<Image, 'segments' | 'family'>,
+  family: number | undefined,
+  progress: (e: ProgressEvent) => void = () => {},
+): { file: string; bytes: number; family: number | null } {
   const board = boardOf(drive);
   if (board) {
     const outside = outsideMap(image.segments, board.map);
@@ -77,7 +98,10 @@ export function copyToDrive(drive: Uf2Drive, image: Pick<Image, 'segments' | 'fa
   }
   const fam = family ?? image.family ?? board?.family ?? null;
   if (fam === null) throw new ImageError(`cannot tell the UF2 family for board "${drive.boardId || 'unknown'}"; give --family`);
-  if (board && fam !== board.family) throw new ImageError(`family 0x${fam.toString(16)} is not the family of ${board.map.name} (0x${board.family.toString(16)}); its bootloader would ignore every block`);
+  if (board && fam !== board.family)
+    throw new ImageError(
+      `family 0x${fam.toString(16)} is not the family of ${board.map.name} (0x${board.family.toString(16)}); its bootloader would ignore every block`,
+    );
   const bytes = writeUf2(image, fam);
   const file = join(drive.path, 'FIRMWARE.UF2');
   let fd: number;
@@ -96,7 +120,9 @@ export function copyToDrive(drive: Uf2Drive, image: Pick<Image, 'segments' | 'fa
     }
     fsyncSync(fd);
   } catch (err) {
-    throw new FlashError(`copying to ${file} failed after part of the file (${(err as Error).message}); the board may hold a partial image: copy it again`);
+    throw new FlashError(
+      `copying to ${file} failed after part of the file (${(err as Error).message}); the board may hold a partial image: copy it again`,
+    );
   } finally {
     closeSync(fd);
   }

@@ -31,7 +31,8 @@ export function familyName(id: number): string {
 /** Reads the main-flash blocks; with `family`, only blocks of that family (a file may hold several). */
 export function readUf2(bytes: Uint8Array, family?: number): Image {
   if (bytes.length === 0) throw new ImageError('the UF2 file is empty');
-  if (bytes.length % 512 !== 0) throw new ImageError(`block ${Math.floor(bytes.length / 512)}: only ${bytes.length % 512} of 512 bytes; the file is cut short`);
+  if (bytes.length % 512 !== 0)
+    throw new ImageError(`block ${Math.floor(bytes.length / 512)}: only ${bytes.length % 512} of 512 bytes; the file is cut short`);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const segments: Segment[] = [];
   const families = new Set<number>();
@@ -50,8 +51,10 @@ export function readUf2(bytes: Uint8Array, family?: number): Image {
     const fam = flags & UF2_FLAG.FAMILY_ID ? u(28) : null;
     if (flags & UF2_FLAG.FILE_CONTAINER) throw new ImageError(`${where}: a file-container block (flag 0x1000), not flash contents`);
     if (size > 476) throw new ImageError(`${where}: payload size ${size} is more than the 476 bytes a block holds`);
-    if (numBlocks === 0 || blockNo >= numBlocks) throw new ImageError(`${where}: block number ${blockNo} is not below the block count ${numBlocks}`);
-    if (target + size > 0x1_0000_0000) throw new ImageError(`${where}: ${size} bytes at ${hex32(target)} run past the 32-bit address space`);
+    if (numBlocks === 0 || blockNo >= numBlocks)
+      throw new ImageError(`${where}: block number ${blockNo} is not below the block count ${numBlocks}`);
+    if (target + size > 0x1_0000_0000)
+      throw new ImageError(`${where}: ${size} bytes at ${hex32(target)} run past the 32-bit address space`);
     if (fam !== null) families.add(fam);
     if (family !== undefined && fam !== family) continue;
     const s = seen.get(fam) ?? { total: numBlocks, got: new Set<number>() };
@@ -63,15 +66,22 @@ export function readUf2(bytes: Uint8Array, family?: number): Image {
     if (size > 0) segments.push({ address: target, data: bytes.slice(o + 32, o + 32 + size) });
   }
   if (family === undefined && families.size > 1) {
-    throw new ImageError(`the file holds blocks of several families (${[...families].map(familyName).join(', ')}); choose one with --family`);
+    throw new ImageError(
+      `the file holds blocks of several families (${[...families].map(familyName).join(', ')}); choose one with --family`,
+    );
   }
   for (const [fam, s] of seen) {
     if (s.got.size !== s.total) {
       const missing = Array.from({ length: s.total }, (_, i) => i).find((i) => !s.got.has(i))!;
-      throw new ImageError(`block number ${missing} of ${s.total}${fam !== null ? ` (family ${familyName(fam)})` : ''} is missing; the file is incomplete`);
+      throw new ImageError(
+        `block number ${missing} of ${s.total}${fam !== null ? ` (family ${familyName(fam)})` : ''} is missing; the file is incomplete`,
+      );
     }
   }
-  if (segments.length === 0) throw new ImageError(family !== undefined ? `no main-flash block of family ${familyName(family)}` : 'the file holds no main-flash blocks');
+  if (segments.length === 0)
+    throw new ImageError(
+      family !== undefined ? `no main-flash block of family ${familyName(family)}` : 'the file holds no main-flash blocks',
+    );
   let merged: Segment[];
   try {
     merged = normalize(segments, true);

@@ -83,7 +83,11 @@ export class AttachedBoards {
       board.close();
       throw new HostError(400, (err as Error).message);
     }
-    const listener = h.listen ? await listenTcp(h.bind, 0, (t) => serveToken({ handle: (apdu, session) => board.handle(apdu, session) }, t, 'stream', h.now, undefined, true)) : null;
+    const listener = h.listen
+      ? await listenTcp(h.bind, 0, (t) =>
+          serveToken({ handle: (apdu, session) => board.handle(apdu, session) }, t, 'stream', h.now, undefined, true),
+        )
+      : null;
     this.boards.set(id, { board, listener });
     return this.summary(id);
   }
@@ -117,7 +121,8 @@ export class AttachedBoards {
   keys(b: Board, script: string): Promise<ScriptStep[]> {
     const actions = parseScript(script, b.info?.keys ?? []);
     const total = actions.reduce((s, a) => s + (a.kind === 'wait' ? a.ms : a.kind === 'press' ? a.holdMs : 0), 0);
-    if (total > MAX_BOARD_SCRIPT_MS) throw new HostError(400, `the script waits ${total} ms; a board runs in real time, at most ${MAX_BOARD_SCRIPT_MS}`);
+    if (total > MAX_BOARD_SCRIPT_MS)
+      throw new HostError(400, `the script waits ${total} ms; a board runs in real time, at most ${MAX_BOARD_SCRIPT_MS}`);
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     return this.on(b, async (c) => {
       const steps: ScriptStep[] = [];
@@ -160,7 +165,8 @@ export class AttachedBoards {
   }
 
   async clock(b: Board, op: ClockOp): Promise<{ id: string; clock: number; paused: boolean; rate: number }> {
-    if (op.pause !== undefined || op.rate !== undefined) throw new HostError(400, `board ${b.id}: its clock can be set or advanced, not paused or sped up`);
+    if (op.pause !== undefined || op.rate !== undefined)
+      throw new HostError(400, `board ${b.id}: its clock can be set or advanced, not paused or sped up`);
     const real = op.real ? this.host.now() : undefined;
     const clock = await this.on(b, async (c) => {
       const set = op.set ?? real;
@@ -187,10 +193,16 @@ export class AttachedBoards {
         return null;
       }
       const want = a.kind === 'qemu' ? formatAddress({ ...a, elf: resolve(a.elf ?? DEFAULT_QEMU_ELF) }) : '';
-      b = [...this.boards.values()].map((x) => x.board).find((x) => x.address.kind === 'qemu' && formatAddress({ ...x.address, elf: resolve(x.address.elf ?? DEFAULT_QEMU_ELF) }) === want) ?? null;
+      b =
+        [...this.boards.values()]
+          .map((x) => x.board)
+          .find(
+            (x) => x.address.kind === 'qemu' && formatAddress({ ...x.address, elf: resolve(x.address.elf ?? DEFAULT_QEMU_ELF) }) === want,
+          ) ?? null;
     }
     if (byId && !b) throw new HostError(404, `no attached board "${byId[1]}"`);
-    if (b && b.address.kind !== 'qemu') throw new HostError(400, `${b.id} is ${b.label}, not a QEMU board: flash it through its bootloader (serial:, usb:, uf2:)`);
+    if (b && b.address.kind !== 'qemu')
+      throw new HostError(400, `${b.id} is ${b.label}, not a QEMU board: flash it through its bootloader (serial:, usb:, uf2:)`);
     return b;
   }
 
@@ -198,22 +210,30 @@ export class AttachedBoards {
    * Flashes an attached QEMU board: stops it, writes the image into its flash file (its NV file
    * stays), starts it again and reads its GET_INFO. Returns the line saying what runs.
    */
-  async flashQemu(b: Board, image: Image, verify: boolean, progress: (e: ProgressEvent) => void, line: (text: string) => void): Promise<string> {
+  async flashQemu(
+    b: Board,
+    image: Image,
+    verify: boolean,
+    progress: (e: ProgressEvent) => void,
+    line: (text: string) => void,
+  ): Promise<string> {
     const a = b.address as Extract<BoardAddress, { kind: 'qemu' }>;
     const flashFile = resolve(a.elf ?? DEFAULT_QEMU_ELF);
     const nv = defaultNvFor(flashFile);
     checkFlashFile(flashFile);
     checkQemuImage(image);
     line(`target: ${b.id}, QEMU netduinoplus2 board of this host; flash file ${flashFile}, NV ${nv} (kept)`);
-    await b.restart(async () => {
-      await qemuGone(nv);
-      const result = writeFlashFile({ flashFile, image, verify, progress });
-      line(`flashed ${result.written} bytes${result.verified ? ', verified by reading back' : ''}`);
-      progress({ stage: 'start', done: 0, total: 1 });
-    }).catch((err: Error) => {
-      if (err instanceof FlashError) throw err;
-      throw new FlashError(`${b.id} did not come back: ${err.message}`);
-    });
+    await b
+      .restart(async () => {
+        await qemuGone(nv);
+        const result = writeFlashFile({ flashFile, image, verify, progress });
+        line(`flashed ${result.written} bytes${result.verified ? ', verified by reading back' : ''}`);
+        progress({ stage: 'start', done: 0, total: 1 });
+      })
+      .catch((err: Error) => {
+        if (err instanceof FlashError) throw err;
+        throw new FlashError(`${b.id} did not come back: ${err.message}`);
+      });
     progress({ stage: 'start', done: 1, total: 1, finished: true });
     return b.info ? runningLine(b.info) : 'the board answers no GET_INFO';
   }

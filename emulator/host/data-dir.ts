@@ -21,9 +21,15 @@ export function prepareDataDir(dataDir: string, tokensDir: string, problems: str
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (process.platform !== 'win32') {
     const st = statSync(dataDir);
-    if (st.mode & 0o022) problems.push(`the data directory ${dataDir} can be written by other users (mode ${(st.mode & 0o777).toString(8)}): they could change its tokens; chmod 700 it`);
+    if (st.mode & 0o022)
+      problems.push(
+        `the data directory ${dataDir} can be written by other users (mode ${(st.mode & 0o777).toString(8)}): they could change its tokens; chmod 700 it`,
+      );
     const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid) problems.push(`the data directory ${dataDir} belongs to user ${st.uid}, not to this user (${uid}): whoever owns it can change its tokens`);
+    if (uid !== undefined && st.uid !== uid)
+      problems.push(
+        `the data directory ${dataDir} belongs to user ${st.uid}, not to this user (${uid}): whoever owns it can change its tokens`,
+      );
   }
   if (!existsSync(tokensDir)) mkdirSync(tokensDir, { mode: 0o700 });
 }

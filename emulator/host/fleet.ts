@@ -167,7 +167,12 @@ export class Fleet extends EventEmitter {
     return this.usbip ? usbipDevices(this.tokens) : [];
   }
 
-  private async adopt(files: TokenFiles, meta: Meta, token: DeviceToken | CardToken, verifiers: VerifierRecord | null): Promise<HostedToken> {
+  private async adopt(
+    files: TokenFiles,
+    meta: Meta,
+    token: DeviceToken | CardToken,
+    verifiers: VerifierRecord | null,
+  ): Promise<HostedToken> {
     if (this.usbip) assignBusId(this.tokens, meta);
     const h = new HostedToken(
       meta.id,
@@ -178,7 +183,9 @@ export class Fleet extends EventEmitter {
       meta,
       this.now,
       (ht, d) => this.emit('display', { id: ht.id, ...d }),
-      (ht, r) => this.listenerCount('traffic') > 0 && this.emit('traffic', { id: ht.id, ...decodeTrace(r), ...(r.masked ? { revealed: revealTrace(r) } : {}) }),
+      (ht, r) =>
+        this.listenerCount('traffic') > 0 &&
+        this.emit('traffic', { id: ht.id, ...decodeTrace(r), ...(r.masked ? { revealed: revealTrace(r) } : {}) }),
     );
     if (this.options.warn) h.log = this.options.warn;
     this.tokens.set(meta.id, h);
@@ -191,7 +198,8 @@ export class Fleet extends EventEmitter {
   get(id: string): HostedToken {
     const h = this.tokens.get(id);
     if (!h) {
-      if (this.boards.has(id)) throw new HostError(400, `"${id}" is an attached board: it keeps its state itself, so this works on emulated tokens only`);
+      if (this.boards.has(id))
+        throw new HostError(400, `"${id}" is an attached board: it keeps its state itself, so this works on emulated tokens only`);
       throw new HostError(404, `no token "${id}"; tokenbench tokens list shows the ids`);
     }
     return h;
@@ -245,7 +253,8 @@ export class Fleet extends EventEmitter {
   }
 
   private checkNewId(id: string): void {
-    if (!ID_PATTERN.test(id)) throw new HostError(400, `id "${id}" must be 1 to 32 lowercase letters, digits or dashes, starting with a letter or digit`);
+    if (!ID_PATTERN.test(id))
+      throw new HostError(400, `id "${id}" must be 1 to 32 lowercase letters, digits or dashes, starting with a letter or digit`);
     if (this.tokens.has(id) || existsSync(join(this.tokensDir, id))) throw new HostError(409, `a token "${id}" exists already`);
   }
 
@@ -256,7 +265,8 @@ export class Fleet extends EventEmitter {
     try {
       const secret = spec.secret !== undefined ? fromHex(spec.secret, 'secret') : this.rng(20);
       if (spec.kind === 'card' || spec.kind === 'online-card') {
-        if (spec.pin !== undefined || spec.suite !== undefined || spec.otp !== undefined) throw new InputError('kind', 'a card has no PIN, suite or passcode setting');
+        if (spec.pin !== undefined || spec.suite !== undefined || spec.otp !== undefined)
+          throw new InputError('kind', 'a card has no PIN, suite or passcode setting');
         const rec = newCardRecord({
           secret,
           serial: spec.serial ?? defaultSerial(secret, 'SC'),
@@ -266,7 +276,17 @@ export class Fleet extends EventEmitter {
         });
         build = (files) => CardToken.create(files, rec, this.cardOptions());
       } else {
-        const nv = provision({ model: spec.kind, secret, serial: spec.serial, pin: spec.pin, suite: spec.suite, otp: spec.kind === 'dsc' ? spec.otp : undefined, maxTries: spec.tries, counter: spec.counter, sealed: spec.sealed });
+        const nv = provision({
+          model: spec.kind,
+          secret,
+          serial: spec.serial,
+          pin: spec.pin,
+          suite: spec.suite,
+          otp: spec.kind === 'dsc' ? spec.otp : undefined,
+          maxTries: spec.tries,
+          counter: spec.counter,
+          sealed: spec.sealed,
+        });
         if (spec.kind === 'dscplus' && spec.otp !== undefined) throw new InputError('otp', 'a DSC+ takes a suite, not a passcode setting');
         build = (files) => DeviceToken.create(files, this.rng, nv, this.now(), { labKey: this.labKey });
       }
@@ -360,12 +380,15 @@ export class Fleet extends EventEmitter {
   /** Puts a token into a snapshot's state; with `create`, as a new token `id`. */
   async restore(id: string, snap: Snapshot, create = false): Promise<TokenSummary> {
     if (!withinDepth(snap, 8)) throw new HostError(400, 'snapshot is nested too deeply to be one from GET .../snapshot');
-    if (snap?.v !== 1 || !['dscplus', 'dsc', 'card', 'online-card'].includes(snap.kind) || (!snap.device && !snap.card)) throw new HostError(400, 'snapshot must be an object from GET .../snapshot (v 1, kind, device or card)');
+    if (snap?.v !== 1 || !['dscplus', 'dsc', 'card', 'online-card'].includes(snap.kind) || (!snap.device && !snap.card))
+      throw new HostError(400, 'snapshot must be an object from GET .../snapshot (v 1, kind, device or card)');
     const existing = this.tokens.get(id);
     if (!create && !existing) throw new HostError(404, `no token "${id}"`);
-    if (existing && existing.kind !== snap.kind) throw new HostError(409, `token "${id}" is a ${existing.kind}; the snapshot is of a ${snap.kind}`);
+    if (existing && existing.kind !== snap.kind)
+      throw new HostError(409, `token "${id}" is a ${existing.kind}; the snapshot is of a ${snap.kind}`);
     if (create) this.checkNewId(id);
-    if (snap.device && snap.device.state?.nv?.model !== snap.kind) throw new HostError(400, `snapshot is not usable: its device is a ${snap.device.state?.nv?.model}, its kind ${snap.kind}`);
+    if (snap.device && snap.device.state?.nv?.model !== snap.kind)
+      throw new HostError(400, `snapshot is not usable: its device is a ${snap.device.state?.nv?.model}, its kind ${snap.kind}`);
     const build = (files: TokenFiles): DeviceToken | CardToken => {
       try {
         if (snap.card && !snap.card.secret) throw new InputError('secret', 'the snapshot is of a card without a secret');
@@ -373,7 +396,9 @@ export class Fleet extends EventEmitter {
           ? DeviceToken.restore(files, this.rng, snap.device, this.now(), { labKey: this.labKey })
           : CardToken.create(files, newCardRecord({ ...snap.card!, secret: fromHex(snap.card!.secret, 'secret') }), this.cardOptions());
       } catch (err) {
-        throw err instanceof InputError || err instanceof TypeError ? new HostError(400, `snapshot is not usable: ${(err as Error).message}`) : err;
+        throw err instanceof InputError || err instanceof TypeError
+          ? new HostError(400, `snapshot is not usable: ${(err as Error).message}`)
+          : err;
       }
     };
     if (!existing) return this.install(id, snap.kind, build);
@@ -403,5 +428,4 @@ export class Fleet extends EventEmitter {
       await h.close('stopped');
     }
   }
-
 }

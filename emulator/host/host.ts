@@ -52,11 +52,16 @@ export class Host extends Fleet {
     const b = this.boardOf(id);
     if (b) return this.boards.key(b, key, action);
     const d = this.device(id);
-    if (!d.nv.model || !MODEL_KEYS[d.nv.model].includes(key as never)) throw new HostError(400, `field "key": a ${d.nv.model} has no key "${key}"; keys are ${MODEL_KEYS[d.nv.model].join(' ')}`);
+    if (!d.nv.model || !MODEL_KEYS[d.nv.model].includes(key as never))
+      throw new HostError(400, `field "key": a ${d.nv.model} has no key "${key}"; keys are ${MODEL_KEYS[d.nv.model].join(' ')}`);
     const now = this.now();
     // The trace shows keys pressed through the API (the desktop's own) as the command they mean.
     const ins = INS[action === 'down' ? 'KEY_DOWN' : action === 'up' ? 'KEY_UP' : 'KEY_PRESS'];
-    this.get(id).record('api', 'ui', { dir: 'request', channel: 0, bytes: encodeCommand({ cla: CLA, ins, data: encodeTlvs([{ tag: TAG.KEY, value: Uint8Array.of(KEY_CODE[key]) }]) }) });
+    this.get(id).record('api', 'ui', {
+      dir: 'request',
+      channel: 0,
+      bytes: encodeCommand({ cla: CLA, ins, data: encodeTlvs([{ tag: TAG.KEY, value: Uint8Array.of(KEY_CODE[key]) }]) }),
+    });
     if (action === 'press') d.hold(key, 0, now);
     else d.input({ type: action, key }, now);
     this.get(id).schedule();
@@ -110,7 +115,11 @@ export class Host extends Fleet {
 
   power(id: string, on: boolean): TokenDisplay {
     const d = this.device(id);
-    this.get(id).record('api', 'ui', { dir: 'request', channel: 0, bytes: encodeCommand({ cla: CLA, ins: INS.SET_POWER, p1: on ? 1 : 0 }) });
+    this.get(id).record('api', 'ui', {
+      dir: 'request',
+      channel: 0,
+      bytes: encodeCommand({ cla: CLA, ins: INS.SET_POWER, p1: on ? 1 : 0 }),
+    });
     d.batteryIn = on;
     d.input({ type: 'power', on: on && d.battery > 0 }, this.now());
     this.get(id).saveMeta();
@@ -138,7 +147,7 @@ export class Host extends Fleet {
       d?.tick(now);
       if (op.real) c.state = { deviceAt: now, hostAt: now, rate: 1, paused: false };
       if (op.set !== undefined) c.set(op.set, now);
-      if (op.advance !== undefined) (d ? d.advance(op.advance, now) : c.advance(op.advance, now));
+      if (op.advance !== undefined) d ? d.advance(op.advance, now) : c.advance(op.advance, now);
       if (op.rate !== undefined) c.setRate(op.rate, now);
       if (op.pause === true) c.pause(now);
       if (op.pause === false) c.resume(now);

@@ -59,7 +59,8 @@ export function readMeta(dir: string): Meta | undefined {
   const bytes = readRecordFile(`${dir}/meta.rec`);
   if (!bytes) return undefined;
   const m = JSON.parse(new TextDecoder().decode(bytes)) as Meta;
-  if (m?.v !== 1 || typeof m.id !== 'string' || !['dscplus', 'dsc', 'card', 'online-card'].includes(m.kind)) throw new Error(`${dir}/meta.rec is not a tokenbench token description`);
+  if (m?.v !== 1 || typeof m.id !== 'string' || !['dscplus', 'dsc', 'card', 'online-card'].includes(m.kind))
+    throw new Error(`${dir}/meta.rec is not a tokenbench token description`);
   return m;
 }
 
@@ -113,7 +114,10 @@ export class HostedToken {
   /** Stops the key scripts running on the token: it was deleted or restored, or the host stops. */
   cancel(what: 'deleted' | 'restored' | 'stopped'): void {
     if (!this.scripts) return;
-    const why = what === 'stopped' ? `the host stopped while a key script ran on token "${this.id}"` : `token "${this.id}" was ${what} while its key script ran`;
+    const why =
+      what === 'stopped'
+        ? `the host stopped while a key script ran on token "${this.id}"`
+        : `token "${this.id}" was ${what} while its key script ran`;
     this.scripts.abort(new HostError(409, `${why}; the rest of the script did not run`));
     this.scripts = null;
   }
@@ -179,7 +183,9 @@ export class HostedToken {
 
   snapshot(): { v: 1; kind: Kind; device?: DeviceSnapshot; card?: CardRecord } {
     const d = this.device;
-    return d ? { v: 1, kind: this.kind, device: d.snapshot() } : { v: 1, kind: this.kind, card: structuredClone((this.token as CardToken).record) };
+    return d
+      ? { v: 1, kind: this.kind, device: d.snapshot() }
+      : { v: 1, kind: this.kind, card: structuredClone((this.token as CardToken).record) };
   }
 
   /** Serves the token on `transport` and records its traffic under `name`. */
@@ -256,18 +262,21 @@ export class HostedToken {
     const now = this.now();
     const at = d.nextWake(now);
     if (at === null) return;
-    this.wake = setTimeout(() => {
-      this.wake = null;
-      // A failed write restarted the token from what is stored (and is in the health); anything else is logged.
-      this.guard('timeout', () => {
-        try {
-          d.tick(this.now());
-        } catch (err) {
-          if (!(err instanceof StorageError)) throw err;
-        }
-      });
-      this.guard('timer', () => this.schedule());
-    }, Math.min(Math.max(0, at - now), 2 ** 31 - 1));
+    this.wake = setTimeout(
+      () => {
+        this.wake = null;
+        // A failed write restarted the token from what is stored (and is in the health); anything else is logged.
+        this.guard('timeout', () => {
+          try {
+            d.tick(this.now());
+          } catch (err) {
+            if (!(err instanceof StorageError)) throw err;
+          }
+        });
+        this.guard('timer', () => this.schedule());
+      },
+      Math.min(Math.max(0, at - now), 2 ** 31 - 1),
+    );
     this.wake.unref?.();
   }
 

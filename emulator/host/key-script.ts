@@ -32,7 +32,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function runKeyScript(d: DeviceToken, script: string, now: () => number, signal?: AbortSignal): Promise<ScriptStep[]> {
   const actions = parseScript(script, [...MODEL_KEYS[d.nv.model]]);
   const total = actions.reduce((s, a) => s + (a.kind === 'wait' ? a.ms : a.kind === 'press' ? a.holdMs : 0), 0);
-  if (!d.clock.state.paused && total > MAX_SCRIPT_MS) throw new HostError(400, `the script waits ${total} ms of real time; at most ${MAX_SCRIPT_MS} (pause the clock to run longer scripts at once)`);
+  if (!d.clock.state.paused && total > MAX_SCRIPT_MS)
+    throw new HostError(
+      400,
+      `the script waits ${total} ms of real time; at most ${MAX_SCRIPT_MS} (pause the clock to run longer scripts at once)`,
+    );
   const pass = async (ms: number) => {
     if (ms === 0) return;
     if (d.clock.state.paused) d.advance(ms, now());

@@ -46,7 +46,8 @@ export function loadLabKey(dataDir: string, warn: (line: string) => void = () =>
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new LabKeyError(`cannot create ${path}: ${(err as Error).message}`);
     const key = readLabKey(path);
-    if ((lstatSync(path).mode & 0o077) !== 0) warn(`${path} can be read by other users; anyone who reads it can provision and reset every token (chmod 600 it)`);
+    if ((lstatSync(path).mode & 0o077) !== 0)
+      warn(`${path} can be read by other users; anyone who reads it can provision and reset every token (chmod 600 it)`);
     return key;
   }
   const key = new Uint8Array(randomBytes(LAB_KEY_SIZE));

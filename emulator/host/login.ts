@@ -19,7 +19,11 @@ export interface Answer {
 }
 
 /** A DSC+ gets a challenge of its suite's format, a card two index numbers; a DSC needs none. */
-export function issueChallenge(h: HostedToken, rng: Rng, now: number): { challenge: string | null; indexes?: [number, number]; id?: string } {
+export function issueChallenge(
+  h: HostedToken,
+  rng: Rng,
+  now: number,
+): { challenge: string | null; indexes?: [number, number]; id?: string } {
   if (h.verifiers.ocra) {
     // Issued and checked on the token's clock, so a challenge's 5 minutes pass as its clock moves.
     const r = issueOcraChallenge(h.verifiers.ocra, rng, h.device ? h.device.now(now) : now);
@@ -44,18 +48,32 @@ export function checkAnswer(h: HostedToken, answer: Answer, now: number): { outc
   let failures: number;
   if (h.verifiers.ocra) {
     if (answer.challenge === undefined) throw new HostError(400, 'field "challenge": a DSC+ answer needs the challenge it answers');
-    const r = checkOcraResponse(h.verifiers.ocra, secret, { challenge: answer.challenge, response: answer.response, pin: answer.pin }, device!.now(now));
+    const r = checkOcraResponse(
+      h.verifiers.ocra,
+      secret,
+      { challenge: answer.challenge, response: answer.response, pin: answer.pin },
+      device!.now(now),
+    );
     h.verifiers.ocra = r.state;
-    ({ outcome, state: { failures } } = r);
+    ({
+      outcome,
+      state: { failures },
+    } = r);
   } else if (h.verifiers.otp) {
     const r = checkPasscode(h.verifiers.otp, secret, answer.response, device!.now(now));
     h.verifiers.otp = r.state;
-    ({ outcome, state: { failures } } = r);
+    ({
+      outcome,
+      state: { failures },
+    } = r);
   } else {
     if (answer.challenge === undefined) throw new HostError(400, 'field "challenge": a card answer needs the challenge id it answers');
     const r = checkCardAnswer(h.verifiers.card!, secret, { id: answer.challenge, answer: answer.response }, h.time(now));
     h.verifiers.card = r.state;
-    ({ outcome, state: { failures } } = r);
+    ({
+      outcome,
+      state: { failures },
+    } = r);
   }
   h.saveVerifiers();
   return { outcome, accepted: outcome === 'accepted', failures };

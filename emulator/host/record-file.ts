@@ -13,7 +13,7 @@
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from '../../protocol/crc32.ts';
-import { PowerCut, } from '../../firmware/storage.ts';
+import { PowerCut } from '../../firmware/storage.ts';
 
 const MAGIC = 'tokenbench-record 1';
 
@@ -99,7 +99,11 @@ const REASONS: Record<string, string> = {
 export function storageError(verb: 'write' | 'create' | 'remove', path: string, err: unknown): StorageError {
   if (err instanceof StorageError) return err;
   const code = (err as NodeJS.ErrnoException)?.code ?? 'EIO';
-  const reason = REASONS[code] ?? String((err as Error)?.message ?? err).replace(/^\w+: /, '').split(',')[0];
+  const reason =
+    REASONS[code] ??
+    String((err as Error)?.message ?? err)
+      .replace(/^\w+: /, '')
+      .split(',')[0];
   return new StorageError(path, code, `cannot ${verb} ${path}: ${reason} (${code})`);
 }
 

@@ -28,9 +28,19 @@ export type TraceRecord = Omit<Raw, 'bytes'> & { summary: string; hex: string };
 
 /** Decodes one raw entry. Secrets and PINs never reach a trace: a command carrying one shows no bytes. */
 export function decodeTrace(r: Raw): TraceRecord {
-  const summary = r.dir === 'request' ? describeCommand(r.bytes, r.masked) : r.dir === 'response' ? describeResponse(r.bytes) : describeEvent(r.bytes);
+  const summary =
+    r.dir === 'request' ? describeCommand(r.bytes, r.masked) : r.dir === 'response' ? describeResponse(r.bytes) : describeEvent(r.bytes);
   const secret = r.dir === 'request' && (r.masked || summary.includes('hidden'));
-  return { n: r.n, t: r.t, transport: r.transport, client: r.client, dir: r.dir, channel: r.channel, summary, hex: secret ? '' : hex(r.bytes) };
+  return {
+    n: r.n,
+    t: r.t,
+    transport: r.transport,
+    client: r.client,
+    dir: r.dir,
+    channel: r.channel,
+    summary,
+    hex: secret ? '' : hex(r.bytes),
+  };
 }
 
 /** A masked record as it was typed: only for a recorder that asked for it (the event stream's `keys=clear`). */

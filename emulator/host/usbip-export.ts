@@ -9,7 +9,12 @@ export function usbipDevices(tokens: Map<string, HostedToken>): UsbipDevice[] {
     .filter((h) => h.usbipBusId)
     .map((h) => {
       const serial = h.device ? h.device.nv.serial : h.card!.record.serial;
-      return { busid: h.usbipBusId!, busnum: 1, devnum: Number(h.usbipBusId!.split('-')[1]), identity: { product: `tokenbench ${MODEL_NAME[h.kind]} ${serial}`, serial } };
+      return {
+        busid: h.usbipBusId!,
+        busnum: 1,
+        devnum: Number(h.usbipBusId!.split('-')[1]),
+        identity: { product: `tokenbench ${MODEL_NAME[h.kind]} ${serial}`, serial },
+      };
     });
 }
 
@@ -40,7 +45,9 @@ export async function exportOverUsbip(tokens: Map<string, HostedToken>, bind: st
     await server.listen(bind, port);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'EADDRINUSE' ? `port ${port} is in use (another usbipd?); pick another with --usbip-port` : (err as Error).message);
+    throw new Error(
+      code === 'EADDRINUSE' ? `port ${port} is in use (another usbipd?); pick another with --usbip-port` : (err as Error).message,
+    );
   }
   return server;
 }

@@ -54,7 +54,9 @@ export function freshVerifiers(token: DeviceToken | CardToken): VerifierRecord {
   const base = { v: 1 as const, secretId: secretId(secretOf(token)) };
   if (token instanceof DeviceToken) {
     const nv = token.nv;
-    return nv.model === 'dscplus' ? { ...base, ocra: newOcraVerifier(nv.suite!, nv.counter) } : { ...base, otp: newOtpVerifier(nv.otp!, nv.counter) };
+    return nv.model === 'dscplus'
+      ? { ...base, ocra: newOcraVerifier(nv.suite!, nv.counter) }
+      : { ...base, otp: newOtpVerifier(nv.otp!, nv.counter) };
   }
   const r = token.record as CardRecord;
   return { ...base, card: newCardVerifier(r.serial, { profile: r.profile, expiresAt: r.expiresAt }) };
@@ -95,13 +97,21 @@ export function carryVerifiers(prev: VerifierRecord | null, token: DeviceToken |
     const b = next.otp.otp;
     // The last accepted TOTP step, in the new step size if it changed: a code is never accepted
     // for a time at or before the last one accepted.
-    const lastStep = prev.otp.lastStep < 0 || a.step === b.step ? prev.otp.lastStep : Math.floor(((prev.otp.lastStep + 1) * a.step - 1) / b.step);
-    next.otp = { ...next.otp, ...counts(prev.otp), lastStep, counter: sameSecret && a.mode === b.mode ? prev.otp.counter : resume(next.otp.counter) };
+    const lastStep =
+      prev.otp.lastStep < 0 || a.step === b.step ? prev.otp.lastStep : Math.floor(((prev.otp.lastStep + 1) * a.step - 1) / b.step);
+    next.otp = {
+      ...next.otp,
+      ...counts(prev.otp),
+      lastStep,
+      counter: sameSecret && a.mode === b.mode ? prev.otp.counter : resume(next.otp.counter),
+    };
   }
   if (next.card && prev.card) {
     const sameCard = prev.card.serial === next.card.serial && JSON.stringify(prev.card.profile) === JSON.stringify(next.card.profile);
     const size = next.card.profile.size;
-    const issued = Object.fromEntries(Object.entries(sameCard ? prev.card.issued : {}).filter(([, e]) => e.indexes.every((i) => i <= size)));
+    const issued = Object.fromEntries(
+      Object.entries(sameCard ? prev.card.issued : {}).filter(([, e]) => e.indexes.every((i) => i <= size)),
+    );
     next.card = { ...next.card, ...counts(prev.card), issued, used: prev.card.used, nextId: Math.max(prev.card.nextId, next.card.nextId) };
   }
   return next;
@@ -122,9 +132,16 @@ export function decodeVerifierRecord(bytes: Uint8Array, path: string): VerifierR
   } catch {
     bad('', 'JSON is expected');
   }
-  const obj = (v: unknown, f: string) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : bad(f, 'must be an object'));
-  const whole = (v: unknown, f: string, min = 0) => (Number.isSafeInteger(v) && (v as number) >= min ? (v as number) : bad(f, `must be a whole number from ${min}`));
-  const times = (v: unknown, f: string, key: RegExp, entry: (x: unknown, f: string) => unknown = (x, g) => (Number.isFinite(x) ? x : bad(g, 'must be a time in ms'))) => {
+  const obj = (v: unknown, f: string) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : bad(f, 'must be an object');
+  const whole = (v: unknown, f: string, min = 0) =>
+    Number.isSafeInteger(v) && (v as number) >= min ? (v as number) : bad(f, `must be a whole number from ${min}`);
+  const times = (
+    v: unknown,
+    f: string,
+    key: RegExp,
+    entry: (x: unknown, f: string) => unknown = (x, g) => (Number.isFinite(x) ? x : bad(g, 'must be a time in ms')),
+  ) => {
     const o = obj(v, f);
     const keys = Object.keys(o);
     if (keys.length > 1024) bad(f, 'has more than 1024 entries');
@@ -136,7 +153,8 @@ export function decodeVerifierRecord(bytes: Uint8Array, path: string): VerifierR
   };
   const top = obj(r, '');
   if (top.v !== 1) bad('v', 'must be 1');
-  if (top.secretId !== null && !(typeof top.secretId === 'string' && /^[0-9a-f]{16}$/.test(top.secretId))) bad('secretId', 'must be 16 hex digits or null');
+  if (top.secretId !== null && !(typeof top.secretId === 'string' && /^[0-9a-f]{16}$/.test(top.secretId)))
+    bad('secretId', 'must be 16 hex digits or null');
   if (top.past !== undefined) {
     const past = obj(top.past, 'past');
     if (Object.keys(past).length > MAX_PAST) bad('past', `has more than ${MAX_PAST} entries`);
@@ -170,7 +188,8 @@ export function decodeVerifierRecord(bytes: Uint8Array, path: string): VerifierR
       const id = /^c[0-9]{1,15}$/;
       times(s.issued, 'card.issued', id, (x, f) => {
         const e = obj(x, f);
-        if (!Array.isArray(e.indexes) || e.indexes.length !== 2 || !e.indexes.every((i) => Number.isSafeInteger(i) && i >= 1)) bad(`${f}.indexes`, 'must be two index numbers');
+        if (!Array.isArray(e.indexes) || e.indexes.length !== 2 || !e.indexes.every((i) => Number.isSafeInteger(i) && i >= 1))
+          bad(`${f}.indexes`, 'must be two index numbers');
         if (!Number.isFinite(e.at)) bad(`${f}.at`, 'must be a time in ms');
       });
       times(s.used, 'card.used', id);

@@ -19,7 +19,8 @@ export async function authenticate(client: TokenClient, key: Uint8Array): Promis
     return 'authenticated';
   } catch (err) {
     if (err instanceof StatusError && err.sw === SW.UNKNOWN_INS) return 'not-supported';
-    if (err instanceof StatusError && err.sw === SW.SECURITY_NOT_SATISFIED) throw new ProvisionError('authentication failed: the device does not accept this key');
+    if (err instanceof StatusError && err.sw === SW.SECURITY_NOT_SATISFIED)
+      throw new ProvisionError('authentication failed: the device does not accept this key');
     if (err instanceof ProtocolError) throw new ProvisionError(err.message);
     throw err;
   }

@@ -50,8 +50,11 @@ export function parseFleet(text: string): FleetRow[] {
   const headerAt = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
   if (headerAt < 0) throw new ProvisionError('the fleet file is empty; its first line names the columns, e.g. target,model,serial');
   const header = fields(lines[headerAt], headerAt + 1).map((h) => h.toLowerCase());
-  for (const h of header) if (!COLUMNS.includes(h)) throw new ProvisionError(`fleet line ${headerAt + 1}: unknown column "${h}"; columns are ${COLUMNS.join(', ')}`);
-  for (const need of ['target', 'model']) if (!header.includes(need)) throw new ProvisionError(`fleet line ${headerAt + 1}: the header has no "${need}" column`);
+  for (const h of header)
+    if (!COLUMNS.includes(h))
+      throw new ProvisionError(`fleet line ${headerAt + 1}: unknown column "${h}"; columns are ${COLUMNS.join(', ')}`);
+  for (const need of ['target', 'model'])
+    if (!header.includes(need)) throw new ProvisionError(`fleet line ${headerAt + 1}: the header has no "${need}" column`);
   const rows: FleetRow[] = [];
   for (let n = headerAt + 1; n < lines.length; n++) {
     const raw = lines[n];
@@ -71,7 +74,8 @@ export function parseFleet(text: string): FleetRow[] {
       throw new ProvisionError(`${where}: ${(err as Error).message}`);
     }
     const model = get('model')?.toLowerCase() as ProvisionModel;
-    if (!PROVISION_MODELS.includes(model)) throw new ProvisionError(`${where}: model must be ${PROVISION_MODELS.join(', ')}, got "${get('model') ?? ''}"`);
+    if (!PROVISION_MODELS.includes(model))
+      throw new ProvisionError(`${where}: model must be ${PROVISION_MODELS.join(', ')}, got "${get('model') ?? ''}"`);
     const row: FleetRow = { line: n + 1, target, model };
     const serial = get('serial');
     if (serial !== undefined) row.serial = serial;
@@ -89,7 +93,8 @@ export function parseFleet(text: string): FleetRow[] {
     if (suite !== undefined) row.suite = suite;
     const seal = get('seal')?.toLowerCase();
     if (seal !== undefined) {
-      if (!['yes', 'no', 'true', 'false', '1', '0'].includes(seal)) throw new ProvisionError(`${where}: seal must be yes or no, got "${seal}"`);
+      if (!['yes', 'no', 'true', 'false', '1', '0'].includes(seal))
+        throw new ProvisionError(`${where}: seal must be yes or no, got "${seal}"`);
       row.seal = ['yes', 'true', '1'].includes(seal);
     }
     rows.push(row);

@@ -13,7 +13,8 @@ export function readKeyFile(path: string): Uint8Array {
   }
   const text = bytes.toString('latin1').replace(/\s+/g, '');
   const key = /^([0-9a-fA-F]{2}){16,64}$/.test(text) ? new Uint8Array(Buffer.from(text, 'hex')) : new Uint8Array(bytes);
-  if (key.length < 16 || key.length > 64) throw new ProvisionError(`key file ${path} holds ${key.length} bytes; a key is 16 to 64 bytes (raw, or as hex text)`);
+  if (key.length < 16 || key.length > 64)
+    throw new ProvisionError(`key file ${path} holds ${key.length} bytes; a key is 16 to 64 bytes (raw, or as hex text)`);
   return key;
 }
 

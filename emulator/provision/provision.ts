@@ -6,7 +6,15 @@
  */
 import { TokenClient, StatusError } from '../../protocol/client.ts';
 import { cardValue, DEFAULT_CARD } from '../../firmware/card/card.ts';
-import { DEFAULT_DSC_OTP, DEFAULT_DSCPLUS_SUITE, DEFAULT_PIN, otpText, parseOtpText, provision as goldenNv, type ModelId } from '../../firmware/device/nv.ts';
+import {
+  DEFAULT_DSC_OTP,
+  DEFAULT_DSCPLUS_SUITE,
+  DEFAULT_PIN,
+  otpText,
+  parseOtpText,
+  provision as goldenNv,
+  type ModelId,
+} from '../../firmware/device/nv.ts';
 import { modelSpec } from '../../firmware/device/models.ts';
 import { authenticate, authState, ProvisionError, putAuthKey } from './auth.ts';
 import { openTarget } from './target.ts';
@@ -47,7 +55,13 @@ export interface ProvisionReport {
 }
 
 /** The check the golden model expects: a challenge in the suite's format and the model's answer. */
-function goldenCheck(req: ProvisionRequest, suite: string | null, serial: string, counter: number, clock: number): { challenge: string; expected: string } {
+function goldenCheck(
+  req: ProvisionRequest,
+  suite: string | null,
+  serial: string,
+  counter: number,
+  clock: number,
+): { challenge: string; expected: string } {
   if (req.model === 'card') return { challenge: '1', expected: cardValue(req.secret, serial, 1, DEFAULT_CARD) };
   const nv = goldenNv({
     model: req.model,
@@ -112,17 +126,27 @@ export async function provisionOne(req: ProvisionRequest): Promise<ProvisionRepo
     const golden = goldenCheck(req, suite, serial, st.counter, st.clock);
     const got = req.model === 'card' ? await client.cardLookup(1) : await client.testCompute(golden.challenge, req.pin ?? DEFAULT_PIN);
     if (got !== golden.expected) {
-      throw new ProvisionError(`check failed: TEST_COMPUTE${golden.challenge ? ` ${golden.challenge}` : ''} answered ${got}, the golden model with the same settings gives ${golden.expected}; the token is provisioned but does not compute what the verifier will`);
+      throw new ProvisionError(
+        `check failed: TEST_COMPUTE${golden.challenge ? ` ${golden.challenge}` : ''} answered ${got}, the golden model with the same settings gives ${golden.expected}; the token is provisioned but does not compute what the verifier will`,
+      );
     }
-    steps.push(`checked: ${req.model === 'card' ? 'card value 1' : `TEST_COMPUTE${golden.challenge ? ` ${golden.challenge}` : ''}`} = ${got}, as the golden model`);
+    steps.push(
+      `checked: ${req.model === 'card' ? 'card value 1' : `TEST_COMPUTE${golden.challenge ? ` ${golden.challenge}` : ''}`} = ${got}, as the golden model`,
+    );
     let boardKeyStored = false;
     if (req.seal) {
       if (req.boardKey) {
         boardKeyStored = await putAuthKey(client, req.boardKey);
         if (boardKeyStored) steps.push('board key stored');
-        else if (hosted) steps.push('the token has no PUT_AUTH_KEY: the host\'s lab key guards it');
-        else if (!hosted) throw new ProvisionError('the board cannot store a board key (no PUT_AUTH_KEY); not sealing it, or it could never be provisioned again');
-      } else if (!hosted) throw new ProvisionError('sealing a board needs a board key to store first (--board-key FILE), or it could never be provisioned again');
+        else if (hosted) steps.push("the token has no PUT_AUTH_KEY: the host's lab key guards it");
+        else if (!hosted)
+          throw new ProvisionError(
+            'the board cannot store a board key (no PUT_AUTH_KEY); not sealing it, or it could never be provisioned again',
+          );
+      } else if (!hosted)
+        throw new ProvisionError(
+          'sealing a board needs a board key to store first (--board-key FILE), or it could never be provisioned again',
+        );
       await client.seal();
       steps.push('sealed');
     }

@@ -34,7 +34,8 @@ export interface PskcEntry {
 }
 
 function checkPsk(psk: Uint8Array): number {
-  if (psk.length !== 16 && psk.length !== 32) throw new ProvisionError(`the PSKC key must be 16 bytes (AES-128) or 32 bytes (AES-256), not ${psk.length}`);
+  if (psk.length !== 16 && psk.length !== 32)
+    throw new ProvisionError(`the PSKC key must be 16 bytes (AES-128) or 32 bytes (AES-256), not ${psk.length}`);
   return psk.length * 8;
 }
 
@@ -45,7 +46,8 @@ function encrypt(psk: Uint8Array, plain: Uint8Array): Buffer {
 }
 
 function decrypt(psk: Uint8Array, data: Buffer, what: string): Buffer {
-  if (data.length < 32 || data.length % 16 !== 0) throw new ProvisionError(`${what}: the encrypted value is ${data.length} bytes, not an IV and whole AES blocks`);
+  if (data.length < 32 || data.length % 16 !== 0)
+    throw new ProvisionError(`${what}: the encrypted value is ${data.length} bytes, not an IV and whole AES blocks`);
   try {
     const d = createDecipheriv(`aes-${psk.length * 8}-cbc`, psk, data.subarray(0, 16));
     return Buffer.concat([d.update(data.subarray(16)), d.final()]);
@@ -73,14 +75,22 @@ function algorithmOf(e: PskcEntry): { uri: string; params: string[]; data: strin
     const enc = q?.[1] === 'A' ? 'ALPHANUMERIC' : q?.[1] === 'H' ? 'HEXADECIMAL' : 'DECIMAL';
     return {
       uri: ALGORITHM.ocra,
-      params: [`<Suite>${esc(e.suite ?? '')}</Suite>`, `<ChallengeFormat Encoding="${enc}" Min="4" Max="${q ? Number(q[2]) : 6}"/>`, `<ResponseFormat Encoding="DECIMAL" Length="${digits}"/>`],
+      params: [
+        `<Suite>${esc(e.suite ?? '')}</Suite>`,
+        `<ChallengeFormat Encoding="${enc}" Min="4" Max="${q ? Number(q[2]) : 6}"/>`,
+        `<ResponseFormat Encoding="DECIMAL" Length="${digits}"/>`,
+      ],
       data: /:C-|:C$/.test(e.suite ?? '') ? [`<Counter><PlainValue>${e.counter ?? 0}</PlainValue></Counter>`] : [],
     };
   }
   const o = parseOtpText(e.suite ?? 'TOTP-SHA1-6-30');
   const params = [`<Suite>${esc(e.suite ?? '')}</Suite>`, `<ResponseFormat Encoding="DECIMAL" Length="${o.digits}"/>`];
   if (o.mode === 'hotp') return { uri: ALGORITHM.hotp, params, data: [`<Counter><PlainValue>${e.counter ?? 0}</PlainValue></Counter>`] };
-  return { uri: ALGORITHM.totp, params, data: [`<Time><PlainValue>0</PlainValue></Time>`, `<TimeInterval><PlainValue>${o.step}</PlainValue></TimeInterval>`] };
+  return {
+    uri: ALGORITHM.totp,
+    params,
+    data: [`<Time><PlainValue>0</PlainValue></Time>`, `<TimeInterval><PlainValue>${o.step}</PlainValue></TimeInterval>`],
+  };
 }
 
 /** A PSKC document holding `entries`, their secrets encrypted under `psk`. */
@@ -167,7 +177,8 @@ export function readPskc(xml: string, psk: Uint8Array): PskcEntry[] {
           if (!mac) throw new ProvisionError(`${where}: the secret has no ValueMAC, though the file has a MAC key`);
           const want = createHmac('sha1', macKey).update(enc).digest();
           const got = Buffer.from(mac, 'base64');
-          if (got.length !== want.length || !timingSafeEqual(got, want)) throw new ProvisionError(`${where}: the secret's ValueMAC does not match; the file was changed or the key is wrong`);
+          if (got.length !== want.length || !timingSafeEqual(got, want))
+            throw new ProvisionError(`${where}: the secret's ValueMAC does not match; the file was changed or the key is wrong`);
         }
         secret = decrypt(psk, enc, `${where} secret`);
       }
@@ -189,7 +200,13 @@ export function readPskc(xml: string, psk: Uint8Array): PskcEntry[] {
           suite = algorithm === ALGORITHM.hotp ? `HOTP-SHA1-${digits}` : `TOTP-SHA1-${digits}-${step}`;
         }
       } else throw new ProvisionError(`${where}: algorithm "${algorithm}" is not one tokenbench emulates (OCRA, TOTP, HOTP, card)`);
-      out.push({ model, serial, secret: new Uint8Array(secret), suite, ...(counter !== undefined && Number.isSafeInteger(counter) ? { counter } : {}) });
+      out.push({
+        model,
+        serial,
+        secret: new Uint8Array(secret),
+        suite,
+        ...(counter !== undefined && Number.isSafeInteger(counter) ? { counter } : {}),
+      });
     });
   if (out.length === 0) throw new ProvisionError('the PSKC file holds no KeyPackage');
   return out;

@@ -16,4 +16,3 @@ export function randomSecret(model: string, suite?: string): Uint8Array {
   else if (suite && /SHA256/i.test(suite)) n = 32;
   return new Uint8Array(randomBytes(n));
 }
-

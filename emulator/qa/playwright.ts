@@ -46,7 +46,8 @@ export const expect = baseExpect.extend({
       pass,
       expected,
       actual: text,
-      message: () => `${token} ${this.isNot ? 'still shows' : 'shows'} ${JSON.stringify(text)}; expected ${this.isNot ? 'not ' : ''}${typeof expected === 'string' ? JSON.stringify(expected) : expected}`,
+      message: () =>
+        `${token} ${this.isNot ? 'still shows' : 'shows'} ${JSON.stringify(text)}; expected ${this.isNot ? 'not ' : ''}${typeof expected === 'string' ? JSON.stringify(expected) : expected}`,
     };
   },
 });

@@ -45,7 +45,13 @@ export async function replay(
       }
       if (!holds(actual)) {
         const expected = 'text' in want ? JSON.stringify(want.text) : `/${want.match}/`;
-        return { ok: false, step: n, expected, actual, message: `step ${n} expect-display: expected ${expected}, the device shows ${JSON.stringify(actual)}` };
+        return {
+          ok: false,
+          step: n,
+          expected,
+          actual,
+          message: `step ${n} expect-display: expected ${expected}, the device shows ${JSON.stringify(actual)}`,
+        };
       }
     } else throw new Error(`unknown step ${describe(s)}`);
   }

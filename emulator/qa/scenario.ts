@@ -50,7 +50,8 @@ function keyList(text: unknown, where: string): string[] {
 }
 
 function oneKey(k: unknown, where: string): string {
-  if (typeof k !== 'string' || !KEYS.has(k.toUpperCase())) throw new InputError(where, `"${String(k)}" is not a key; keys are ${[...KEYS].join(' ')}`);
+  if (typeof k !== 'string' || !KEYS.has(k.toUpperCase()))
+    throw new InputError(where, `"${String(k)}" is not a key; keys are ${[...KEYS].join(' ')}`);
   return k.toUpperCase();
 }
 
@@ -90,7 +91,8 @@ function step(raw: unknown, n: number): Step {
       if (v === 'pause' || v === 'resume') return { clock: { pause: v === 'pause' } };
       const c = v as { advance?: unknown; set?: unknown };
       if (c && typeof c === 'object' && 'advance' in c) return { clock: { advance: parseDuration(c.advance, 'clock advance') } };
-      if (c && typeof c === 'object' && typeof c.set === 'number' && Number.isSafeInteger(c.set) && c.set >= 0) return { clock: { set: c.set } };
+      if (c && typeof c === 'object' && typeof c.set === 'number' && Number.isSafeInteger(c.set) && c.set >= 0)
+        return { clock: { set: c.set } };
       throw new InputError(where, 'clock is { advance: DURATION }, { set: UNIX_MS }, pause or resume');
     }
     default:
@@ -129,12 +131,16 @@ export function formatScenario(s: Scenario): string {
     if ('press' in st) return { press: st.press.join(' ').replace(/\b(\d) (?=\d\b)/g, '$1') };
     if ('hold' in st) return { hold: { key: st.hold.key, ms: st.hold.ms } };
     if ('wait' in st) return { wait: st.wait };
-    if ('expectDisplay' in st) return { 'expect-display': 'text' in st.expectDisplay ? st.expectDisplay.text : { match: st.expectDisplay.match } };
+    if ('expectDisplay' in st)
+      return { 'expect-display': 'text' in st.expectDisplay ? st.expectDisplay.text : { match: st.expectDisplay.match } };
     if ('power' in st) return { power: st.power ? 'on' : 'off' };
     const c = st.clock;
     return { clock: 'pause' in c ? (c.pause ? 'pause' : 'resume') : c };
   });
-  return stringify({ ...(s.name && { name: s.name }), ...(s.model && { model: s.model }), steps }, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
+  return stringify(
+    { ...(s.name && { name: s.name }), ...(s.model && { model: s.model }), steps },
+    { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' },
+  );
 }
 
 /** Shorter than this between down and up, a key is a press; longer, a hold. */

@@ -42,7 +42,11 @@ export function wireTarget(name: string, port: Port, labKey: () => Promise<Uint8
     } catch (err) {
       if (authenticated || !(err instanceof StatusError) || err.sw !== SW.SECURITY_NOT_SATISFIED) throw err;
       const key = await labKey();
-      if (!key) throw new InputError('target', `${name} needs an authenticated session for power and clock steps, and no lab key is known (give --url or --data-dir of the host that serves it)`);
+      if (!key)
+        throw new InputError(
+          'target',
+          `${name} needs an authenticated session for power and clock steps, and no lab key is known (give --url or --data-dir of the host that serves it)`,
+        );
       await c.authenticate(key);
       authenticated = true;
       return op();
@@ -74,7 +78,8 @@ async function labKeyOf(client: () => TokenbenchClient): Promise<Uint8Array | nu
 export async function openTarget(address: string, client: () => TokenbenchClient): Promise<OpenTarget> {
   if (address.startsWith('token:')) {
     const id = address.slice(6);
-    if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(id)) throw new InputError('target', `target "${address}": token:ID wants a token id (lowercase letters, digits, dashes)`);
+    if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(id))
+      throw new InputError('target', `target "${address}": token:ID wants a token id (lowercase letters, digits, dashes)`);
     const c = client();
     await c.get(id); // fails now, with the API's message, if there is no such token
     return apiTarget(c, id);
@@ -82,13 +87,17 @@ export async function openTarget(address: string, client: () => TokenbenchClient
   if (address.startsWith('tcp:')) {
     const m = /^tcp:(\[[0-9a-fA-F:.]+\]|[^:]+):(\d{1,5})$/.exec(address);
     const port = m ? Number(m[2]) : 0;
-    if (!m || port < 1 || port > 65535) throw new InputError('target', `target "${address}" is not a TCP address; write tcp:HOST:PORT, e.g. tcp:127.0.0.1:40123`);
+    if (!m || port < 1 || port > 65535)
+      throw new InputError('target', `target "${address}" is not a TCP address; write tcp:HOST:PORT, e.g. tcp:127.0.0.1:40123`);
     const host = m[1].replace(/^\[|\]$/g, '');
     let t;
     try {
       t = await connectTcp(host, port);
     } catch (err) {
-      throw new InputError('target', `cannot connect to target ${address}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new InputError(
+        'target',
+        `cannot connect to target ${address}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     return wireTarget(address, streamPort(t, Date.now), () => labKeyOf(client));
   }

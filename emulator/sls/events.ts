@@ -56,7 +56,25 @@ export interface SlsEventFields {
 
 export type SlsEvent = { event: SlsEventName; at: number } & SlsEventFields;
 
-const FIELDS: readonly (keyof SlsEventFields)[] = ['username', 'owner', 'requester', 'deviceId', 'deviceKind', 'tokenId', 'sharingId', 'loginId', 'phoneId', 'activationId', 'notificationId', 'accountId', 'amount', 'bank', 'number', 'reason', 'message'];
+const FIELDS: readonly (keyof SlsEventFields)[] = [
+  'username',
+  'owner',
+  'requester',
+  'deviceId',
+  'deviceKind',
+  'tokenId',
+  'sharingId',
+  'loginId',
+  'phoneId',
+  'activationId',
+  'notificationId',
+  'accountId',
+  'amount',
+  'bank',
+  'number',
+  'reason',
+  'message',
+];
 
 /** An event with only the listed fields (so a careless caller cannot leak a secret into it). */
 export function slsEvent(event: SlsEventName, at: number, fields: SlsEventFields): SlsEvent {

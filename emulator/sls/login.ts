@@ -65,7 +65,8 @@ export class LoginService {
         return true;
       });
       if (done) await this.succeeded(l);
-      else if (!r.ok) svc.emit('login-failure', { username: l.username, deviceId: l.deviceRec!.id, deviceKind: 'ibkey', reason: `push-${r.outcome}` });
+      else if (!r.ok)
+        svc.emit('login-failure', { username: l.username, deviceId: l.deviceRec!.id, deviceKind: 'ibkey', reason: `push-${r.outcome}` });
     };
   }
 
@@ -79,7 +80,8 @@ export class LoginService {
   /** The login `id`, if it is in the store and has not expired on the lab clock. */
   private async live(id: string): Promise<StoredLogin> {
     const l = typeof id === 'string' ? await this.svc.tx((tx) => tx.login(sessionHash(id))) : null;
-    if (!l || l.expiresAt <= this.svc.now()) throw new SlsError(404, 'no-login', `field "login": no login "${id}" in progress (it may have expired; start again)`);
+    if (!l || l.expiresAt <= this.svc.now())
+      throw new SlsError(404, 'no-login', `field "login": no login "${id}" in progress (it may have expired; start again)`);
     return l;
   }
 
@@ -114,7 +116,24 @@ export class LoginService {
       return { account, device: bestDevice(username, await tx.devices(), await tx.sharings(), now) };
     });
     const id = this.svc.newId('login');
-    const l: StoredLogin = { idHash: sessionHash(id), username, status: 'second-factor', device: null, deviceRec: device, phoneId: null, challenge: null, indexes: null, cardChallenge: null, pushChallenge: null, push: 'none', wrongAnswers: 0, sessionDue: false, message: '', createdAt: now, expiresAt: now + LOGIN_MS };
+    const l: StoredLogin = {
+      idHash: sessionHash(id),
+      username,
+      status: 'second-factor',
+      device: null,
+      deviceRec: device,
+      phoneId: null,
+      challenge: null,
+      indexes: null,
+      cardChallenge: null,
+      pushChallenge: null,
+      push: 'none',
+      wrongAnswers: 0,
+      sessionDue: false,
+      message: '',
+      createdAt: now,
+      expiresAt: now + LOGIN_MS,
+    };
     if (!needsSecondFactor(account)) {
       const message = 'logged in with the password alone: the account opted out of the Secure Login System';
       const token = await this.svc.tx(async (tx) => {
@@ -126,7 +145,8 @@ export class LoginService {
       await this.succeeded(l, id);
       return this.view(id, { ...l, status: 'done', message });
     }
-    if (!device) throw new SlsError(409, 'no-device', `user ${username} has no active security device; ask client services for a Temporary Code`);
+    if (!device)
+      throw new SlsError(409, 'no-device', `user ${username} has no active security device; ask client services for a Temporary Code`);
     l.device = { id: device.id, kind: device.kind, name: DEVICE_NAMES[device.kind], tokenId: device.tokenId ?? null };
     if (device.kind === 'ibkey') l.phoneId = (await this.svc.tx((tx) => tx.activation(device.activationId!)))?.phoneId ?? null;
     await this.challenge(l);
@@ -145,7 +165,11 @@ export class LoginService {
   /** After a login ended well: the user's failures are cleared and the event goes out. */
   private async succeeded(l: StoredLogin, loginId?: string): Promise<void> {
     await this.svc.countFailure(l.username, true);
-    this.svc.emit('login-success', { username: l.username, loginId, ...(l.device ? { deviceId: l.device.id, deviceKind: l.device.kind } : { message: 'password alone (opted out)' }) });
+    this.svc.emit('login-success', {
+      username: l.username,
+      loginId,
+      ...(l.device ? { deviceId: l.device.id, deviceKind: l.device.kind } : { message: 'password alone (opted out)' }),
+    });
   }
 
   /** Step 2: the device's answer (passcode, response, card values, temporary code). */
@@ -157,16 +181,30 @@ export class LoginService {
     } catch (err) {
       if (!(err instanceof SlsError) || err.status !== 403) throw err;
       await this.svc.countFailure(l.username);
-      this.svc.emit('login-failure', { username: l.username, loginId: id, deviceId: l.deviceRec!.id, deviceKind: l.deviceRec!.kind, reason: err.code });
+      this.svc.emit('login-failure', {
+        username: l.username,
+        loginId: id,
+        deviceId: l.deviceRec!.id,
+        deviceKind: l.deviceRec!.kind,
+        reason: err.code,
+      });
       const next = { ...l, wrongAnswers: l.wrongAnswers + 1 };
-      if (next.wrongAnswers >= ANSWERS_PER_LOGIN) Object.assign(next, { status: 'failed', message: `${ANSWERS_PER_LOGIN} wrong answers: start the login again` });
+      if (next.wrongAnswers >= ANSWERS_PER_LOGIN)
+        Object.assign(next, { status: 'failed', message: `${ANSWERS_PER_LOGIN} wrong answers: start the login again` });
       else {
         await this.challenge(next);
         next.message = `${err.message}; try again. ${next.message}`;
       }
       const saved = await this.update(l.idHash, (x) => {
         if (x.status !== 'second-factor') return x;
-        Object.assign(x, { status: next.status, wrongAnswers: next.wrongAnswers, challenge: next.challenge, indexes: next.indexes, cardChallenge: next.cardChallenge, message: next.message });
+        Object.assign(x, {
+          status: next.status,
+          wrongAnswers: next.wrongAnswers,
+          challenge: next.challenge,
+          indexes: next.indexes,
+          cardChallenge: next.cardChallenge,
+          message: next.message,
+        });
         return x;
       });
       return this.view(id, saved ?? next);
@@ -188,15 +226,23 @@ export class LoginService {
   /** IB Key: send the push notification to the user's phone (if it has network). */
   async push(id: string): Promise<LoginState> {
     const l = await this.live(id);
-    if (l.status !== 'second-factor' || l.deviceRec?.kind !== 'ibkey') throw new SlsError(409, 'no-push', `login ${id} is not waiting for an IB Key`);
+    if (l.status !== 'second-factor' || l.deviceRec?.kind !== 'ibkey')
+      throw new SlsError(409, 'no-push', `login ${id} is not waiting for an IB Key`);
     const challenge = await this.svc.ibIssue(l.deviceRec.activationId!);
     const n = l.phoneId ? await this.ib.push(l.phoneId, l.username, l.idHash, challenge, l.expiresAt) : null;
-    const message = n ? 'a notification was sent to your phone: open it and approve' : 'no notification reached the phone: use the challenge below with the IB Key app instead';
+    const message = n
+      ? 'a notification was sent to your phone: open it and approve'
+      : 'no notification reached the phone: use the challenge below with the IB Key app instead';
     const saved = await this.update(l.idHash, (x) => {
       if (x.status === 'second-factor') Object.assign(x, { pushChallenge: challenge, push: n ? 'sent' : 'not-delivered', message });
       return x;
     });
-    this.svc.emit('push-sent', { username: l.username, loginId: id, phoneId: l.phoneId ?? undefined, ...(n ? { notificationId: n.id } : { reason: 'not-delivered' }) });
+    this.svc.emit('push-sent', {
+      username: l.username,
+      loginId: id,
+      phoneId: l.phoneId ?? undefined,
+      ...(n ? { notificationId: n.id } : { reason: 'not-delivered' }),
+    });
     return this.view(id, saved ?? l);
   }
 

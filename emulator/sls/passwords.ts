@@ -14,7 +14,11 @@ export interface ScryptCost {
 export const DEFAULT_COST: ScryptCost = { N: 1 << 14, r: 8, p: 1 };
 
 function derive(password: string, salt: Buffer, c: ScryptCost): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(password.normalize('NFC'), salt, 32, { N: c.N, r: c.r, p: c.p, maxmem: 256 * c.N * c.r }, (err, key) => (err ? reject(err) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize('NFC'), salt, 32, { N: c.N, r: c.r, p: c.p, maxmem: 256 * c.N * c.r }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
+  );
 }
 
 export async function hashPassword(password: string, cost: ScryptCost = DEFAULT_COST): Promise<string> {

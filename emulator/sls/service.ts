@@ -159,7 +159,12 @@ export class SlsService {
       if (err instanceof InputError) throw new SlsError(400, 'bad-identification', `field "${err.part}": ${err.message}`);
       throw err;
     }
-    const e: Entity = { id: input.id ?? this.newId('ent'), name: input.name, identification: input.identification, ...(input.address ? { address: input.address } : {}) };
+    const e: Entity = {
+      id: input.id ?? this.newId('ent'),
+      name: input.name,
+      identification: input.identification,
+      ...(input.address ? { address: input.address } : {}),
+    };
     return this.tx(async (tx) => {
       if (await tx.entity(e.id)) throw new SlsError(409, 'exists', `field "id": an entity "${e.id}" exists already`);
       await tx.putEntity(e);
@@ -167,8 +172,15 @@ export class SlsService {
     });
   }
 
-  async createUser(input: { username: string; password: string; entityId: string; accountId?: string; phones?: string[] }): Promise<UserView> {
-    if (!NAME.test(input.username)) throw new SlsError(400, 'bad-username', 'field "username": 2 to 32 lowercase letters, digits, dots, dashes or underscores');
+  async createUser(input: {
+    username: string;
+    password: string;
+    entityId: string;
+    accountId?: string;
+    phones?: string[];
+  }): Promise<UserView> {
+    if (!NAME.test(input.username))
+      throw new SlsError(400, 'bad-username', 'field "username": 2 to 32 lowercase letters, digits, dots, dashes or underscores');
     const passwordHash = await hashPassword(input.password, this.cost);
     return this.tx(async (tx) => {
       if (await tx.user(input.username)) throw new SlsError(409, 'exists', `field "username": a user "${input.username}" exists already`);
@@ -178,7 +190,15 @@ export class SlsService {
         account = { id: input.accountId ?? this.newId('acct'), primaryUser: input.username, optedOut: false, depositBanks: [] };
       }
       await tx.putAccount(account);
-      const u: StoredUser = { username: input.username, accountId: account.id, entityId: input.entityId, phones: input.phones ?? [], failures: 0, passwordHash, createdAt: this.now() };
+      const u: StoredUser = {
+        username: input.username,
+        accountId: account.id,
+        entityId: input.entityId,
+        phones: input.phones ?? [],
+        failures: 0,
+        passwordHash,
+        createdAt: this.now(),
+      };
       await tx.putUser(u);
       return this.viewIn(tx, u.username);
     });
@@ -187,7 +207,14 @@ export class SlsService {
   async viewIn(tx: SlsTx, username: string): Promise<UserView> {
     const u = await this.userOf(tx, username);
     const now = this.now();
-    return userView(u, await this.accountOf(tx, u.accountId), await tx.devices(), await tx.sharings(), await tx.withdrawals(username, now - 14 * DAY_MS), now);
+    return userView(
+      u,
+      await this.accountOf(tx, u.accountId),
+      await tx.devices(),
+      await tx.sharings(),
+      await tx.withdrawals(username, now - 14 * DAY_MS),
+      now,
+    );
   }
 
   user(username: string): Promise<UserView> {
@@ -215,28 +242,55 @@ export class SlsService {
    * Links a device to a user: a hosted token (dscplus, dsc, card, online-card) by its id, or a
    * Temporary Code (its code is in the answer, once). IB Key devices come from activation.
    */
-  async addDevice(username: string, input: { kind: DeviceKind; tokenId?: string }): Promise<{ device: ReturnType<typeof deviceView>; code?: string }> {
+  async addDevice(
+    username: string,
+    input: { kind: DeviceKind; tokenId?: string },
+  ): Promise<{ device: ReturnType<typeof deviceView>; code?: string }> {
     const now = this.now();
-    if (input.kind === 'ibkey') throw new SlsError(400, 'bad-kind', 'field "kind": an IB Key device is added by activating IB Key on a phone');
+    if (input.kind === 'ibkey')
+      throw new SlsError(400, 'bad-kind', 'field "kind": an IB Key device is added by activating IB Key on a phone');
     let device: Device;
     let code: string | undefined;
     if (input.kind === 'temp-code') {
       if (input.tokenId !== undefined) throw new SlsError(400, 'bad-token', 'field "tokenId": a Temporary Code has no token');
       code = randomString(this.rng, '0123456789', 8);
-      device = { id: this.newId('dev'), kind: 'temp-code', owner: username, status: 'active', issuedAt: now, expiresAt: now + TEMPORARY_DAYS['temp-code']! * DAY_MS, codeHash: await hashPassword(code, this.cost) };
+      device = {
+        id: this.newId('dev'),
+        kind: 'temp-code',
+        owner: username,
+        status: 'active',
+        issuedAt: now,
+        expiresAt: now + TEMPORARY_DAYS['temp-code']! * DAY_MS,
+        codeHash: await hashPassword(code, this.cost),
+      };
     } else {
-      if (!input.tokenId) throw new SlsError(400, 'missing-token', `field "tokenId": a ${input.kind} device is a hosted token; give its id`);
+      if (!input.tokenId)
+        throw new SlsError(400, 'missing-token', `field "tokenId": a ${input.kind} device is a hosted token; give its id`);
       const kind = this.gate.kind(input.tokenId);
       if (kind === null) throw new SlsError(404, 'no-token', `field "tokenId": no hosted token "${input.tokenId}"`);
-      if (kind !== input.kind) throw new SlsError(400, 'wrong-kind', `field "tokenId": token "${input.tokenId}" is a ${kind}, not a ${input.kind}`);
+      if (kind !== input.kind)
+        throw new SlsError(400, 'wrong-kind', `field "tokenId": token "${input.tokenId}" is a ${kind}, not a ${input.kind}`);
       const expires = input.kind === 'online-card' ? this.gate.expiresAt(input.tokenId) : null;
-      device = { id: this.newId('dev'), kind: input.kind, owner: username, status: 'active', tokenId: input.tokenId, issuedAt: now, ...(expires !== null ? { expiresAt: expires } : {}) };
+      device = {
+        id: this.newId('dev'),
+        kind: input.kind,
+        owner: username,
+        status: 'active',
+        tokenId: input.tokenId,
+        issuedAt: now,
+        ...(expires !== null ? { expiresAt: expires } : {}),
+      };
     }
     return this.tx(async (tx) => {
       await this.userOf(tx, username);
       if (device.tokenId) {
         const taken = (await tx.devices()).find((d) => d.tokenId === device.tokenId && d.status === 'active');
-        if (taken) throw new SlsError(409, 'token-taken', `field "tokenId": token "${device.tokenId}" is already device ${taken.id} of ${taken.owner} (share it instead)`);
+        if (taken)
+          throw new SlsError(
+            409,
+            'token-taken',
+            `field "tokenId": token "${device.tokenId}" is already device ${taken.id} of ${taken.owner} (share it instead)`,
+          );
       }
       await tx.putDevice(device);
       return { device: deviceView(device, now), ...(code ? { code } : {}) };
@@ -249,7 +303,9 @@ export class SlsService {
       if (!d) throw new SlsError(404, 'no-device', `no device "${id}"`);
       const next: Device = { ...d, status: 'revoked' };
       await tx.putDevice(next);
-      for (const s of await tx.sharings()) if (s.deviceId === id && (s.status === 'active' || s.status === 'pending')) await tx.putSharing({ ...s, status: 'cancelled', decidedAt: this.now() });
+      for (const s of await tx.sharings())
+        if (s.deviceId === id && (s.status === 'active' || s.status === 'pending'))
+          await tx.putSharing({ ...s, status: 'cancelled', decidedAt: this.now() });
       return deviceView(next, this.now());
     });
   }
@@ -269,12 +325,21 @@ export class SlsService {
         const next: Device = { ...d, status: 'removed' };
         await tx.putDevice(next);
         killPoint('token-removed:device-written');
-        for (const s of await tx.sharings()) if (s.deviceId === d.id && (s.status === 'active' || s.status === 'pending')) await tx.putSharing({ ...s, status: 'cancelled', decidedAt: now });
+        for (const s of await tx.sharings())
+          if (s.deviceId === d.id && (s.status === 'active' || s.status === 'pending'))
+            await tx.putSharing({ ...s, status: 'cancelled', decidedAt: now });
         out.push(next);
       }
       return out;
     });
-    for (const d of ended) this.emit('device-removed', { username: d.owner, deviceId: d.id, deviceKind: d.kind, tokenId, message: `token ${tokenId} was deleted` });
+    for (const d of ended)
+      this.emit('device-removed', {
+        username: d.owner,
+        deviceId: d.id,
+        deviceKind: d.kind,
+        tokenId,
+        message: `token ${tokenId} was deleted`,
+      });
     return ended;
   }
 
@@ -338,12 +403,14 @@ export class SlsService {
   async withdraw(session: string, input: { amount: number; bank: string; requestId?: string }) {
     const username = await this.sessionUser(session);
     const cents = Math.round(input.amount * 100);
-    if (!Number.isFinite(input.amount) || Math.abs(cents - input.amount * 100) > 1e-6 || cents <= 0) throw new SlsError(400, 'bad-amount', 'field "amount": a positive number of USD with at most 2 decimals');
+    if (!Number.isFinite(input.amount) || Math.abs(cents - input.amount * 100) > 1e-6 || cents <= 0)
+      throw new SlsError(400, 'bad-amount', 'field "amount": a positive number of USD with at most 2 decimals');
     const r = await this.tx(async (tx) => {
       if (input.requestId) {
         const done = await tx.withdrawalByRequest(input.requestId);
         if (done) {
-          if (done.username !== username || done.amount !== cents || done.bank !== input.bank) throw new SlsError(409, 'request-reused', 'field "requestId": used already for another withdrawal');
+          if (done.username !== username || done.amount !== cents || done.bank !== input.bank)
+            throw new SlsError(409, 'request-reused', 'field "requestId": used already for another withdrawal');
           return { accepted: true, exceptional: done.exceptional, withdrawal: done, repeated: true, user: await this.viewIn(tx, username) };
         }
       }
@@ -355,16 +422,37 @@ export class SlsService {
       const d = decideWithdrawal(kind, history, cents, input.bank, a.depositBanks, now);
       if (!d.ok) return { refused: new SlsError(d.code === 'bad-amount' ? 400 : 403, d.code, d.message) };
       killPoint('withdraw:checked');
-      const w = { id: this.newId('wd'), requestId: input.requestId ?? null, username, accountId: a.id, amount: cents, bank: input.bank, at: now, exceptional: d.exceptional };
+      const w = {
+        id: this.newId('wd'),
+        requestId: input.requestId ?? null,
+        username,
+        accountId: a.id,
+        amount: cents,
+        bank: input.bank,
+        at: now,
+        exceptional: d.exceptional,
+      };
       await tx.addWithdrawal(w);
       killPoint('withdraw:written');
       return { accepted: true, exceptional: d.exceptional, withdrawal: w, repeated: false, user: await this.viewIn(tx, username) };
     });
     if ('refused' in r && r.refused) {
-      this.emit('withdrawal-refused', { username, amount: cents / 100, bank: input.bank, reason: r.refused.code, message: r.refused.message });
+      this.emit('withdrawal-refused', {
+        username,
+        amount: cents / 100,
+        bank: input.bank,
+        reason: r.refused.code,
+        message: r.refused.message,
+      });
       throw r.refused;
     }
-    if (!r.repeated) this.emit(r.exceptional ? 'withdrawal-exceptional' : 'withdrawal-accepted', { username, accountId: r.withdrawal.accountId, amount: cents / 100, bank: input.bank });
+    if (!r.repeated)
+      this.emit(r.exceptional ? 'withdrawal-exceptional' : 'withdrawal-accepted', {
+        username,
+        accountId: r.withdrawal.accountId,
+        amount: cents / 100,
+        bank: input.bank,
+      });
     return r;
   }
 
@@ -374,22 +462,30 @@ export class SlsService {
    * Shares `deviceId` of `owner` with the session's user. The owner's password and a response of
    * the device (to a challenge from shareChallenge, or a DSC passcode) are checked first.
    */
-  async share(session: string, input: { owner: string; ownerPassword: string; deviceId: string; challenge?: string; response: string }): Promise<Sharing> {
+  async share(
+    session: string,
+    input: { owner: string; ownerPassword: string; deviceId: string; challenge?: string; response: string },
+  ): Promise<Sharing> {
     const requester = await this.sessionUser(session);
     this.emit('sharing-requested', { requester, owner: input.owner, deviceId: input.deviceId });
     try {
       return await this.shareChecked(requester, input);
     } catch (err) {
-      if (err instanceof SlsError) this.emit('sharing-refused', { requester, owner: input.owner, deviceId: input.deviceId, reason: err.code, message: err.message });
+      if (err instanceof SlsError)
+        this.emit('sharing-refused', { requester, owner: input.owner, deviceId: input.deviceId, reason: err.code, message: err.message });
       throw err;
     }
   }
 
-  private async shareChecked(requester: string, input: { owner: string; ownerPassword: string; deviceId: string; challenge?: string; response: string }): Promise<Sharing> {
+  private async shareChecked(
+    requester: string,
+    input: { owner: string; ownerPassword: string; deviceId: string; challenge?: string; response: string },
+  ): Promise<Sharing> {
     await this.checkPassword(input.owner, input.ownerPassword, 'ownerPassword');
     const device = await this.tx(async (tx) => {
       const d = await tx.device(input.deviceId);
-      if (!d || d.owner !== input.owner) throw new SlsError(404, 'no-device', `field "deviceId": ${input.owner} has no device "${input.deviceId}"`);
+      if (!d || d.owner !== input.owner)
+        throw new SlsError(404, 'no-device', `field "deviceId": ${input.owner} has no device "${input.deviceId}"`);
       return d;
     });
     await this.checkDeviceAnswer(device, { challenge: input.challenge, response: input.response }, 'response');
@@ -398,12 +494,25 @@ export class SlsService {
       const d = decideSharing(facts);
       if (!d.ok) throw new SlsError(d.code === 'already-shared' || d.code === 'requester-uses-shared' ? 409 : 403, d.code, d.message);
       killPoint('share:checked');
-      const s: Sharing = { id: this.newId('shr'), deviceId: input.deviceId, owner: input.owner, requester, status: d.status, createdAt: this.now(), ...(d.status === 'active' ? { decidedAt: this.now() } : {}) };
+      const s: Sharing = {
+        id: this.newId('shr'),
+        deviceId: input.deviceId,
+        owner: input.owner,
+        requester,
+        status: d.status,
+        createdAt: this.now(),
+        ...(d.status === 'active' ? { decidedAt: this.now() } : {}),
+      };
       await tx.putSharing(s);
       killPoint('share:written');
       return s;
     });
-    this.emit(s.status === 'active' ? 'sharing-granted' : 'sharing-pending', { sharingId: s.id, requester, owner: s.owner, deviceId: s.deviceId });
+    this.emit(s.status === 'active' ? 'sharing-granted' : 'sharing-pending', {
+      sharingId: s.id,
+      requester,
+      owner: s.owner,
+      deviceId: s.deviceId,
+    });
     return s;
   }
 
@@ -412,7 +521,16 @@ export class SlsService {
     const o = await this.userOf(tx, owner, 'owner');
     const device = await tx.device(deviceId);
     if (!device) throw new SlsError(404, 'no-device', `field "deviceId": no device "${deviceId}"`);
-    return { requester: r, owner: o, requesterEntity: await this.entityOf(tx, r.entityId), ownerEntity: await this.entityOf(tx, o.entityId), device, devices: await tx.devices(), sharings: await tx.sharings(), now: this.now() };
+    return {
+      requester: r,
+      owner: o,
+      requesterEntity: await this.entityOf(tx, r.entityId),
+      ownerEntity: await this.entityOf(tx, o.entityId),
+      device,
+      devices: await tx.devices(),
+      sharings: await tx.sharings(),
+      now: this.now(),
+    };
   }
 
   /** A challenge for the owner's device, to answer in share(). */
@@ -449,7 +567,13 @@ export class SlsService {
       return { next, reason };
     });
     const { next: s, reason } = r;
-    this.emit(s.status === 'active' ? 'sharing-approved' : 'sharing-rejected', { sharingId: s.id, requester: s.requester, owner: s.owner, deviceId: s.deviceId, ...(reason ? { reason: 'rules-changed' } : {}) });
+    this.emit(s.status === 'active' ? 'sharing-approved' : 'sharing-rejected', {
+      sharingId: s.id,
+      requester: s.requester,
+      owner: s.owner,
+      deviceId: s.deviceId,
+      ...(reason ? { reason: 'rules-changed' } : {}),
+    });
     // An approval the rules no longer allow is rejected (and stays so), and the operator is told why.
     if (reason) throw new SlsError(409, 'rules-changed', `sharing ${id} rejected: ${reason}`);
     return s;
@@ -460,7 +584,8 @@ export class SlsService {
     const username = await this.sessionUser(session);
     const s = await this.tx(async (tx) => {
       const s = await tx.sharing(id);
-      if (!s || (s.requester !== username && s.owner !== username)) throw new SlsError(404, 'no-sharing', `field "id": no sharing "${id}" of ${username}`);
+      if (!s || (s.requester !== username && s.owner !== username))
+        throw new SlsError(404, 'no-sharing', `field "id": no sharing "${id}" of ${username}`);
       if (s.status !== 'active' && s.status !== 'pending') throw new SlsError(409, 'not-open', `sharing ${id} is ${s.status} already`);
       const next: Sharing = { ...s, status: 'cancelled', decidedAt: this.now() };
       await tx.putSharing(next);
@@ -512,12 +637,18 @@ export class SlsService {
 
   /** Checks an IB Key response (fallback, or the signed approval of a push); each challenge once, restarts or not. */
   async ibCheck(activationId: string, answer: { challenge?: string; response: string }): Promise<{ ok: boolean; outcome: string }> {
-    if (answer.challenge === undefined) throw new SlsError(400, 'missing-challenge', 'field "challenge": an IB Key answer needs the challenge it answers');
+    if (answer.challenge === undefined)
+      throw new SlsError(400, 'missing-challenge', 'field "challenge": an IB Key answer needs the challenge it answers');
     const challenge = answer.challenge;
     return this.tx(async (tx) => {
       const a = await tx.activation(activationId);
       if (!a?.active) return { ok: false, outcome: 'activation-inactive' };
-      const r = checkOcraResponse((await tx.ibVerifier(activationId)) ?? newOcraVerifier(IBKEY_SUITE), a.key, { challenge, response: answer.response }, this.now());
+      const r = checkOcraResponse(
+        (await tx.ibVerifier(activationId)) ?? newOcraVerifier(IBKEY_SUITE),
+        a.key,
+        { challenge, response: answer.response },
+        this.now(),
+      );
       await tx.putIbVerifier(activationId, r.state);
       return { ok: r.outcome === 'accepted', outcome: r.outcome };
     });

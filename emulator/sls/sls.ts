@@ -33,7 +33,18 @@ export function slsDbPath(dataDir: string): string {
   return join(dataDir, 'sls', 'sls.db');
 }
 
-export function openSls(o: { dataDir?: string; host?: Host; store?: SlsStore; gate?: TokenGate; now?: () => number; wall?: () => number; rng?: Rng; scryptCost?: ScryptCost; emit?: (e: SlsEvent) => void; tokenExists?: (tokenId: string) => boolean }): Sls {
+export function openSls(o: {
+  dataDir?: string;
+  host?: Host;
+  store?: SlsStore;
+  gate?: TokenGate;
+  now?: () => number;
+  wall?: () => number;
+  rng?: Rng;
+  scryptCost?: ScryptCost;
+  emit?: (e: SlsEvent) => void;
+  tokenExists?: (tokenId: string) => boolean;
+}): Sls {
   const store = o.store ?? new SqliteStore(slsDbPath(o.dataDir ?? o.host!.dataDir));
   const gate = o.gate ?? hostGate(o.host!);
   const clock = o.now ? null : new LabClock(o.wall ?? Date.now);
@@ -44,7 +55,8 @@ export function openSls(o: { dataDir?: string; host?: Host; store?: SlsStore; ga
   const login = new LoginService(service, ibkey);
   // A token deleted while the service was down (or killed between the delete and its SLS update)
   // ends its devices at the next open; a token whose files are there but did not load is kept.
-  const tokenExists = o.tokenExists ?? (o.host ? (id: string) => o.host!.tokens.has(id) || existsSync(join(o.host!.dataDir, 'tokens', id)) : null);
+  const tokenExists =
+    o.tokenExists ?? (o.host ? (id: string) => o.host!.tokens.has(id) || existsSync(join(o.host!.dataDir, 'tokens', id)) : null);
   const ready = (async () => {
     if (clock) await clock.load(store);
     if (tokenExists) await service.forgetMissingTokens(tokenExists);

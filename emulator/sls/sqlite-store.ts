@@ -9,7 +9,19 @@ import { dirname } from 'node:path';
 import type { Account, Device, Entity, Sharing } from '../../firmware/sls/model.ts';
 import { MIGRATIONS } from './migrations.ts';
 import type { OcraVerifierState } from '../../firmware/verifier/ocra-verifier.ts';
-import type { Activation, PendingActivation, Phone, SlsStore, SlsTx, Sms, StoredLogin, StoredNotification, StoredSession, StoredUser, StoredWithdrawal } from './store.ts';
+import type {
+  Activation,
+  PendingActivation,
+  Phone,
+  SlsStore,
+  SlsTx,
+  Sms,
+  StoredLogin,
+  StoredNotification,
+  StoredSession,
+  StoredUser,
+  StoredWithdrawal,
+} from './store.ts';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -20,7 +32,10 @@ type Db = Database.Database;
 /** Applies the migrations the database lacks; refuses a database newer than this code. */
 export function migrate(db: Db): number {
   const have = db.pragma('user_version', { simple: true }) as number;
-  if (have > MIGRATIONS.length) throw new StoreError(`the SLS database is at schema version ${have}, newer than this tokenbench knows (${MIGRATIONS.length}); use a newer tokenbench or another data directory`);
+  if (have > MIGRATIONS.length)
+    throw new StoreError(
+      `the SLS database is at schema version ${have}, newer than this tokenbench knows (${MIGRATIONS.length}); use a newer tokenbench or another data directory`,
+    );
   for (let v = have; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]);
@@ -66,16 +81,24 @@ export class SqliteStore implements SlsStore {
       putEntity: q('INSERT INTO entities (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data'),
       account: q('SELECT data FROM accounts WHERE id = ?'),
       accounts: q('SELECT data FROM accounts ORDER BY id'),
-      putAccount: q('INSERT INTO accounts (id, primary_user, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET primary_user = excluded.primary_user, data = excluded.data'),
+      putAccount: q(
+        'INSERT INTO accounts (id, primary_user, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET primary_user = excluded.primary_user, data = excluded.data',
+      ),
       user: q('SELECT data FROM users WHERE username = ?'),
       users: q('SELECT data FROM users ORDER BY username'),
-      putUser: q('INSERT INTO users (username, account_id, entity_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET account_id = excluded.account_id, entity_id = excluded.entity_id, data = excluded.data'),
+      putUser: q(
+        'INSERT INTO users (username, account_id, entity_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET account_id = excluded.account_id, entity_id = excluded.entity_id, data = excluded.data',
+      ),
       device: q('SELECT data FROM devices WHERE id = ?'),
       devices: q('SELECT data FROM devices ORDER BY rowid'),
-      putDevice: q('INSERT INTO devices (id, owner, kind, status, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, kind = excluded.kind, status = excluded.status, data = excluded.data'),
+      putDevice: q(
+        'INSERT INTO devices (id, owner, kind, status, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, kind = excluded.kind, status = excluded.status, data = excluded.data',
+      ),
       sharing: q('SELECT data FROM sharings WHERE id = ?'),
       sharings: q('SELECT data FROM sharings ORDER BY rowid'),
-      putSharing: q('INSERT INTO sharings (id, device_id, owner, requester, status, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data'),
+      putSharing: q(
+        'INSERT INTO sharings (id, device_id, owner, requester, status, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data',
+      ),
       withdrawals: q('SELECT data FROM withdrawals WHERE username = ? AND at >= ? ORDER BY at'),
       withdrawalByRequest: q('SELECT data FROM withdrawals WHERE request_id = ?'),
       addWithdrawal: q('INSERT INTO withdrawals (id, request_id, username, at, data) VALUES (?, ?, ?, ?, ?)'),
@@ -84,9 +107,13 @@ export class SqliteStore implements SlsStore {
       putPhone: q('INSERT INTO phones (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data'),
       activation: q('SELECT data FROM activations WHERE id = ?'),
       activations: q('SELECT data FROM activations ORDER BY rowid'),
-      putActivation: q('INSERT INTO activations (id, username, phone_id, active, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET active = excluded.active, data = excluded.data'),
+      putActivation: q(
+        'INSERT INTO activations (id, username, phone_id, active, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET active = excluded.active, data = excluded.data',
+      ),
       pending: q('SELECT data FROM pending_activations WHERE id = ?'),
-      putPending: q('INSERT INTO pending_activations (id, username, phone_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data'),
+      putPending: q(
+        'INSERT INTO pending_activations (id, username, phone_id, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
+      ),
       deletePending: q('DELETE FROM pending_activations WHERE id = ?'),
       deletePhonePending: q('DELETE FROM pending_activations WHERE phone_id = ?'),
       deletePhoneVerifiers: q('DELETE FROM ib_verifiers WHERE activation_id IN (SELECT id FROM activations WHERE phone_id = ?)'),
@@ -95,19 +122,29 @@ export class SqliteStore implements SlsStore {
       deletePhone: q('DELETE FROM phones WHERE id = ?'),
       addSms: q('INSERT INTO sms (number, text, at) VALUES (?, ?, ?)'),
       sms: q('SELECT id, number, text, at FROM sms ORDER BY id DESC LIMIT ?'),
-      session: q('SELECT token_hash AS tokenHash, username, created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE token_hash = ?'),
-      putSession: q('INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (token_hash) DO UPDATE SET expires_at = excluded.expires_at'),
+      session: q(
+        'SELECT token_hash AS tokenHash, username, created_at AS createdAt, expires_at AS expiresAt FROM sessions WHERE token_hash = ?',
+      ),
+      putSession: q(
+        'INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (token_hash) DO UPDATE SET expires_at = excluded.expires_at',
+      ),
       deleteSession: q('DELETE FROM sessions WHERE token_hash = ?'),
       deleteExpiredSessions: q('DELETE FROM sessions WHERE expires_at <= ?'),
       login: q('SELECT data FROM logins WHERE id_hash = ?'),
-      putLogin: q('INSERT INTO logins (id_hash, username, expires_at, data) VALUES (?, ?, ?, ?) ON CONFLICT (id_hash) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data'),
+      putLogin: q(
+        'INSERT INTO logins (id_hash, username, expires_at, data) VALUES (?, ?, ?, ?) ON CONFLICT (id_hash) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data',
+      ),
       deleteExpiredLogins: q('DELETE FROM logins WHERE expires_at <= ?'),
       deleteExpiredNotifications: q('DELETE FROM notifications WHERE expires_at <= ?'),
       ibVerifier: q('SELECT data FROM ib_verifiers WHERE activation_id = ?'),
-      putIbVerifier: q('INSERT INTO ib_verifiers (activation_id, data) VALUES (?, ?) ON CONFLICT (activation_id) DO UPDATE SET data = excluded.data'),
+      putIbVerifier: q(
+        'INSERT INTO ib_verifiers (activation_id, data) VALUES (?, ?) ON CONFLICT (activation_id) DO UPDATE SET data = excluded.data',
+      ),
       notification: q('SELECT data FROM notifications WHERE id = ?'),
       openNotifications: q("SELECT data FROM notifications WHERE phone_id = ? AND status = 'new' AND expires_at > ? ORDER BY rowid"),
-      putNotification: q('INSERT INTO notifications (id, phone_id, status, expires_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data'),
+      putNotification: q(
+        'INSERT INTO notifications (id, phone_id, status, expires_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data',
+      ),
       setting: q('SELECT data FROM settings WHERE key = ?'),
       putSetting: q('INSERT INTO settings (key, data) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET data = excluded.data'),
     };
@@ -165,7 +202,7 @@ export class SqliteStore implements SlsStore {
       notification: async (id) => parse<StoredNotification>(s.notification.get(id) as R),
       openNotifications: async (phoneId, now) => all<StoredNotification>(s.openNotifications.all(phoneId, now) as Rs),
       putNotification: async (n) => void s.putNotification.run(n.id, n.phoneId, n.status, n.expiresAt, json(n)),
-      setting: async <T,>(key: string) => parse<T>(s.setting.get(key) as R),
+      setting: async <T>(key: string) => parse<T>(s.setting.get(key) as R),
       putSetting: async (key, value) => void s.putSetting.run(key, json(value)),
     };
   }

@@ -24,7 +24,18 @@ export interface DeviceView {
 
 export function deviceView(d: Device, now: number, redundant = false): DeviceView {
   const status = d.status !== 'active' ? d.status : !isValid(d, now) ? 'expired' : redundant ? 'redundant' : 'active';
-  return { id: d.id, kind: d.kind, name: DEVICE_NAMES[d.kind], level: LEVEL[d.kind], owner: d.owner, status, tokenId: d.tokenId ?? null, activationId: d.activationId ?? null, issuedAt: d.issuedAt, expiresAt: d.expiresAt ?? null };
+  return {
+    id: d.id,
+    kind: d.kind,
+    name: DEVICE_NAMES[d.kind],
+    level: LEVEL[d.kind],
+    owner: d.owner,
+    status,
+    tokenId: d.tokenId ?? null,
+    activationId: d.activationId ?? null,
+    issuedAt: d.issuedAt,
+    expiresAt: d.expiresAt ?? null,
+  };
 }
 
 export interface UserView {
@@ -46,12 +57,25 @@ export interface UserView {
 }
 
 /** The device kind whose limits apply: the best usable one, none when opted out or without. */
-export function limitKind(username: string, account: Account, devices: readonly Device[], sharings: readonly Sharing[], now: number): DeviceKind | 'none' {
+export function limitKind(
+  username: string,
+  account: Account,
+  devices: readonly Device[],
+  sharings: readonly Sharing[],
+  now: number,
+): DeviceKind | 'none' {
   if (account.optedOut) return 'none';
   return bestDevice(username, devices, sharings, now)?.kind ?? 'none';
 }
 
-export function userView(u: StoredUser, account: Account, devices: readonly Device[], sharings: readonly Sharing[], history: readonly StoredWithdrawal[], now: number): UserView {
+export function userView(
+  u: StoredUser,
+  account: Account,
+  devices: readonly Device[],
+  sharings: readonly Sharing[],
+  history: readonly StoredWithdrawal[],
+  now: number,
+): UserView {
   const redundant = new Set(redundantDevices(u.username, devices, sharings, now).map((d) => d.id));
   const best = bestDevice(u.username, devices, sharings, now);
   const kind = limitKind(u.username, account, devices, sharings, now);

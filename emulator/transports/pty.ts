@@ -60,13 +60,17 @@ export class PtyBridge {
 
   private spawn(): void {
     this.lastStart = Date.now();
-    const child = spawn('socat', [`PTY,link=${this.path},rawer,ignoreeof`, `UNIX-CONNECT:${this.sock}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('socat', [`PTY,link=${this.path},rawer,ignoreeof`, `UNIX-CONNECT:${this.sock}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr!.on('data', (b) => (err = (err + b).slice(-500)));
     child.on('error', (e) => this.warn(`tokenbench: serial port of ${this.id}: ${e.message}`));
     child.on('exit', (code, signal) => {
       if (this.stopped) return;
-      this.warn(`tokenbench: serial port of ${this.id}: socat stopped (${signal ?? code})${err ? `: ${err.trim().split('\n').pop()}` : ''}; starting it again`);
+      this.warn(
+        `tokenbench: serial port of ${this.id}: socat stopped (${signal ?? code})${err ? `: ${err.trim().split('\n').pop()}` : ''}; starting it again`,
+      );
       const wait = Math.max(0, 1000 - (Date.now() - this.lastStart));
       setTimeout(() => {
         if (this.stopped) return;

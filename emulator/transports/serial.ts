@@ -15,7 +15,10 @@ interface PollerLike {
   listenerCount(e: string): number;
   poll(flag?: number): void;
 }
-const pollerModule = require('@serialport/bindings-cpp/dist/poller.js') as { Poller: { prototype: PollerLike & { __tokenbench?: boolean } }; EVENTS: Record<string, number> };
+const pollerModule = require('@serialport/bindings-cpp/dist/poller.js') as {
+  Poller: { prototype: PollerLike & { __tokenbench?: boolean } };
+  EVENTS: Record<string, number>;
+};
 const proto = pollerModule.Poller.prototype;
 if (!proto.__tokenbench) {
   const original = proto.poll;
@@ -33,7 +36,9 @@ export class SerialTransport extends BaseTransport {
     super();
     port.on('data', (b: Buffer) => this.deliver(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
     port.on('error', (err) => this.finish(err));
-    port.on('close', (err?: Error & { disconnected?: boolean }) => this.finish(err?.disconnected ? new Error(`serial port ${port.path} disconnected`) : undefined));
+    port.on('close', (err?: Error & { disconnected?: boolean }) =>
+      this.finish(err?.disconnected ? new Error(`serial port ${port.path} disconnected`) : undefined),
+    );
   }
 
   /** Opens `path` at `baudRate` (ignored by pseudo-terminals and USB CDC-ACM), 8 data bits, 1 stop bit. */

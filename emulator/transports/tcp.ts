@@ -13,7 +13,12 @@ export const IDLE_CLOSE_MS = 10 * 60_000;
 export const MAX_CONNECTIONS = 256;
 
 /** Listens on `bind`:`port`; a connection with no byte either way for `idleMs` is closed. */
-export function listenTcp(bind: string, port: number, onTransport: (t: SocketTransport, peer: string) => void, idleMs = IDLE_CLOSE_MS): Promise<Listener> {
+export function listenTcp(
+  bind: string,
+  port: number,
+  onTransport: (t: SocketTransport, peer: string) => void,
+  idleMs = IDLE_CLOSE_MS,
+): Promise<Listener> {
   return new Promise((resolve, reject) => {
     const sockets = new Set<import('node:net').Socket>();
     const server = createServer((socket) => {

@@ -58,7 +58,14 @@ export async function usbipList(host: string, port: number): Promise<ListedDevic
     at += 312;
     const interfaces = [];
     for (let k = 0; k < count; k++, at += 4) interfaces.push({ class: b[at], subclass: b[at + 1], protocol: b[at + 2] });
-    out.push({ busid, busnum: d.readUInt32BE(288), devnum: d.readUInt32BE(292), vendor: d.readUInt16BE(300), product: d.readUInt16BE(302), interfaces });
+    out.push({
+      busid,
+      busnum: d.readUInt32BE(288),
+      devnum: d.readUInt32BE(292),
+      vendor: d.readUInt16BE(300),
+      product: d.readUInt16BE(302),
+      interfaces,
+    });
   }
   return out;
 }
@@ -141,7 +148,13 @@ export class UsbipClient {
   }
 
   /** Submits a URB and resolves with its status and (for IN) data. */
-  submit(ep: number, dirIn: boolean, length: number, data: Uint8Array | null = null, setup: Uint8Array = new Uint8Array(8)): { seq: number; done: Promise<{ status: number; data: Buffer }> } {
+  submit(
+    ep: number,
+    dirIn: boolean,
+    length: number,
+    data: Uint8Array | null = null,
+    setup: Uint8Array = new Uint8Array(8),
+  ): { seq: number; done: Promise<{ status: number; data: Buffer }> } {
     if (this.closedWith) throw new TransportClosed(this.closedWith.message);
     const seq = this.seq++;
     const h = Buffer.alloc(48);

@@ -93,7 +93,13 @@ function deviceRecord(d: UsbipDevice): Buffer {
 }
 
 export function devlistReply(devices: UsbipDevice[]): Buffer {
-  return Buffer.concat([u16(USBIP_VERSION), u16(OP_REP_DEVLIST), u32(0), u32(devices.length), ...devices.flatMap((d) => [deviceRecord(d), Buffer.from([3, 0, 0, 0])])]);
+  return Buffer.concat([
+    u16(USBIP_VERSION),
+    u16(OP_REP_DEVLIST),
+    u32(0),
+    u32(devices.length),
+    ...devices.flatMap((d) => [deviceRecord(d), Buffer.from([3, 0, 0, 0])]),
+  ]);
 }
 
 function header(command: number, seqnum: number, rest: Buffer): Buffer {
@@ -108,7 +114,10 @@ function retSubmit(seqnum: number, status: number, data: Uint8Array | null, leng
   const r = Buffer.alloc(20);
   r.writeInt32BE(status, 0);
   r.writeInt32BE(length, 4);
-  return Buffer.concat([header(RET_SUBMIT, seqnum, r), data ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.alloc(0)]);
+  return Buffer.concat([
+    header(RET_SUBMIT, seqnum, r),
+    data ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.alloc(0),
+  ]);
 }
 
 export interface UsbipServerOptions {

@@ -18,10 +18,17 @@ export interface CardRecord {
   authKey?: string;
 }
 
-export function newCardRecord(p: { secret: Uint8Array; serial: string; profile?: CardProfile; expiresAt?: number | null; sealed?: boolean }): CardRecord {
+export function newCardRecord(p: {
+  secret: Uint8Array;
+  serial: string;
+  profile?: CardProfile;
+  expiresAt?: number | null;
+  sealed?: boolean;
+}): CardRecord {
   const profile = p.profile ?? DEFAULT_CARD;
   checkCardProfile(profile);
-  if (p.secret.length < 10 || p.secret.length > 128) throw new InputError('secret', `secret must be 10 to 128 bytes, got ${p.secret.length}`);
+  if (p.secret.length < 10 || p.secret.length > 128)
+    throw new InputError('secret', `secret must be 10 to 128 bytes, got ${p.secret.length}`);
   if (!isSerial(p.serial)) throw new InputError('serial', `serial must be ${SERIAL_RULE}`);
   let hex = '';
   for (const b of p.secret) hex += b.toString(16).padStart(2, '0');

@@ -27,14 +27,26 @@ export const DEFAULT_CARD: CardProfile = { alphabet: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ
 const DOMAIN = utf8('tokenbench-card-v1');
 
 export function checkCardProfile(p: CardProfile): void {
-  check(typeof p.alphabet === 'string' && p.alphabet.length >= 2 && p.alphabet.length <= 256, 'alphabet', `card alphabet must have 2 to 256 symbols, got ${p.alphabet?.length}`);
-  check(new Set(p.alphabet.toUpperCase()).size === p.alphabet.length, 'alphabet', 'card alphabet repeats a symbol (answers are case-insensitive, so "a" and "A" count as one)');
+  check(
+    typeof p.alphabet === 'string' && p.alphabet.length >= 2 && p.alphabet.length <= 256,
+    'alphabet',
+    `card alphabet must have 2 to 256 symbols, got ${p.alphabet?.length}`,
+  );
+  check(
+    new Set(p.alphabet.toUpperCase()).size === p.alphabet.length,
+    'alphabet',
+    'card alphabet repeats a symbol (answers are case-insensitive, so "a" and "A" count as one)',
+  );
   check(Number.isInteger(p.length) && p.length >= 1 && p.length <= 16, 'length', `card value length must be 1 to 16, got ${p.length}`);
   check(Number.isInteger(p.size) && p.size >= 1 && p.size <= 9999, 'size', `card size must be 1 to 9999 index numbers, got ${p.size}`);
 }
 
 export function checkIndex(p: CardProfile, index: number): void {
-  check(Number.isInteger(index) && index >= 1 && index <= p.size, 'index', `index must be a whole number from 1 to ${p.size}, got ${index}`);
+  check(
+    Number.isInteger(index) && index >= 1 && index <= p.size,
+    'index',
+    `index must be a whole number from 1 to ${p.size}, got ${index}`,
+  );
 }
 
 /** The value printed next to `index` on the card with this secret and serial. */

@@ -15,7 +15,11 @@ function compress(h: Int32Array, block: Uint8Array, at: number): void {
     const x = W[t - 3] ^ W[t - 8] ^ W[t - 14] ^ W[t - 16];
     W[t] = (x << 1) | (x >>> 31);
   }
-  let a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+  let a = h[0],
+    b = h[1],
+    c = h[2],
+    d = h[3],
+    e = h[4];
   let t = 0;
   // Four rounds of 20 steps, each with its own function f and constant k.
   for (; t < 20; t++) {

@@ -12,7 +12,11 @@ export interface OtpOptions {
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
 
 export function checkDigits(digits: number, min = 6, max = 10): void {
-  check(Number.isInteger(digits) && digits >= min && digits <= max, 'digits', `digits must be a whole number from ${min} to ${max}, got ${digits}`);
+  check(
+    Number.isInteger(digits) && digits >= min && digits <= max,
+    'digits',
+    `digits must be a whole number from ${min} to ${max}, got ${digits}`,
+  );
 }
 
 export function checkCounter(counter: number | bigint, part = 'counter'): bigint {

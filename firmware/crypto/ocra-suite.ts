@@ -110,7 +110,10 @@ function parse(text: string): OcraSuite {
       const unit = m[2];
       const max = unit === 'H' ? 48 : 59;
       // §6.3 lists 0-48H, but a step of zero seconds cannot count time (T = time / step).
-      if (n === 0) fail(`suite time step ${item} is refused: a step of zero never advances, so no timestamp T can be counted (use 1 to ${max}${unit})`);
+      if (n === 0)
+        fail(
+          `suite time step ${item} is refused: a step of zero never advances, so no timestamp T can be counted (use 1 to ${max}${unit})`,
+        );
       if (m[1].length > 2 || n > max) fail(`suite time step ${item} is out of range: ${unit} allows 1 to ${max}`);
       timeStep = n * (unit === 'S' ? 1 : unit === 'M' ? 60 : 3600);
       canon.push(`T${n}${unit}`);

@@ -38,14 +38,23 @@ const HEXCHARS = /^[0-9A-Fa-f]*$/;
  */
 export function checkQuestion(suite: OcraSuite, question: string, what = 'question'): void {
   const { format, length } = suite.question;
-  if (typeof question === 'string' && question.length > 0 && question.length <= length && (format === 'N' ? DIGITS : format === 'H' ? HEXCHARS : ALNUM).test(question)) return;
+  if (
+    typeof question === 'string' &&
+    question.length > 0 &&
+    question.length <= length &&
+    (format === 'N' ? DIGITS : format === 'H' ? HEXCHARS : ALNUM).test(question)
+  )
+    return;
   const tag = `Q${format}${String(length).padStart(2, '0')}`;
   if (typeof question !== 'string') throw new InputError('question', `${what} must be text`);
   if (question.length === 0) throw new InputError('question', `${what} is empty`);
   const kind = format === 'N' ? 'digits' : format === 'H' ? 'hex digits' : 'characters';
-  if (format === 'N' && !DIGITS.test(question)) throw new InputError('question', `${what} must be decimal digits for suite ${tag}, got "${question}"`);
-  if (format === 'H' && !HEXCHARS.test(question)) throw new InputError('question', `${what} must be hex digits for suite ${tag}, got "${question}"`);
-  if (format === 'A' && !ALNUM.test(question)) throw new InputError('question', `${what} must be letters and digits for suite ${tag}, got "${question}"`);
+  if (format === 'N' && !DIGITS.test(question))
+    throw new InputError('question', `${what} must be decimal digits for suite ${tag}, got "${question}"`);
+  if (format === 'H' && !HEXCHARS.test(question))
+    throw new InputError('question', `${what} must be hex digits for suite ${tag}, got "${question}"`);
+  if (format === 'A' && !ALNUM.test(question))
+    throw new InputError('question', `${what} must be letters and digits for suite ${tag}, got "${question}"`);
   if (question.length > length) {
     throw new InputError('question', `${what} has ${question.length} ${kind}, suite ${tag} allows at most ${length}`);
   }
@@ -99,11 +108,19 @@ function resolve(suite: OcraSuite, input: Omit<OcraInput, 'question'>): Resolved
     check(input.counter === undefined, 'counter', `suite ${s} does not use a counter; leave it out`);
   }
   if (suite.pin) {
-    check(input.pin !== undefined || input.pinHash !== undefined, 'pin', `suite ${s} needs a PIN or PIN hash (P${suite.pin.toUpperCase()})`);
+    check(
+      input.pin !== undefined || input.pinHash !== undefined,
+      'pin',
+      `suite ${s} needs a PIN or PIN hash (P${suite.pin.toUpperCase()})`,
+    );
     check(input.pin === undefined || input.pinHash === undefined, 'pin', 'give either a PIN or a PIN hash, not both');
     if (input.pinHash !== undefined) {
       const want = HASH_LENGTH[suite.pin];
-      check(input.pinHash.length === want, 'pin', `PIN hash must be ${want} bytes for P${suite.pin.toUpperCase()}, got ${input.pinHash.length}`);
+      check(
+        input.pinHash.length === want,
+        'pin',
+        `PIN hash must be ${want} bytes for P${suite.pin.toUpperCase()}, got ${input.pinHash.length}`,
+      );
       r.pinHash = input.pinHash;
     } else {
       r.pinHash = digest(suite.pin, utf8(input.pin as string));
@@ -113,7 +130,11 @@ function resolve(suite: OcraSuite, input: Omit<OcraInput, 'question'>): Resolved
   }
   if (suite.session !== undefined) {
     check(input.session !== undefined, 'session', `suite ${s} needs session information (S${String(suite.session).padStart(3, '0')})`);
-    check(input.session.length <= suite.session, 'session', `session information is ${input.session.length} bytes, suite allows at most ${suite.session}`);
+    check(
+      input.session.length <= suite.session,
+      'session',
+      `session information is ${input.session.length} bytes, suite allows at most ${suite.session}`,
+    );
     const padded = new Uint8Array(suite.session);
     padded.set(input.session, suite.session - input.session.length);
     r.session = padded;
@@ -143,7 +164,13 @@ function dataInput(r: Resolved, question: string): Uint8Array {
   const suite = r.suite;
   const prefix = bytesOf(suite);
   const size =
-    prefix.length + 1 + (r.counter !== undefined ? 8 : 0) + Q_BYTES + (r.pinHash?.length ?? 0) + (r.session?.length ?? 0) + (r.timestamp !== undefined ? 8 : 0);
+    prefix.length +
+    1 +
+    (r.counter !== undefined ? 8 : 0) +
+    Q_BYTES +
+    (r.pinHash?.length ?? 0) +
+    (r.session?.length ?? 0) +
+    (r.timestamp !== undefined ? 8 : 0);
   let out = scratch.get(size);
   if (out === undefined) {
     if (scratch.size >= 32) scratch.clear();
@@ -242,13 +269,23 @@ export interface OcraMatch {
  * every time step in the drift range, compares each in constant time, and returns what matched,
  * or null.
  */
-export function verifyOcra(suite: string | OcraSuite, key: Uint8Array, response: string, input: OcraInput, options: OcraVerifyOptions = {}): OcraMatch | null {
+export function verifyOcra(
+  suite: string | OcraSuite,
+  key: Uint8Array,
+  response: string,
+  input: OcraInput,
+  options: OcraVerifyOptions = {},
+): OcraMatch | null {
   const s = asSuite(suite);
   checkKey(key);
   checkQuestion(s, input.question);
   const counterWindow = options.counterWindow ?? 0;
   const timeDrift = options.timeDrift ?? 0;
-  check(Number.isInteger(counterWindow) && counterWindow >= 0 && counterWindow <= 1000, 'window', `counter window must be 0 to 1000, got ${counterWindow}`);
+  check(
+    Number.isInteger(counterWindow) && counterWindow >= 0 && counterWindow <= 1000,
+    'window',
+    `counter window must be 0 to 1000, got ${counterWindow}`,
+  );
   check(Number.isInteger(timeDrift) && timeDrift >= 0 && timeDrift <= 100, 'drift', `time drift must be 0 to 100, got ${timeDrift}`);
   const base = resolve(s, input);
   const counters = base.counter === undefined ? [undefined] : range(base.counter, 0, counterWindow);

@@ -11,7 +11,11 @@ export interface TotpOptions extends OtpOptions {
 }
 
 function checkStep(step: number): void {
-  check(Number.isInteger(step) && step >= 1 && step <= 86_400, 'step', `step must be a whole number of seconds from 1 to 86400, got ${step}`);
+  check(
+    Number.isInteger(step) && step >= 1 && step <= 86_400,
+    'step',
+    `step must be a whole number of seconds from 1 to 86400, got ${step}`,
+  );
 }
 
 /** The time-step number T = floor((unixSeconds - T0) / X) (RFC 6238 §4.2). */

@@ -44,6 +44,7 @@ export function computePasscode(nv: Nv, challenge: string, _pin: string, now: nu
   check(challenge === '', 'challenge', 'a DSC takes no challenge');
   const otp = nv.otp!;
   const key = secretOf(nv);
-  if (otp.mode === 'hotp') return { nv: { ...nv, counter: nv.counter + 1 }, code: hotp(key, nv.counter, { digits: otp.digits, algorithm: otp.algorithm }) };
+  if (otp.mode === 'hotp')
+    return { nv: { ...nv, counter: nv.counter + 1 }, code: hotp(key, nv.counter, { digits: otp.digits, algorithm: otp.algorithm }) };
   return { nv: null, code: totp(key, Math.floor(now / 1000), { step: otp.step, digits: otp.digits, algorithm: otp.algorithm }) };
 }

@@ -53,7 +53,11 @@ function respond(s: DeviceState, env: Env, fx: Effect[]): void {
  */
 export function computeResponse(nv: Nv, challenge: string, pin: string, now: number): { nv: Nv | null; code: string } {
   const suite = parseSuite(nv.suite as string);
-  check(challenge.length === suite.question.length && /^\d+$/.test(challenge), 'challenge', `challenge must be exactly ${suite.question.length} digits for suite ${suite.text}`);
+  check(
+    challenge.length === suite.question.length && /^\d+$/.test(challenge),
+    'challenge',
+    `challenge must be exactly ${suite.question.length} digits for suite ${suite.text}`,
+  );
   const code = ocra(suite, secretOf(nv), {
     question: challenge,
     counter: suite.counter ? nv.counter : undefined,

@@ -120,7 +120,13 @@ export function store(s: DeviceState, nv: Nv, fx: Effect[]): void {
 /** Enters `mode` at time `at`, showing `text` and arming the mode's timer. */
 export function enter(spec: ModelSpec, s: DeviceState, mode: Mode, text: string, at: number, fx: Effect[]): void {
   s.mode = mode;
-  s.deadline = IDLE_MODES.has(mode) ? at + IDLE_MS : MESSAGE_MODES.has(mode) ? at + MESSAGE_MS : mode === 'response' ? at + spec.responseMs : -1;
+  s.deadline = IDLE_MODES.has(mode)
+    ? at + IDLE_MS
+    : MESSAGE_MODES.has(mode)
+      ? at + MESSAGE_MS
+      : mode === 'response'
+        ? at + spec.responseMs
+        : -1;
   show(s, text, fx);
 }
 

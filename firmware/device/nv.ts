@@ -151,9 +151,21 @@ export function checkPin(pin: string, length: number, part = 'pin'): void {
  */
 export function checkDevicePlusSuite(text: string): string {
   const s = parseSuite(text);
-  check(s.question.format === 'N', 'suite', `a DSC+ keypad can only type numeric challenges (QN..), suite ${text} asks for Q${s.question.format}`);
-  check(s.question.length <= DISPLAY_WIDTH, 'suite', `a DSC+ shows at most ${DISPLAY_WIDTH} challenge digits, suite ${text} asks for ${s.question.length}`);
-  check(s.digits >= 4 && s.digits <= DISPLAY_WIDTH, 'suite', `a DSC+ shows responses of 4 to ${DISPLAY_WIDTH} digits, suite ${text} gives ${s.digits || 'untruncated'}`);
+  check(
+    s.question.format === 'N',
+    'suite',
+    `a DSC+ keypad can only type numeric challenges (QN..), suite ${text} asks for Q${s.question.format}`,
+  );
+  check(
+    s.question.length <= DISPLAY_WIDTH,
+    'suite',
+    `a DSC+ shows at most ${DISPLAY_WIDTH} challenge digits, suite ${text} asks for ${s.question.length}`,
+  );
+  check(
+    s.digits >= 4 && s.digits <= DISPLAY_WIDTH,
+    'suite',
+    `a DSC+ shows responses of 4 to ${DISPLAY_WIDTH} digits, suite ${text} gives ${s.digits || 'untruncated'}`,
+  );
   check(s.session === undefined, 'suite', `a DSC+ has no session information to give, suite ${text} uses S`);
   return s.text;
 }
@@ -201,7 +213,11 @@ export function provision(p: Provisioning): Nv {
 export function checkOtp(o: OtpProfile): OtpProfile {
   check(o.mode === 'totp' || o.mode === 'hotp', 'otp', `passcode mode must be totp or hotp, got "${o.mode}"`);
   const algorithm = hashName(String(o.algorithm));
-  check(Number.isInteger(o.digits) && o.digits >= 6 && o.digits <= DISPLAY_WIDTH, 'digits', `a DSC shows passcodes of 6 to ${DISPLAY_WIDTH} digits, got ${o.digits}`);
+  check(
+    Number.isInteger(o.digits) && o.digits >= 6 && o.digits <= DISPLAY_WIDTH,
+    'digits',
+    `a DSC shows passcodes of 6 to ${DISPLAY_WIDTH} digits, got ${o.digits}`,
+  );
   check(Number.isInteger(o.step) && o.step >= 1 && o.step <= 3600, 'step', `passcode step must be 1 to 3600 seconds, got ${o.step}`);
   return { mode: o.mode, algorithm, digits: o.digits, step: o.step };
 }

@@ -46,7 +46,14 @@ export interface AppState {
   recoverable: string[];
 }
 
-export const freshApp = (): AppState => ({ installed: true, pin: null, pinTriesLeft: PIN_TRIES, useBiometrics: false, users: [], recoverable: [] });
+export const freshApp = (): AppState => ({
+  installed: true,
+  pin: null,
+  pinTriesLeft: PIN_TRIES,
+  useBiometrics: false,
+  users: [],
+  recoverable: [],
+});
 
 /** Why this phone cannot run IB Key, or null. iOS 11+ with Touch ID, Face ID or a passcode; Android 6+, not rooted. */
 export function requirementProblem(p: PhoneProfile): string | null {
@@ -64,7 +71,11 @@ export function requirementProblem(p: PhoneProfile): string | null {
 
 /** 4 to 6 characters: letters, digits and printable specials (no spaces). */
 export function checkAppPin(pin: unknown): asserts pin is string {
-  check(typeof pin === 'string' && /^[\x21-\x7e]{4,6}$/.test(pin), 'pin', 'the IB Key PIN must be 4 to 6 characters: letters, digits or special characters, no spaces');
+  check(
+    typeof pin === 'string' && /^[\x21-\x7e]{4,6}$/.test(pin),
+    'pin',
+    'the IB Key PIN must be 4 to 6 characters: letters, digits or special characters, no spaces',
+  );
 }
 
 function pinHash(pin: string, salt: Uint8Array): Uint8Array {
@@ -83,12 +94,24 @@ export type PinResult = { state: AppState; ok: true } | { state: AppState; ok: f
 /** Checks the PIN: the try is counted first, given back on success. */
 export function verifyPin(s: AppState, pin: string): PinResult {
   if (!s.pin) return { state: s, ok: false, message: 'no PIN is set in the app: activate IB Key first' };
-  if (s.pinTriesLeft <= 0) return { state: s, ok: false, message: 'the IB Key PIN is blocked after too many wrong tries: reinstall the app and register again (forgot PIN)' };
+  if (s.pinTriesLeft <= 0)
+    return {
+      state: s,
+      ok: false,
+      message: 'the IB Key PIN is blocked after too many wrong tries: reinstall the app and register again (forgot PIN)',
+    };
   const counted = { ...s, pinTriesLeft: s.pinTriesLeft - 1 };
   const right = typeof pin === 'string' && constantTimeEqual(pinHash(pin, fromHex(s.pin.salt)), fromHex(s.pin.hash));
   if (!right) {
     const left = counted.pinTriesLeft;
-    return { state: counted, ok: false, message: left > 0 ? `wrong PIN, ${left} ${left === 1 ? 'try' : 'tries'} left` : 'wrong PIN; the PIN is now blocked: reinstall the app and register again (forgot PIN)' };
+    return {
+      state: counted,
+      ok: false,
+      message:
+        left > 0
+          ? `wrong PIN, ${left} ${left === 1 ? 'try' : 'tries'} left`
+          : 'wrong PIN; the PIN is now blocked: reinstall the app and register again (forgot PIN)',
+    };
   }
   return { state: { ...counted, pinTriesLeft: PIN_TRIES }, ok: true };
 }
@@ -132,7 +155,12 @@ function activeUser(s: AppState, username: string): AppUser {
 }
 
 /** The response to a login challenge (challenge/response fallback); works offline. */
-export function respond(s: AppState, username: string, challenge: string, pin: string): { state: AppState; response?: string; message?: string } {
+export function respond(
+  s: AppState,
+  username: string,
+  challenge: string,
+  pin: string,
+): { state: AppState; response?: string; message?: string } {
   const u = activeUser(s, username);
   check(typeof challenge === 'string' && /^\d{6}$/.test(challenge), 'challenge', 'the challenge is the 6 digits the login page shows');
   const r = verifyPin(s, pin);
@@ -157,7 +185,8 @@ export function approvePush(
   let state = s;
   if ('biometric' in how) {
     if (!s.useBiometrics) throw new InputError('biometric', 'this app does not use biometrics: approve with the PIN');
-    if (how.biometric === 'cancel') return { state, outcome: 'cancelled', message: 'biometric prompt cancelled; the login is not approved' };
+    if (how.biometric === 'cancel')
+      return { state, outcome: 'cancelled', message: 'biometric prompt cancelled; the login is not approved' };
     if (how.biometric === 'fail') return { state, outcome: 'failed', message: 'biometric not recognised; approve with the PIN instead' };
   } else {
     const r = verifyPin(s, how.pin);

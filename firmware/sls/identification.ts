@@ -31,12 +31,28 @@ export function normalId(idNumber: string): string {
 export function checkIdentification(i: Identification): void {
   check(typeof i === 'object' && i !== null, 'identification', 'identification must be an object');
   checkDate(i.dateOfBirth, 'identification.dateOfBirth');
-  check(typeof i.citizenship === 'string' && COUNTRY.test(i.citizenship), 'identification.citizenship', 'identification.citizenship must be a two-letter country code in capitals (e.g. US, GB)');
-  check(typeof i.residence === 'string' && COUNTRY.test(i.residence), 'identification.residence', 'identification.residence must be a two-letter country code in capitals (e.g. US, GB)');
-  check((ID_TYPES as readonly string[]).includes(i.idType), 'identification.idType', `identification.idType must be one of ${ID_TYPES.join(', ')}`);
+  check(
+    typeof i.citizenship === 'string' && COUNTRY.test(i.citizenship),
+    'identification.citizenship',
+    'identification.citizenship must be a two-letter country code in capitals (e.g. US, GB)',
+  );
+  check(
+    typeof i.residence === 'string' && COUNTRY.test(i.residence),
+    'identification.residence',
+    'identification.residence must be a two-letter country code in capitals (e.g. US, GB)',
+  );
+  check(
+    (ID_TYPES as readonly string[]).includes(i.idType),
+    'identification.idType',
+    `identification.idType must be one of ${ID_TYPES.join(', ')}`,
+  );
   const us = i.citizenship === 'US' || i.residence === 'US';
   check(!us || i.idType === 'ssn', 'identification.idType', 'US citizens and US residents are identified by their SSN (idType "ssn")');
-  check(us || i.idType !== 'ssn', 'identification.idType', 'an SSN identifies US citizens and residents only; use passport, national-id or driver-license');
+  check(
+    us || i.idType !== 'ssn',
+    'identification.idType',
+    'an SSN identifies US citizens and residents only; use passport, national-id or driver-license',
+  );
   check(typeof i.idNumber === 'string', 'identification.idNumber', 'identification.idNumber must be text');
   const n = normalId(i.idNumber);
   if (i.idType === 'ssn') check(/^\d{9}$/.test(n), 'identification.idNumber', 'an SSN has 9 digits (dashes allowed: 123-45-6789)');
@@ -45,5 +61,11 @@ export function checkIdentification(i: Identification): void {
 
 /** Same date of birth, citizenship, residence, document type and number (normalised). */
 export function sameIdentification(a: Identification, b: Identification): boolean {
-  return a.dateOfBirth === b.dateOfBirth && a.citizenship === b.citizenship && a.residence === b.residence && a.idType === b.idType && normalId(a.idNumber) === normalId(b.idNumber);
+  return (
+    a.dateOfBirth === b.dateOfBirth &&
+    a.citizenship === b.citizenship &&
+    a.residence === b.residence &&
+    a.idType === b.idType &&
+    normalId(a.idNumber) === normalId(b.idNumber)
+  );
 }

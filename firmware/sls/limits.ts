@@ -76,15 +76,25 @@ export type WithdrawalDecision =
 const usd = (cents: number) => `${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 })} USD`;
 
 /** Decides a withdrawal of `amount` cents to `bank` for a user whose best device is `best`. */
-export function decideWithdrawal(best: DeviceKind | 'none', history: readonly Withdrawal[], amount: number, bank: string, depositBanks: readonly string[], now: number): WithdrawalDecision {
+export function decideWithdrawal(
+  best: DeviceKind | 'none',
+  history: readonly Withdrawal[],
+  amount: number,
+  bank: string,
+  depositBanks: readonly string[],
+  now: number,
+): WithdrawalDecision {
   const limit = LIMITS[best];
   const used = usage(history, now);
-  if (!Number.isSafeInteger(amount) || amount <= 0) return { ok: false, code: 'bad-amount', message: 'amount must be more than 0', limit, usage: used };
+  if (!Number.isSafeInteger(amount) || amount <= 0)
+    return { ok: false, code: 'bad-amount', message: 'amount must be more than 0', limit, usage: used };
   const overDay = limit.day !== null && used.day + amount > limit.day;
   const overFive = limit.fiveDays !== null && used.fiveDays + amount > limit.fiveDays;
   if (!overDay && !overFive) return { ok: true, exceptional: false, limit, usage: used };
   if (depositBanks.includes(bank)) return { ok: true, exceptional: true, limit, usage: used };
-  const which = overDay ? `the daily limit of ${usd(limit.day!)} (${usd(used.day)} withdrawn today)` : `the limit of ${usd(limit.fiveDays!)} in 5 business days (${usd(used.fiveDays)} withdrawn)`;
+  const which = overDay
+    ? `the daily limit of ${usd(limit.day!)} (${usd(used.day)} withdrawn today)`
+    : `the limit of ${usd(limit.fiveDays!)} in 5 business days (${usd(used.fiveDays)} withdrawn)`;
   return {
     ok: false,
     code: 'over-limit',

@@ -17,7 +17,11 @@ export type SettingsDecision = { ok: true } | { ok: false; code: 'not-primary' |
 
 export function mayChangeSettings(user: User, account: Account): SettingsDecision {
   if (account.primaryUser !== user.username)
-    return { ok: false, code: 'not-primary', message: `only user ${account.primaryUser} may change the security settings of account ${account.id}` };
+    return {
+      ok: false,
+      code: 'not-primary',
+      message: `only user ${account.primaryUser} may change the security settings of account ${account.id}`,
+    };
   return { ok: true };
 }
 
@@ -25,7 +29,8 @@ export function decideOptOut(user: User, account: Account, acknowledged: boolean
   const may = mayChangeSettings(user, account);
   if (!may.ok) return may;
   if (account.optedOut) return { ok: false, code: 'already', message: `account ${account.id} is already opted out` };
-  if (!acknowledged) return { ok: false, code: 'risks-not-acknowledged', message: `opting out needs the risks acknowledged: ${OPT_OUT_RISKS.join(' ')}` };
+  if (!acknowledged)
+    return { ok: false, code: 'risks-not-acknowledged', message: `opting out needs the risks acknowledged: ${OPT_OUT_RISKS.join(' ')}` };
   return { ok: true };
 }
 
@@ -43,7 +48,10 @@ const RESTRICTED: readonly Market[] = ['pink-sheets', 'otcbb'];
 /** May the account trade on `market`? Opted-out accounts may not trade Pink Sheets or OTCBB. */
 export function tradePermission(account: Account, market: Market): { allowed: boolean; reason: string } {
   if (account.optedOut && RESTRICTED.includes(market))
-    return { allowed: false, reason: `account ${account.id} opted out of the Secure Login System: no ${market === 'otcbb' ? 'OTCBB' : 'Pink Sheet'} trading until it opts back in` };
+    return {
+      allowed: false,
+      reason: `account ${account.id} opted out of the Secure Login System: no ${market === 'otcbb' ? 'OTCBB' : 'Pink Sheet'} trading until it opts back in`,
+    };
   return { allowed: true, reason: 'allowed' };
 }
 

@@ -46,15 +46,25 @@ export function checkPin(pin: string, ctx: PinContext): PinAdvice {
   const street = digitsOf(ctx.address?.street ?? '');
   if (street.length >= 2 && pd === street) refusals.push('the PIN is your street number');
   const postal = ctx.address?.postalCode?.replace(/\s/g, '').toLowerCase() ?? '';
-  if (postal.length >= 3 && (lower.includes(postal) || digitClash(pd, digitsOf(postal)))) refusals.push('the PIN contains your postal code');
+  if (postal.length >= 3 && (lower.includes(postal) || digitClash(pd, digitsOf(postal))))
+    refusals.push('the PIN contains your postal code');
   if (ctx.idNumber && digitClash(pd, digitsOf(ctx.idNumber))) refusals.push('the PIN contains digits of your ID or SSN');
   if ((ctx.phones ?? []).some((p) => digitClash(pd, digitsOf(p)))) refusals.push('the PIN contains a phone number of yours');
   const words = (ctx.names ?? []).flatMap((n) => n.toLowerCase().split(/[\s-]+/)).filter((w) => w.length >= 3);
   if (words.some((w) => lower.includes(w))) refusals.push('the PIN contains your name or a family name');
   const city = ctx.address?.city?.toLowerCase() ?? '';
   if (city.length >= 3 && lower.includes(city)) refusals.push('the PIN contains part of your address');
-  const initials = (ctx.names ?? []).map((n) => n.split(/[\s-]+/).filter(Boolean).map((w) => w[0].toLowerCase()).join('')).filter((i) => i.length >= 2);
+  const initials = (ctx.names ?? [])
+    .map((n) =>
+      n
+        .split(/[\s-]+/)
+        .filter(Boolean)
+        .map((w) => w[0].toLowerCase())
+        .join(''),
+    )
+    .filter((i) => i.length >= 2);
   if (initials.some((i) => lower.includes(i))) warnings.push('the PIN contains your initials');
-  if (/[a-z]/i.test(pin) && !(/[a-z]/.test(pin) && /[A-Z]/.test(pin) && /\d/.test(pin))) warnings.push('mix upper case, lower case letters and digits');
+  if (/[a-z]/i.test(pin) && !(/[a-z]/.test(pin) && /[A-Z]/.test(pin) && /\d/.test(pin)))
+    warnings.push('mix upper case, lower case letters and digits');
   return { ok: refusals.length === 0, refusals, warnings };
 }

@@ -11,7 +11,8 @@ import type { Device, Entity, Sharing, User } from './model.ts';
 
 export const SHARING_ERRORS = {
   'different-identification': 'Different identification information',
-  'temporary-device': 'Device sharing is not possible while either user holds a temporary device (Temporary Code or Online Security Code Card)',
+  'temporary-device':
+    'Device sharing is not possible while either user holds a temporary device (Temporary Code or Online Security Code Card)',
   'less-secure-device': 'Less secure device',
 } as const;
 
@@ -44,15 +45,20 @@ export function decideSharing(f: SharingFacts): SharingDecision {
   const { requester, owner, device, devices, sharings, now } = f;
   if (requester.username === owner.username) return refuse('same-user', 'a user cannot share a device with themselves');
   if (device.owner !== owner.username) return refuse('not-owner', `device ${device.id} does not belong to ${owner.username}`);
-  if (device.status !== 'active' || (device.expiresAt !== undefined && now >= device.expiresAt)) return refuse('device-not-valid', `device ${device.id} is not active`);
-  const open = sharings.find((s) => s.deviceId === device.id && s.requester === requester.username && (s.status === 'active' || s.status === 'pending'));
+  if (device.status !== 'active' || (device.expiresAt !== undefined && now >= device.expiresAt))
+    return refuse('device-not-valid', `device ${device.id} is not active`);
+  const open = sharings.find(
+    (s) => s.deviceId === device.id && s.requester === requester.username && (s.status === 'active' || s.status === 'pending'),
+  );
   if (open) return refuse('already-shared', `device ${device.id} is already shared with ${requester.username} (${open.status})`);
   if (sharings.some((s) => s.requester === requester.username && (s.status === 'active' || s.status === 'pending')))
     return refuse('requester-uses-shared', `${requester.username} already uses (or waits for) a shared device; cancel that sharing first`);
-  if (sharedWith(owner.username, devices, sharings, now).length > 0) return refuse('owner-uses-shared', `${owner.username} uses a device shared by someone else; share that one instead`);
+  if (sharedWith(owner.username, devices, sharings, now).length > 0)
+    return refuse('owner-uses-shared', `${owner.username} uses a device shared by someone else; share that one instead`);
   // (a) identification
   const sameEntity = requester.entityId === owner.entityId;
-  if (!sameEntity && !sameIdentification(f.requesterEntity.identification, f.ownerEntity.identification)) return refuse('different-identification', SHARING_ERRORS['different-identification']);
+  if (!sameEntity && !sameIdentification(f.requesterEntity.identification, f.ownerEntity.identification))
+    return refuse('different-identification', SHARING_ERRORS['different-identification']);
   // (b) temporary devices
   const mine = ownDevices(requester.username, devices, now);
   const theirs = ownDevices(owner.username, devices, now);

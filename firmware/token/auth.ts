@@ -81,7 +81,8 @@ export function authenticateHandler(policy: AuthPolicy, rng: Rng): Handler {
     }
     if (p1 === 1) {
       const nonce = field(ctx, TAG.NONCE);
-      if (nonce.length !== AUTH_NONCE_SIZE) throw new CommandError(SW.BAD_DATA, `NONCE must be ${AUTH_NONCE_SIZE} bytes, got ${nonce.length}`);
+      if (nonce.length !== AUTH_NONCE_SIZE)
+        throw new CommandError(SW.BAD_DATA, `NONCE must be ${AUTH_NONCE_SIZE} bytes, got ${nonce.length}`);
       const challenge = rng(AUTH_NONCE_SIZE);
       session.pendingAuth = { challenge, nonce: nonce.slice() };
       return [[TAG.AUTH_CHALLENGE, challenge]];

@@ -4,7 +4,19 @@
  * Platform-neutral: the host passes its time (`hostNow`, ms) into every call.
  */
 import { uint, utf8 } from '../../protocol/bytes.ts';
-import { FLAG, INDICATOR, KEY_CODE, KEY_NAME, MAX_MESSAGE, PLANE_BIT, PROTOCOL_VERSION, SW, TAG, EVENT_CODE, type Plane } from '../../protocol/codes.ts';
+import {
+  FLAG,
+  INDICATOR,
+  KEY_CODE,
+  KEY_NAME,
+  MAX_MESSAGE,
+  PLANE_BIT,
+  PROTOCOL_VERSION,
+  SW,
+  TAG,
+  EVENT_CODE,
+  type Plane,
+} from '../../protocol/codes.ts';
 import type { Session } from '../../protocol/server.ts';
 import { encodeTlvs } from '../../protocol/tlv.ts';
 import { fromHex } from '../bytes.ts';
@@ -16,7 +28,19 @@ import { systemRng, type Rng } from '../rng.ts';
 import type { Storage } from '../storage.ts';
 import { TokenClock, type ClockState } from './clock.ts';
 import { checkSnapshot, type DeviceSnapshot } from './snapshot.ts';
-import { ALL_PLANES, CommandError, dispatch, field, noParams, onOff, textField, uintField, type Ctx, type Field, type Handlers } from './dispatch.ts';
+import {
+  ALL_PLANES,
+  CommandError,
+  dispatch,
+  field,
+  noParams,
+  onOff,
+  textField,
+  uintField,
+  type Ctx,
+  type Field,
+  type Handlers,
+} from './dispatch.ts';
 import { FirmwareUpdate } from './firmware-update.ts';
 import { provisioningHandlers } from './provisioning.ts';
 import { authenticateHandler, boardPolicy, hostPolicy, type AuthPolicy } from './auth.ts';
@@ -193,7 +217,11 @@ export class DeviceToken {
   /** When (host ms) the token next needs a tick for a timeout or release, or null. */
   nextWake(hostNow: number): number | null {
     const s = this.device.state;
-    const times = [s.deadline, s.holdSince >= 0 && this.device.spec.holdMs > 0 ? s.holdSince + this.device.spec.holdMs : -1, ...this.pendingUps.map((p) => p.at)].filter((t) => t >= 0);
+    const times = [
+      s.deadline,
+      s.holdSince >= 0 && this.device.spec.holdMs > 0 ? s.holdSince + this.device.spec.holdMs : -1,
+      ...this.pendingUps.map((p) => p.at),
+    ].filter((t) => t >= 0);
     if (times.length === 0) return null;
     return this.clock.hostTimeOf(Math.min(...times), hostNow);
   }
@@ -201,7 +229,12 @@ export class DeviceToken {
   /** Answers one command APDU. Never throws. */
   handle(apdu: Uint8Array, session: Session, hostNow: number): Uint8Array {
     // Built on first use: a host keeps thousands of tokens that are never spoken to.
-    this.handlersCache ??= { ...this.ownHandlers(), ...provisioningHandlers(this), ...this.fw.handlers(), AUTHENTICATE: authenticateHandler(this.policy, this.authRng) };
+    this.handlersCache ??= {
+      ...this.ownHandlers(),
+      ...provisioningHandlers(this),
+      ...this.fw.handlers(),
+      AUTHENTICATE: authenticateHandler(this.policy, this.authRng),
+    };
     return dispatch(apdu, session, hostNow, this.handlersCache, this.planes, this.policy);
   }
 
@@ -275,7 +308,10 @@ export class DeviceToken {
     const name = v.length === 1 ? KEY_NAME[v[0]] : undefined;
     if (v.length !== 1) throw new CommandError(SW.BAD_DATA, `KEY must be one byte, got ${v.length}`);
     if (name === undefined || !this.device.spec.keys.includes(name)) {
-      throw new CommandError(SW.NOT_FOUND, `key 0x${v[0].toString(16).padStart(2, '0')} is not on a ${this.nv.model}; keys are ${this.device.spec.keys.join(' ')}`);
+      throw new CommandError(
+        SW.NOT_FOUND,
+        `key 0x${v[0].toString(16).padStart(2, '0')} is not on a ${this.nv.model}; keys are ${this.device.spec.keys.join(' ')}`,
+      );
     }
     return name;
   }
@@ -294,7 +330,13 @@ export class DeviceToken {
   flags(): number {
     const nv = this.nv;
     const mode = this.device.state.mode;
-    return (nv.tries === 0 ? FLAG.LOCKED : 0) | (nv.sealed ? FLAG.SEALED : 0) | (nv.secret ? FLAG.PROVISIONED : 0) | (mode !== 'dead' ? FLAG.POWERED : 0) | (mode !== 'dead' && mode !== 'off' ? FLAG.ON : 0);
+    return (
+      (nv.tries === 0 ? FLAG.LOCKED : 0) |
+      (nv.sealed ? FLAG.SEALED : 0) |
+      (nv.secret ? FLAG.PROVISIONED : 0) |
+      (mode !== 'dead' ? FLAG.POWERED : 0) |
+      (mode !== 'dead' && mode !== 'off' ? FLAG.ON : 0)
+    );
   }
 
   private ownHandlers(): Handlers {
@@ -305,7 +347,9 @@ export class DeviceToken {
         let planes = 0;
         for (const p of this.planes) planes |= 1 << PLANE_BIT[p];
         const algorithms =
-          nv.model === 'dscplus' ? HASH_NAMES.map((h) => `OCRA-1:HOTP-${h.toUpperCase()}`) : HASH_NAMES.flatMap((h) => [`TOTP-${h.toUpperCase()}`, `HOTP-${h.toUpperCase()}`]);
+          nv.model === 'dscplus'
+            ? HASH_NAMES.map((h) => `OCRA-1:HOTP-${h.toUpperCase()}`)
+            : HASH_NAMES.flatMap((h) => [`TOTP-${h.toUpperCase()}`, `HOTP-${h.toUpperCase()}`]);
         return [
           [TAG.PROTOCOL_VERSION, Uint8Array.of(PROTOCOL_VERSION)],
           [TAG.MODEL, utf8(nv.model)],
@@ -412,7 +456,8 @@ export class DeviceToken {
         const now = this.now(ctx.hostNow);
         // Check the challenge first: a challenge the keypad could not type costs no PIN try.
         this.device.spec.compute(nv, challenge, pin, now);
-        if (counterUsedUp(nv)) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the event counter is used up; PUT_COUNTER or FACTORY_RESET');
+        if (counterUsedUp(nv))
+          throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the event counter is used up; PUT_COUNTER or FACTORY_RESET');
         const spent = spendTry(nv);
         this.write(spent);
         if (!pinMatches(nv, pin)) throw new CommandError(SW.WRONG_PIN | spent.tries, `wrong PIN, ${spent.tries} tries left`);

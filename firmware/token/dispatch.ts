@@ -50,7 +50,14 @@ export function failure(sw: number, detail: string): Uint8Array {
  * Answers one command APDU: class, instruction, plane, the session's privilege under `policy`
  * (see auth.ts), then the handler.
  */
-export function dispatch(apdu: Uint8Array, session: Session, hostNow: number, handlers: Handlers, planes: ReadonlySet<Plane>, policy: AuthPolicy): Uint8Array {
+export function dispatch(
+  apdu: Uint8Array,
+  session: Session,
+  hostNow: number,
+  handlers: Handlers,
+  planes: ReadonlySet<Plane>,
+  policy: AuthPolicy,
+): Uint8Array {
   if (apdu.length > MAX_MESSAGE) return failure(SW.WRONG_LENGTH, `APDU of ${apdu.length} bytes exceeds MAX_MESSAGE (${MAX_MESSAGE})`);
   const decoded = decodeCommand(apdu);
   if (!decoded.ok) return failure(SW.WRONG_LENGTH, decoded.error);

@@ -40,7 +40,8 @@ export class FirmwareUpdate {
     return {
       FW_BEGIN: (ctx) => {
         noParams(ctx);
-        if (this.session) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'a firmware update is already in progress; FW_ABORT it first');
+        if (this.session)
+          throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'a firmware update is already in progress; FW_ABORT it first');
         const size = uintField(ctx, TAG.SIZE, 0, Number.MAX_SAFE_INTEGER);
         if (size === 0) throw new CommandError(SW.BAD_DATA, 'firmware image size must be at least 1 byte');
         if (size > this.maxImage) throw new CommandError(SW.NOT_ENOUGH_MEMORY, `firmware image of ${size} bytes exceeds ${this.maxImage}`);
@@ -54,7 +55,8 @@ export class FirmwareUpdate {
         const offset = uintField(ctx, TAG.OFFSET, 0, s.size);
         const data = field(ctx, TAG.DATA);
         if (offset !== s.got) throw new CommandError(SW.BAD_DATA, `block at offset ${offset}, expected ${s.got} (blocks go in order)`);
-        if (data.length === 0 || data.length > s.size - s.got) throw new CommandError(SW.BAD_DATA, `block of ${data.length} bytes does not fit: ${s.size - s.got} remain`);
+        if (data.length === 0 || data.length > s.size - s.got)
+          throw new CommandError(SW.BAD_DATA, `block of ${data.length} bytes does not fit: ${s.size - s.got} remain`);
         s.buf.set(data, s.got);
         s.got += data.length;
         s.verified = false;
@@ -65,7 +67,8 @@ export class FirmwareUpdate {
         const s = need();
         if (s.got !== s.size) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, `image incomplete: ${s.got} of ${s.size} bytes`);
         const got = sha256(s.buf);
-        if (!constantTimeEqual(got, s.digest)) throw new CommandError(SW.BAD_DATA, `image SHA-256 is ${toHex(got)}, expected ${toHex(s.digest)}`);
+        if (!constantTimeEqual(got, s.digest))
+          throw new CommandError(SW.BAD_DATA, `image SHA-256 is ${toHex(got)}, expected ${toHex(s.digest)}`);
         s.verified = true;
         return [[TAG.DIGEST, got]];
       },

@@ -34,7 +34,8 @@ export function sealableHandlers<R extends Sealable>(t: Provisionable<R>): Handl
       noParams(ctx);
       const r = t.unsealed();
       const key = field(ctx, TAG.AUTH_KEY);
-      if (key.length < AUTH_KEY_MIN || key.length > AUTH_KEY_MAX) throw new CommandError(SW.BAD_DATA, `AUTH_KEY must be ${AUTH_KEY_MIN} to ${AUTH_KEY_MAX} bytes, got ${key.length}`);
+      if (key.length < AUTH_KEY_MIN || key.length > AUTH_KEY_MAX)
+        throw new CommandError(SW.BAD_DATA, `AUTH_KEY must be ${AUTH_KEY_MIN} to ${AUTH_KEY_MAX} bytes, got ${key.length}`);
       t.write({ ...r, authKey: toHex(key) });
     },
     PUT_SECRET: (ctx) => {
@@ -51,7 +52,11 @@ export function sealableHandlers<R extends Sealable>(t: Provisionable<R>): Handl
       noParams(ctx);
       const r = t.unsealed();
       if (!r.secret) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'no secret: PUT_SECRET before SEAL');
-      if (t.sealNeedsAuthKey() && !r.authKey) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'no board key: PUT_AUTH_KEY before SEAL (a sealed board answers privileged commands only to sessions that authenticate with it)');
+      if (t.sealNeedsAuthKey() && !r.authKey)
+        throw new CommandError(
+          SW.CONDITIONS_NOT_SATISFIED,
+          'no board key: PUT_AUTH_KEY before SEAL (a sealed board answers privileged commands only to sessions that authenticate with it)',
+        );
       t.write({ ...r, sealed: true });
       return [[TAG.FLAGS, Uint8Array.of(t.flags())]];
     },
@@ -60,7 +65,11 @@ export function sealableHandlers<R extends Sealable>(t: Provisionable<R>): Handl
 
 /** The record, unless the PIN is locked: a locked token stays locked whatever is provisioned (FACTORY_RESET or the lab's admin unlock end it). */
 function unlocked(nv: Nv): Nv {
-  if (nv.tries === 0) throw new CommandError(SW.BLOCKED, 'the PIN is locked: provisioning a PIN does not unlock it; FACTORY_RESET the token (or use the unlock flow)');
+  if (nv.tries === 0)
+    throw new CommandError(
+      SW.BLOCKED,
+      'the PIN is locked: provisioning a PIN does not unlock it; FACTORY_RESET the token (or use the unlock flow)',
+    );
   return nv;
 }
 

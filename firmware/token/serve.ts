@@ -27,7 +27,14 @@ export interface Answering {
  * Serves `token` on `transport`. `strictStart` (stream framing only): the connection must begin
  * with a valid frame, or it is closed at once (for listeners a web page can reach, such as TCP).
  */
-export function serveToken(token: Answering, transport: Transport, framing: Framing, now: Now, trace?: (e: TraceEntry) => void, strictStart = false): Served {
+export function serveToken(
+  token: Answering,
+  transport: Transport,
+  framing: Framing,
+  now: Now,
+  trace?: (e: TraceEntry) => void,
+  strictStart = false,
+): Served {
   const handler = (apdu: Uint8Array, session: Session) => {
     trace?.({ dir: 'request', channel: session.id, bytes: apdu });
     const response = token.handle(apdu, session, now());

@@ -20,7 +20,23 @@ export interface DeviceSnapshot {
   firmwareVersion: string;
 }
 
-const MODES = new Set(['dead', 'off', 'pin', 'failed', 'challenge', 'response', 'locked', 'unlockShow', 'unlockEntry', 'unlockBad', 'newPin', 'confirmPin', 'pinSet', 'mismatch', 'unset']);
+const MODES = new Set([
+  'dead',
+  'off',
+  'pin',
+  'failed',
+  'challenge',
+  'response',
+  'locked',
+  'unlockShow',
+  'unlockEntry',
+  'unlockBad',
+  'newPin',
+  'confirmPin',
+  'pinSet',
+  'mismatch',
+  'unset',
+]);
 /** Modes a device reaches only while its PIN is locked (0 tries): the unlock flow. */
 const LOCKED_MODES = new Set(['locked', 'unlockShow', 'unlockEntry', 'unlockBad', 'newPin', 'confirmPin', 'mismatch']);
 /** Modes a device reaches only with PIN tries left. */
@@ -44,7 +60,8 @@ export function checkSnapshot(snap: DeviceSnapshot): void {
   if (typeof st.nv !== 'object' || st.nv === null) bad('record');
   decodeNv(encodeNv(st.nv)); // the record, field by field (throws InputError naming the field)
   if (!MODES.has(st.mode)) bad('mode');
-  for (const k of ['entry', 'pin', 'newPin', 'challenge'] as const) if (typeof st[k] !== 'string' || !/^[0-9]{0,16}$/.test(st[k])) bad(`${k} (digits only, at most 16)`);
+  for (const k of ['entry', 'pin', 'newPin', 'challenge'] as const)
+    if (typeof st[k] !== 'string' || !/^[0-9]{0,16}$/.test(st[k])) bad(`${k} (digits only, at most 16)`);
   if (typeof st.display !== 'string' || !/^[\x20-\x7e]{0,16}$/.test(st.display)) bad('display (printable text, at most 16 characters)');
   for (const k of ['deadline', 'holdSince'] as const) if (!Number.isSafeInteger(st[k]) || st[k] < -1 || st[k] > MAX_CLOCK_MS) bad(k);
   // The device's own invariants: what it shows must be a state it could be in.
@@ -53,13 +70,27 @@ export function checkSnapshot(snap: DeviceSnapshot): void {
   if (nv.secret && st.mode === 'unset') bad('mode (NO KEY on a token that has a secret)');
   if (nv.tries === 0 && UNLOCKED_MODES.has(st.mode)) bad(`mode (${st.mode} on a locked token)`);
   if (nv.tries > 0 && LOCKED_MODES.has(st.mode)) bad(`mode (${st.mode} on a token that is not locked)`);
-  if (unlockBlocked(nv) && LOCKED_MODES.has(st.mode) && st.mode !== 'locked') bad(`mode (${st.mode} on a token blocked by wrong unlock codes)`);
+  if (unlockBlocked(nv) && LOCKED_MODES.has(st.mode) && st.mode !== 'locked')
+    bad(`mode (${st.mode} on a token blocked by wrong unlock codes)`);
   const c = snap.clock;
   const ms = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= MAX_CLOCK_MS;
-  if (typeof c !== 'object' || c === null || !ms(c.deviceAt) || !ms(c.hostAt) || !(c.rate > 0 && c.rate <= 10_000) || typeof c.paused !== 'boolean') bad('clock');
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    !ms(c.deviceAt) ||
+    !ms(c.hostAt) ||
+    !(c.rate > 0 && c.rate <= 10_000) ||
+    typeof c.paused !== 'boolean'
+  )
+    bad('clock');
   if (!Number.isInteger(snap.battery) || snap.battery < 0 || snap.battery > 100) bad('battery');
   if (typeof snap.batteryIn !== 'boolean') bad('batteryIn');
   const isKey = (k: unknown) => typeof k === 'string' && Object.hasOwn(KEY_CODE, k);
-  if (!Array.isArray(snap.pendingUps) || snap.pendingUps.length > 16 || snap.pendingUps.some((p) => typeof p !== 'object' || p === null || !isKey(p.key) || !ms(p.at))) bad('pendingUps');
+  if (
+    !Array.isArray(snap.pendingUps) ||
+    snap.pendingUps.length > 16 ||
+    snap.pendingUps.some((p) => typeof p !== 'object' || p === null || !isKey(p.key) || !ms(p.at))
+  )
+    bad('pendingUps');
   if (typeof snap.firmwareVersion !== 'string' || !/^[\x20-\x7e]{1,64}$/.test(snap.firmwareVersion)) bad('firmwareVersion');
 }

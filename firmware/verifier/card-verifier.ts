@@ -45,7 +45,11 @@ export function newOnlineCardVerifier(serial: string, issuedAt: number, days = O
   return newCardVerifier(serial, { profile, expiresAt: issuedAt + days * DAY_MS });
 }
 
-export function issueCardChallenge(state: CardVerifierState, rng: Rng, now: number): { state: CardVerifierState; challenge: CardChallenge } {
+export function issueCardChallenge(
+  state: CardVerifierState,
+  rng: Rng,
+  now: number,
+): { state: CardVerifierState; challenge: CardChallenge } {
   const size = state.profile.size;
   const a = 1 + randomInt(rng, size);
   let b = 1 + randomInt(rng, size - 1);

@@ -95,7 +95,11 @@ export function checkOcraResponse(
 ): CheckResult<OcraVerifierState> {
   const suite = parseSuite(state.suite);
   const issuedAt = state.issued[answer.challenge];
-  if (issuedAt === undefined) return { state: { ...state, failures: state.failures + 1 }, outcome: answer.challenge in state.used ? 'replayed' : 'unknown-challenge' };
+  if (issuedAt === undefined)
+    return {
+      state: { ...state, failures: state.failures + 1 },
+      outcome: answer.challenge in state.used ? 'replayed' : 'unknown-challenge',
+    };
   const issued = { ...state.issued };
   delete issued[answer.challenge];
   const next = { ...state, issued, used: markUsed(state.used, answer.challenge, now) };

@@ -51,7 +51,14 @@ export async function cliStart(runs = 11, note: (line: string) => void = console
     { name: 'oathtool --hotp -c 9 (C)', cmd: 'oathtool', args: ['--hotp', '-c', '9', KEY], runs, times: [] },
     { name: 'tokenbench hotp (bundled, as installed)', cmd: process.execPath, args: [bin, ...hotp], bundled: true, runs, times: [] },
     { name: 'tokenbench --help (bundled)', cmd: process.execPath, args: [bin, '--help'], bundled: true, runs, times: [] },
-    { name: 'tokenbench hotp (from source through tsx)', cmd: process.execPath, args: [bin, ...hotp], env: { ...process.env, TOKENBENCH_FROM_SOURCE: '1' }, runs: Math.min(runs, 3), times: [] },
+    {
+      name: 'tokenbench hotp (from source through tsx)',
+      cmd: process.execPath,
+      args: [bin, ...hotp],
+      env: { ...process.env, TOKENBENCH_FROM_SOURCE: '1' },
+      runs: Math.min(runs, 3),
+      times: [],
+    },
   ];
   for (let i = 0; i < runs; i++) {
     for (const row of rows) {
@@ -66,6 +73,12 @@ export async function cliStart(runs = 11, note: (line: string) => void = console
   return rows.map((row) => {
     const sorted = [...row.times].sort((a, b) => a - b);
     const ok = !row.failed && sorted.length > 0;
-    return { name: row.name, ms: ok ? sorted[Math.floor(sorted.length / 2)] : null, minMs: ok ? sorted[0] : null, bundled: row.bundled ?? false, out: row.out };
+    return {
+      name: row.name,
+      ms: ok ? sorted[Math.floor(sorted.length / 2)] : null,
+      minMs: ok ? sorted[0] : null,
+      bundled: row.bundled ?? false,
+      out: row.out,
+    };
   });
 }

@@ -68,7 +68,10 @@ export async function conformanceFigures(): Promise<ConformanceFigures> {
     return {
       suiteTcpMs,
       suiteTcpCases: rep.totals,
-      slowest: [...rep.results].sort((a, b) => b.ms - a.ms).slice(0, 5).map((r) => ({ id: r.id, ms: r.ms })),
+      slowest: [...rep.results]
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 5)
+        .map((r) => ({ id: r.id, ms: r.ms })),
       lockstepModel,
       lockstepTcp,
       catches: catches.filter((c) => c.caught).length,
@@ -79,4 +82,3 @@ export async function conformanceFigures(): Promise<ConformanceFigures> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-

@@ -39,11 +39,33 @@ export function fleet(n: number, listen: boolean): FleetFigure {
   const dir = mkdtempSync(join(tmpdir(), 'tb-fleet-'));
   try {
     writeFleet(dir, n);
-    const r = spawnSync(process.execPath, ['--expose-gc', join(import.meta.dirname, '../../emulator/cli/run-ts.mjs'), join(import.meta.dirname, 'fleet.ts'), 'child', dir, String(listen)], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        join(import.meta.dirname, '../../emulator/cli/run-ts.mjs'),
+        join(import.meta.dirname, 'fleet.ts'),
+        'child',
+        dir,
+        String(listen),
+      ],
+      { encoding: 'utf8' },
+    );
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) throw new Error(`fleet child failed: ${r.stderr.trim().split('\n').pop()}`);
     const first = JSON.parse(line) as { startMs: number; rssMb: number };
-    const again = spawnSync(process.execPath, ['--expose-gc', join(import.meta.dirname, '../../emulator/cli/run-ts.mjs'), join(import.meta.dirname, 'fleet.ts'), 'child', dir, String(listen)], { encoding: 'utf8' });
+    const again = spawnSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        join(import.meta.dirname, '../../emulator/cli/run-ts.mjs'),
+        join(import.meta.dirname, 'fleet.ts'),
+        'child',
+        dir,
+        String(listen),
+      ],
+      { encoding: 'utf8' },
+    );
     const second = JSON.parse(again.stdout.trim().split('\n').pop() ?? '{}') as { startMs: number };
     return { tokens: n, listen, startMs: first.startMs, restartMs: second.startMs, rssMb: first.rssMb };
   } finally {

@@ -33,7 +33,7 @@ function readyStates(n: number): DeviceState[] {
   const feed = (key: string) => (s = step(dscPlus, s, { type: 'down', key }, { now: t0, rng }).state);
   for (const k of ['PRESS', '1', '2', '3', '4', 'OK']) feed(k);
   const ready: DeviceState[] = [];
-  for (let i = 0; i < n; i++) ready.push({ ...s, entry: String(i * 7919 % 1_000_000).padStart(6, '0'), display: '' });
+  for (let i = 0; i < n; i++) ready.push({ ...s, entry: String((i * 7919) % 1_000_000).padStart(6, '0'), display: '' });
   return ready;
 }
 
@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   // Check that the figures measure the same work before timing it.
   for (let i = 0; i < 16; i++) {
     const shown = step(dscPlus, ready[i], ok, env).state.display;
-    if (shown !== baselineOcra(Buffer.from(SECRET), questions[i]) || shown !== ocra(SUITE, SECRET, { question: questions[i] })) throw new Error('bench: model and baseline disagree');
+    if (shown !== baselineOcra(Buffer.from(SECRET), questions[i]) || shown !== ocra(SUITE, SECRET, { question: questions[i] }))
+      throw new Error('bench: model and baseline disagree');
   }
 
   const key = Buffer.from(SECRET);
@@ -68,11 +69,18 @@ async function main(): Promise<void> {
   const model = measure('DSC+ responses, pure model (OK step)', 2000, (i) => void step(dscPlus, ready[i & (N - 1)], ok, env));
   const fn = measure('OCRA-1:HOTP-SHA1-8:QN06, ocra() alone', 2000, (i) => void ocra(SUITE, SECRET, { question: questions[i & (N - 1)] }));
   figures.push({ figure: baseline });
-  figures.push({ figure: model, target: '>= 100,000/s and >= baseline', ok: model.perSecond >= 100_000 && model.perSecond >= baseline.perSecond });
+  figures.push({
+    figure: model,
+    target: '>= 100,000/s and >= baseline',
+    ok: model.perSecond >= 100_000 && model.perSecond >= baseline.perSecond,
+  });
   figures.push({ figure: fn });
 
   // Device steps: a stream of presses, releases and ticks across PIN entry, FAIL messages and timeouts.
-  for (const [spec, name] of [[dscPlus, 'DSC+'], [dsc, 'DSC']] as const) {
+  for (const [spec, name] of [
+    [dscPlus, 'DSC+'],
+    [dsc, 'DSC'],
+  ] as const) {
     const keys = spec === dscPlus ? ['PRESS', '1', '2', '3', '9', 'OK', '4', 'C'] : ['PRESS', '1', '2', '3', '9', 'OK', '4'];
     const inputs: Input[] = [];
     for (let i = 0; i < 4096; i++) {
@@ -95,38 +103,59 @@ async function main(): Promise<void> {
   console.log(`tokenbench bench (node ${process.version}, one core)`);
   for (const f of figures) {
     const status = f.ok === undefined ? '' : f.ok ? '  ok' : '  BELOW TARGET';
-    console.log(`${f.figure.name.padEnd(width)}  ${fmt(f.figure.perSecond).padStart(11)} /s${f.target ? `   target ${f.target}${status}` : ''}`);
+    console.log(
+      `${f.figure.name.padEnd(width)}  ${fmt(f.figure.perSecond).padStart(11)} /s${f.target ? `   target ${f.target}${status}` : ''}`,
+    );
   }
   console.log(`model / baseline: ${(model.perSecond / baseline.perSecond).toFixed(2)}x`);
 
   console.log('');
-  for (const size of [64, 1024]) for (const t of codecThroughput(size)) console.log(`${t.name.padEnd(58)} ${t.mbPerSecond.toFixed(1).padStart(8)} MB/s`);
+  for (const size of [64, 1024])
+    for (const t of codecThroughput(size)) console.log(`${t.name.padEnd(58)} ${t.mbPerSecond.toFixed(1).padStart(8)} MB/s`);
   const rt = await inProcessRoundTrip();
   console.log(`${'READ_DISPLAY round trip, in process (link, stream framing)'.padEnd(58)} ${rt.displayUs.toFixed(1).padStart(8)} us`);
-  console.log(`${'raw echo of the same frame, same in-memory pair'.padEnd(58)} ${rt.echoUs.toFixed(1).padStart(8)} us   (${(rt.displayUs / rt.echoUs).toFixed(1)}x)`);
+  console.log(
+    `${'raw echo of the same frame, same in-memory pair'.padEnd(58)} ${rt.echoUs.toFixed(1).padStart(8)} us   (${(rt.displayUs / rt.echoUs).toFixed(1)}x)`,
+  );
 
   console.log('');
   console.log('READ_DISPLAY round trip to a hosted token beside a raw echo over the same kind of channel (target <= 2x):');
   for (const r of await transportRoundTrips()) {
     const ratio = r.displayUs / r.echoUs;
-    console.log(`  ${r.channel.padEnd(22)} display ${r.displayUs.toFixed(1).padStart(7)} us   echo ${r.echoUs.toFixed(1).padStart(7)} us   ${ratio.toFixed(2)}x  ${ratio <= 2 ? 'ok' : 'ABOVE TARGET'}`);
+    console.log(
+      `  ${r.channel.padEnd(22)} display ${r.displayUs.toFixed(1).padStart(7)} us   echo ${r.echoUs.toFixed(1).padStart(7)} us   ${ratio.toFixed(2)}x  ${ratio <= 2 ? 'ok' : 'ABOVE TARGET'}`,
+    );
   }
   console.log('');
-  console.log('A command that starts no server, exec to exit, median and fastest of 11 runs, interleaved (target < 200 ms for the bundled CLI):');
+  console.log(
+    'A command that starts no server, exec to exit, median and fastest of 11 runs, interleaved (target < 200 ms for the bundled CLI):',
+  );
   for (const r of await cliStart()) {
     const verdict = r.bundled && r.ms !== null ? (r.ms < 200 ? '  ok' : '  ABOVE TARGET') : '';
-    console.log(`  ${r.name.padEnd(44)} ${r.ms === null ? 'not run (missing, or it failed)' : `${r.ms.toFixed(0).padStart(6)} ms (min ${r.minMs!.toFixed(0)})${verdict}`}`);
+    console.log(
+      `  ${r.name.padEnd(44)} ${r.ms === null ? 'not run (missing, or it failed)' : `${r.ms.toFixed(0).padStart(6)} ms (min ${r.minMs!.toFixed(0)})${verdict}`}`,
+    );
   }
   const cf = await conformanceFigures();
-  console.log(`conformance suite against a hosted DSC+ over tcp: ${(cf.suiteTcpMs / 1000).toFixed(1)} s (target < 30 s) ${cf.suiteTcpMs < 30_000 ? 'ok' : 'ABOVE TARGET'}; ${cf.suiteTcpCases.pass} passed, ${cf.suiteTcpCases.fail} failed, ${cf.suiteTcpCases.skip} skipped`);
+  console.log(
+    `conformance suite against a hosted DSC+ over tcp: ${(cf.suiteTcpMs / 1000).toFixed(1)} s (target < 30 s) ${cf.suiteTcpMs < 30_000 ? 'ok' : 'ABOVE TARGET'}; ${cf.suiteTcpCases.pass} passed, ${cf.suiteTcpCases.fail} failed, ${cf.suiteTcpCases.skip} skipped`,
+  );
   console.log(`  slowest cases: ${cf.slowest.map((s) => `${s.id} ${s.ms} ms`).join(', ')}`);
-  console.log(`lockstep steps per second (device and golden model, compared): model ${fmt(cf.lockstepModel)}/s, TCP target ${fmt(cf.lockstepTcp)}/s`);
-  console.log(`faulty tokens caught by the rule they break: ${cf.catches}/${cf.mutants} (${((cf.catches / cf.mutants) * 100).toFixed(0)}%)`);
+  console.log(
+    `lockstep steps per second (device and golden model, compared): model ${fmt(cf.lockstepModel)}/s, TCP target ${fmt(cf.lockstepTcp)}/s`,
+  );
+  console.log(
+    `faulty tokens caught by the rule they break: ${cf.catches}/${cf.mutants} (${((cf.catches / cf.mutants) * 100).toFixed(0)}%)`,
+  );
   if (process.argv.includes('--quick')) return;
   console.log('');
   const f = fleet(10_000, true);
-  console.log(`10,000 idle tokens in one host, each on its own TCP port (no serial ports): ${f.rssMb.toFixed(0)} MB resident (target < 300 MB) ${f.rssMb < 300 ? 'ok' : 'ABOVE TARGET'}`);
-  console.log(`  start ${(f.startMs / 1000).toFixed(1)} s the first time (the kernel finds 10,000 free ports), ${(f.restartMs / 1000).toFixed(1)} s on restart`);
+  console.log(
+    `10,000 idle tokens in one host, each on its own TCP port (no serial ports): ${f.rssMb.toFixed(0)} MB resident (target < 300 MB) ${f.rssMb < 300 ? 'ok' : 'ABOVE TARGET'}`,
+  );
+  console.log(
+    `  start ${(f.startMs / 1000).toFixed(1)} s the first time (the kernel finds 10,000 free ports), ${(f.restartMs / 1000).toFixed(1)} s on restart`,
+  );
 }
 
 await main();

@@ -42,10 +42,20 @@ export function codecThroughput(size: number): Throughput[] {
 
 /** Microseconds per READ_DISPLAY through link, stream framing and an in-memory pair, beside a raw echo. */
 export async function inProcessRoundTrip(n = 5000): Promise<{ displayUs: number; echoUs: number }> {
-  const token = DeviceToken.create(new MemoryStorage(), seededRng(1), provision({ model: 'dscplus', secret: new Uint8Array(20).fill(7) }), Date.now());
+  const token = DeviceToken.create(
+    new MemoryStorage(),
+    seededRng(1),
+    provision({ model: 'dscplus', secret: new Uint8Array(20).fill(7) }),
+    Date.now(),
+  );
   const [host, dev] = memoryPair();
   serveToken(token, dev, 'stream', () => Date.now());
-  const client = new TokenClient(new Link(streamPort(host, () => Date.now()), nodeScheduler));
+  const client = new TokenClient(
+    new Link(
+      streamPort(host, () => Date.now()),
+      nodeScheduler,
+    ),
+  );
   await client.press('PRESS');
   const displayUs = await perOpAsync(n, () => client.readDisplay());
   client.link.close();

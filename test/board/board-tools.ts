@@ -40,7 +40,9 @@ export function needing(title: string, tools: [present: boolean, name: string][]
 export function make(...targets: string[]): void {
   const args = ['-s', '-C', BOARD_DIR, ...targets];
   const locked = haveCommand('flock', ['--version']);
-  execFileSync(locked ? 'flock' : 'make', locked ? [join(tmpdir(), 'tokenbench-board-make.lock'), 'make', ...args] : args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(locked ? 'flock' : 'make', locked ? [join(tmpdir(), 'tokenbench-board-make.lock'), 'make', ...args] : args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs `tokenbench conformance TARGET --profile dscplus [args]` in a child process; its exit code and output. */
@@ -103,7 +105,13 @@ export interface PosixBoard {
 /** Starts the posix build (pipes; frozen clock and a fixed seed unless told otherwise). */
 export function startPosix(options: { bin?: string; nv?: string; seed?: string; frozen?: boolean; args?: string[] } = {}): PosixBoard {
   const nv = options.nv ?? join(tempDir(), 'nv.bin');
-  const args = ['--nv', nv, ...(options.seed !== undefined ? ['--seed', options.seed] : []), ...(options.frozen === false ? [] : ['--frozen-clock']), ...(options.args ?? [])];
+  const args = [
+    '--nv',
+    nv,
+    ...(options.seed !== undefined ? ['--seed', options.seed] : []),
+    ...(options.frozen === false ? [] : ['--frozen-clock']),
+    ...(options.args ?? []),
+  ];
   const child = spawn(options.bin ?? POSIX_BIN, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const link = new Link(streamPort(new ChildTransport(child), Date.now), nodeScheduler, { timeoutMs: 5000 });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -27,30 +27,43 @@ describe.runIf(haveCc)(needing('board stream framing in lockstep with the model'
 
   it(`${CHUNKS} chunks of hostile bytes draw the same answers`, async () => {
     const seed = 'framing-1';
-    const child = spawn(POSIX_BIN, ['--nv', join(tempDir(), 'nv.bin'), '--seed', seed, '--frozen-clock'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(POSIX_BIN, ['--nv', join(tempDir(), 'nv.bin'), '--seed', seed, '--frozen-clock'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     children.push(child);
     let boardOut: number[] = [];
     child.stdout!.on('data', (b: Buffer) => boardOut.push(...b));
 
     const model = new ModelTarget(seed);
     const [hostEnd, deviceEnd] = memoryPair();
-    serveToken({ handle: (apdu, session) => model.answer(apdu, session), onDisplay: (cb) => model.token.onDisplay(cb) }, deviceEnd, 'stream', () => 0);
+    serveToken(
+      { handle: (apdu, session) => model.answer(apdu, session), onDisplay: (cb) => model.token.onDisplay(cb) },
+      deviceEnd,
+      'stream',
+      () => 0,
+    );
     let modelOut: number[] = [];
     hostEnd.onData((b) => modelOut.push(...b));
 
     const next = fuzzInputs(7);
-    const sync = (k: number) => encodeFrame({ type: 'request', channel: 0x55, seq: k & 255, payload: encodeCommand({ cla: 0x80, ins: 0x14 }) });
+    const sync = (k: number) =>
+      encodeFrame({ type: 'request', channel: 0x55, seq: k & 255, payload: encodeCommand({ cla: 0x80, ins: 0x14 }) });
     const extras = [
       Uint8Array.of(0, 0, 0),
       new Uint8Array(4200).fill(0x41),
       encodeFrame({ type: 'event', channel: 1, seq: 0, payload: Uint8Array.of(1) }),
       encodeFrame({ type: 'response', channel: 2, seq: 3, payload: Uint8Array.of(0x90, 0) }),
       encodeFrame({ type: 'request', channel: 0, seq: 9, payload: encodeCommand({ cla: 0x80, ins: 0x15, p1: 1 }) }),
-      encodeFrame({ type: 'request', channel: 3, seq: 4, payload: encodeCommand({ cla: 0x80, ins: 0x12, data: Uint8Array.of(0x8b, 1, 12) }) }),
+      encodeFrame({
+        type: 'request',
+        channel: 3,
+        seq: 4,
+        payload: encodeCommand({ cla: 0x80, ins: 0x12, data: Uint8Array.of(0x8b, 1, 12) }),
+      }),
     ];
     let compared = 0;
     for (let k = 0; k < CHUNKS; k++) {
-      const chunk = k % 10 === 9 ? extras[(k / 10) % extras.length | 0] : Uint8Array.from([...next().input, 0]);
+      const chunk = k % 10 === 9 ? extras[((k / 10) % extras.length) | 0] : Uint8Array.from([...next().input, 0]);
       const end = sync(k);
       // The model: the chunk, then the sync frame, as two deliveries.
       hostEnd.send(chunk);
@@ -65,7 +78,8 @@ describe.runIf(haveCc)(needing('board stream framing in lockstep with the model'
       }
       // The spec allows one ERROR frame per chunk but does not order it among the chunk's answers
       // (the model sends it first, the board where the bad frame was): compare each stream alone.
-      const b = split(boardOut), m = split(modelOut);
+      const b = split(boardOut),
+        m = split(modelOut);
       expect(b.errors, `errors for chunk ${k}: ${hex(chunk).slice(0, 120)}`).toEqual(m.errors);
       expect(b.others, `answers for chunk ${k}: ${hex(chunk).slice(0, 120)}`).toEqual(m.others);
       boardOut = [];

@@ -32,11 +32,24 @@ export interface KillProfile {
   dsc: boolean;
 }
 
-export const DSCPLUS_KILL: KillProfile = { elf: QEMU_ELF, suite: 'OCRA-1:HOTP-SHA1-8:C-QN06', challenge: '123456', code: (c) => ocra('OCRA-1:HOTP-SHA1-8:C-QN06', SECRET, { question: '123456', counter: c }), dsc: false };
-export const DSC_KILL: KillProfile = { elf: join(BUILD_DIR, 'netduinoplus2-dsc/tokenbench-board.elf'), suite: 'HOTP-SHA1-8', challenge: '', code: (c) => hotp(SECRET, c, { digits: 8 }), dsc: true };
+export const DSCPLUS_KILL: KillProfile = {
+  elf: QEMU_ELF,
+  suite: 'OCRA-1:HOTP-SHA1-8:C-QN06',
+  challenge: '123456',
+  code: (c) => ocra('OCRA-1:HOTP-SHA1-8:C-QN06', SECRET, { question: '123456', counter: c }),
+  dsc: false,
+};
+export const DSC_KILL: KillProfile = {
+  elf: join(BUILD_DIR, 'netduinoplus2-dsc/tokenbench-board.elf'),
+  suite: 'HOTP-SHA1-8',
+  challenge: '',
+  code: (c) => hotp(SECRET, c, { digits: 8 }),
+  dsc: true,
+};
 const MAX_TRIES = 15;
 
-const cmd = (ins: number, fields: [number, Uint8Array][] = [], p1 = 0) => encodeCommand({ cla: 0x80, ins, p1, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
+const cmd = (ins: number, fields: [number, Uint8Array][] = [], p1 = 0) =>
+  encodeCommand({ cla: 0x80, ins, p1, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
 
 async function send(link: Link, apdu: Uint8Array): Promise<{ sw: number; fields: Map<number, Uint8Array> }> {
   const r = decodeResponse(await link.request(apdu, { timeoutMs: 5000 }));
@@ -67,7 +80,13 @@ export async function killNineRound(nv: string, kills: number, seed: string, p: 
   /** PRESS: pressed on a DSC+, held 2 s on a DSC (then the frozen clock moves past the hold). */
   const power = async (link: Link) => {
     if (!p.dsc) return send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]]));
-    await send(link, cmd(INS.KEY_HOLD, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)], [TAG.DURATION, uint(2000)]]));
+    await send(
+      link,
+      cmd(INS.KEY_HOLD, [
+        [TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)],
+        [TAG.DURATION, uint(2000)],
+      ]),
+    );
     return send(link, cmd(INS.ADVANCE_CLOCK, [[TAG.DURATION, uint(2000)]]));
   };
   const prompt = p.dsc ? '[____]' : 'PIN>';
@@ -83,15 +102,25 @@ export async function killNineRound(nv: string, kills: number, seed: string, p: 
       if (!provisioned) {
         await send(link, cmd(INS.PUT_SECRET, [[TAG.SECRET, SECRET]]));
         await send(link, cmd(INS.PUT_SUITE, [[TAG.SUITE, utf8(SUITE)]]));
-        await send(link, cmd(INS.PUT_PIN_POLICY, [[TAG.PIN_LENGTH, uint(4)], [TAG.LOCK_THRESHOLD, uint(MAX_TRIES)]]));
+        await send(
+          link,
+          cmd(INS.PUT_PIN_POLICY, [
+            [TAG.PIN_LENGTH, uint(4)],
+            [TAG.LOCK_THRESHOLD, uint(MAX_TRIES)],
+          ]),
+        );
         provisioned = true;
       }
       // After the restart: the flash must hold what the host saw before the kill.
       const st = await send(link, cmd(INS.GET_STATE));
       const tries = st.fields.get(TAG.TRIES)![0];
       const counter = readUint(st.fields.get(TAG.COUNTER)!)!;
-      if (tries > bound.tries) summary.violations.push(`round ${round}: ${tries} tries stored, but the host was told ${bound.tries} were left (a lost decrement)`);
-      if (counter <= bound.counterAbove) summary.violations.push(`round ${round}: counter ${counter} stored, but a response with counter ${bound.counterAbove} was shown (counter reuse)`);
+      if (tries > bound.tries)
+        summary.violations.push(`round ${round}: ${tries} tries stored, but the host was told ${bound.tries} were left (a lost decrement)`);
+      if (counter <= bound.counterAbove)
+        summary.violations.push(
+          `round ${round}: counter ${counter} stored, but a response with counter ${bound.counterAbove} was shown (counter reuse)`,
+        );
       if (tries === 0) break;
       bound = { tries, counterAbove: Math.max(bound.counterAbove, counter - 1) };
       // PIN attempts and responses until the kill, which comes at a random moment.
@@ -116,12 +145,13 @@ export async function killNineRound(nv: string, kills: number, seed: string, p: 
             let d = await power(link);
             if (textOf(d) !== prompt) d = await power(link);
             rightInFlight = !wrong;
-            for (const ch of pin + 'A') d = await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(ch === 'A' ? KEY_CODE.OK : KEY_CODE[ch])]]));
+            for (const ch of pin + 'A')
+              d = await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(ch === 'A' ? KEY_CODE.OK : KEY_CODE[ch])]]));
             rightInFlight = false;
             const text = textOf(d);
             summary.attempts++;
             const fail = /^FAIL (\d+)$/.exec(text);
-            if (fail) bound.tries = Math.min(bound.tries, Number(fail[1])), wrongInRow++;
+            if (fail) (bound.tries = Math.min(bound.tries, Number(fail[1]))), wrongInRow++;
             else if (p.dsc && /^\d{8}$/.test(text)) {
               // A DSC shows its passcode straight after the right PIN.
               bound.tries = MAX_TRIES;
@@ -130,16 +160,23 @@ export async function killNineRound(nv: string, kills: number, seed: string, p: 
             } else if (text === 'CHALLNG>') {
               bound.tries = MAX_TRIES;
               wrongInRow = 0;
-              for (const ch of CHALLENGE + 'A') d = await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(ch === 'A' ? KEY_CODE.OK : KEY_CODE[ch])]]));
+              for (const ch of CHALLENGE + 'A')
+                d = await send(link, cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(ch === 'A' ? KEY_CODE.OK : KEY_CODE[ch])]]));
               noteResponse(textOf(d));
             }
             await power(link);
           } else {
             rightInFlight = !wrong;
-            const r = await send(link, cmd(INS.TEST_COMPUTE, [[TAG.CHALLENGE, utf8(CHALLENGE)], [TAG.PIN, utf8(pin)]]));
+            const r = await send(
+              link,
+              cmd(INS.TEST_COMPUTE, [
+                [TAG.CHALLENGE, utf8(CHALLENGE)],
+                [TAG.PIN, utf8(pin)],
+              ]),
+            );
             rightInFlight = false;
             summary.attempts++;
-            if ((r.sw & 0xfff0) === 0x63c0) bound.tries = Math.min(bound.tries, r.sw & 15), wrongInRow++;
+            if ((r.sw & 0xfff0) === 0x63c0) (bound.tries = Math.min(bound.tries, r.sw & 15)), wrongInRow++;
             else if (r.sw === 0x9000) {
               bound.tries = MAX_TRIES;
               wrongInRow = 0;

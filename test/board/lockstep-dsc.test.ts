@@ -37,8 +37,32 @@ describe.runIf(haveCc)(needing('board firmware (posix, DSC build) in lockstep wi
 
   it('the scripts reached every mode of the DSC, BLOCKED, a sealed board and AUTHENTICATE', () => {
     console.log('DSC modes seen:', JSON.stringify(seen));
-    const wanted = ['dead', 'off', 'pin', 'failed', 'response', 'locked', 'unlockShow', 'unlockEntry', 'unlockBad', 'newPin', 'confirmPin', 'pinSet', 'mismatch', 'unset'];
-    for (const k of [...wanted, 'blocked', 'sealed', 'authenticated', 'refused (6982)', 'firmware verified', 'firmware committed', 'firmware digest refused']) {
+    const wanted = [
+      'dead',
+      'off',
+      'pin',
+      'failed',
+      'response',
+      'locked',
+      'unlockShow',
+      'unlockEntry',
+      'unlockBad',
+      'newPin',
+      'confirmPin',
+      'pinSet',
+      'mismatch',
+      'unset',
+    ];
+    for (const k of [
+      ...wanted,
+      'blocked',
+      'sealed',
+      'authenticated',
+      'refused (6982)',
+      'firmware verified',
+      'firmware committed',
+      'firmware digest refused',
+    ]) {
       expect(seen[k] ?? 0, k).toBeGreaterThan(0);
     }
     expect(seen.challenge ?? 0).toBe(0);

@@ -70,7 +70,8 @@ export class ModelTarget {
    */
   answer(apdu: Uint8Array, session: Session): Uint8Array {
     const d = decodeCommand(apdu);
-    if (d.ok && d.value.cla === 0x80 && d.value.ins === INS.SET_BATTERY) return failure(SW.NOT_SUPPORTED, 'SET_BATTERY is not available on this token');
+    if (d.ok && d.value.cla === 0x80 && d.value.ins === INS.SET_BATTERY)
+      return failure(SW.NOT_SUPPORTED, 'SET_BATTERY is not available on this token');
     return this.token.handle(apdu, session, HOST_NOW);
   }
 
@@ -93,12 +94,42 @@ export class BoardTarget {
 const cmd = (ins: number, fields: [number, Uint8Array][] = [], p1 = 0, p2 = 0) =>
   encodeCommand({ cla: 0x80, ins, p1, p2, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
 const key = (ins: number, k: string) => cmd(ins, [[TAG.KEY, Uint8Array.of(KEY_CODE[k])]]);
-const SUITES = ['OCRA-1:HOTP-SHA1-8:QN06', 'OCRA-1:HOTP-SHA1-8:C-QN06', 'OCRA-1:HOTP-SHA256-6:QN08-PSHA1', 'OCRA-1:HOTP-SHA512-8:C-QN04-T1M', 'OCRA-1:HOTP-SHA1-6:QN06-T30S', 'OCRA-1:HOTP-SHA1-6:QA06', 'OCRA-1:HOTP-SHA1-9:QN06', 'OCRA-1:HOTP-SHA1-6:QN06-S064', 'OCRA-2:HOTP-SHA1-6:QN06', 'ocra-1:hotp-sha1-06:c-qn6', 'OCRA-1:HOTP-SHA256-8:QN7-T05S', 'OCRA-1:HOTP-SHA1-6:QN06-T0M', 'OCRA-1:HOTP-SHA1-4:QH8-S512'];
+const SUITES = [
+  'OCRA-1:HOTP-SHA1-8:QN06',
+  'OCRA-1:HOTP-SHA1-8:C-QN06',
+  'OCRA-1:HOTP-SHA256-6:QN08-PSHA1',
+  'OCRA-1:HOTP-SHA512-8:C-QN04-T1M',
+  'OCRA-1:HOTP-SHA1-6:QN06-T30S',
+  'OCRA-1:HOTP-SHA1-6:QA06',
+  'OCRA-1:HOTP-SHA1-9:QN06',
+  'OCRA-1:HOTP-SHA1-6:QN06-S064',
+  'OCRA-2:HOTP-SHA1-6:QN06',
+  'ocra-1:hotp-sha1-06:c-qn6',
+  'OCRA-1:HOTP-SHA256-8:QN7-T05S',
+  'OCRA-1:HOTP-SHA1-6:QN06-T0M',
+  'OCRA-1:HOTP-SHA1-4:QH8-S512',
+];
 const WAITS = [0, 1, 999, 1000, 1999, 2000, 2001, 29_999, 30_000, 30_001, 59_999, 60_000, 60_001, 3_600_000];
 const KEYS = Object.keys(KEY_CODE);
 const AUTH_KEY = utf8('board-key-0123456789abcdef');
 /** The DSC's passcode settings (PUT_SUITE): good ones, and each way parseOtpText refuses one. */
-const DSC_SUITES = ['TOTP-SHA1-6-30', 'HOTP-SHA1-6', 'hotp-sha256-8', 'TOTP-SHA512-8-60', 'TOTP-SHA1-7-1', 'totp-sha256-07-0030', 'HOTP-SHA1-6-30', 'TOTP-SHA1-5-30', 'TOTP-SHA1-9-30', 'TOTP-SHA1-6-0', 'TOTP-SHA1-6-3601', 'TOTP-MD5-6-30', 'TOTP-SHA1-123-30', 'OCRA-1:HOTP-SHA1-8:QN06', 'HOTP-SHA1-6-'];
+const DSC_SUITES = [
+  'TOTP-SHA1-6-30',
+  'HOTP-SHA1-6',
+  'hotp-sha256-8',
+  'TOTP-SHA512-8-60',
+  'TOTP-SHA1-7-1',
+  'totp-sha256-07-0030',
+  'HOTP-SHA1-6-30',
+  'TOTP-SHA1-5-30',
+  'TOTP-SHA1-9-30',
+  'TOTP-SHA1-6-0',
+  'TOTP-SHA1-6-3601',
+  'TOTP-MD5-6-30',
+  'TOTP-SHA1-123-30',
+  'OCRA-1:HOTP-SHA1-8:QN06',
+  'HOTP-SHA1-6-',
+];
 /** How long PRESS is held on a DSC: short of, exactly, and past its 2 s. */
 const DSC_HOLDS = [1_000, 1_999, 2_000, 2_000, 2_500];
 
@@ -142,7 +173,17 @@ export class Script {
     if (this.model === 'dscplus') return this.press('PRESS');
     const ms = this.pick(DSC_HOLDS);
     const wait = { channel: 0, apdu: cmd(INS.ADVANCE_CLOCK, [[TAG.DURATION, uint(ms)]]) };
-    if (this.chance(0.5)) this.queue.push({ channel: 0, apdu: cmd(INS.KEY_HOLD, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)], [TAG.DURATION, uint(ms)]]) }, wait);
+    if (this.chance(0.5))
+      this.queue.push(
+        {
+          channel: 0,
+          apdu: cmd(INS.KEY_HOLD, [
+            [TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)],
+            [TAG.DURATION, uint(ms)],
+          ]),
+        },
+        wait,
+      );
     else this.queue.push({ channel: 0, apdu: key(INS.KEY_DOWN, 'PRESS') }, wait, { channel: 0, apdu: key(INS.KEY_UP, 'PRESS') });
   }
 
@@ -203,24 +244,43 @@ export class Script {
     } else if (r < 540) {
       return { channel: 0, apdu: key(this.chance(0.5) ? INS.KEY_DOWN : INS.KEY_UP, this.pick(KEYS)) };
     } else if (r < 570) {
-      return { channel: 0, apdu: cmd(INS.KEY_HOLD, [[TAG.KEY, Uint8Array.of(KEY_CODE[this.pick(KEYS)])], [TAG.DURATION, uint(this.pick([0, 1, 500, 2000, 60_000]))]]) };
+      return {
+        channel: 0,
+        apdu: cmd(INS.KEY_HOLD, [
+          [TAG.KEY, Uint8Array.of(KEY_CODE[this.pick(KEYS)])],
+          [TAG.DURATION, uint(this.pick([0, 1, 500, 2000, 60_000]))],
+        ]),
+      };
     } else if (r < 680) {
       return { channel: 0, apdu: cmd(INS.ADVANCE_CLOCK, [[TAG.DURATION, uint(this.pick(WAITS))]]) };
     } else if (r < 710) {
       return { channel: 0, apdu: cmd(INS.SET_POWER, [], this.chance(0.5) ? 0 : 1) };
     } else if (r < 760) {
-      return { channel: this.chance(0.8) ? 0 : 1, apdu: cmd(this.pick([INS.READ_DISPLAY, INS.GET_STATE, INS.GET_CLOCK, INS.GET_BATTERY, INS.GET_INFO])) };
+      return {
+        channel: this.chance(0.8) ? 0 : 1,
+        apdu: cmd(this.pick([INS.READ_DISPLAY, INS.GET_STATE, INS.GET_CLOCK, INS.GET_BATTERY, INS.GET_INFO])),
+      };
     } else if (r < 820) {
       // A DSC takes no challenge: mostly none, sometimes one (6A80).
       const challenge =
         this.model === 'dsc'
-          ? this.chance(0.85) ? '' : this.pick(['123456', '\u00e9'])
-          : this.chance(0.85) ? this.digits(this.suiteLength) : this.pick(['', '12a456', this.digits(this.suiteLength + 1), '\u00e9']);
+          ? this.chance(0.85)
+            ? ''
+            : this.pick(['123456', '\u00e9'])
+          : this.chance(0.85)
+            ? this.digits(this.suiteLength)
+            : this.pick(['', '12a456', this.digits(this.suiteLength + 1), '\u00e9']);
       // The model lets a PIN typed on the keypad spend a try that TEST_COMPUTE already took to 0
       // (it shows "FAIL -1" and stores -1); the board shows LOCKED. Avoid that known model defect.
       const lastTry = nv.tries === 1 && model.mode !== 'off' && model.mode !== 'dead';
       const pin = this.chance(0.6) || lastTry ? this.pin : this.digits(nv.pinLength);
-      return { channel: 0, apdu: cmd(INS.TEST_COMPUTE, [[TAG.CHALLENGE, utf8(challenge)], [TAG.PIN, utf8(pin)]]) };
+      return {
+        channel: 0,
+        apdu: cmd(INS.TEST_COMPUTE, [
+          [TAG.CHALLENGE, utf8(challenge)],
+          [TAG.PIN, utf8(pin)],
+        ]),
+      };
     } else if (r < 860) {
       return this.provisioning(model);
     } else if (r < 880) {
@@ -236,7 +296,10 @@ export class Script {
         this.power();
         this.queue.push({ channel: 0, apdu: key(INS.KEY_PRESS, '1') });
       }
-      this.queue.push({ channel: 0, apdu: cmd(INS.PUT_SECRET, [[TAG.SECRET, utf8(this.chance(0.5) ? '12345678901234567890' : 'another-secret-0001')]]) });
+      this.queue.push({
+        channel: 0,
+        apdu: cmd(INS.PUT_SECRET, [[TAG.SECRET, utf8(this.chance(0.5) ? '12345678901234567890' : 'another-secret-0001')]]),
+      });
       return { channel: 0, apdu: cmd(INS.FACTORY_RESET) };
     } else {
       return { channel: 0, apdu: this.malformed() };
@@ -281,10 +344,20 @@ export class Script {
       // A whole update: ABORT, BEGIN, the blocks in order, VERIFY (a wrong digest now and then), COMMIT.
       const image = this.rng(this.pick([1, 5, 64, 300, 1000]));
       const right = this.chance(0.8);
-      this.queue.push(fw(INS.FW_BEGIN, [[TAG.SIZE, uint(image.length)], [TAG.DIGEST, right ? sha256(image) : this.rng(32)]]));
+      this.queue.push(
+        fw(INS.FW_BEGIN, [
+          [TAG.SIZE, uint(image.length)],
+          [TAG.DIGEST, right ? sha256(image) : this.rng(32)],
+        ]),
+      );
       for (let at = 0; at < image.length; ) {
         const n = Math.min(this.pick([1, 3, 4, 7, 64, 250]), image.length - at);
-        this.queue.push(fw(INS.FW_WRITE, [[TAG.OFFSET, uint(at)], [TAG.DATA, image.subarray(at, at + n)]]));
+        this.queue.push(
+          fw(INS.FW_WRITE, [
+            [TAG.OFFSET, uint(at)],
+            [TAG.DATA, image.subarray(at, at + n)],
+          ]),
+        );
         at += n;
       }
       this.queue.push(fw(INS.FW_VERIFY));
@@ -297,7 +370,10 @@ export class Script {
       const image = this.rng(Math.min(size, 1000));
       const digest = this.chance(0.8) ? sha256(image) : this.chance(0.5) ? this.rng(32) : this.rng(31);
       if (size <= 1000) (this.image = image), (this.sent = 0);
-      const begin = fw(INS.FW_BEGIN, [[TAG.SIZE, uint(size)], [TAG.DIGEST, digest]]);
+      const begin = fw(INS.FW_BEGIN, [
+        [TAG.SIZE, uint(size)],
+        [TAG.DIGEST, digest],
+      ]);
       // Usually an ABORT first, so that the BEGIN starts afresh; else it may meet one in progress (6985).
       if (!this.chance(0.7)) return begin;
       this.queue.push(begin);
@@ -308,9 +384,15 @@ export class Script {
       const n = Math.min(this.pick([1, 2, 3, 4, 5, 64, 200]), this.image.length - this.sent);
       const odd = this.chance(0.1);
       const offset = odd ? this.pick([this.sent + 1, Math.max(0, this.sent - 1), this.image.length + 1]) : this.sent;
-      const data = odd && this.chance(0.5) ? new Uint8Array(0) : this.image.subarray(this.sent, this.sent + Math.max(n, 0) + (this.chance(0.05) ? 1 : 0));
+      const data =
+        odd && this.chance(0.5)
+          ? new Uint8Array(0)
+          : this.image.subarray(this.sent, this.sent + Math.max(n, 0) + (this.chance(0.05) ? 1 : 0));
       if (!odd && data.length > 0 && data.length <= this.image.length - this.sent) this.sent += data.length;
-      return fw(INS.FW_WRITE, [[TAG.OFFSET, uint(offset)], [TAG.DATA, data]]);
+      return fw(INS.FW_WRITE, [
+        [TAG.OFFSET, uint(offset)],
+        [TAG.DATA, data],
+      ]);
     }
     if (r < 8) return fw(INS.FW_VERIFY);
     if (r < 10) return fw(INS.FW_COMMIT);
@@ -337,13 +419,21 @@ export class Script {
     if (r === 2) {
       const length = this.pick([4, 4, 5, 6, 7]);
       const tries = this.pick([1, 3, 3, 5, 15, 16]);
-      if (length >= 4 && length <= 6 && tries <= 15 && length !== nv.pinLength && !nv.sealed && nv.tries > 0) this.pin = '1234'.padEnd(length, '0');
-      return { channel: 0, apdu: cmd(INS.PUT_PIN_POLICY, [[TAG.PIN_LENGTH, uint(length)], [TAG.LOCK_THRESHOLD, uint(tries)]]) };
+      if (length >= 4 && length <= 6 && tries <= 15 && length !== nv.pinLength && !nv.sealed && nv.tries > 0)
+        this.pin = '1234'.padEnd(length, '0');
+      return {
+        channel: 0,
+        apdu: cmd(INS.PUT_PIN_POLICY, [
+          [TAG.PIN_LENGTH, uint(length)],
+          [TAG.LOCK_THRESHOLD, uint(tries)],
+        ]),
+      };
     }
     // Not near 2^53: the model advances the counter past 2^53 - 1 and then refuses it (a model
     // defect); the board stops at 2^53 - 1.
     if (r === 3) return { channel: 0, apdu: cmd(INS.PUT_COUNTER, [[TAG.COUNTER, uint(this.pick([0, 1, 255, 65_536, 2 ** 40, 2 ** 48]))]]) };
-    if (r === 4) return { channel: 0, apdu: cmd(INS.PUT_SERIAL, [[TAG.SERIAL, utf8(this.pick(['BOARD-0001', 'LAB-42', 'bad serial', '']))]]) };
+    if (r === 4)
+      return { channel: 0, apdu: cmd(INS.PUT_SERIAL, [[TAG.SERIAL, utf8(this.pick(['BOARD-0001', 'LAB-42', 'bad serial', '']))]]) };
     return { channel: 0, apdu: cmd(INS.PUT_UNLOCK_KEY, [[TAG.UNLOCK_KEY, utf8(this.pick(['unlock-key-0123456789', 'short']))]]) };
   }
 
@@ -385,7 +475,8 @@ export async function runLockstep(board: BoardTarget, seed: string, steps: numbe
     const got = await board.request(e);
     history.push(`${e.channel}> ${hex(e.apdu)}  model ${want}`);
     if (history.length > 12) history.shift();
-    const we = model.events.join(' '), ge = board.events.join(' ');
+    const we = model.events.join(' '),
+      ge = board.events.join(' ');
     model.events = [];
     board.events = [];
     const count = (k: string) => (seen[k] = (seen[k] ?? 0) + 1);

@@ -21,8 +21,13 @@ import { ocra } from '../../firmware/crypto/ocra.ts';
 import { haveCc, make, needing, POSIX_BIN, POSIX_DSC_BIN, startPosix, tempDir, type PosixBoard } from './board-tools.ts';
 
 const SECRET = utf8('12345678901234567890');
-const cmd = (ins: number, fields: [number, Uint8Array][] = [], p1 = 0) => encodeCommand({ cla: 0x80, ins, p1, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
-const compute = (pin: string, challenge: string) => cmd(INS.TEST_COMPUTE, [[TAG.CHALLENGE, utf8(challenge)], [TAG.PIN, utf8(pin)]]);
+const cmd = (ins: number, fields: [number, Uint8Array][] = [], p1 = 0) =>
+  encodeCommand({ cla: 0x80, ins, p1, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
+const compute = (pin: string, challenge: string) =>
+  cmd(INS.TEST_COMPUTE, [
+    [TAG.CHALLENGE, utf8(challenge)],
+    [TAG.PIN, utf8(pin)],
+  ]);
 
 interface Answer {
   sw: number;
@@ -52,13 +57,24 @@ interface Model {
   code(counter: number): string;
 }
 
-const DSCPLUS: Model = { name: 'dscplus', bin: POSIX_BIN, suite: 'OCRA-1:HOTP-SHA1-8:C-QN06', challenge: '123456', code: (c) => ocra('OCRA-1:HOTP-SHA1-8:C-QN06', SECRET, { question: '123456', counter: c }) };
+const DSCPLUS: Model = {
+  name: 'dscplus',
+  bin: POSIX_BIN,
+  suite: 'OCRA-1:HOTP-SHA1-8:C-QN06',
+  challenge: '123456',
+  code: (c) => ocra('OCRA-1:HOTP-SHA1-8:C-QN06', SECRET, { question: '123456', counter: c }),
+};
 const DSC: Model = { name: 'dsc', bin: POSIX_DSC_BIN, suite: 'HOTP-SHA1-8', challenge: '', code: (c) => hotp(SECRET, c, { digits: 8 }) };
 
 /** Provisions `m` on a fresh NV file: secret, counter suite, PIN 4321, one right and one wrong PIN (tries 2, counter 1). */
 async function provision(m: Model): Promise<string> {
   const board = startPosix({ bin: m.bin, seed: 'prov' });
-  for (const apdu of [cmd(INS.PUT_SECRET, [[TAG.SECRET, SECRET]]), cmd(INS.PUT_SUITE, [[TAG.SUITE, utf8(m.suite)]]), cmd(INS.PUT_PIN, [[TAG.PIN, utf8('4321')]])]) expect((await ask(board, apdu)).sw).toBe(0x9000);
+  for (const apdu of [
+    cmd(INS.PUT_SECRET, [[TAG.SECRET, SECRET]]),
+    cmd(INS.PUT_SUITE, [[TAG.SUITE, utf8(m.suite)]]),
+    cmd(INS.PUT_PIN, [[TAG.PIN, utf8('4321')]]),
+  ])
+    expect((await ask(board, apdu)).sw).toBe(0x9000);
   const right = await ask(board, compute('4321', m.challenge));
   expect(right.text(TAG.RESPONSE)).toBe(m.code(0));
   expect((await ask(board, compute('0000', m.challenge))).sw).toBe(0x63c2);
@@ -66,7 +82,8 @@ async function provision(m: Model): Promise<string> {
   return board.nv;
 }
 
-const detail = (stored: string, build: string) => `NV holds a ${stored} record; this build is ${build}: flash the ${stored} build to use it, or FACTORY_RESET to erase it`;
+const detail = (stored: string, build: string) =>
+  `NV holds a ${stored} record; this build is ${build}: flash the ${stored} build to use it, or FACTORY_RESET to erase it`;
 
 /** The other build on the NV file: what it must answer, and that it writes nothing. */
 async function checkForeign(nv: string, stored: Model, build: Model): Promise<void> {
@@ -84,7 +101,10 @@ async function checkForeign(nv: string, stored: Model, build: Model): Promise<vo
   // Everything that would use or change the record: 6985 with the mismatch named.
   const refused = [
     cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]]),
-    cmd(INS.KEY_HOLD, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)], [TAG.DURATION, uint(2000)]]),
+    cmd(INS.KEY_HOLD, [
+      [TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)],
+      [TAG.DURATION, uint(2000)],
+    ]),
     cmd(INS.KEY_DOWN, [[TAG.KEY, Uint8Array.of(KEY_CODE['1'])]]),
     compute('4321', build.challenge),
     cmd(INS.PUT_SECRET, [[TAG.SECRET, SECRET]]),
@@ -138,7 +158,10 @@ describe.runIf(haveCc)(needing('the NV record carries its model (posix builds)',
     make('MODEL=dsc', 'posix');
   }, 120_000);
 
-  for (const [stored, build] of [[DSC, DSCPLUS], [DSCPLUS, DSC]] as const) {
+  for (const [stored, build] of [
+    [DSC, DSCPLUS],
+    [DSCPLUS, DSC],
+  ] as const) {
     it(`provisioned as ${stored.name}, started as ${build.name}: NV byte-equal, answers as documented; the ${stored.name} build then works as before`, async () => {
       const nv = await provision(stored);
       const records = readFileSync(nv);
@@ -172,8 +195,15 @@ describe.runIf(haveCc)(needing('the NV record carries its model (posix builds)',
     }, 60_000);
   }
 
-  it('a power cut at every flash operation of a session on another model\'s record leaves the old record or the new blank, never nothing', async () => {
-    const session = [cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]]), compute('4321', ''), cmd(INS.FACTORY_RESET), cmd(INS.PUT_SECRET, [[TAG.SECRET, SECRET]]), compute('0000', ''), compute('1234', '')];
+  it("a power cut at every flash operation of a session on another model's record leaves the old record or the new blank, never nothing", async () => {
+    const session = [
+      cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]]),
+      compute('4321', ''),
+      cmd(INS.FACTORY_RESET),
+      cmd(INS.PUT_SECRET, [[TAG.SECRET, SECRET]]),
+      compute('0000', ''),
+      compute('1234', ''),
+    ];
     const provisioned = readFileSync(await provision(DSC));
     let cuts = 0;
     let kept = 0;

@@ -22,9 +22,14 @@ import { haveCc, make, needing, POSIX_BIN, POSIX_DSC_BIN, startPosix, tempDir } 
 const SUITE = 'OCRA-1:HOTP-SHA1-8:C-QN06';
 const DSC_SUITE = 'HOTP-SHA1-8';
 const SECRET = utf8('12345678901234567890');
-const cmd = (ins: number, fields: [number, Uint8Array][] = [], p1 = 0) => encodeCommand({ cla: 0x80, ins, p1, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
+const cmd = (ins: number, fields: [number, Uint8Array][] = [], p1 = 0) =>
+  encodeCommand({ cla: 0x80, ins, p1, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
 const key = (k: string) => cmd(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE[k])]]);
-const compute = (pin: string, challenge = '123456') => cmd(INS.TEST_COMPUTE, [[TAG.CHALLENGE, utf8(challenge)], [TAG.PIN, utf8(pin)]]);
+const compute = (pin: string, challenge = '123456') =>
+  cmd(INS.TEST_COMPUTE, [
+    [TAG.CHALLENGE, utf8(challenge)],
+    [TAG.PIN, utf8(pin)],
+  ]);
 const wait = (ms: number) => cmd(INS.ADVANCE_CLOCK, [[TAG.DURATION, uint(ms)]]);
 
 interface Profile {
@@ -40,9 +45,14 @@ const SESSION: Uint8Array[] = [
   cmd(INS.PUT_SUITE, [[TAG.SUITE, utf8(SUITE)]]),
   compute('0000'),
   compute('1234'),
-  key('PRESS'), ...'9999'.split('').map(key), key('OK'),
+  key('PRESS'),
+  ...'9999'.split('').map(key),
+  key('OK'),
   cmd(INS.ADVANCE_CLOCK, [[TAG.DURATION, Uint8Array.of(0x07, 0xd0)]]),
-  ...'1234'.split('').map(key), key('OK'), ...'123456'.split('').map(key), key('OK'),
+  ...'1234'.split('').map(key),
+  key('OK'),
+  ...'123456'.split('').map(key),
+  key('OK'),
   compute('0000'),
   compute('1234'),
 ];
@@ -53,11 +63,16 @@ const DSC_SESSION: Uint8Array[] = [
   cmd(INS.PUT_SUITE, [[TAG.SUITE, utf8(DSC_SUITE)]]),
   compute('0000', ''),
   compute('1234', ''),
-  cmd(INS.KEY_HOLD, [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)], [TAG.DURATION, uint(2000)]]),
+  cmd(INS.KEY_HOLD, [
+    [TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)],
+    [TAG.DURATION, uint(2000)],
+  ]),
   wait(2000),
-  ...'9999'.split('').map(key), key('OK'),
+  ...'9999'.split('').map(key),
+  key('OK'),
   wait(2000),
-  ...'1234'.split('').map(key), key('OK'),
+  ...'1234'.split('').map(key),
+  key('OK'),
   compute('0000', ''),
   compute('1234', ''),
 ];
@@ -93,7 +108,12 @@ async function runSession(p: Profile, nv: string, args: string[]): Promise<Seen>
       const text = new TextDecoder().decode(find(fields, TAG.TEXT) ?? new Uint8Array());
       const fail = /^FAIL (\d+)$/.exec(text);
       if (fail) seen.told = Math.min(seen.told, Number(fail[1]));
-      const code = apdu[1] === INS.TEST_COMPUTE && sw === 0x9000 ? new TextDecoder().decode(find(fields, TAG.RESPONSE)) : /^\d{8}$/.test(text) ? text : null;
+      const code =
+        apdu[1] === INS.TEST_COMPUTE && sw === 0x9000
+          ? new TextDecoder().decode(find(fields, TAG.RESPONSE))
+          : /^\d{8}$/.test(text)
+            ? text
+            : null;
       if (code) {
         for (let c = 0; c < 20; c++) if (p.code(c) === code) seen.counterAbove = Math.max(seen.counterAbove, c);
       }
@@ -114,39 +134,44 @@ describe.runIf(haveCc)(needing('power cuts in the posix build', [[haveCc, 'cc/ma
     make('MODEL=dsc', 'posix');
   }, 120_000);
 
-  it.each(Object.keys(PROFILES))('%s: a cut at every flash operation, dropped, torn or landed, keeps every decrement and counter', async (name) => {
-    const p = PROFILES[name];
-    let cuts = 0;
-    let previousIndex = -1;
-    for (let n = 0; ; n++) {
-      let completedAll = true;
-      let index = -1;
-      for (const tear of [0, 64, 129]) {
-        const nv = join(tempDir(), 'nv.bin');
-        const seen = await runSession(p, nv, ['--cut-after', String(n), '--tear', String(tear)]);
-        if (seen.completed) continue;
-        completedAll = false;
-        index = seen.index;
-        // The first flash operation of a request is, for a PIN check, its decrement: a cut there
-        // must leave the tries the host was told, even when the PIN being checked is right.
-        const firstOfRequest = seen.index !== previousIndex;
-        cuts++;
-        const board = startPosix({ bin: p.bin, nv, seed: 'reboot' });
-        const r = decodeResponse(await board.link.request(cmd(INS.GET_STATE)));
-        await board.stop();
-        expect(r.ok && r.value.sw, `GET_STATE after a cut at op ${n}, tear ${tear}`).toBe(0x9000);
-        const tl = decodeTlvs(r.ok ? r.value.data : new Uint8Array());
-        const tries = find(tl.ok ? tl.items : [], TAG.TRIES)![0];
-        const counter = readUint(find(tl.ok ? tl.items : [], TAG.COUNTER)!)!;
-        if (!(seen.rightInFlight && !firstOfRequest && tries === 3)) expect(tries, `tries after a cut at op ${n}, tear ${tear}`).toBeLessThanOrEqual(seen.told);
-        expect(counter, `counter after a cut at op ${n}, tear ${tear}`).toBeGreaterThan(seen.counterAbove);
+  it.each(Object.keys(PROFILES))(
+    '%s: a cut at every flash operation, dropped, torn or landed, keeps every decrement and counter',
+    async (name) => {
+      const p = PROFILES[name];
+      let cuts = 0;
+      let previousIndex = -1;
+      for (let n = 0; ; n++) {
+        let completedAll = true;
+        let index = -1;
+        for (const tear of [0, 64, 129]) {
+          const nv = join(tempDir(), 'nv.bin');
+          const seen = await runSession(p, nv, ['--cut-after', String(n), '--tear', String(tear)]);
+          if (seen.completed) continue;
+          completedAll = false;
+          index = seen.index;
+          // The first flash operation of a request is, for a PIN check, its decrement: a cut there
+          // must leave the tries the host was told, even when the PIN being checked is right.
+          const firstOfRequest = seen.index !== previousIndex;
+          cuts++;
+          const board = startPosix({ bin: p.bin, nv, seed: 'reboot' });
+          const r = decodeResponse(await board.link.request(cmd(INS.GET_STATE)));
+          await board.stop();
+          expect(r.ok && r.value.sw, `GET_STATE after a cut at op ${n}, tear ${tear}`).toBe(0x9000);
+          const tl = decodeTlvs(r.ok ? r.value.data : new Uint8Array());
+          const tries = find(tl.ok ? tl.items : [], TAG.TRIES)![0];
+          const counter = readUint(find(tl.ok ? tl.items : [], TAG.COUNTER)!)!;
+          if (!(seen.rightInFlight && !firstOfRequest && tries === 3))
+            expect(tries, `tries after a cut at op ${n}, tear ${tear}`).toBeLessThanOrEqual(seen.told);
+          expect(counter, `counter after a cut at op ${n}, tear ${tear}`).toBeGreaterThan(seen.counterAbove);
+        }
+        if (completedAll) break;
+        previousIndex = index;
       }
-      if (completedAll) break;
-      previousIndex = index;
-    }
-    console.log(`posix power cuts (${name}): ${cuts} cut runs`);
-    expect(cuts).toBeGreaterThan(30);
-  }, 300_000);
+      console.log(`posix power cuts (${name}): ${cuts} cut runs`);
+      expect(cuts).toBeGreaterThan(30);
+    },
+    300_000,
+  );
 });
 
 /** Provisioning and a wrong PIN, then a firmware update: BEGIN, blocks, VERIFY, COMMIT. */
@@ -154,8 +179,16 @@ const FW_IMAGE = Uint8Array.from({ length: 1001 }, (_, i) => (i * 7 + 3) & 0xff)
 const FW_PREFIX: Uint8Array[] = [cmd(INS.PUT_SECRET, [[TAG.SECRET, SECRET]]), compute('0000')];
 const FW_SESSION: Uint8Array[] = [
   ...FW_PREFIX,
-  cmd(INS.FW_BEGIN, [[TAG.SIZE, uint(FW_IMAGE.length)], [TAG.DIGEST, sha256(FW_IMAGE)]]),
-  ...[0, 250, 500, 750, 1000].map((at) => cmd(INS.FW_WRITE, [[TAG.OFFSET, uint(at)], [TAG.DATA, FW_IMAGE.subarray(at, at + 250)]])),
+  cmd(INS.FW_BEGIN, [
+    [TAG.SIZE, uint(FW_IMAGE.length)],
+    [TAG.DIGEST, sha256(FW_IMAGE)],
+  ]),
+  ...[0, 250, 500, 750, 1000].map((at) =>
+    cmd(INS.FW_WRITE, [
+      [TAG.OFFSET, uint(at)],
+      [TAG.DATA, FW_IMAGE.subarray(at, at + 250)],
+    ]),
+  ),
   cmd(INS.FW_VERIFY),
   cmd(INS.FW_COMMIT),
 ];
@@ -167,7 +200,8 @@ async function runPlain(nv: string, session: Uint8Array[], args: string[]): Prom
   try {
     for (const apdu of session) {
       const r = decodeResponse(await board.link.request(apdu));
-      if (!r.ok || (r.value.sw !== 0x9000 && (r.value.sw & 0xfff0) !== 0x63c0)) throw new Error(`answer ${answered}: ${r.ok ? r.value.sw.toString(16) : r.error}`);
+      if (!r.ok || (r.value.sw !== 0x9000 && (r.value.sw & 0xfff0) !== 0x63c0))
+        throw new Error(`answer ${answered}: ${r.ok ? r.value.sw.toString(16) : r.error}`);
       answered++;
     }
   } catch (err) {
@@ -206,7 +240,10 @@ describe.runIf(haveCc)(needing('power cuts while a firmware image is staged', [[
         expect(verify.ok && verify.value.sw, `FW_VERIFY after a cut at op ${n}`).toBe(0x6985);
         if (answered >= FW_PREFIX.length) {
           cutsInUpdate++;
-          expect(Buffer.compare(readFileSync(nv).subarray(0, 32_768), reference), `NV sectors after a cut at op ${n}, tear ${tear} (answer ${answered})`).toBe(0);
+          expect(
+            Buffer.compare(readFileSync(nv).subarray(0, 32_768), reference),
+            `NV sectors after a cut at op ${n}, tear ${tear} (answer ${answered})`,
+          ).toBe(0);
           const tl = decodeTlvs(state.ok ? state.value.data : new Uint8Array());
           expect(find(tl.ok ? tl.items : [], TAG.TRIES)![0], 'the wrong PIN stays spent').toBe(2);
         }

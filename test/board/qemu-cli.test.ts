@@ -27,7 +27,20 @@ describe('qemu board addresses', () => {
 describe('QEMU arguments', () => {
   it('start paused with the monitor on stdio, USART1 on a pty and semihosting with the NV path', () => {
     const args = qemuArgs({ elf: '/fw.elf', nv: '/tmp/nv.bin', seed: 's1', frozenClock: true });
-    expect(args).toEqual(['-M', 'netduinoplus2', '-nographic', '-S', '-monitor', 'stdio', '-serial', 'pty', '-kernel', '/fw.elf', '-semihosting-config', 'enable=on,target=native,arg=tokenbench,arg=--nv=/tmp/nv.bin,arg=--seed=s1,arg=--frozen-clock']);
+    expect(args).toEqual([
+      '-M',
+      'netduinoplus2',
+      '-nographic',
+      '-S',
+      '-monitor',
+      'stdio',
+      '-serial',
+      'pty',
+      '-kernel',
+      '/fw.elf',
+      '-semihosting-config',
+      'enable=on,target=native,arg=tokenbench,arg=--nv=/tmp/nv.bin,arg=--seed=s1,arg=--frozen-clock',
+    ]);
   });
   it('refuses a path QEMU or the firmware would split', () => {
     expect(() => qemuArgs({ elf: '/fw.elf', nv: '/tmp/my nv.bin' })).toThrow('without spaces or commas');
@@ -42,6 +55,10 @@ describe('tokenbench board', () => {
     expect((await run('board', 'qemu', '--elf')).err).toEqual(['tokenbench: --elf needs a value']);
     expect((await run('board', 'qemu', '--id', 'x')).err).toEqual(['tokenbench: --id goes with --attach']);
     const missing = await run('board', 'qemu', '--elf', '/nonexistent/fw.elf', '--nv', '/tmp/nv.bin');
-    expect(missing).toEqual({ code: 2, out: [], err: ['tokenbench: no firmware image at /nonexistent/fw.elf; build it with "npm run board:build" or give --elf FILE'] });
+    expect(missing).toEqual({
+      code: 2,
+      out: [],
+      err: ['tokenbench: no firmware image at /nonexistent/fw.elf; build it with "npm run board:build" or give --elf FILE'],
+    });
   });
 });

@@ -15,19 +15,32 @@ interface Report {
   results: { id: string; status: string; message?: string }[];
 }
 
-const MUST_PASS = ['P-1.3 MAX_MESSAGE', 'P-1.4 Le and extended Lc', 'P-2.5 oversize', 'P-2.5 largest frame', 'P-2.6 stalled frame', 'D-5.1 lockstep'];
+const MUST_PASS = [
+  'P-1.3 MAX_MESSAGE',
+  'P-1.4 Le and extended Lc',
+  'P-2.5 oversize',
+  'P-2.5 largest frame',
+  'P-2.6 stalled frame',
+  'D-5.1 lockstep',
+];
 
-describe.runIf(haveArmGcc && haveQemu)(needing('conformance of the netduinoplus2 board on QEMU', [[haveArmGcc, 'gcc-arm-none-eabi'], [haveQemu, 'qemu-system-arm']]), () => {
-  beforeAll(() => make('netduinoplus2'), 120_000);
+describe.runIf(haveArmGcc && haveQemu)(
+  needing('conformance of the netduinoplus2 board on QEMU', [
+    [haveArmGcc, 'gcc-arm-none-eabi'],
+    [haveQemu, 'qemu-system-arm'],
+  ]),
+  () => {
+    beforeAll(() => make('netduinoplus2'), 120_000);
 
-  it('conforms over the QEMU pseudo-terminal', async () => {
-    const json = join(tempDir(), 'report.json');
-    const r = await runConformance(`qemu:netduinoplus2:${QEMU_ELF}`, ['--json', json]);
-    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
-    const failed = report.results.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`);
-    expect(failed, r.out).toEqual([]);
-    for (const id of MUST_PASS) expect(report.results.find((c) => c.id === id)?.status, id).toBe('pass');
-    expect(r.out).toMatch(/conforms; \d+ passed/);
-    expect(r.code).toBe(0);
-  }, 300_000);
-});
+    it('conforms over the QEMU pseudo-terminal', async () => {
+      const json = join(tempDir(), 'report.json');
+      const r = await runConformance(`qemu:netduinoplus2:${QEMU_ELF}`, ['--json', json]);
+      const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+      const failed = report.results.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.message}`);
+      expect(failed, r.out).toEqual([]);
+      for (const id of MUST_PASS) expect(report.results.find((c) => c.id === id)?.status, id).toBe('pass');
+      expect(r.out).toMatch(/conforms; \d+ passed/);
+      expect(r.code).toBe(0);
+    }, 300_000);
+  },
+);

@@ -63,7 +63,9 @@ for (let i = 0; i < rounds; i++) {
   small.push(s.ms);
 }
 const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
-console.log(`largest frames: median ${med(big).toFixed(0)} ms, max ${Math.max(...big).toFixed(0)} ms; GET_INFO: median ${med(small).toFixed(1)} ms, max ${Math.max(...small).toFixed(1)} ms`);
+console.log(
+  `largest frames: median ${med(big).toFixed(0)} ms, max ${Math.max(...big).toFixed(0)} ms; GET_INFO: median ${med(small).toFixed(1)} ms, max ${Math.max(...small).toFixed(1)} ms`,
+);
 console.log(`host sent ${sent} bytes, received ${received} bytes`);
 await board.stop();
 process.exit(0);

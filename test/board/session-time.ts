@@ -34,7 +34,9 @@ async function measure(name: string, c: TokenClient): Promise<void> {
   const times: number[] = [];
   for (let i = 0; i < SESSIONS; i++) times.push(await session(c));
   times.sort((a, b) => a - b);
-  console.log(`${name}: median ${times[SESSIONS >> 1].toFixed(1)} ms per session (12 key presses), min ${times[0].toFixed(1)}, max ${times[SESSIONS - 1].toFixed(1)}`);
+  console.log(
+    `${name}: median ${times[SESSIONS >> 1].toFixed(1)} ms per session (12 key presses), min ${times[0].toFixed(1)}, max ${times[SESSIONS - 1].toFixed(1)}`,
+  );
 }
 
 const board = await startQemu({ elf: process.argv[2] ?? QEMU_ELF, nv: join(tempDir(), 'nv.bin') });

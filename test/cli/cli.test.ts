@@ -21,11 +21,62 @@ async function run(...argv: string[]) {
 
 describe('tokenbench ocra|hotp|totp', () => {
   it('prints the response alone', async () => {
-    expect(await run('ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', K20, '--question', '11111111')).toEqual({ code: 0, out: ['243178'], err: [] });
-    expect((await run('ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1', '--key', K32, '--question', '12345678', '--counter', '9', '--pin', '1234')).out).toEqual(['08522129']);
-    expect((await run('ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QN08-PSHA1', '--key', K32, '--question', '44444444', '--pin-hash', '7110eda4d09e062aa5e4a390b0a572ac0d2c0220')).out).toEqual(['86807031']);
-    expect((await run('ocra', '--suite', 'OCRA-1:HOTP-SHA512-8:QN08-T1M', '--key', K64, '--question', '22222222', '--timestamp', '0x132d0b6')).out).toEqual(['22048402']);
-    expect((await run('ocra', '--suite', 'OCRA-1:HOTP-SHA512-8:QA10-T1M', '--key', K64, '--question', 'SIG1400000', '--time', String(0x132d0b6 * 60))).out).toEqual(['65360607']);
+    expect(await run('ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', K20, '--question', '11111111')).toEqual({
+      code: 0,
+      out: ['243178'],
+      err: [],
+    });
+    expect(
+      (
+        await run(
+          'ocra',
+          '--suite',
+          'OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1',
+          '--key',
+          K32,
+          '--question',
+          '12345678',
+          '--counter',
+          '9',
+          '--pin',
+          '1234',
+        )
+      ).out,
+    ).toEqual(['08522129']);
+    expect(
+      (
+        await run(
+          'ocra',
+          '--suite',
+          'OCRA-1:HOTP-SHA256-8:QN08-PSHA1',
+          '--key',
+          K32,
+          '--question',
+          '44444444',
+          '--pin-hash',
+          '7110eda4d09e062aa5e4a390b0a572ac0d2c0220',
+        )
+      ).out,
+    ).toEqual(['86807031']);
+    expect(
+      (await run('ocra', '--suite', 'OCRA-1:HOTP-SHA512-8:QN08-T1M', '--key', K64, '--question', '22222222', '--timestamp', '0x132d0b6'))
+        .out,
+    ).toEqual(['22048402']);
+    expect(
+      (
+        await run(
+          'ocra',
+          '--suite',
+          'OCRA-1:HOTP-SHA512-8:QA10-T1M',
+          '--key',
+          K64,
+          '--question',
+          'SIG1400000',
+          '--time',
+          String(0x132d0b6 * 60),
+        )
+      ).out,
+    ).toEqual(['65360607']);
     const s = await run('ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08-S004', '--key', K20, '--question', '1', '--session', 'a1b2');
     expect(s.out).toEqual([ocra('OCRA-1:HOTP-SHA1-6:QN08-S004', fromHex(K20), { question: '1', session: fromHex('a1b2') })]);
   });
@@ -33,14 +84,38 @@ describe('tokenbench ocra|hotp|totp', () => {
   it('reproduces the RFC 6287 Appendix C mutual challenge-response vectors, both sides', async () => {
     const rows = [
       // [server suite, server key, server responses, client suite, client key, client responses, client extra]
-      ['OCRA-1:HOTP-SHA256-8:QA08', K32, ['28247970', '01984843', '65387857', '03351211', '83412541'], 'OCRA-1:HOTP-SHA256-8:QA08', K32, ['15510767', '90175646', '33777207', '95285278', '28934924'], []],
-      ['OCRA-1:HOTP-SHA512-8:QA08', K64, ['79496648', '76831980', '12250499', '90856481', '12761449'], 'OCRA-1:HOTP-SHA512-8:QA08-PSHA1', K64, ['18806276', '70020315', '01600026', '18951020', '32528969'], ['--pin', '1234']],
+      [
+        'OCRA-1:HOTP-SHA256-8:QA08',
+        K32,
+        ['28247970', '01984843', '65387857', '03351211', '83412541'],
+        'OCRA-1:HOTP-SHA256-8:QA08',
+        K32,
+        ['15510767', '90175646', '33777207', '95285278', '28934924'],
+        [],
+      ],
+      [
+        'OCRA-1:HOTP-SHA512-8:QA08',
+        K64,
+        ['79496648', '76831980', '12250499', '90856481', '12761449'],
+        'OCRA-1:HOTP-SHA512-8:QA08-PSHA1',
+        K64,
+        ['18806276', '70020315', '01600026', '18951020', '32528969'],
+        ['--pin', '1234'],
+      ],
     ] as const;
     for (const [sSuite, sKey, sCodes, cSuite, cKey, cCodes, extra] of rows) {
       for (let i = 0; i < 5; i++) {
         const qs = ['--client-question', `CLI2222${i}`, '--server-question', `SRV1111${i}`];
-        expect(await run('ocra', '--suite', sSuite, '--key', sKey, '--side', 'server', ...qs)).toEqual({ code: 0, out: [sCodes[i]], err: [] });
-        expect(await run('ocra', '--suite', cSuite, '--key', cKey, '--side', 'client', ...qs, ...extra)).toEqual({ code: 0, out: [cCodes[i]], err: [] });
+        expect(await run('ocra', '--suite', sSuite, '--key', sKey, '--side', 'server', ...qs)).toEqual({
+          code: 0,
+          out: [sCodes[i]],
+          err: [],
+        });
+        expect(await run('ocra', '--suite', cSuite, '--key', cKey, '--side', 'client', ...qs, ...extra)).toEqual({
+          code: 0,
+          out: [cCodes[i]],
+          err: [],
+        });
       }
     }
   });
@@ -51,12 +126,18 @@ describe('tokenbench ocra|hotp|totp', () => {
     expect(given.code).toBe(0);
     expect(given.out).toEqual((await run('ocra', '--suite', 'OCRA-1:HOTP-SHA1-4:QH08-S512', ...q)).out);
     expect((await run('ocra', '--suite', 'ocra-1:hotp-sha1-6:qn08', '--key', K20, '--question', '11111111')).out).toEqual(['243178']);
-    expect(await run('ocra', '--suite', 'ocra-1:hotp-sha1-6:c-qn8', '--key', K20, '--question', '1')).toEqual({ code: 2, out: [], err: ['tokenbench: suite OCRA-1:HOTP-SHA1-6:C-QN08 needs --counter (C)'] });
+    expect(await run('ocra', '--suite', 'ocra-1:hotp-sha1-6:c-qn8', '--key', K20, '--question', '1')).toEqual({
+      code: 2,
+      out: [],
+      err: ['tokenbench: suite OCRA-1:HOTP-SHA1-6:C-QN08 needs --counter (C)'],
+    });
   });
 
   it('computes HOTP and TOTP', async () => {
     expect((await run('hotp', '--key', K20, '--counter', '9')).out).toEqual(['520489']);
-    expect((await run('hotp', '--key', K32, '--counter', '3', '--digits', '8', '--algorithm', 'sha256')).out).toEqual([hotp(fromHex(K32), 3, { digits: 8, algorithm: 'sha256' })]);
+    expect((await run('hotp', '--key', K32, '--counter', '3', '--digits', '8', '--algorithm', 'sha256')).out).toEqual([
+      hotp(fromHex(K32), 3, { digits: 8, algorithm: 'sha256' }),
+    ]);
     expect((await run('totp', '--key', K20, '--time', '59', '--digits', '8')).out).toEqual(['94287082']);
     expect((await run('totp', '--key', K64, '--time', '20000000000', '--digits', '8', '--algorithm', 'SHA512')).out).toEqual(['47863826']);
     expect((await run('totp', '--key', K20)).out).toEqual([totp(fromHex(K20), 1_111_111_111)]); // the clock
@@ -65,13 +146,28 @@ describe('tokenbench ocra|hotp|totp', () => {
   it.each([
     [['ocra', '--key', K20, '--question', '1'], '"ocra" needs --suite'],
     [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', K20], 'suite OCRA-1:HOTP-SHA1-6:QN08 needs --question (the challenge)'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', K20, '--question', '123456789'], 'question has 9 digits, suite QN08 allows at most 8'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:C-QN08', '--key', K20, '--question', '1'], 'suite OCRA-1:HOTP-SHA1-6:C-QN08 needs --counter (C)'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', K20, '--question', '1', '--counter', '1'], 'suite OCRA-1:HOTP-SHA1-6:QN08 does not use --counter'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08-PSHA1', '--key', K20, '--question', '1', '--pin', '1', '--pin-hash', '00'], 'give --pin or --pin-hash, not both'],
+    [
+      ['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', K20, '--question', '123456789'],
+      'question has 9 digits, suite QN08 allows at most 8',
+    ],
+    [
+      ['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:C-QN08', '--key', K20, '--question', '1'],
+      'suite OCRA-1:HOTP-SHA1-6:C-QN08 needs --counter (C)',
+    ],
+    [
+      ['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', K20, '--question', '1', '--counter', '1'],
+      'suite OCRA-1:HOTP-SHA1-6:QN08 does not use --counter',
+    ],
+    [
+      ['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08-PSHA1', '--key', K20, '--question', '1', '--pin', '1', '--pin-hash', '00'],
+      'give --pin or --pin-hash, not both',
+    ],
     [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', 'abc', '--question', '1'], '--key has an odd number of hex digits (3)'],
     [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', 'zz', '--question', '1'], '--key must be hex digits, found "z"'],
-    [['ocra', '--suite', 'nope', '--key', K20, '--question', '1'], 'suite "nope" must have three parts separated by ":" (algorithm:crypto function:data input)'],
+    [
+      ['ocra', '--suite', 'nope', '--key', K20, '--question', '1'],
+      'suite "nope" must have three parts separated by ":" (algorithm:crypto function:data input)',
+    ],
     [['hotp', '--key', K20], '"hotp" needs --counter'],
     [['hotp', '--key', K20, '--counter', 'x'], '--counter must be a whole number from 0 to 2^64-1, got "x"'],
     [['hotp', '--key', K20, '--counter', '1', '--digits', '5'], '--digits must be a whole number from 6 to 10, got "5"'],
@@ -80,17 +176,85 @@ describe('tokenbench ocra|hotp|totp', () => {
     [['hotp', '--key'], '--key needs a value'],
     [['totp', '--key', K20, '--step', '0'], '--step must be a whole number from 1 to 86400, got "0"'],
     [['frobnicate'], 'unknown command "frobnicate"; run tokenbench --help for the list'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', K20, '--question', '11111111', '--question', '22222222'], '--question is given more than once for "ocra"; give it once'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--suite=OCRA-1:HOTP-SHA1-8:QN08', '--key', K20, '--question', '1'], '--suite is given more than once for "ocra"; give it once'],
+    [
+      ['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--key', K20, '--question', '11111111', '--question', '22222222'],
+      '--question is given more than once for "ocra"; give it once',
+    ],
+    [
+      ['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--suite=OCRA-1:HOTP-SHA1-8:QN08', '--key', K20, '--question', '1'],
+      '--suite is given more than once for "ocra"; give it once',
+    ],
     [['hotp', '--key', K20, '--counter', '1', '--counter', '2'], '--counter is given more than once for "hotp"; give it once'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08-T0H', '--key', K20, '--question', '1'], 'suite time step T0H is refused: a step of zero never advances, so no timestamp T can be counted (use 1 to 48H)'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--side', 'both', '--client-question', 'A', '--server-question', 'B'], '--side must be one of server, client, got "both"'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--side', 'server', '--client-question', 'A'], 'mutual mode (--side) needs --server-question (the challenge the server sent)'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--side', 'client', '--server-question', 'A'], 'mutual mode (--side) needs --client-question (the challenge the client sent)'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--side', 'client', '--question', 'A', '--client-question', 'A', '--server-question', 'B'], 'mutual mode (--side) takes --client-question and --server-question, not --question'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--client-question', 'A', '--server-question', 'B'], '--client-question is for mutual mode; give --side server or --side client too'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QN08', '--key', K32, '--side', 'server', '--client-question', 'CLI', '--server-question', '1'], 'client challenge must be decimal digits for suite QN08, got "CLI"'],
-    [['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA04', '--key', K32, '--side', 'server', '--client-question', 'A', '--server-question', 'SRV11110'], 'server challenge has 8 characters, suite QA04 allows at most 4'],
+    [
+      ['ocra', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08-T0H', '--key', K20, '--question', '1'],
+      'suite time step T0H is refused: a step of zero never advances, so no timestamp T can be counted (use 1 to 48H)',
+    ],
+    [
+      ['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--side', 'both', '--client-question', 'A', '--server-question', 'B'],
+      '--side must be one of server, client, got "both"',
+    ],
+    [
+      ['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--side', 'server', '--client-question', 'A'],
+      'mutual mode (--side) needs --server-question (the challenge the server sent)',
+    ],
+    [
+      ['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--side', 'client', '--server-question', 'A'],
+      'mutual mode (--side) needs --client-question (the challenge the client sent)',
+    ],
+    [
+      [
+        'ocra',
+        '--suite',
+        'OCRA-1:HOTP-SHA256-8:QA08',
+        '--key',
+        K32,
+        '--side',
+        'client',
+        '--question',
+        'A',
+        '--client-question',
+        'A',
+        '--server-question',
+        'B',
+      ],
+      'mutual mode (--side) takes --client-question and --server-question, not --question',
+    ],
+    [
+      ['ocra', '--suite', 'OCRA-1:HOTP-SHA256-8:QA08', '--key', K32, '--client-question', 'A', '--server-question', 'B'],
+      '--client-question is for mutual mode; give --side server or --side client too',
+    ],
+    [
+      [
+        'ocra',
+        '--suite',
+        'OCRA-1:HOTP-SHA256-8:QN08',
+        '--key',
+        K32,
+        '--side',
+        'server',
+        '--client-question',
+        'CLI',
+        '--server-question',
+        '1',
+      ],
+      'client challenge must be decimal digits for suite QN08, got "CLI"',
+    ],
+    [
+      [
+        'ocra',
+        '--suite',
+        'OCRA-1:HOTP-SHA256-8:QA04',
+        '--key',
+        K32,
+        '--side',
+        'server',
+        '--client-question',
+        'A',
+        '--server-question',
+        'SRV11110',
+      ],
+      'server challenge has 8 characters, suite QA04 allows at most 4',
+    ],
   ])('%j fails with exit 2: %s', async (argv, message) => {
     expect(await run(...argv)).toEqual({ code: 2, out: [], err: [`tokenbench: ${message}`] });
   });
@@ -113,7 +277,11 @@ describe('tokenbench card', () => {
     const json = JSON.parse((await run('card', 'show', '--secret', secret, '--serial', 'SC1', '--format', 'json')).out.join('\n'));
     expect(Object.keys(json.values)).toHaveLength(200);
     expect(json.values['150']).toBe(cardValue(fromHex(secret), 'SC1', 150));
-    const small = JSON.parse((await run('card', 'show', '--secret', secret, '--size', '20', '--alphabet', 'XYZ', '--length', '4', '--format', 'json')).out.join('\n'));
+    const small = JSON.parse(
+      (await run('card', 'show', '--secret', secret, '--size', '20', '--alphabet', 'XYZ', '--length', '4', '--format', 'json')).out.join(
+        '\n',
+      ),
+    );
     expect(Object.values(small.values)).toHaveLength(20);
     for (const v of Object.values(small.values)) expect(v).toMatch(/^[XYZ]{4}$/);
   });
@@ -153,22 +321,64 @@ describe('tokenbench device run', () => {
   });
 
   it('takes the PIN, suite, HOTP settings and tries', async () => {
-    const plus = await run('device', 'run', 'dscplus', '--secret', K32, '--pin', '9999', '--suite', 'OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1', '--counter', '9', '--keys', 'PRESS 9999 OK 12345678 OK', '--json');
-    expect(JSON.parse(plus.out[0]).at(-1).display).toBe(ocra('OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1', fromHex(K32), { question: '12345678', counter: 9, pin: '9999' }));
-    const d = await run('device', 'run', 'dsc', '--secret', K20, '--otp', 'hotp', '--digits', '8', '--keys', 'PRESS:2000 1234 OK', '--json');
+    const plus = await run(
+      'device',
+      'run',
+      'dscplus',
+      '--secret',
+      K32,
+      '--pin',
+      '9999',
+      '--suite',
+      'OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1',
+      '--counter',
+      '9',
+      '--keys',
+      'PRESS 9999 OK 12345678 OK',
+      '--json',
+    );
+    expect(JSON.parse(plus.out[0]).at(-1).display).toBe(
+      ocra('OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1', fromHex(K32), { question: '12345678', counter: 9, pin: '9999' }),
+    );
+    const d = await run(
+      'device',
+      'run',
+      'dsc',
+      '--secret',
+      K20,
+      '--otp',
+      'hotp',
+      '--digits',
+      '8',
+      '--keys',
+      'PRESS:2000 1234 OK',
+      '--json',
+    );
     expect(JSON.parse(d.out[0]).at(-1).display).toBe(hotp(fromHex(K20), 0, { digits: 8 }));
     const locked = await run('device', 'run', 'dsc', '--secret', K20, '--tries', '1', '--keys', 'PRESS:2000 0000 OK', '--json');
     expect(JSON.parse(locked.out[0]).at(-1).display).toBe('LOCKED');
   });
 
   it.each([
-    [['device', 'run', 'dscplus', '--secret', K20, '--keys', 'PRESS X'], 'unknown key "X"; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK C, plus WAIT:MS and BATTERY:IN|OUT'],
-    [['device', 'run', 'dsc', '--secret', K20, '--keys', 'C'], 'unknown key "C"; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK, plus WAIT:MS and BATTERY:IN|OUT'],
-    [['device', 'run', 'dscplus', '--secret', K20, '--keys', 'WAIT:soon'], '"WAIT:soon" needs a whole number of milliseconds from 0 to 604800000'],
+    [
+      ['device', 'run', 'dscplus', '--secret', K20, '--keys', 'PRESS X'],
+      'unknown key "X"; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK C, plus WAIT:MS and BATTERY:IN|OUT',
+    ],
+    [
+      ['device', 'run', 'dsc', '--secret', K20, '--keys', 'C'],
+      'unknown key "C"; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK, plus WAIT:MS and BATTERY:IN|OUT',
+    ],
+    [
+      ['device', 'run', 'dscplus', '--secret', K20, '--keys', 'WAIT:soon'],
+      '"WAIT:soon" needs a whole number of milliseconds from 0 to 604800000',
+    ],
     [['device', 'run', 'dscplus', '--secret', K20, '--keys', ' '], 'key script is empty'],
     [['device', 'run', 'dscplus', '--secret', K20], '"device run" needs --keys'],
     [['device', 'run', 'dscplus', '--secret', K20, '--keys', 'PRESS', '--pin', '12'], 'pin must be exactly 4 digits'],
-    [['device', 'run', 'dscplus', '--secret', K20, '--keys', 'PRESS', '--suite', 'OCRA-1:HOTP-SHA1-8:QA08'], 'a DSC+ keypad can only type numeric challenges (QN..), suite OCRA-1:HOTP-SHA1-8:QA08 asks for QA'],
+    [
+      ['device', 'run', 'dscplus', '--secret', K20, '--keys', 'PRESS', '--suite', 'OCRA-1:HOTP-SHA1-8:QA08'],
+      'a DSC+ keypad can only type numeric challenges (QN..), suite OCRA-1:HOTP-SHA1-8:QA08 asks for QA',
+    ],
     [['device', 'run', 'dscplus', '--secret', K20, '--keys', 'PRESS', '--otp', 'hotp'], '--otp is for the DSC; a DSC+ takes --suite'],
     [['device', 'run', 'dsc', '--secret', '0011', '--keys', 'PRESS'], 'secret must be 10 to 128 bytes, got 2'],
     [['device', 'run', 'token9', '--secret', K20, '--keys', 'PRESS'], 'model must be dscplus or dsc, got "token9"'],
@@ -185,7 +395,11 @@ describe('tokenbench serve', () => {
     const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'tb-')), 'a-file');
     writeFileSync(file, 'x');
-    expect(await run('serve', '--data-dir', join(file, 'sub'), '--port', '0', '--usbip-port', '0', '--no-serial')).toEqual({ code: 2, out: [], err: [`tokenbench: cannot use ${join(file, 'sub')} as the data directory: ENOTDIR`] });
+    expect(await run('serve', '--data-dir', join(file, 'sub'), '--port', '0', '--usbip-port', '0', '--no-serial')).toEqual({
+      code: 2,
+      out: [],
+      err: [`tokenbench: cannot use ${join(file, 'sub')} as the data directory: ENOTDIR`],
+    });
   });
   it.each([
     [['serve', '--port', '99999'], '--port must be a whole number from 0 to 65535, got "99999"'],
@@ -199,7 +413,9 @@ describe('tokenbench serve', () => {
 describe('the installed command', () => {
   const bin = join(import.meta.dirname, '../../emulator/cli/bin.mjs');
   it('runs through npx in the repository root', () => {
-    const out = execFileSync('npx', ['--no-install', 'tokenbench', 'hotp', '--key', K20, '--counter', '0'], { cwd: join(import.meta.dirname, '../..') }).toString();
+    const out = execFileSync('npx', ['--no-install', 'tokenbench', 'hotp', '--key', K20, '--counter', '0'], {
+      cwd: join(import.meta.dirname, '../..'),
+    }).toString();
     expect(out).toBe('755224\n');
   });
 

@@ -17,7 +17,20 @@ async function run(argv: string[]): Promise<string> {
 const token = (keys: string[]) =>
   fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...keys) },
-    { weight: 1, arbitrary: fc.constantFrom('WAIT:1999', 'WAIT:2000', 'WAIT:15000', 'WAIT:30000', 'WAIT:60000', 'PRESS:2000', 'PRESS:1999', 'BATTERY:OUT', 'BATTERY:IN') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'WAIT:1999',
+        'WAIT:2000',
+        'WAIT:15000',
+        'WAIT:30000',
+        'WAIT:60000',
+        'PRESS:2000',
+        'PRESS:1999',
+        'BATTERY:OUT',
+        'BATTERY:IN',
+      ),
+    },
     { weight: 2, arbitrary: fc.constantFrom('1234', '0000') },
   );
 
@@ -29,7 +42,21 @@ describe('device run --via', () => {
     it(`${model}: model, stream and hid agree on random scripts`, async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(token([...keys]), { minLength: 1, maxLength: 40 }), async (tokens) => {
-          const args = ['device', 'run', model, '--secret', K, '--time', '1700000000000', '--tries', '2', ...extra, '--keys', tokens.join(' '), '--json'];
+          const args = [
+            'device',
+            'run',
+            model,
+            '--secret',
+            K,
+            '--time',
+            '1700000000000',
+            '--tries',
+            '2',
+            ...extra,
+            '--keys',
+            tokens.join(' '),
+            '--json',
+          ];
           const direct = await run(args);
           expect(await run([...args, '--via', 'stream'])).toBe(direct);
           expect(await run([...args, '--via', 'hid'])).toBe(direct);

@@ -38,7 +38,10 @@ async function run(...argv: string[]) {
 /** Runs node with the load log; returns stdout and the project-relative paths of the modules loaded. */
 function loads(args: string[], env: NodeJS.ProcessEnv = {}): { stdout: string; status: number | null; files: string[] } {
   const log = join(dir, `load-${Math.random().toString(36).slice(2)}.log`);
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(HOOK).href, ...args], { env: { ...process.env, ...env, TOKENBENCH_LOAD_LOG: log }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(HOOK).href, ...args], {
+    env: { ...process.env, ...env, TOKENBENCH_LOAD_LOG: log },
+    encoding: 'utf8',
+  });
   const files = readFileSync(log, 'utf8')
     .split('\n')
     .filter((u) => u.startsWith('file://'))
@@ -73,7 +76,9 @@ describe('commands loaded on demand', () => {
     expect(r.files).toContain('firmware/crypto/hotp.ts');
     expect(r.files).toContain('emulator/cli/commands/oath.ts');
     expect(r.files.filter((f) => HEAVY.some((h) => h.test(f)))).toEqual([]);
-    expect(r.files.filter((f) => f.startsWith('emulator/cli/commands/') && !f.endsWith('oath.ts') && !f.endsWith('command.ts'))).toEqual([]);
+    expect(r.files.filter((f) => f.startsWith('emulator/cli/commands/') && !f.endsWith('oath.ts') && !f.endsWith('command.ts'))).toEqual(
+      [],
+    );
   });
 
   describe('in the bundle', () => {
@@ -82,7 +87,12 @@ describe('commands loaded on demand', () => {
     beforeAll(async () => {
       out = join(dir, 'cli');
       const meta = await buildCli(ROOT, out);
-      sourcesOf = new Map(Object.entries(meta.outputs).map(([chunk, o]) => [relative(ROOT, join(process.cwd(), chunk)).split('\\').join('/'), Object.keys(o.inputs)]));
+      sourcesOf = new Map(
+        Object.entries(meta.outputs).map(([chunk, o]) => [
+          relative(ROOT, join(process.cwd(), chunk)).split('\\').join('/'),
+          Object.keys(o.inputs),
+        ]),
+      );
     }, 60_000);
 
     /** The bundle run as bin.mjs runs it; returns the sources (and packages) it loaded. */

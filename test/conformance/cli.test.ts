@@ -38,13 +38,18 @@ describe('tokenbench conformance', () => {
     const f = join(tempDir(), 'short.key');
     writeFileSync(f, 'short');
     const r = await run('model:dsc', '--lab-key', f);
-    expect([r.code, r.err[0]]).toEqual([2, `tokenbench: --lab-key ${f}: a lab key is 16 to 64 bytes (raw, or as hex text), the file has 5`]);
+    expect([r.code, r.err[0]]).toEqual([
+      2,
+      `tokenbench: --lab-key ${f}: a lab key is 16 to 64 bytes (raw, or as hex text), the file has 5`,
+    ]);
   });
 
   it('prints a line per case and the counts per section; exit 0 when it conforms', async () => {
     const r = await run('model:dsc', '--only', 'P-2');
     expect(r.code).toBe(0);
-    expect(r.out[0]).toMatch(/^tokenbench conformance model:dsc: dsc MODEL-DSC, firmware 1\.0\.0, planes info ui power clock provisioning test firmware; \d+ cases$/);
+    expect(r.out[0]).toMatch(
+      /^tokenbench conformance model:dsc: dsc MODEL-DSC, firmware 1\.0\.0, planes info ui power clock provisioning test firmware; \d+ cases$/,
+    );
     expect(r.out.filter((l) => /^PASS  P-2\.\d/.test(l)).length).toBeGreaterThanOrEqual(9);
     expect(r.out.find((l) => l.startsWith('protocol §2'))).toMatch(/^protocol §2 stream framing +(\d+) +0 +0$/);
     expect(r.out.at(-1)).toMatch(/conforms; \d+ passed, 0 skipped/);

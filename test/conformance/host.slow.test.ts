@@ -22,7 +22,8 @@ beforeAll(async () => {
 afterAll(async () => l?.close());
 
 const labKey = () => new Uint8Array(readFileSync(join(l.dir, 'lab.key')));
-const failures = (rep: Awaited<ReturnType<typeof runSuite>>) => rep.results.filter((r) => r.status === 'fail').map((r) => `${r.id}: ${r.message}`);
+const failures = (rep: Awaited<ReturnType<typeof runSuite>>) =>
+  rep.results.filter((r) => r.status === 'fail').map((r) => `${r.id}: ${r.message}`);
 
 describe('conformance against a running host', () => {
   it('tcp: a hosted DSC+ conforms, with the device clock moved instead of waiting', async () => {
@@ -42,14 +43,18 @@ describe('conformance against a running host', () => {
     expect(rep.profile.model).toBe('dsc');
   }, 60_000);
 
-  it.runIf(socat)('serial: the pseudo-terminal of a hosted DSC+ conforms', async () => {
-    const path = (await l.client.get('dscplus-1')).transports.serialPath!;
-    const t = await openTarget(`serial:${path}`);
-    const rep = await runSuite(t, { labKey: labKey() });
-    await t.close();
-    expect(failures(rep)).toEqual([]);
-    expect(rep.results.find((r) => r.id.startsWith('P-2.8'))?.status).toBe('skip');
-  }, 60_000);
+  it.runIf(socat)(
+    'serial: the pseudo-terminal of a hosted DSC+ conforms',
+    async () => {
+      const path = (await l.client.get('dscplus-1')).transports.serialPath!;
+      const t = await openTarget(`serial:${path}`);
+      const rep = await runSuite(t, { labKey: labKey() });
+      await t.close();
+      expect(failures(rep)).toEqual([]);
+      expect(rep.results.find((r) => r.id.startsWith('P-2.8'))?.status).toBe('skip');
+    },
+    60_000,
+  );
 
   it('usbip: a hosted DSC+ over USB/IP and the HID framing conforms', async () => {
     const s = await l.client.get('dscplus-1');
@@ -60,17 +65,41 @@ describe('conformance against a running host', () => {
     expect(rep.results.filter((r) => r.rule.startsWith('P-3') && r.status === 'pass').length).toBeGreaterThanOrEqual(7);
   }, 60_000);
 
-  it.runIf(requiredInCi('python3', haveCommand('python3', ['--version'])))('the CLI writes JUnit XML that Python parses, and JSON with the same counts', async () => {
-    const dir = tempDir('tb-conf-');
-    const out: string[] = [];
-    const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), now: Date.now };
-    const port = (await l.client.get('card-1')).transports.tcpPort!;
-    const code = await main(['conformance', `tcp:127.0.0.1:${port}`, '--lab-key', join(l.dir, 'lab.key'), '--junit', join(dir, 'r.xml'), '--json', join(dir, 'r.json')], io);
-    expect(code).toBe(0);
-    const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
-    const py = execFileSync('python3', ['-c', 'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); c=r.findall(".//testcase"); print(r.tag, len(c), len([x for x in c if x.find("skipped") is not None]), len([x for x in c if x.find("failure") is not None]))', join(dir, 'r.xml')], { encoding: 'utf8' }).trim();
-    expect(py).toBe(`testsuites ${json.results.length} ${json.totals.skip} 0`);
-    expect(out.some((s) => s.startsWith('SKIP  ') && s.includes(' -- '))).toBe(true);
-    expect(out.at(-1)).toContain('conforms');
-  }, 60_000);
+  it.runIf(requiredInCi('python3', haveCommand('python3', ['--version'])))(
+    'the CLI writes JUnit XML that Python parses, and JSON with the same counts',
+    async () => {
+      const dir = tempDir('tb-conf-');
+      const out: string[] = [];
+      const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s), now: Date.now };
+      const port = (await l.client.get('card-1')).transports.tcpPort!;
+      const code = await main(
+        [
+          'conformance',
+          `tcp:127.0.0.1:${port}`,
+          '--lab-key',
+          join(l.dir, 'lab.key'),
+          '--junit',
+          join(dir, 'r.xml'),
+          '--json',
+          join(dir, 'r.json'),
+        ],
+        io,
+      );
+      expect(code).toBe(0);
+      const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+      const py = execFileSync(
+        'python3',
+        [
+          '-c',
+          'import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); c=r.findall(".//testcase"); print(r.tag, len(c), len([x for x in c if x.find("skipped") is not None]), len([x for x in c if x.find("failure") is not None]))',
+          join(dir, 'r.xml'),
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+      expect(py).toBe(`testsuites ${json.results.length} ${json.totals.skip} 0`);
+      expect(out.some((s) => s.startsWith('SKIP  ') && s.includes(' -- '))).toBe(true);
+      expect(out.at(-1)).toContain('conforms');
+    },
+    60_000,
+  );
 });

@@ -34,7 +34,11 @@ describe('lockstep', () => {
     const min = await shrink(h, failing!);
     expect(min.script.length).toBeLessThan(failing!.length);
     expect(await runLockstep(h, min.script)).not.toBeNull();
-    for (let i = 0; i < min.script.length; i++) expect(await runLockstep(h, [...min.script.slice(0, i), ...min.script.slice(i + 1)]), `without step ${i + 1} of ${scriptText(min.script)}`).toBeNull();
+    for (let i = 0; i < min.script.length; i++)
+      expect(
+        await runLockstep(h, [...min.script.slice(0, i), ...min.script.slice(i + 1)]),
+        `without step ${i + 1} of ${scriptText(min.script)}`,
+      ).toBeNull();
     expect(scriptText(min.script)).toContain('BATTERY:OUT-IN');
     await h.dispose();
     await t.close();
@@ -46,6 +50,8 @@ describe('lockstep', () => {
     await t.close();
     const r = rep.results[0];
     expect(r.status).toBe('fail');
-    expect(r.message).toMatch(/^script \d \(seed 3, lock threshold \d\) differs at step \d+; minimal script: .+; device shows "PIN>-+" on, the golden model "PIN>" on$/);
+    expect(r.message).toMatch(
+      /^script \d \(seed 3, lock threshold \d\) differs at step \d+; minimal script: .+; device shows "PIN>-+" on, the golden model "PIN>" on$/,
+    );
   }, 60_000);
 });

@@ -27,7 +27,11 @@ async function cliOnce(options: ModelTargetOptions, ...args: string[]): Promise<
   const listener = await listenTcp('127.0.0.1', 0, (tr) => t.attach(tr));
   const out: string[] = [];
   try {
-    const code = await main(['conformance', `tcp:127.0.0.1:${listener.port}`, '--only', 'D-1.2', ...args], { out: (l) => out.push(l), err: (l) => out.push(l), now: Date.now });
+    const code = await main(['conformance', `tcp:127.0.0.1:${listener.port}`, '--only', 'D-1.2', ...args], {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+      now: Date.now,
+    });
     return { code, out };
   } finally {
     await listener.close();
@@ -40,9 +44,15 @@ describe('timing cases on the wall clock', () => {
     const dir = tempDir();
     const r = await cli({}, '--junit', join(dir, 'r.xml'));
     expect(r.code, r.out.join('\n')).toBe(0);
-    expect(r.out.find((l) => l.startsWith('PASS  D-1.2')), r.out.join('\n')).toMatch(/\(\d+ ms, slow\) \[real time \(SET_CLOCK P1 = 01 answers 6A86.*\): 2000 ms checked at -(\d+) and \+\1 ms = max\(50 ms, 4 x \d+ ms round trip\) \+ 0.1% clock tolerance\]/);
+    expect(
+      r.out.find((l) => l.startsWith('PASS  D-1.2')),
+      r.out.join('\n'),
+    ).toMatch(
+      /\(\d+ ms, slow\) \[real time \(SET_CLOCK P1 = 01 answers 6A86.*\): 2000 ms checked at -(\d+) and \+\1 ms = max\(50 ms, 4 x \d+ ms round trip\) \+ 0.1% clock tolerance\]/,
+    );
     if (haveCommand('python3', ['--version'])) {
-      const py = 'import sys,xml.etree.ElementTree as E\nt=E.parse(sys.argv[1])\nfor c in t.iter("testcase"):\n  p={x.get("name"):x.get("value") for x in c.iter("property")}\n  print(c.get("name").split(":")[0], p.get("slow"), "skipped" if c.find("skipped") is not None else "ran")';
+      const py =
+        'import sys,xml.etree.ElementTree as E\nt=E.parse(sys.argv[1])\nfor c in t.iter("testcase"):\n  p={x.get("name"):x.get("value") for x in c.iter("property")}\n  print(c.get("name").split(":")[0], p.get("slow"), "skipped" if c.find("skipped") is not None else "ran")';
       expect(execFileSync('python3', ['-c', py, join(dir, 'r.xml')], { encoding: 'utf8' })).toBe('D-1.2 FAIL n true ran\n');
     }
   }, 60_000);
@@ -57,7 +67,9 @@ describe('timing cases on the wall clock', () => {
       },
     });
     expect(r.code, r.out.join('\n')).toBe(1);
-    expect(r.out.find((l) => l.startsWith('FAIL  D-1.2'))).toMatch(/FAIL message \d+ ms after the key \(real time, margin \d+ ms\): expected "FAIL 2" until \d+ ms, got "PIN>"/);
+    expect(r.out.find((l) => l.startsWith('FAIL  D-1.2'))).toMatch(
+      /FAIL message \d+ ms after the key \(real time, margin \d+ ms\): expected "FAIL 2" until \d+ ms, got "PIN>"/,
+    );
   }, 60_000);
 
   it('--no-slow skips it with the reason', async () => {

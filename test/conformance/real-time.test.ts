@@ -46,27 +46,37 @@ describe('timing cases in real time', () => {
   it.each([
     ['dscplus', TIMING_PLUS],
     ['dsc', TIMING_DSC],
-  ] as const)('a %s whose clock cannot be held passes, its timing cases slow with the margin stated', async (model, timing) => {
-    const rep = await run(model, { wrap: unholdable });
-    expect(fails(rep)).toEqual([]);
-    for (const rule of timing) {
-      const rs = byRule(rep, rule);
-      expect(rs.length, rule).toBeGreaterThan(0);
-      for (const r of rs) {
-        expect(r.status, `${r.id}: ${r.message}`).toBe('pass');
-        expect(r.slow, r.id).toBe(true);
-        expect(r.timing).toMatch(/SET_CLOCK P1 = 01 answers 6A86.*checked at -\d+ and \+\d+ ms = max\(50 ms, 4 x \d+ ms round trip\)/);
-        expect(caseLine(r)).toContain(', slow)');
+  ] as const)(
+    'a %s whose clock cannot be held passes, its timing cases slow with the margin stated',
+    async (model, timing) => {
+      const rep = await run(model, { wrap: unholdable });
+      expect(fails(rep)).toEqual([]);
+      for (const rule of timing) {
+        const rs = byRule(rep, rule);
+        expect(rs.length, rule).toBeGreaterThan(0);
+        for (const r of rs) {
+          expect(r.status, `${r.id}: ${r.message}`).toBe('pass');
+          expect(r.slow, r.id).toBe(true);
+          expect(r.timing).toMatch(/SET_CLOCK P1 = 01 answers 6A86.*checked at -\d+ and \+\d+ ms = max\(50 ms, 4 x \d+ ms round trip\)/);
+          expect(caseLine(r)).toContain(', slow)');
+        }
       }
-    }
-    // Cases that wait for nothing are not slow; lockstep needs a held clock and says so.
-    expect(byRule(rep, 'D-2.1').every((r) => !r.slow)).toBe(true);
-    expect(byRule(rep, 'D-5.1')[0]).toMatchObject({ status: 'skip', message: expect.stringContaining('needs a clock the suite can hold') });
-    const xml = junitXml(rep);
-    expect(xml).toContain('<property name="slow" value="true"/>');
-    expect(xml).toMatch(/<system-out>real time \(SET_CLOCK P1 = 01 answers 6A86/);
-    expect(JSON.parse(JSON.stringify(rep)).results.find((r: { rule: string }) => r.rule === 'D-1.5')).toMatchObject({ slow: true, timing: expect.stringContaining('60000 ms checked at') });
-  }, 60_000);
+      // Cases that wait for nothing are not slow; lockstep needs a held clock and says so.
+      expect(byRule(rep, 'D-2.1').every((r) => !r.slow)).toBe(true);
+      expect(byRule(rep, 'D-5.1')[0]).toMatchObject({
+        status: 'skip',
+        message: expect.stringContaining('needs a clock the suite can hold'),
+      });
+      const xml = junitXml(rep);
+      expect(xml).toContain('<property name="slow" value="true"/>');
+      expect(xml).toMatch(/<system-out>real time \(SET_CLOCK P1 = 01 answers 6A86/);
+      expect(JSON.parse(JSON.stringify(rep)).results.find((r: { rule: string }) => r.rule === 'D-1.5')).toMatchObject({
+        slow: true,
+        timing: expect.stringContaining('60000 ms checked at'),
+      });
+    },
+    60_000,
+  );
 
   it('a device without the clock plane runs the timing cases in real time too', async () => {
     for (const model of ['dscplus', 'dsc'] as const) {
@@ -104,15 +114,23 @@ describe('timing cases in real time', () => {
     ['5 s early', -5000, 'D-1.5 idle timeout 59'],
     ['5 s late', 5000, 'D-1.5 idle timeout 60'],
     ['500 ms early', -500, 'D-1.5 idle timeout 59'],
-  ])('catches an idle timeout %s in real time, naming D-1.5', async (_what, delta) => {
-    for (const options of [{ wrap: unholdable }, { planes: NO_CLOCK }] as ModelTargetOptions[]) {
-      const rep = await run('dscplus', { ...options, variant: idleBy(delta) }, 'D-1.5');
-      const r = byRule(rep, 'D-1.5')[0];
-      expect(r.status, r.message).toBe('fail');
-      expect(r.slow).toBe(true);
-      expect(r.message).toMatch(delta < 0 ? /ms after the key \(real time, margin \d+ ms\): expected "PIN>-" until \d+ ms, got ""/ : /idle PIN entry 60\d{3} ms after the key \(real time, margin \d+ ms\): expected "", got "PIN>-"/);
-    }
-  }, 60_000);
+  ])(
+    'catches an idle timeout %s in real time, naming D-1.5',
+    async (_what, delta) => {
+      for (const options of [{ wrap: unholdable }, { planes: NO_CLOCK }] as ModelTargetOptions[]) {
+        const rep = await run('dscplus', { ...options, variant: idleBy(delta) }, 'D-1.5');
+        const r = byRule(rep, 'D-1.5')[0];
+        expect(r.status, r.message).toBe('fail');
+        expect(r.slow).toBe(true);
+        expect(r.message).toMatch(
+          delta < 0
+            ? /ms after the key \(real time, margin \d+ ms\): expected "PIN>-" until \d+ ms, got ""/
+            : /idle PIN entry 60\d{3} ms after the key \(real time, margin \d+ ms\): expected "", got "PIN>-"/,
+        );
+      }
+    },
+    60_000,
+  );
 
   it('an idle timeout 1 ms early is within the real-time margin (only a held clock sees it)', async () => {
     const rep = await run('dscplus', { wrap: unholdable, variant: idleBy(-1) }, 'D-1.5');

@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { ALL_CASES } from '../../emulator/conformance/cases/index.ts';
 import { PROTOCOL_RULES } from '../../protocol/rules.ts';
 
-const ids = (file: string) => [...new Set([...readFileSync(join(import.meta.dirname, '../../docs', file), 'utf8').matchAll(/\*\*([PD]-\d+\.\d+)\*\*/g)].map((m) => m[1]))];
+const ids = (file: string) => [
+  ...new Set(
+    [...readFileSync(join(import.meta.dirname, '../../docs', file), 'utf8').matchAll(/\*\*([PD]-\d+\.\d+)\*\*/g)].map((m) => m[1]),
+  ),
+];
 
 describe('rules and cases', () => {
   const protocol = ids('protocol.md');

@@ -9,8 +9,8 @@ export const unholdable: ModelTargetOptions['wrap'] = (t) => ({
   ...t,
   handle: (apdu, s, now) => {
     const d = decodeCommand(apdu);
-    if (d.ok && d.value.ins === INS.SET_CLOCK && d.value.p1 === 1) return encodeResponse({ sw: SW.BAD_P1P2, data: encodeTlvs([{ tag: TAG.DETAIL, value: utf8('the clock cannot be held') }]) });
+    if (d.ok && d.value.ins === INS.SET_CLOCK && d.value.p1 === 1)
+      return encodeResponse({ sw: SW.BAD_P1P2, data: encodeTlvs([{ tag: TAG.DETAIL, value: utf8('the clock cannot be held') }]) });
     return t.handle(apdu, s, now);
   },
 });
-

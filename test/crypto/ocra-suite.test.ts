@@ -87,11 +87,21 @@ describe('OCRA inputs', () => {
     ['OCRA-1:HOTP-SHA1-6:QA08', { question: 'a b' }, 'question', 'question must be letters and digits for suite QA08, got "a b"'],
     ['OCRA-1:HOTP-SHA1-6:QA08', { question: '' }, 'question', 'question is empty'],
     ['OCRA-1:HOTP-SHA1-6:C-QN08', { question: '1' }, 'counter', 'suite OCRA-1:HOTP-SHA1-6:C-QN08 needs a counter (C)'],
-    ['OCRA-1:HOTP-SHA1-6:QN08', { question: '1', counter: 1 }, 'counter', 'suite OCRA-1:HOTP-SHA1-6:QN08 does not use a counter; leave it out'],
+    [
+      'OCRA-1:HOTP-SHA1-6:QN08',
+      { question: '1', counter: 1 },
+      'counter',
+      'suite OCRA-1:HOTP-SHA1-6:QN08 does not use a counter; leave it out',
+    ],
     ['OCRA-1:HOTP-SHA1-6:C-QN08', { question: '1', counter: -1 }, 'counter', 'counter must be a whole number from 0 to 2^64-1, got -1'],
     ['OCRA-1:HOTP-SHA1-6:QN08-PSHA1', { question: '1' }, 'pin', 'suite OCRA-1:HOTP-SHA1-6:QN08-PSHA1 needs a PIN or PIN hash (PSHA1)'],
     ['OCRA-1:HOTP-SHA1-6:QN08-PSHA1', { question: '1', pinHash: new Uint8Array(19) }, 'pin', 'PIN hash must be 20 bytes for PSHA1, got 19'],
-    ['OCRA-1:HOTP-SHA1-6:QN08-S002', { question: '1', session: new Uint8Array(3) }, 'session', 'session information is 3 bytes, suite allows at most 2'],
+    [
+      'OCRA-1:HOTP-SHA1-6:QN08-S002',
+      { question: '1', session: new Uint8Array(3) },
+      'session',
+      'session information is 3 bytes, suite allows at most 2',
+    ],
     ['OCRA-1:HOTP-SHA1-6:QN08-T1M', { question: '1' }, 'timestamp', 'suite OCRA-1:HOTP-SHA1-6:QN08-T1M needs a timestamp (T) or a time'],
     ['OCRA-1:HOTP-SHA1-6:QN08-T1M', { question: '1', time: 5, timestamp: 1 }, 'timestamp', 'give either a timestamp or a time, not both'],
   ] as const)('%s with %o: %s', (suite, input, part, message) => {
@@ -102,7 +112,9 @@ describe('OCRA inputs', () => {
 
   it('pads session information on the left, so shorter equals zero-prefixed', () => {
     const suite = 'OCRA-1:HOTP-SHA1-6:QN08-S004';
-    expect(ocra(suite, KEY, { question: '1', session: new Uint8Array([1, 2]) })).toBe(ocra(suite, KEY, { question: '1', session: new Uint8Array([0, 0, 1, 2]) }));
+    expect(ocra(suite, KEY, { question: '1', session: new Uint8Array([1, 2]) })).toBe(
+      ocra(suite, KEY, { question: '1', session: new Uint8Array([0, 0, 1, 2]) }),
+    );
   });
 });
 

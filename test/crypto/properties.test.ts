@@ -23,7 +23,13 @@ const suiteArb = fc
     time: fc.option(fc.constantFrom('30S', '1M', '59M', '1H', '48H'), { nil: undefined }),
   })
   .map((s) => {
-    const di = [s.counter ? 'C' : '', `Q${s.qf}${String(s.ql).padStart(2, '0')}`, s.pin ? `P${s.pin}` : '', s.session ? `S${String(s.session).padStart(3, '0')}` : '', s.time ? `T${s.time}` : '']
+    const di = [
+      s.counter ? 'C' : '',
+      `Q${s.qf}${String(s.ql).padStart(2, '0')}`,
+      s.pin ? `P${s.pin}` : '',
+      s.session ? `S${String(s.session).padStart(3, '0')}` : '',
+      s.time ? `T${s.time}` : '',
+    ]
       .filter(Boolean)
       .join('-');
     return { ...s, text: `OCRA-1:HOTP-${s.sha}-${s.digits}:${di}` };
@@ -33,11 +39,15 @@ const caseArb = suiteArb.chain((s) =>
   fc.record({
     suite: fc.constant(s),
     key: fc.uint8Array({ minLength: 1, maxLength: 80 }),
-    question: fc.string({ unit: fc.constantFrom(...(s.qf === 'N' ? '0123456789' : s.qf === 'H' ? '0123456789abcdefABCDEF' : 'abcXYZ0189').split('')), minLength: 1, maxLength: s.ql }),
+    question: fc.string({
+      unit: fc.constantFrom(...(s.qf === 'N' ? '0123456789' : s.qf === 'H' ? '0123456789abcdefABCDEF' : 'abcXYZ0189').split('')),
+      minLength: 1,
+      maxLength: s.ql,
+    }),
     counter: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
     pin: fc.string({ maxLength: 12 }),
     session: fc.uint8Array({ maxLength: s.session ?? 0 }),
-    timestamp: fc.bigInt({ min: 0n, max: (1n << 40n) }),
+    timestamp: fc.bigInt({ min: 0n, max: 1n << 40n }),
   }),
 );
 
@@ -57,7 +67,9 @@ describe('OCRA against the node:crypto reference', () => {
     fc.assert(
       fc.property(caseArb, (c) => {
         const input = inputOf(c);
-        expect(ocra(c.suite.text, c.key, input)).toBe(refOcra(c.suite.text, Buffer.from(c.key), { ...input, session: input.session && Buffer.from(input.session) }));
+        expect(ocra(c.suite.text, c.key, input)).toBe(
+          refOcra(c.suite.text, Buffer.from(c.key), { ...input, session: input.session && Buffer.from(input.session) }),
+        );
       }),
       { numRuns: 400, seed: 42 },
     );
@@ -65,14 +77,18 @@ describe('OCRA against the node:crypto reference', () => {
 
   it('a response verifies, and a changed response does not', () => {
     fc.assert(
-      fc.property(caseArb.filter((c) => c.suite.digits > 0), fc.nat(), (c, which) => {
-        const input = inputOf(c);
-        const response = ocra(c.suite.text, c.key, input);
-        expect(verifyOcra(c.suite.text, c.key, response, input)).not.toBeNull();
-        const i = which % response.length;
-        const changed = response.slice(0, i) + String((Number(response[i]) + 1 + (which % 9)) % 10) + response.slice(i + 1);
-        expect(verifyOcra(c.suite.text, c.key, changed, input)).toBeNull();
-      }),
+      fc.property(
+        caseArb.filter((c) => c.suite.digits > 0),
+        fc.nat(),
+        (c, which) => {
+          const input = inputOf(c);
+          const response = ocra(c.suite.text, c.key, input);
+          expect(verifyOcra(c.suite.text, c.key, response, input)).not.toBeNull();
+          const i = which % response.length;
+          const changed = response.slice(0, i) + String((Number(response[i]) + 1 + (which % 9)) % 10) + response.slice(i + 1);
+          expect(verifyOcra(c.suite.text, c.key, changed, input)).toBeNull();
+        },
+      ),
       { numRuns: 300, seed: 7 },
     );
   });
@@ -113,23 +129,34 @@ describe('OCRA against the node:crypto reference', () => {
 describe('HOTP and TOTP', () => {
   it('HOTP matches node:crypto for every algorithm and 6 to 10 digits', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 100 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.integer({ min: 6, max: 10 }), fc.constantFrom('sha1', 'sha256', 'sha512') as fc.Arbitrary<'sha1' | 'sha256' | 'sha512'>, (key, counter, digits, algorithm) => {
-        expect(hotp(key, counter, { digits, algorithm })).toBe(refHotp(Buffer.from(key), counter, digits, algorithm));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 100 }),
+        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        fc.integer({ min: 6, max: 10 }),
+        fc.constantFrom('sha1', 'sha256', 'sha512') as fc.Arbitrary<'sha1' | 'sha256' | 'sha512'>,
+        (key, counter, digits, algorithm) => {
+          expect(hotp(key, counter, { digits, algorithm })).toBe(refHotp(Buffer.from(key), counter, digits, algorithm));
+        },
+      ),
       { numRuns: 500, seed: 11 },
     );
   });
 
   it('HOTP verification returns the matched counter within the window', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 10, maxLength: 40 }), fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 0, max: 20 }), (key, start, ahead) => {
-        const code = hotp(key, start + ahead);
-        const found = verifyHotp(key, code, start, { window: 20 });
-        // An earlier counter in the window may collide by chance (1 in 10^6 each); it must still be a real match.
-        expect(found).not.toBeNull();
-        expect(hotp(key, found!)).toBe(code);
-        expect(found! <= BigInt(start + ahead)).toBe(true);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 10, maxLength: 40 }),
+        fc.integer({ min: 0, max: 1e9 }),
+        fc.integer({ min: 0, max: 20 }),
+        (key, start, ahead) => {
+          const code = hotp(key, start + ahead);
+          const found = verifyHotp(key, code, start, { window: 20 });
+          // An earlier counter in the window may collide by chance (1 in 10^6 each); it must still be a real match.
+          expect(found).not.toBeNull();
+          expect(hotp(key, found!)).toBe(code);
+          expect(found! <= BigInt(start + ahead)).toBe(true);
+        },
+      ),
       { numRuns: 200, seed: 5 },
     );
   });
@@ -144,9 +171,12 @@ describe('HOTP and TOTP', () => {
   });
 
   it('hex round-trips', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
-      expect(fromHex(toHex(b))).toEqual(b);
-    }), { seed: 1 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+        expect(fromHex(toHex(b))).toEqual(b);
+      }),
+      { seed: 1 },
+    );
   });
 });
 
@@ -157,12 +187,28 @@ describe("Debian's oathtool agrees (required in CI, where .ci/run installs it)",
   });
   it.runIf(available)('HOTP and TOTP for random keys', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 10, maxLength: 32 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 6, max: 8 }), (key, n, digits) => {
-        const hex = toHex(key);
-        expect(execFileSync('oathtool', ['--hotp', '-d', String(digits), '-c', String(n), hex]).toString().trim()).toBe(hotp(key, n, { digits }));
-        const when = new Date((n % 4e9) * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-        expect(execFileSync('oathtool', ['--totp=sha256', '-d', String(digits), '--now', when, hex]).toString().trim()).toBe(totp(key, n % 4e9, { digits, algorithm: 'sha256' }));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 10, maxLength: 32 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 6, max: 8 }),
+        (key, n, digits) => {
+          const hex = toHex(key);
+          expect(
+            execFileSync('oathtool', ['--hotp', '-d', String(digits), '-c', String(n), hex])
+              .toString()
+              .trim(),
+          ).toBe(hotp(key, n, { digits }));
+          const when = new Date((n % 4e9) * 1000)
+            .toISOString()
+            .replace('T', ' ')
+            .replace(/\.\d+Z$/, ' UTC');
+          expect(
+            execFileSync('oathtool', ['--totp=sha256', '-d', String(digits), '--now', when, hex])
+              .toString()
+              .trim(),
+          ).toBe(totp(key, n % 4e9, { digits, algorithm: 'sha256' }));
+        },
+      ),
       { numRuns: 25, seed: 9 },
     );
   });
@@ -173,12 +219,17 @@ describe('keyed MACs against node:crypto', () => {
     const { keyedMac } = await import('../../firmware/crypto/mac.ts');
     const { createHmac } = await import('node:crypto');
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 300 }), fc.constantFrom('sha1', 'sha256', 'sha512') as fc.Arbitrary<'sha1' | 'sha256' | 'sha512'>, (key, msg, alg) => {
-        const mac = keyedMac(alg, key);
-        const want = createHmac(alg, key).update(msg).digest('hex');
-        expect(toHex(mac(msg))).toBe(want);
-        expect(toHex(mac(msg))).toBe(want); // the precomputed state is reused intact
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.constantFrom('sha1', 'sha256', 'sha512') as fc.Arbitrary<'sha1' | 'sha256' | 'sha512'>,
+        (key, msg, alg) => {
+          const mac = keyedMac(alg, key);
+          const want = createHmac(alg, key).update(msg).digest('hex');
+          expect(toHex(mac(msg))).toBe(want);
+          expect(toHex(mac(msg))).toBe(want); // the precomputed state is reused intact
+        },
+      ),
       { numRuns: 1000, seed: 13 },
     );
     for (let n = 0; n < 140; n++) {

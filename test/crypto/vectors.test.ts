@@ -32,7 +32,11 @@ describe('RFC 6238 Appendix B: TOTP, 8 digits, 30 s step', () => {
     [20000000000, '65353130', '77737706', '47863826'],
   ];
   for (const [time, sha1, sha256, sha512] of table) {
-    for (const [algorithm, code] of [['sha1', sha1], ['sha256', sha256], ['sha512', sha512]] as const) {
+    for (const [algorithm, code] of [
+      ['sha1', sha1],
+      ['sha256', sha256],
+      ['sha512', sha512],
+    ] as const) {
       it(`${algorithm} at ${time}`, () => expect(totp(keys[algorithm], time, { digits: 8, algorithm })).toBe(code));
     }
   }

@@ -51,16 +51,24 @@ describe.runIf(haveChromium())('Boards panel in chromium', () => {
     await panel.getByLabel('Base address (raw binary)').fill('0x10000000');
     await panel.getByRole('button', { name: 'Flash' }).click();
     const progress = panel.getByLabel('flash progress');
-    await expect.poll(() => progress.textContent(), { timeout: 10_000 }).toMatch(/copied 6144 bytes to .*FIRMWARE\.UF2 \(family 0xe48bff56\)[\s\S]*done$/);
+    await expect
+      .poll(() => progress.textContent(), { timeout: 10_000 })
+      .toMatch(/copied 6144 bytes to .*FIRMWARE\.UF2 \(family 0xe48bff56\)[\s\S]*done$/);
     expect(existsSync(join(drive, 'FIRMWARE.UF2'))).toBe(true);
-    expect(readUf2(new Uint8Array(readFileSync(join(drive, 'FIRMWARE.UF2')))).segments[0].data.subarray(0, 3000)).toEqual(new Uint8Array(3000).fill(0x5a));
+    expect(readUf2(new Uint8Array(readFileSync(join(drive, 'FIRMWARE.UF2')))).segments[0].data.subarray(0, 3000)).toEqual(
+      new Uint8Array(3000).fill(0x5a),
+    );
   });
 
   it('shows a refused flash as one line', async () => {
     const panel = page.getByRole('region', { name: 'boards' });
     await panel.getByLabel('Target', { exact: true }).fill('nowhere');
     await panel.getByRole('button', { name: 'Flash' }).click();
-    await expect.poll(() => panel.getByRole('alert').textContent()).toBe('cannot tell how to flash "nowhere": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu:netduinoplus2:BOARD.elf or token:ID (qemu)');
+    await expect
+      .poll(() => panel.getByRole('alert').textContent())
+      .toBe(
+        'cannot tell how to flash "nowhere": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu:netduinoplus2:BOARD.elf or token:ID (qemu)',
+      );
   });
 
   it('provisions a hosted token from the form', async () => {
@@ -72,7 +80,11 @@ describe.runIf(haveChromium())('Boards panel in chromium', () => {
     await form.getByLabel('Serial', { exact: true }).fill('UI-7');
     await form.getByRole('button', { name: 'Provision with a random secret' }).click();
     const result = panel.getByLabel('provision result');
-    await expect.poll(() => result.textContent(), { timeout: 10_000 }).toMatch(/^dsc UI-7 at tcp:127\.0\.0\.1:\d+\nauthenticated with the lab key\n[\s\S]*checked: TEST_COMPUTE = \d{6}, as the golden model$/);
+    await expect
+      .poll(() => result.textContent(), { timeout: 10_000 })
+      .toMatch(
+        /^dsc UI-7 at tcp:127\.0\.0\.1:\d+\nauthenticated with the lab key\n[\s\S]*checked: TEST_COMPUTE = \d{6}, as the golden model$/,
+      );
     expect((await api.get('ui-dsc')).serial).toBe('UI-7');
   });
 });

@@ -14,7 +14,10 @@ import { haveCommand, requiredInCi } from '../tools.ts';
 
 const havePoppler = requiredInCi('pdftoppm (poppler-utils)', haveCommand('pdftoppm', ['-v']));
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
-const font = (weight: number) => new Uint8Array(readFileSync(createRequire(import.meta.url).resolve(`@fontsource/roboto-mono/files/roboto-mono-latin-${weight}-normal.woff`)));
+const font = (weight: number) =>
+  new Uint8Array(
+    readFileSync(createRequire(import.meta.url).resolve(`@fontsource/roboto-mono/files/roboto-mono-latin-${weight}-normal.woff`)),
+  );
 // Values with every look-alike pair, as the default alphabet makes them.
 const values = Array.from({ length: 200 }, (_, i) => ['0O1', 'I10', 'OQ0', 'B8S', '5SZ', '2ZO'][i % 6]);
 
@@ -28,7 +31,9 @@ describe('card PDF', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const file = join(ARTIFACTS, 'card.pdf');
     writeFileSync(file, pdf);
-    expect(execFileSync('pdfinfo', [file], { encoding: 'utf8' })).toMatch(/Title:\s+Security Code Card SC0O1I[\s\S]*Pages:\s+1[\s\S]*Page size:\s+595\.28 x 841\.89 pts \(A4\)/);
+    expect(execFileSync('pdfinfo', [file], { encoding: 'utf8' })).toMatch(
+      /Title:\s+Security Code Card SC0O1I[\s\S]*Pages:\s+1[\s\S]*Page size:\s+595\.28 x 841\.89 pts \(A4\)/,
+    );
     const fonts = execFileSync('pdffonts', [file], { encoding: 'utf8' });
     expect(fonts).toMatch(/RobotoMono-Regular\S*\s+CID TrueType\s+Identity-H\s+yes/);
     expect(fonts).toMatch(/RobotoMono-Bold\S*\s+CID TrueType\s+Identity-H\s+yes/);

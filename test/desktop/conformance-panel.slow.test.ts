@@ -52,33 +52,45 @@ describe.runIf(haveChromium())('Conformance panel', () => {
   });
 
   it('runs the suite against the selected token; cases fill in and the run conforms', async () => {
-    await page.getByRole('navigation', { name: 'lab' }).getByRole('button', { name: /^dsc-1 / }).click();
+    await page
+      .getByRole('navigation', { name: 'lab' })
+      .getByRole('button', { name: /^dsc-1 / })
+      .click();
     const panel = page.getByRole('region', { name: 'conformance' });
     await panel.getByRole('button', { name: 'Run suite' }).click();
     // Cases appear while the run goes on, and the end says whether it conforms.
     await expect.poll(() => panel.locator('li.case').count(), { timeout: 30_000 }).toBeGreaterThan(10);
-    await expect.poll(() => panel.getByRole('status').textContent(), { timeout: 60_000 }).toMatch(/cases: \d+ passed, 0 failed, \d+ skipped — conforms/);
+    await expect
+      .poll(() => panel.getByRole('status').textContent(), { timeout: 60_000 })
+      .toMatch(/cases: \d+ passed, 0 failed, \d+ skipped — conforms/);
     expect(await panel.locator('li.case-skip .case-why').first().textContent()).toBeTruthy();
   }, 90_000);
 
-  it.runIf(haveSocat())('opens the transcript of a failed case: a faulty board on a serial port', async () => {
-    // A pty pair plays a board: one end serves a deliberately faulty DSC (errors without DETAIL),
-    // the host attaches the other end as a board, and the panel judges it.
-    const a = join(dir, 'board-a');
-    const b = join(dir, 'board-b');
-    socat = spawn('socat', [`PTY,link=${a},rawer`, `PTY,link=${b},rawer`], { stdio: 'ignore' });
-    for (let i = 0; i < 300 && !(existsSync(a) && existsSync(b)); i++) await new Promise((r) => setTimeout(r, 10));
-    const faulty = mutantTarget(MUTANTS.find((m) => m.id === 'detail-missing')!);
-    faulty.attach(await SerialTransport.open(a));
-    const board = await api.connect(`serial:${b}`);
-    await page.getByRole('navigation', { name: 'lab' }).getByRole('button', { name: new RegExp(`^${board.id} `) }).click();
-    const panel = page.getByRole('region', { name: 'conformance' });
-    await panel.getByRole('textbox', { name: 'only cases' }).fill('P-1.12');
-    await panel.getByRole('button', { name: 'Run suite' }).click();
-    await expect.poll(() => panel.getByRole('status').textContent(), { timeout: 30_000 }).toMatch(/1 failed.*does not conform/);
-    await panel.locator('li.case-fail button').first().click();
-    const transcript = panel.getByLabel(/transcript of P-1.12/);
-    await expect.poll(() => transcript.textContent()).toMatch(/>> .*\n.*<< /s);
-    await faulty.close();
-  }, 60_000);
+  it.runIf(haveSocat())(
+    'opens the transcript of a failed case: a faulty board on a serial port',
+    async () => {
+      // A pty pair plays a board: one end serves a deliberately faulty DSC (errors without DETAIL),
+      // the host attaches the other end as a board, and the panel judges it.
+      const a = join(dir, 'board-a');
+      const b = join(dir, 'board-b');
+      socat = spawn('socat', [`PTY,link=${a},rawer`, `PTY,link=${b},rawer`], { stdio: 'ignore' });
+      for (let i = 0; i < 300 && !(existsSync(a) && existsSync(b)); i++) await new Promise((r) => setTimeout(r, 10));
+      const faulty = mutantTarget(MUTANTS.find((m) => m.id === 'detail-missing')!);
+      faulty.attach(await SerialTransport.open(a));
+      const board = await api.connect(`serial:${b}`);
+      await page
+        .getByRole('navigation', { name: 'lab' })
+        .getByRole('button', { name: new RegExp(`^${board.id} `) })
+        .click();
+      const panel = page.getByRole('region', { name: 'conformance' });
+      await panel.getByRole('textbox', { name: 'only cases' }).fill('P-1.12');
+      await panel.getByRole('button', { name: 'Run suite' }).click();
+      await expect.poll(() => panel.getByRole('status').textContent(), { timeout: 30_000 }).toMatch(/1 failed.*does not conform/);
+      await panel.locator('li.case-fail button').first().click();
+      const transcript = panel.getByLabel(/transcript of P-1.12/);
+      await expect.poll(() => transcript.textContent()).toMatch(/>> .*\n.*<< /s);
+      await faulty.close();
+    },
+    60_000,
+  );
 });

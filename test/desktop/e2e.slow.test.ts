@@ -46,7 +46,10 @@ describe.runIf(haveChromium())('desktop UI in chromium', () => {
     return c;
   };
   const select = async (id: string) => {
-    await page.getByRole('navigation', { name: 'lab' }).getByRole('button', { name: new RegExp(`^${id} `) }).click();
+    await page
+      .getByRole('navigation', { name: 'lab' })
+      .getByRole('button', { name: new RegExp(`^${id} `) })
+      .click();
   };
 
   beforeAll(async () => {
@@ -195,7 +198,11 @@ describe.runIf(haveChromium())('desktop UI in chromium', () => {
     await page.getByRole('button', { name: 'New challenge' }).click();
     const a = (await page.getByLabel('first index').textContent())!;
     const b = (await page.getByLabel('second index').textContent())!;
-    const valueAt = async (i: string) => (await page.getByRole('cell', { name: new RegExp(`^${i} `) }).locator('.value').textContent())!;
+    const valueAt = async (i: string) =>
+      (await page
+        .getByRole('cell', { name: new RegExp(`^${i} `) })
+        .locator('.value')
+        .textContent())!;
     await page.getByLabel('response', { exact: true }).fill((await valueAt(a)) + (await valueAt(b)).toLowerCase());
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect.poll(() => page.getByLabel('login result').textContent()).toBe('accepted');

@@ -13,7 +13,11 @@ const MAIN = join(import.meta.dirname, '../../dist/desktop/main.cjs');
 describe.runIf(existsSync(MAIN))('Electron main bundle', () => {
   it('starts the host and opens one sandboxed window on the served UI', async () => {
     const dir = tempDir('tb-electron-');
-    const seen: { windows: { options: Record<string, unknown>; url?: string }[]; ipc: string[]; quit: boolean } = { windows: [], ipc: [], quit: false };
+    const seen: { windows: { options: Record<string, unknown>; url?: string }[]; ipc: string[]; quit: boolean } = {
+      windows: [],
+      ipc: [],
+      quit: false,
+    };
     let ready: () => void = () => {};
     const readyP = new Promise<void>((r) => (ready = r));
     const handlers: Record<string, (...a: unknown[]) => unknown> = {};
@@ -47,7 +51,12 @@ describe.runIf(existsSync(MAIN))('Electron main bundle', () => {
       expect(seen.ipc).toEqual(['tokenbench:connection']);
       expect(seen.windows).toHaveLength(1);
       const w = seen.windows[0];
-      expect(w.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, preload: join(import.meta.dirname, '../../dist/desktop/preload.cjs') });
+      expect(w.options.webPreferences).toMatchObject({
+        sandbox: true,
+        contextIsolation: true,
+        nodeIntegration: false,
+        preload: join(import.meta.dirname, '../../dist/desktop/preload.cjs'),
+      });
       expect(w.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const page = await fetch(w.url!);
       expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");

@@ -5,11 +5,22 @@ import { connectionHandler, CSP, hardenContents, hardenSession, windowOptions } 
 describe('Electron window', () => {
   it('runs sandboxed, isolated, without node, with the preload', () => {
     const o = windowOptions('/app/preload.cjs');
-    expect(o.webPreferences).toMatchObject({ preload: '/app/preload.cjs', sandbox: true, contextIsolation: true, nodeIntegration: false, nodeIntegrationInWorker: false, webSecurity: true, webviewTag: false, allowRunningInsecureContent: false });
+    expect(o.webPreferences).toMatchObject({
+      preload: '/app/preload.cjs',
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      webviewTag: false,
+      allowRunningInsecureContent: false,
+    });
   });
 
   it('adds a strict CSP to every response', () => {
-    let hook: ((d: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | null = null;
+    let hook:
+      | ((d: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void)
+      | null = null;
     hardenSession({ webRequest: { onHeadersReceived: (h: never) => (hook = h) } } as never);
     let out: Record<string, string[]> = {};
     hook!({ responseHeaders: { 'content-type': ['text/html'] } }, (r) => (out = r.responseHeaders));
@@ -22,7 +33,10 @@ describe('Electron window', () => {
   it('denies window.open, navigation and redirects to other origins, and webviews', () => {
     const handlers: Record<string, (e: { preventDefault(): void }, url?: string) => void> = {};
     let openHandler: (() => { action: string }) | null = null;
-    hardenContents({ on: (ev: string, h: never) => (handlers[ev] = h), setWindowOpenHandler: (h: never) => (openHandler = h) } as never, 'http://127.0.0.1:7357');
+    hardenContents(
+      { on: (ev: string, h: never) => (handlers[ev] = h), setWindowOpenHandler: (h: never) => (openHandler = h) } as never,
+      'http://127.0.0.1:7357',
+    );
     expect(openHandler!()).toEqual({ action: 'deny' });
     const prevented = (ev: string, url?: string) => {
       let p = false;

@@ -36,22 +36,35 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
 
   const display = () => page.getByLabel('display');
   const lcd = async () => (await display().textContent()) ?? '';
-  const select = (id: string) => page.getByRole('navigation', { name: 'lab' }).getByRole('button', { name: new RegExp(`^${id} `) }).click();
+  const select = (id: string) =>
+    page
+      .getByRole('navigation', { name: 'lab' })
+      .getByRole('button', { name: new RegExp(`^${id} `) })
+      .click();
   const button = (name: string) => page.getByRole('button', { name, exact: true });
 
   /** axe-core's serious and critical findings on the page as it is now. */
   async function axe(): Promise<string[]> {
     await page.evaluate(AXE);
     const found = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      const r = await (
+        window as unknown as {
+          axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+        }
+      ).axe.run(document, { resultTypes: ['violations'] });
+      return r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     });
     return found;
   }
 
   /** Saves the screen at both sizes and checks it with axe at each. */
   async function screen(name: string): Promise<void> {
-    for (const [w, h] of [[1920, 1080], [1280, 800]] as const) {
+    for (const [w, h] of [
+      [1920, 1080],
+      [1280, 800],
+    ] as const) {
       await page.setViewportSize({ width: w, height: h });
       await page.evaluate(() => document.fonts.ready);
       await page.screenshot({ path: join(ARTIFACTS, `ui-${name}-${w}x${h}.png`) });
@@ -90,13 +103,17 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
       const f = await page.evaluate(() => {
         const el = document.activeElement as HTMLElement;
         const ring = el.matches('input[type=file]') ? getComputedStyle(el.parentElement!) : getComputedStyle(el);
-        return { name: el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 40) ?? el.tagName, ring: ring.outlineStyle !== 'none' && parseFloat(ring.outlineWidth) >= 2 };
+        return {
+          name: el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 40) ?? el.tagName,
+          ring: ring.outlineStyle !== 'none' && parseFloat(ring.outlineWidth) >= 2,
+        };
       });
       expect(f.ring, `focus ring on "${f.name}"`).toBe(true);
       seen.push(f.name);
       if (f.name === 'Create') break;
     }
-    for (const name of ['Press', 'OK', 'New challenge', 'response', 'Unlock code', 'Pause', 'Real time', '+1 day', 'Create']) expect(seen).toContain(name);
+    for (const name of ['Press', 'OK', 'New challenge', 'response', 'Unlock code', 'Pause', 'Real time', '+1 day', 'Create'])
+      expect(seen).toContain(name);
     expect(seen.some((s) => s.startsWith('dscplus-1'))).toBe(true);
     expect(seen.some((s) => s.startsWith('device dscplus-1'))).toBe(true);
 
@@ -144,7 +161,8 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     const alert = page.getByRole('alert');
     await expect.poll(() => alert.textContent()).toContain('field "secret": must be hex digits');
     // Two list refreshes succeed meanwhile; the error stays.
-    for (let i = 0; i < 2; i++) await page.waitForResponse((r) => r.url().endsWith('/api/tokens') && r.request().method() === 'GET' && r.ok());
+    for (let i = 0; i < 2; i++)
+      await page.waitForResponse((r) => r.url().endsWith('/api/tokens') && r.request().method() === 'GET' && r.ok());
     expect(await alert.textContent()).toContain('field "secret": must be hex digits');
     await screen('error');
     await page.getByRole('button', { name: /^dismiss: field "secret"/ }).click();
@@ -175,7 +193,9 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     await select('online-1');
     await page.getByRole('table', { name: 'card grid' }).waitFor();
     for (let i = 0; i < 3; i++) await button('+7 days').click();
-    await expect.poll(async () => (await lab.client.clock('online-1', {})).clock).toBeGreaterThanOrEqual(Date.now() + 21 * 86_400_000 - 60_000);
+    await expect
+      .poll(async () => (await lab.client.clock('online-1', {})).clock)
+      .toBeGreaterThanOrEqual(Date.now() + 21 * 86_400_000 - 60_000);
     await button('New challenge').click();
     const [a, b] = [await page.getByLabel('first index').textContent(), await page.getByLabel('second index').textContent()];
     const card = await lab.client.card('online-1');
@@ -187,7 +207,9 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
 
     await select('dsc-1');
     await button('Pause').click();
-    await expect.poll(() => page.getByRole('note', { name: 'paused clock' }).textContent()).toMatch(/^The clock is paused: the DSC turns on after Press is held for 2 s of its time/);
+    await expect
+      .poll(() => page.getByRole('note', { name: 'paused clock' }).textContent())
+      .toMatch(/^The clock is paused: the DSC turns on after Press is held for 2 s of its time/);
     await screen('dsc-paused');
     await button('Resume').click();
     await expect.poll(() => page.getByRole('note', { name: 'paused clock' }).count()).toBe(0);
@@ -197,7 +219,10 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     await select('card-1');
     const grid = page.getByRole('table', { name: 'card grid' });
     await grid.waitFor();
-    const face = await grid.locator('.value').first().evaluate((el) => getComputedStyle(el).fontFamily);
+    const face = await grid
+      .locator('.value')
+      .first()
+      .evaluate((el) => getComputedStyle(el).fontFamily);
     expect(face).toMatch(/^"?Roboto Mono"?/);
     expect(await page.evaluate(() => document.fonts.load('700 13px "Roboto Mono"').then((f) => f.length))).toBeGreaterThan(0);
     await button('New challenge').click();
@@ -207,7 +232,11 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     expect(prompt).toMatch(/a zero is slashed/);
     const a = (await page.getByLabel('first index').textContent())!;
     const b = (await page.getByLabel('second index').textContent())!;
-    const valueAt = async (i: string) => (await page.getByRole('cell', { name: new RegExp(`^${i} `) }).locator('.value').textContent())!;
+    const valueAt = async (i: string) =>
+      (await page
+        .getByRole('cell', { name: new RegExp(`^${i} `) })
+        .locator('.value')
+        .textContent())!;
     await page.getByLabel('response', { exact: true }).fill(`${await valueAt(a)} ${(await valueAt(b)).toLowerCase()}`);
     await screen('card-challenge');
     await button('Log in').click();
@@ -245,7 +274,13 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     await lab.token('dscplus-1').powerCycle();
     await lab.token('dscplus-1').press('PRESS 1234');
     await expect.poll(lcd).toBe('PIN>----');
-    for (const loc of [page.getByRole('region', { name: /^DSC\+ / }), page.getByRole('region', { name: 'login simulator' }), page.getByRole('region', { name: 'traffic' }).locator('h2'), button('Create')]) expect(await inView(loc)).toBe(true);
+    for (const loc of [
+      page.getByRole('region', { name: /^DSC\+ / }),
+      page.getByRole('region', { name: 'login simulator' }),
+      page.getByRole('region', { name: 'traffic' }).locator('h2'),
+      button('Create'),
+    ])
+      expect(await inView(loc)).toBe(true);
     const lcdBox = (await page.locator('.lcd').boundingBox())!;
     const textBox = (await display().boundingBox())!;
     expect(textBox.width).toBeGreaterThan(lcdBox.width * 0.8);
@@ -256,7 +291,13 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     await select('card-1');
     await page.getByRole('table', { name: 'card grid' }).waitFor();
     await button('New challenge').click();
-    for (const loc of [page.locator('.login .prompt'), page.getByLabel('response', { exact: true }), page.getByRole('cell', { name: /^1 / }), page.getByRole('region', { name: 'traffic' }).locator('h2')]) expect(await inView(loc)).toBe(true);
+    for (const loc of [
+      page.locator('.login .prompt'),
+      page.getByLabel('response', { exact: true }),
+      page.getByRole('cell', { name: /^1 / }),
+      page.getByRole('region', { name: 'traffic' }).locator('h2'),
+    ])
+      expect(await inView(loc)).toBe(true);
 
     await select('dsc-1');
     const widths = await page.locator('.dsc-keys .key').evaluateAll((ks) => ks.map((k) => k.getBoundingClientRect().width));
@@ -268,8 +309,13 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
   it('7. shows traffic with key names, follows the tail until scrolled up, filters, clears and exports', async () => {
     await select('dscplus-1');
     const traffic = page.getByRole('region', { name: 'traffic' });
-    await button('Clear').click().catch(() => {});
-    await page.getByRole('group', { name: /^device dscplus-1/ }).locator('button[aria-label="Press"]').click();
+    await button('Clear')
+      .click()
+      .catch(() => {});
+    await page
+      .getByRole('group', { name: /^device dscplus-1/ })
+      .locator('button[aria-label="Press"]')
+      .click();
     await expect.poll(() => traffic.textContent()).toMatch(/api ui\s*→ KEY_DOWN KEY=PRESS[\s\S]*KEY_UP KEY=PRESS/);
     const t = await lab.client.get('dscplus-1');
     const c = new TokenClient(new Link(streamPort(await connectTcp('127.0.0.1', t.transports.tcpPort!), Date.now), nodeScheduler));
@@ -294,7 +340,10 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     await traffic.getByLabel('requests').check();
     const download = page.waitForEvent('download');
     await button('Export').click();
-    const lines = readFileSync((await (await download).path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync((await (await download).path())!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThanOrEqual(90);
     expect(lines.at(-1)).toMatchObject({ transport: 'tcp', dir: 'response' });
     await button('Clear').click();
@@ -316,7 +365,7 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     await other.close();
   });
 
-  it('9. gives the help desk\'s unlock code for the challenge a locked device shows', async () => {
+  it("9. gives the help desk's unlock code for the challenge a locked device shows", async () => {
     await lab.client.create({ kind: 'dscplus', id: 'locked-1', tries: 1 });
     await select('locked-1');
     await lab.clock.pause('locked-1');
@@ -324,8 +373,13 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     await expect.poll(lcd).toBe('LOCKED');
     await expect.poll(() => page.getByLabel('PIN tries left').textContent()).toMatch(/^PIN tries left: 0 of 1/);
     await button('Unlock code').click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('shows no unlock challenge (it is locked); a locked device shows one after OK');
-    await page.getByRole('group', { name: /^device locked-1/ }).locator('button[aria-label="OK"]').click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('shows no unlock challenge (it is locked); a locked device shows one after OK');
+    await page
+      .getByRole('group', { name: /^device locked-1/ })
+      .locator('button[aria-label="OK"]')
+      .click();
     await expect.poll(lcd).toMatch(/^U-\d{6}$/);
     await button('Unlock code').click();
     const status = page.getByRole('status', { name: 'unlock code' });
@@ -353,7 +407,10 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
 
     const other = await context.newPage();
     await other.goto(lab.url);
-    await other.getByRole('navigation', { name: 'lab' }).getByRole('button', { name: /^dsc-1 / }).click();
+    await other
+      .getByRole('navigation', { name: 'lab' })
+      .getByRole('button', { name: /^dsc-1 / })
+      .click();
     await lab.clock.pause('dsc-1');
     const press = other.getByRole('group', { name: /^device dsc-1/ }).locator('button[aria-label="Press"]');
     const box = (await press.boundingBox())!;
@@ -390,6 +447,9 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
       { expectDisplay: { text: 'PIN>-' } },
     ]);
     await lab.token('dscplus-1').powerCycle();
-    expect(await replay(scenario, await openTarget('token:dscplus-1', () => lab.client))).toEqual({ ok: true, steps: scenario.steps.length });
+    expect(await replay(scenario, await openTarget('token:dscplus-1', () => lab.client))).toEqual({
+      ok: true,
+      steps: scenario.steps.length,
+    });
   });
 });

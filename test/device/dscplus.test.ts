@@ -104,7 +104,11 @@ describe('DSC+ wrong PIN, lock and unlock', () => {
     const fx = b.device.input({ type: 'down', key: '4' }, b.t);
     expect(fx.map((e) => e.type)).toEqual(['display']);
     const ok = b.device.input({ type: 'down', key: 'OK' }, b.t);
-    expect(ok.map((e) => (e.type === 'store' ? `store tries=${e.nv.tries}` : `display ${e.text}`))).toEqual(['store tries=2', 'store tries=3', 'display CHALLNG>']);
+    expect(ok.map((e) => (e.type === 'store' ? `store tries=${e.nv.tries}` : `display ${e.text}`))).toEqual([
+      'store tries=2',
+      'store tries=3',
+      'display CHALLNG>',
+    ]);
   });
 
   it('locks at the third wrong PIN in a row and stays locked across power and battery cycles', () => {

@@ -141,7 +141,13 @@ const commands = [
   fc.constant(new Press()),
   fc.boolean().map((right) => new Pin(right)),
   fc.stringMatching(/^\d{6}$/).map((q) => new Challenge(q)),
-  fc.oneof(fc.integer({ min: 0, max: 2500 }), fc.integer({ min: 29_000, max: 61_000 }), fc.constantFrom(1999, 2000, 29_999, 30_000, 59_999, 60_000)).map((ms) => new Wait(ms)),
+  fc
+    .oneof(
+      fc.integer({ min: 0, max: 2500 }),
+      fc.integer({ min: 29_000, max: 61_000 }),
+      fc.constantFrom(1999, 2000, 29_999, 30_000, 59_999, 60_000),
+    )
+    .map((ms) => new Wait(ms)),
   fc.boolean().map((reboot) => new Battery(reboot)),
   fc.stringMatching(/^\d{4}$/).map((pin) => new Unlock(pin)),
 ];

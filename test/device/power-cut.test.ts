@@ -97,7 +97,8 @@ describe('power cut at every storage write', () => {
   it('DSC+ with a counter suite: wrong PINs, responses, lock, unlock, new PIN', () => {
     cutEverywhere(
       { model: 'dscplus', secret: SECRET, suite: 'OCRA-1:HOTP-SHA1-8:C-QN06' },
-      (u) => `PRESS 1111 OK WAIT:2000 1234 OK 111111 OK WAIT:30000 PRESS 1234 OK 111111 OK PRESS PRESS 0000 OK WAIT:2000 0000 OK WAIT:2000 0000 OK OK OK ${u(challengeFor(1))} OK 4321 OK 4321 OK WAIT:2000 4321 OK 111111 OK`,
+      (u) =>
+        `PRESS 1111 OK WAIT:2000 1234 OK 111111 OK WAIT:30000 PRESS 1234 OK 111111 OK PRESS PRESS 0000 OK WAIT:2000 0000 OK WAIT:2000 0000 OK OK OK ${u(challengeFor(1))} OK 4321 OK 4321 OK WAIT:2000 4321 OK 111111 OK`,
       (pin) => `PRESS ${pin} OK 111111 OK`,
       3,
     );

@@ -13,7 +13,9 @@ const HAVE = requiredInCi('openssl', haveCommand('openssl', ['version']));
 const doc = readFileSync(join(import.meta.dirname, '../../docs/protocol.md'), 'utf8');
 
 function hmac(keyHex: string, dataHex: string): string {
-  const out = execFileSync('openssl', ['dgst', '-sha256', '-mac', 'HMAC', '-macopt', `hexkey:${keyHex}`], { input: Buffer.from(dataHex, 'hex') });
+  const out = execFileSync('openssl', ['dgst', '-sha256', '-mac', 'HMAC', '-macopt', `hexkey:${keyHex}`], {
+    input: Buffer.from(dataHex, 'hex'),
+  });
   return out.toString().trim().split(' ').pop()!;
 }
 
@@ -22,7 +24,10 @@ function example(heading: string): { fields: string; response: string } {
   const at = doc.indexOf(heading);
   expect(at).toBeGreaterThan(0);
   const part = doc.slice(at, doc.indexOf('stream, request', at));
-  return { fields: /Request fields: (.*)/.exec(part)![1], response: /response APDU: +([0-9a-f ]+(?:\n[0-9a-f ]+)*)/.exec(part)![1].replace(/\s+/g, '') };
+  return {
+    fields: /Request fields: (.*)/.exec(part)![1],
+    response: /response APDU: +([0-9a-f ]+(?:\n[0-9a-f ]+)*)/.exec(part)![1].replace(/\s+/g, ''),
+  };
 }
 
 describe.runIf(HAVE)('docs/protocol.md AUTHENTICATE examples against OpenSSL', () => {

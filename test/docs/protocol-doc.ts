@@ -8,7 +8,31 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { decodeResponse, encodeCommand } from '../../protocol/apdu.ts';
 import { concat, hex, u32, uint, utf8 } from '../../protocol/bytes.ts';
 import {
-  CLA, COMMANDS, EVENT_CODE, FLAG, FRAME_ERROR, FRAME_TYPE, HID_BROADCAST, HID_CMD, HID_CONT_DATA, HID_ERROR, HID_INIT_DATA, HID_MAX_MESSAGE, HID_TIMEOUT_MS, INDICATOR, KEY_CODE, MAX_MESSAGE, PLANE_BIT, PROTOCOL_VERSION, STREAM_TIMEOUT_MS, SW, SW_TEXT, TAG, TAG_INFO, type InsName, type TagName,
+  CLA,
+  COMMANDS,
+  EVENT_CODE,
+  FLAG,
+  FRAME_ERROR,
+  FRAME_TYPE,
+  HID_BROADCAST,
+  HID_CMD,
+  HID_CONT_DATA,
+  HID_ERROR,
+  HID_INIT_DATA,
+  HID_MAX_MESSAGE,
+  HID_TIMEOUT_MS,
+  INDICATOR,
+  KEY_CODE,
+  MAX_MESSAGE,
+  PLANE_BIT,
+  PROTOCOL_VERSION,
+  STREAM_TIMEOUT_MS,
+  SW,
+  SW_TEXT,
+  TAG,
+  TAG_INFO,
+  type InsName,
+  type TagName,
 } from '../../protocol/codes.ts';
 import { encodeHid } from '../../protocol/hid-framing.ts';
 import { cobsMaxEncoded } from '../../protocol/cobs.ts';
@@ -49,8 +73,18 @@ const FIRMWARE = Uint8Array.from({ length: 16 }, (_, i) => i);
 
 const EXAMPLES: Example[] = [
   { name: 'GET_INFO', note: 'A DSC+ with the default suite.', fields: [] },
-  { name: 'AUTHENTICATE', note: 'P1 = 00: the session is not privileged (bit 01 clear) and privileged commands need it (bit 02 set).', p1: 0, fields: [] },
-  { name: 'AUTHENTICATE', note: 'P1 = 01: the host nonce `1011...1F`; the device answers a fresh challenge.', p1: 1, fields: [[TAG.NONCE, NONCE]] },
+  {
+    name: 'AUTHENTICATE',
+    note: 'P1 = 00: the session is not privileged (bit 01 clear) and privileged commands need it (bit 02 set).',
+    p1: 0,
+    fields: [],
+  },
+  {
+    name: 'AUTHENTICATE',
+    note: 'P1 = 01: the host nonce `1011...1F`; the device answers a fresh challenge.',
+    p1: 1,
+    fields: [[TAG.NONCE, NONCE]],
+  },
   {
     name: 'AUTHENTICATE',
     note: 'P1 = 02: HMAC-SHA256(lab key `A0A1...BF`, challenge || nonce); the device answers HMAC-SHA256(lab key, nonce || challenge) and the session is privileged from now on. Every example below runs on this session.',
@@ -60,32 +94,92 @@ const EXAMPLES: Example[] = [
   { name: 'KEY_DOWN', note: 'PRESS goes down: the DSC+ turns on.', fields: [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]] },
   { name: 'KEY_UP', note: 'PRESS comes up.', fields: [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]] },
   { name: 'KEY_PRESS', note: 'Key 1: the first PIN digit shows as a dash.', fields: [[TAG.KEY, Uint8Array.of(KEY_CODE['1'])]] },
-  { name: 'KEY_HOLD', note: 'Key 2 held for 500 ms; the answer comes after the press.', fields: [[TAG.KEY, Uint8Array.of(KEY_CODE['2'])], [TAG.DURATION, uint(500)]] },
+  {
+    name: 'KEY_HOLD',
+    note: 'Key 2 held for 500 ms; the answer comes after the press.',
+    fields: [
+      [TAG.KEY, Uint8Array.of(KEY_CODE['2'])],
+      [TAG.DURATION, uint(500)],
+    ],
+  },
   { name: 'READ_DISPLAY', note: '', fields: [] },
   { name: 'SUBSCRIBE', note: 'Events on for this channel (P1 = 01).', p1: 1, fields: [] },
-  { name: 'ADVANCE_CLOCK', note: '60 s pass: the device turns itself off (an event frame follows below).', fields: [[TAG.DURATION, uint(60_000)]] },
+  {
+    name: 'ADVANCE_CLOCK',
+    note: '60 s pass: the device turns itself off (an event frame follows below).',
+    fields: [[TAG.DURATION, uint(60_000)]],
+  },
   { name: 'GET_CLOCK', note: '', fields: [] },
-  { name: 'SET_CLOCK', note: 'Set and hold (P1 = 01): the clock stands still until SET_CLOCK with P1 = 00.', p1: 1, fields: [[TAG.CLOCK, uint(T)]] },
+  {
+    name: 'SET_CLOCK',
+    note: 'Set and hold (P1 = 01): the clock stands still until SET_CLOCK with P1 = 00.',
+    p1: 1,
+    fields: [[TAG.CLOCK, uint(T)]],
+  },
   { name: 'SET_POWER', note: 'Battery out (P1 = 00).', p1: 0, fields: [] },
   { name: 'GET_BATTERY', note: '', fields: [] },
-  { name: 'SET_BATTERY', note: 'Level 80 %. The battery is still out (SET_POWER 00 above), so the device stays without power; only SET_POWER 01 puts it back.', fields: [[TAG.BATTERY, uint(80)]] },
+  {
+    name: 'SET_BATTERY',
+    note: 'Level 80 %. The battery is still out (SET_POWER 00 above), so the device stays without power; only SET_POWER 01 puts it back.',
+    fields: [[TAG.BATTERY, uint(80)]],
+  },
   { name: 'SET_POWER', note: 'Battery in (P1 = 01): power is back, the device is off.', p1: 1, fields: [] },
-  { name: 'SET_BATTERY', note: 'Level 5 %: the BATTERY_LOW indicator comes on, and subscribers get an event.', fields: [[TAG.BATTERY, uint(5)]] },
-  { name: 'TEST_COMPUTE', note: 'Challenge 123456 with PIN 1234.', fields: [[TAG.CHALLENGE, utf8('123456')], [TAG.PIN, utf8('1234')]] },
+  {
+    name: 'SET_BATTERY',
+    note: 'Level 5 %: the BATTERY_LOW indicator comes on, and subscribers get an event.',
+    fields: [[TAG.BATTERY, uint(5)]],
+  },
+  {
+    name: 'TEST_COMPUTE',
+    note: 'Challenge 123456 with PIN 1234.',
+    fields: [
+      [TAG.CHALLENGE, utf8('123456')],
+      [TAG.PIN, utf8('1234')],
+    ],
+  },
   { name: 'GET_STATE', note: '', fields: [] },
-  { name: 'KEY_PRESS', note: 'PRESS: the device is on again, so that the reset below has a display to clear.', fields: [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]] },
+  {
+    name: 'KEY_PRESS',
+    note: 'PRESS: the device is on again, so that the reset below has a display to clear.',
+    fields: [[TAG.KEY, Uint8Array.of(KEY_CODE.PRESS)]],
+  },
   { name: 'FACTORY_RESET', note: 'The token is now blank and unsealed; the display goes blank (an event).', fields: [] },
   { name: 'PUT_SECRET', note: '', fields: [[TAG.SECRET, SECRET]] },
   { name: 'PUT_SUITE', note: '', fields: [[TAG.SUITE, utf8('OCRA-1:HOTP-SHA1-8:QN06')]] },
-  { name: 'PUT_PIN_POLICY', note: '4 digits, locked after 3.', fields: [[TAG.PIN_LENGTH, uint(4)], [TAG.LOCK_THRESHOLD, uint(3)]] },
+  {
+    name: 'PUT_PIN_POLICY',
+    note: '4 digits, locked after 3.',
+    fields: [
+      [TAG.PIN_LENGTH, uint(4)],
+      [TAG.LOCK_THRESHOLD, uint(3)],
+    ],
+  },
   { name: 'PUT_PIN', note: '', fields: [[TAG.PIN, utf8('2468')]] },
   { name: 'PUT_SERIAL', note: '', fields: [[TAG.SERIAL, utf8('LAB-0001')]] },
   { name: 'PUT_UNLOCK_KEY', note: '', fields: [[TAG.UNLOCK_KEY, utf8('unlock-key-0123456789')]] },
   { name: 'PUT_COUNTER', note: '', fields: [[TAG.COUNTER, uint(0)]] },
-  { name: 'PUT_AUTH_KEY', note: 'A board key of 16 bytes (a board needs one before SEAL; a host-served token also accepts it in AUTHENTICATE).', fields: [[TAG.AUTH_KEY, utf8('board-key-0123456')]] },
+  {
+    name: 'PUT_AUTH_KEY',
+    note: 'A board key of 16 bytes (a board needs one before SEAL; a host-served token also accepts it in AUTHENTICATE).',
+    fields: [[TAG.AUTH_KEY, utf8('board-key-0123456')]],
+  },
   { name: 'SEAL', note: '', fields: [] },
-  { name: 'FW_BEGIN', note: 'A 16-byte image.', fields: [[TAG.SIZE, uint(16)], [TAG.DIGEST, sha256(FIRMWARE)]] },
-  { name: 'FW_WRITE', note: '', fields: [[TAG.OFFSET, uint(0)], [TAG.DATA, FIRMWARE]] },
+  {
+    name: 'FW_BEGIN',
+    note: 'A 16-byte image.',
+    fields: [
+      [TAG.SIZE, uint(16)],
+      [TAG.DIGEST, sha256(FIRMWARE)],
+    ],
+  },
+  {
+    name: 'FW_WRITE',
+    note: '',
+    fields: [
+      [TAG.OFFSET, uint(0)],
+      [TAG.DATA, FIRMWARE],
+    ],
+  },
   { name: 'FW_VERIFY', note: '', fields: [] },
   { name: 'FW_COMMIT', note: '', fields: [] },
   { name: 'FW_ABORT', note: 'Nothing in progress: still 9000.', fields: [] },
@@ -121,12 +215,21 @@ function tagName(t: number): string {
 }
 
 function examples(): string {
-  const token = DeviceToken.create(new MemoryStorage(), seededRng('docs'), provision({ model: 'dscplus', secret: SECRET, serial: 'DOC0001' }), 0, {
-    clock: { deviceAt: T, hostAt: 0, rate: 1, paused: true },
+  const token = DeviceToken.create(
+    new MemoryStorage(),
+    seededRng('docs'),
+    provision({ model: 'dscplus', secret: SECRET, serial: 'DOC0001' }),
+    0,
+    {
+      clock: { deviceAt: T, hostAt: 0, rate: 1, paused: true },
+      labKey: LAB_KEY,
+      authRng: seededRng('docs-auth'),
+    },
+  );
+  const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC0001' }), {
     labKey: LAB_KEY,
-    authRng: seededRng('docs-auth'),
+    authRng: seededRng('docs-card'),
   });
-  const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC0001' }), { labKey: LAB_KEY, authRng: seededRng('docs-card') });
   const session = newSession(0);
   const cardSession = newSession(0, true);
   let previous: Tlv[] = [];
@@ -136,7 +239,12 @@ function examples(): string {
   EXAMPLES.forEach((ex, i) => {
     const def = COMMANDS.find((c) => c.name === ex.name)!;
     const fields = typeof ex.fields === 'function' ? ex.fields(previous) : ex.fields;
-    const apdu = encodeCommand({ cla: CLA, ins: def.ins, p1: ex.p1 ?? 0, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
+    const apdu = encodeCommand({
+      cla: CLA,
+      ins: def.ins,
+      p1: ex.p1 ?? 0,
+      data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))),
+    });
     const eventsBefore = events.length;
     const resp = ex.card ? card.handle(apdu, cardSession, 0) : token.handle(apdu, session, 0);
     const r = decodeResponse(resp);
@@ -189,7 +297,13 @@ export function renderProtocolDoc(): string {
   const badFrame = errorPayload(FRAME_ERROR.BAD_CRC, 'frame CRC does not match');
   const nonce = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
   const initResponse = concat(nonce, u32(CID), Uint8Array.of(PROTOCOL_VERSION, 1, 0, 0, 0));
-  const planes = Object.entries(PLANE_BIT).map(([p, b]) => [p, String(b), COMMANDS.filter((c) => c.plane === p).map((c) => c.name).join(', ')]);
+  const planes = Object.entries(PLANE_BIT).map(([p, b]) => [
+    p,
+    String(b),
+    COMMANDS.filter((c) => c.plane === p)
+      .map((c) => c.name)
+      .join(', '),
+  ]);
   return `# tokenbench wire protocol, version ${PROTOCOL_VERSION}
 
 <!-- Generated by \`npm run docs\` from protocol/codes.ts and a live emulated token. Do not edit by hand:
@@ -239,19 +353,38 @@ Fields are BER-TLV: a tag of one byte (its low five bits not all set) or two byt
 value. A receiver ignores tags it does not know. A field a command needs and does not get is
 answered with \`6A80\`.
 
-${table(['tag', 'name', 'format and meaning'], (Object.keys(TAG) as TagName[]).map((k) => [tagHex(TAG[k]), k, TAG_INFO[k]]))}
+${table(
+  ['tag', 'name', 'format and meaning'],
+  (Object.keys(TAG) as TagName[]).map((k) => [tagHex(TAG[k]), k, TAG_INFO[k]]),
+)}
 
 ### 1.3 Status words
 
 Any status word other than \`9000\` may come with a DETAIL field (UTF-8) that says what was wrong.
 
-${table(['SW', 'meaning'], [...Object.entries(SW_TEXT).map(([sw, t]) => [h2(Number(sw), 4), t]), ['63Cx', 'wrong PIN, x tries left (x = 0..F)']].sort((a, b) => a[0].localeCompare(b[0])))}
+${table(
+  ['SW', 'meaning'],
+  [...Object.entries(SW_TEXT).map(([sw, t]) => [h2(Number(sw), 4), t]), ['63Cx', 'wrong PIN, x tries left (x = 0..F)']].sort((a, b) =>
+    a[0].localeCompare(b[0]),
+  ),
+)}
 
 ### 1.4 Commands
 
 Numbers are never reused; a withdrawn command stays listed as retired.
 
-${table(['INS', 'name', 'plane', 'P1/P2', 'request fields', 'response fields', 'what it does'], COMMANDS.map((c) => [h2(c.ins), c.name + (c.retired ? ' (retired)' : ''), c.plane, c.params ?? '00 00', c.request.join(', ') || '-', c.response.join(', ') || '-', c.summary]))}
+${table(
+  ['INS', 'name', 'plane', 'P1/P2', 'request fields', 'response fields', 'what it does'],
+  COMMANDS.map((c) => [
+    h2(c.ins),
+    c.name + (c.retired ? ' (retired)' : ''),
+    c.plane,
+    c.params ?? '00 00',
+    c.request.join(', ') || '-',
+    c.response.join(', ') || '-',
+    c.summary,
+  ]),
+)}
 
 A command of a plane the device does not enable answers \`6A81\`, as does a command the device
 has no use for (TEST_CARD_LOOKUP on a DSC+). Unknown INS: \`6D00\`. CLA other than 80: \`6E00\`. A
@@ -265,11 +398,20 @@ is spent and stored first), \`6983\` once locked.
 
 ${table(['plane', 'bit in PLANES', 'commands'], planes)}
 
-${table(['key', 'code'], Object.entries(KEY_CODE).map(([k, v]) => [k, h2(v)]))}
+${table(
+  ['key', 'code'],
+  Object.entries(KEY_CODE).map(([k, v]) => [k, h2(v)]),
+)}
 
-${table(['indicator', 'bit value'], Object.entries(INDICATOR).map(([k, v]) => [k, h2(v)]))}
+${table(
+  ['indicator', 'bit value'],
+  Object.entries(INDICATOR).map(([k, v]) => [k, h2(v)]),
+)}
 
-${table(['flag (GET_STATE)', 'bit value'], Object.entries(FLAG).map(([k, v]) => [k, h2(v)]))}
+${table(
+  ['flag (GET_STATE)', 'bit value'],
+  Object.entries(FLAG).map(([k, v]) => [k, h2(v)]),
+)}
 
 An event payload is TLV fields, EVENT first. ${table(['event', 'code', 'fields'], [['DISPLAY', h2(EVENT_CODE.DISPLAY), 'TEXT, INDICATORS: the display changed']])}
 
@@ -288,12 +430,23 @@ A session is one stream channel of one connection, or one HID channel (CID); it 
 connection closes. Channels belong to their connection: two connections using channel 00 are two
 sessions.
 
-${table(['plane', 'without AUTHENTICATE', 'what it may reveal or change'], [
-  ['info', 'always answered', 'model, serial, firmware version, capabilities; AUTH_STATE'],
-  ['ui', 'always answered', 'the display and indicators (what anyone looking at the device sees), key presses as a person would make them'],
-  ['provisioning: GET_STATE', 'always answered', 'tries left, counter, flags, battery, clock: no secret'],
-  ['power, clock, provisioning (all but GET_STATE), test, firmware', `\`${h2(SW.SECURITY_NOT_SATISFIED, 4)}\` when the device requires authentication`, 'secrets can be written and wiped, PIN tries spent, codes computed without the keypad, time moved, firmware replaced'],
-])}
+${table(
+  ['plane', 'without AUTHENTICATE', 'what it may reveal or change'],
+  [
+    ['info', 'always answered', 'model, serial, firmware version, capabilities; AUTH_STATE'],
+    [
+      'ui',
+      'always answered',
+      'the display and indicators (what anyone looking at the device sees), key presses as a person would make them',
+    ],
+    ['provisioning: GET_STATE', 'always answered', 'tries left, counter, flags, battery, clock: no secret'],
+    [
+      'power, clock, provisioning (all but GET_STATE), test, firmware',
+      `\`${h2(SW.SECURITY_NOT_SATISFIED, 4)}\` when the device requires authentication`,
+      'secrets can be written and wiped, PIN tries spent, codes computed without the keypad, time moved, firmware replaced',
+    ],
+  ],
+)}
 
 **Who must authenticate.** A token served by the tokenbench host (on TCP, a pseudo-terminal or
 USB/IP) requires it on every session: each session starts unprivileged. The host's key is the
@@ -327,14 +480,31 @@ header = (version << 4 | type)  channel  seq      3 bytes
 crc    = CRC-32 of header | payload                4 bytes, big-endian
 \`\`\`
 
-${table(['field', 'bytes', 'value'], [
-  ['version', 'high nibble of byte 0', String(PROTOCOL_VERSION)],
-  ['type', 'low nibble of byte 0', Object.entries(FRAME_TYPE).map(([k, v]) => `${v} ${k}`).join(', ')],
-  ['channel', '1', '0..255, chosen by the host; the device answers on the same'],
-  ['seq', '1', '0..255, chosen by the host per request; echoed in the response; 00 in events'],
-  ['payload', `0..${MAX_PAYLOAD}`, 'request: command APDU; response: response APDU; event: event payload; error: code byte then UTF-8 detail'],
-  ['crc', '4', 'CRC-32/ISO-HDLC (zlib): poly 04C11DB7 reflected (EDB88320), init FFFFFFFF, xorout FFFFFFFF; check value of "123456789" is CBF43926'],
-])}
+${table(
+  ['field', 'bytes', 'value'],
+  [
+    ['version', 'high nibble of byte 0', String(PROTOCOL_VERSION)],
+    [
+      'type',
+      'low nibble of byte 0',
+      Object.entries(FRAME_TYPE)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', '),
+    ],
+    ['channel', '1', '0..255, chosen by the host; the device answers on the same'],
+    ['seq', '1', '0..255, chosen by the host per request; echoed in the response; 00 in events'],
+    [
+      'payload',
+      `0..${MAX_PAYLOAD}`,
+      'request: command APDU; response: response APDU; event: event payload; error: code byte then UTF-8 detail',
+    ],
+    [
+      'crc',
+      '4',
+      'CRC-32/ISO-HDLC (zlib): poly 04C11DB7 reflected (EDB88320), init FFFFFFFF, xorout FFFFFFFF; check value of "123456789" is CBF43926',
+    ],
+  ],
+)}
 
 **COBS** (Consistent Overhead Byte Stuffing) removes every \`00\` so \`00\` can end frames: the
 encoded frame is a series of blocks, each a code byte n (01..FF) followed by n-1 data bytes;
@@ -362,7 +532,10 @@ command APDU a little over MAX_MESSAGE still arrives whole and is answered \`670
 being lost as a framing error. **COBS end.** When the last block of a frame is a full \`FF\` block, the
 reference encoder follows it with an empty \`01\` block; receivers take the frame with or without it.
 
-${table(['error code', 'meaning'], Object.entries(FRAME_ERROR).map(([k, v]) => [h2(v), k]))}
+${table(
+  ['error code', 'meaning'],
+  Object.entries(FRAME_ERROR).map(([k, v]) => [h2(v), k]),
+)}
 
 \`\`\`mermaid
 stateDiagram-v2
@@ -401,26 +574,45 @@ BCNT is the message length; the first ${HID_INIT_DATA} bytes ride in the initial
 rest in continuation packets numbered from 00. Unused bytes are 00. A message is at most
 ${HID_INIT_DATA} + 128 x ${HID_CONT_DATA} = ${HID_MAX_MESSAGE} bytes.
 
-${table(['command', 'byte', 'direction', 'payload'], [
-  ['PING', h2(HID_CMD.PING), 'both', 'any bytes, echoed'],
-  ['MSG', h2(HID_CMD.MSG), 'both', 'host: command APDU; device: response APDU'],
-  ['INIT', h2(HID_CMD.INIT), 'both', 'host: 8-byte nonce; device: nonce, CID(4), protocol version, major, minor, build, capabilities (00)'],
-  ['CANCEL', h2(HID_CMD.CANCEL), 'host', 'none; devices answer requests at once, so it has no effect'],
-  ['EVENT', h2(HID_CMD.EVENT), 'device', 'event payload (to channels that subscribed)'],
-  ['KEEPALIVE', h2(HID_CMD.KEEPALIVE), 'device', 'reserved'],
-  ['ERROR', h2(HID_CMD.ERROR), 'device', 'one byte: error code'],
-])}
+${table(
+  ['command', 'byte', 'direction', 'payload'],
+  [
+    ['PING', h2(HID_CMD.PING), 'both', 'any bytes, echoed'],
+    ['MSG', h2(HID_CMD.MSG), 'both', 'host: command APDU; device: response APDU'],
+    [
+      'INIT',
+      h2(HID_CMD.INIT),
+      'both',
+      'host: 8-byte nonce; device: nonce, CID(4), protocol version, major, minor, build, capabilities (00)',
+    ],
+    ['CANCEL', h2(HID_CMD.CANCEL), 'host', 'none; devices answer requests at once, so it has no effect'],
+    ['EVENT', h2(HID_CMD.EVENT), 'device', 'event payload (to channels that subscribed)'],
+    ['KEEPALIVE', h2(HID_CMD.KEEPALIVE), 'device', 'reserved'],
+    ['ERROR', h2(HID_CMD.ERROR), 'device', 'one byte: error code'],
+  ],
+)}
 
-${table(['error', 'code', 'when'], [
-  ['INVALID_CMD', h2(HID_ERROR.INVALID_CMD), 'unknown command byte'],
-  ['INVALID_PAR', h2(HID_ERROR.INVALID_PAR), 'reserved'],
-  ['INVALID_LEN', h2(HID_ERROR.INVALID_LEN), `BCNT above ${HID_MAX_MESSAGE}, or an INIT whose nonce is not 8 bytes`],
-  ['INVALID_SEQ', h2(HID_ERROR.INVALID_SEQ), 'a continuation out of order, or a new message before the last was complete'],
-  ['MSG_TIMEOUT', h2(HID_ERROR.MSG_TIMEOUT), `the next packet of a message did not come within ${HID_TIMEOUT_MS} ms (sent when the next report arrives)`],
-  ['CHANNEL_BUSY', h2(HID_ERROR.CHANNEL_BUSY), 'a packet on another channel while a message is being received'],
-  ['INVALID_CHANNEL', h2(HID_ERROR.INVALID_CHANNEL), 'CID 0 (answered on CID 0), or a CID the device did not allocate (answered on that CID)'],
-  ['OTHER', h2(HID_ERROR.OTHER), 'anything else'],
-])}
+${table(
+  ['error', 'code', 'when'],
+  [
+    ['INVALID_CMD', h2(HID_ERROR.INVALID_CMD), 'unknown command byte'],
+    ['INVALID_PAR', h2(HID_ERROR.INVALID_PAR), 'reserved'],
+    ['INVALID_LEN', h2(HID_ERROR.INVALID_LEN), `BCNT above ${HID_MAX_MESSAGE}, or an INIT whose nonce is not 8 bytes`],
+    ['INVALID_SEQ', h2(HID_ERROR.INVALID_SEQ), 'a continuation out of order, or a new message before the last was complete'],
+    [
+      'MSG_TIMEOUT',
+      h2(HID_ERROR.MSG_TIMEOUT),
+      `the next packet of a message did not come within ${HID_TIMEOUT_MS} ms (sent when the next report arrives)`,
+    ],
+    ['CHANNEL_BUSY', h2(HID_ERROR.CHANNEL_BUSY), 'a packet on another channel while a message is being received'],
+    [
+      'INVALID_CHANNEL',
+      h2(HID_ERROR.INVALID_CHANNEL),
+      'CID 0 (answered on CID 0), or a CID the device did not allocate (answered on that CID)',
+    ],
+    ['OTHER', h2(HID_ERROR.OTHER), 'anything else'],
+  ],
+)}
 
 **Channels.** A host first sends INIT on the broadcast CID ${h2(HID_BROADCAST, 8)} with an 8-byte
 random nonce; the device answers on the broadcast CID with the same nonce and a new CID, which the

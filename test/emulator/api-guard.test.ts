@@ -19,30 +19,46 @@ describe('who may talk to the API', () => {
 
   it('refuses a Host that is not the bound address or localhost with its port (DNS rebinding)', async () => {
     const port = s.api.port;
-    for (const host of [`evil.example:${port}`, `127.0.0.1:${port + 1}`, `127.0.0.1`, `localhost.evil.example:${port}`, `10.0.0.1:${port}`]) {
+    for (const host of [
+      `evil.example:${port}`,
+      `127.0.0.1:${port + 1}`,
+      `127.0.0.1`,
+      `localhost.evil.example:${port}`,
+      `10.0.0.1:${port}`,
+    ]) {
       const r = await http(s, 'GET', '/api/tokens', { ...auth, host });
       expect(r.status, host).toBe(421);
-      expect(r.body.error).toBe(`Host "${host}" does not name this server; use http://127.0.0.1:${port}/ or http://localhost:${port}/ (other names are refused against DNS rebinding)`);
+      expect(r.body.error).toBe(
+        `Host "${host}" does not name this server; use http://127.0.0.1:${port}/ or http://localhost:${port}/ (other names are refused against DNS rebinding)`,
+      );
     }
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LocalHost:${port}`]) expect((await http(s, 'GET', '/api/tokens', { ...auth, host })).status, host).toBe(200);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LocalHost:${port}`])
+      expect((await http(s, 'GET', '/api/tokens', { ...auth, host })).status, host).toBe(200);
     // The UI pages and the event stream too; and a request with no Host at all.
     expect((await http(s, 'GET', '/', { host: `evil.example:${port}` })).status).toBe(421);
     expect((await wsOpen(s, { host: `evil.example:${port}` })).status).toBe(421);
-    expect(await rawExchange(port, `GET /api/health?token=${s.api.accessToken} HTTP/1.0\r\n\r\n`)).toMatch(/^HTTP\/1\.1 421 [\s\S]*no Host header does not name this server/);
+    expect(await rawExchange(port, `GET /api/health?token=${s.api.accessToken} HTTP/1.0\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 421 [\s\S]*no Host header does not name this server/,
+    );
   });
 
   it('refuses changes and event streams from pages of another origin', async () => {
     const json = { ...auth, 'content-type': 'application/json' };
     for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${s.api.port + 1}`, `https://127.0.0.1:${s.api.port}`]) {
       const r = await http(s, 'POST', '/api/tokens', { ...json, origin }, '{"kind":"dsc","id":"evil"}');
-      expect(r).toEqual({ status: 403, body: { error: `requests from the page origin "${origin}" are refused; only pages served by this server may change tokens` } });
+      expect(r).toEqual({
+        status: 403,
+        body: { error: `requests from the page origin "${origin}" are refused; only pages served by this server may change tokens` },
+      });
       expect((await http(s, 'DELETE', '/api/tokens/dsc-1', { ...auth, origin })).status).toBe(403);
       expect((await wsOpen(s, { origin })).status).toBe(403);
     }
     expect((await http(s, 'GET', '/api/tokens/evil', auth)).status).toBe(404);
     expect((await http(s, 'GET', '/api/tokens/dsc-1', auth)).status).toBe(200);
     // Its own pages may; reads are not changes.
-    expect((await http(s, 'POST', '/api/tokens', { ...json, origin: `http://localhost:${s.api.port}` }, '{"kind":"dsc","id":"mine"}')).status).toBe(201);
+    expect(
+      (await http(s, 'POST', '/api/tokens', { ...json, origin: `http://localhost:${s.api.port}` }, '{"kind":"dsc","id":"mine"}')).status,
+    ).toBe(201);
     expect((await http(s, 'GET', '/api/tokens', { ...auth, origin: 'http://evil.example' })).status).toBe(200);
     const own = await wsOpen(s, { origin: `http://127.0.0.1:${s.api.port}` });
     expect(own.status).toBe(101);
@@ -52,9 +68,15 @@ describe('who may talk to the API', () => {
   it('takes bodies only as application/json (no text/plain or form posts)', async () => {
     const body = '{"kind":"dsc","id":"plain"}';
     for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      expect(await http(s, 'POST', '/api/tokens', { ...auth, 'content-type': type }, body)).toEqual({ status: 415, body: { error: `a request body must be JSON sent with Content-Type: application/json, got "${type}"` } });
+      expect(await http(s, 'POST', '/api/tokens', { ...auth, 'content-type': type }, body)).toEqual({
+        status: 415,
+        body: { error: `a request body must be JSON sent with Content-Type: application/json, got "${type}"` },
+      });
     }
-    expect(await http(s, 'POST', '/api/tokens', auth, body)).toEqual({ status: 415, body: { error: 'a request body must be JSON sent with Content-Type: application/json, got no Content-Type' } });
+    expect(await http(s, 'POST', '/api/tokens', auth, body)).toEqual({
+      status: 415,
+      body: { error: 'a request body must be JSON sent with Content-Type: application/json, got no Content-Type' },
+    });
     expect((await http(s, 'POST', '/api/tokens/dsc-1/unlock', { ...auth, 'content-type': 'text/plain' }, '')).status).toBe(415);
     expect((await http(s, 'GET', '/api/tokens/plain', auth)).status).toBe(404);
     expect((await http(s, 'POST', '/api/tokens', { ...auth, 'content-type': 'Application/JSON; charset=utf-8' }, body)).status).toBe(201);
@@ -62,8 +84,10 @@ describe('who may talk to the API', () => {
   });
 
   it('accepts the bearer scheme in any letter case', async () => {
-    for (const a of [`bearer ${s.api.accessToken}`, `BEARER ${s.api.accessToken}`, `Bearer  ${s.api.accessToken}`]) expect((await http(s, 'GET', '/api/tokens', { authorization: a })).status, a).toBe(200);
-    for (const a of [`Basic ${s.api.accessToken}`, `Bearer${s.api.accessToken}`, `bearer ${s.api.accessToken}x`]) expect((await http(s, 'GET', '/api/tokens', { authorization: a })).status, a).toBe(401);
+    for (const a of [`bearer ${s.api.accessToken}`, `BEARER ${s.api.accessToken}`, `Bearer  ${s.api.accessToken}`])
+      expect((await http(s, 'GET', '/api/tokens', { authorization: a })).status, a).toBe(200);
+    for (const a of [`Basic ${s.api.accessToken}`, `Bearer${s.api.accessToken}`, `bearer ${s.api.accessToken}x`])
+      expect((await http(s, 'GET', '/api/tokens', { authorization: a })).status, a).toBe(401);
   });
 
   it('answers a bad %-escape in the path or query with 400', async () => {
@@ -85,9 +109,19 @@ describe('who may talk to the API', () => {
 
 describe('which Host names this server', () => {
   it.each([
-    ['127.0.0.1', 7000, ['127.0.0.1:7000', 'localhost:7000', 'LOCALHOST:7000'], ['127.0.0.1', '127.0.0.1:7001', '[::1]:7000', 'evil.example:7000', '127.0.0.1:7000:1', '', '127.0.0.1.nip.io:7000']],
+    [
+      '127.0.0.1',
+      7000,
+      ['127.0.0.1:7000', 'localhost:7000', 'LOCALHOST:7000'],
+      ['127.0.0.1', '127.0.0.1:7001', '[::1]:7000', 'evil.example:7000', '127.0.0.1:7000:1', '', '127.0.0.1.nip.io:7000'],
+    ],
     ['::1', 7000, ['[::1]:7000', 'localhost:7000'], ['127.0.0.1:7000', '::1:7000', '[::1]']],
-    ['0.0.0.0', 7000, ['192.168.1.5:7000', '127.0.0.1:7000', '[fe80::1]:7000', 'localhost:7000'], ['mybox.local:7000', '192.168.1.5:80', '192.168.1.5']],
+    [
+      '0.0.0.0',
+      7000,
+      ['192.168.1.5:7000', '127.0.0.1:7000', '[fe80::1]:7000', 'localhost:7000'],
+      ['mybox.local:7000', '192.168.1.5:80', '192.168.1.5'],
+    ],
     ['127.0.0.1', 80, ['127.0.0.1', 'localhost', '127.0.0.1:80'], ['evil.example']],
   ] as const)('bound to %s port %i', (bind, port, good, bad) => {
     const own = hostChecker(bind, port);
@@ -120,7 +154,10 @@ describe('limits', () => {
     expect((await wsOpen(s)).status).toBe(503);
     // What a refused connection sends is not acted on.
     const body = '{"kind":"dsc","id":"overcap"}';
-    const raw = await rawExchange(s.api.port, `POST /api/tokens HTTP/1.1\r\nHost: 127.0.0.1:${s.api.port}\r\nAuthorization: Bearer ${s.api.accessToken}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    const raw = await rawExchange(
+      s.api.port,
+      `POST /api/tokens HTTP/1.1\r\nHost: 127.0.0.1:${s.api.port}\r\nAuthorization: Bearer ${s.api.accessToken}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
     expect(raw).toMatch(/^HTTP\/1\.1 503 /);
     expect(s.host.tokens.has('overcap')).toBe(false);
     expect(s.api.stats().refusedConnections).toBe(3);
@@ -141,14 +178,21 @@ describe('limits', () => {
     // The client library reports it as an error event.
     const events: HostEvent[] = [];
     await TokenbenchClient.fromUrl(s.api.url).stream((e) => events.push(e));
-    await expect.poll(() => events.filter((e) => e.type === 'error')).toEqual([{ type: 'error', error: 'the event stream was closed by tokenbench: too many event streams (at most 2); close one and retry' }]);
+    await expect
+      .poll(() => events.filter((e) => e.type === 'error'))
+      .toEqual([
+        { type: 'error', error: 'the event stream was closed by tokenbench: too many event streams (at most 2); close one and retry' },
+      ]);
     a.ws!.close();
     b.ws!.close();
   });
 
   it('answers a body that does not arrive in time with 408 and closes, and keeps serving others', async () => {
     const s = await start({ bodyTimeoutMs: 200 });
-    const out = rawExchange(s.api.port, `POST /api/tokens HTTP/1.1\r\nHost: 127.0.0.1:${s.api.port}\r\nAuthorization: Bearer ${s.api.accessToken}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"kind"`);
+    const out = rawExchange(
+      s.api.port,
+      `POST /api/tokens HTTP/1.1\r\nHost: 127.0.0.1:${s.api.port}\r\nAuthorization: Bearer ${s.api.accessToken}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"kind"`,
+    );
     expect((await http(s, 'GET', '/api/health', { authorization: `Bearer ${s.api.accessToken}` })).status).toBe(200);
     const text = await out;
     expect(text).toMatch(/^HTTP\/1\.1 408 /);
@@ -169,4 +213,3 @@ describe('limits', () => {
     await expect.poll(() => s.api.stats().connections).toBe(0);
   });
 });
-

@@ -50,19 +50,30 @@ export interface Answer {
 /** One HTTP request with exactly these headers (Host included), over a fresh connection. */
 export function http(s: Server, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: s.api.port, method, path, setHost: false, agent: false, headers: { host: `127.0.0.1:${s.api.port}`, ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => {
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: s.api.port,
+        method,
+        path,
+        setHost: false,
+        agent: false,
+        headers: { host: `127.0.0.1:${s.api.port}`, ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => {
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -81,7 +92,11 @@ export function rawExchange(port: number, text: string): Promise<string> {
 }
 
 /** Opens an event stream with these extra headers; resolves with the HTTP status when refused. */
-export function wsOpen(s: Server, headers: Record<string, string> = {}, query = `token=${s.api.accessToken}`): Promise<{ ws: WebSocket | null; status: number; body: string }> {
+export function wsOpen(
+  s: Server,
+  headers: Record<string, string> = {},
+  query = `token=${s.api.accessToken}`,
+): Promise<{ ws: WebSocket | null; status: number; body: string }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${s.api.port}/api/events?${query}`, { headers });
     ws.on('open', () => resolve({ ws, status: 101, body: '' }));
@@ -93,4 +108,3 @@ export function wsOpen(s: Server, headers: Record<string, string> = {}, query = 
     ws.on('error', () => resolve({ ws: null, status: -1, body: '' }));
   });
 }
-

@@ -15,7 +15,9 @@ describe('event-stream clients that do not keep up', () => {
     sockets.push(c);
     await new Promise((r) => c.once('connect', r));
     c.pause();
-    c.write(`GET /api/events?token=${s.api.accessToken} HTTP/1.1\r\nHost: 127.0.0.1:${s.api.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    c.write(
+      `GET /api/events?token=${s.api.accessToken} HTTP/1.1\r\nHost: 127.0.0.1:${s.api.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
   }
 
   it('drops 500 clients that stopped reading, while a normal client presses keys and gets every answer', async () => {
@@ -33,7 +35,9 @@ describe('event-stream clients that do not keep up', () => {
       await http(s, 'POST', '/api/tokens/dsc-1/clock', auth, '{"pause":true}');
       const press = (key: string, action: string) => normal.ws!.send(JSON.stringify({ type: 'key', id: 'dsc-1', key, action }));
       press('PRESS', 'down');
-      await expect.poll(async () => (await http(s, 'GET', '/api/tokens/dsc-1/snapshot', auth)).body.device.state.holdSince).toBeGreaterThanOrEqual(0);
+      await expect
+        .poll(async () => (await http(s, 'GET', '/api/tokens/dsc-1/snapshot', auth)).body.device.state.holdSince)
+        .toBeGreaterThanOrEqual(0);
       await http(s, 'POST', '/api/tokens/dsc-1/clock', auth, '{"advance":2000}');
       press('PRESS', 'up');
       for (const k of '12') press(k, 'press');

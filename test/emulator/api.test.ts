@@ -32,15 +32,30 @@ describe('control API', () => {
   });
 
   it('answers bad requests with 4xx and a message naming what is wrong', async () => {
-    const post = (path: string, body: string) => raw(path, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body });
+    const post = (path: string, body: string) =>
+      raw(path, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body });
     expect(await post('/api/tokens', '{"kind":')).toEqual({ status: 400, body: { error: 'body is not valid JSON' } });
-    expect(await post('/api/tokens', '{"kind":"dsc","tries":99}')).toEqual({ status: 400, body: { error: expect.stringMatching(/^field "tries": /) } });
-    expect(await post('/api/tokens/dscplus-1/battery', '{"level":"full"}')).toEqual({ status: 400, body: { error: expect.stringMatching(/^field "level": /) } });
-    expect(await post('/api/tokens/ghost/keys', '{"keys":"PRESS"}')).toEqual({ status: 404, body: { error: 'no token "ghost"; tokenbench tokens list shows the ids' } });
-    expect(await raw('/api/tokens', { method: 'PATCH', headers: auth() })).toEqual({ status: 405, body: { error: 'PATCH is not allowed on /api/tokens; use GET or POST' } });
+    expect(await post('/api/tokens', '{"kind":"dsc","tries":99}')).toEqual({
+      status: 400,
+      body: { error: expect.stringMatching(/^field "tries": /) },
+    });
+    expect(await post('/api/tokens/dscplus-1/battery', '{"level":"full"}')).toEqual({
+      status: 400,
+      body: { error: expect.stringMatching(/^field "level": /) },
+    });
+    expect(await post('/api/tokens/ghost/keys', '{"keys":"PRESS"}')).toEqual({
+      status: 404,
+      body: { error: 'no token "ghost"; tokenbench tokens list shows the ids' },
+    });
+    expect(await raw('/api/tokens', { method: 'PATCH', headers: auth() })).toEqual({
+      status: 405,
+      body: { error: 'PATCH is not allowed on /api/tokens; use GET or POST' },
+    });
     expect((await raw('/api/nothing', { headers: auth() })).status).toBe(404);
     expect((await post('/api/tokens', 'x'.repeat(2 << 20))).status).toBe(413);
-    expect((await raw('/api/tokens/dscplus-1/trace?since=-1', { headers: auth() })).body.error).toBe('query "since" must be a whole number, 0 or more');
+    expect((await raw('/api/tokens/dscplus-1/trace?since=-1', { headers: auth() })).body.error).toBe(
+      'query "since" must be a whole number, 0 or more',
+    );
   });
 
   it('serves 200 clients connecting at once', async () => {
@@ -52,7 +67,9 @@ describe('control API', () => {
   it('keeps serving when a client sends half a request and goes quiet', async () => {
     const sock = connect(l.api.port, '127.0.0.1');
     await new Promise((r) => sock.once('connect', r));
-    sock.write(`POST /api/tokens HTTP/1.1\r\nHost: 127.0.0.1:${l.api.port}\r\nAuthorization: Bearer ${l.api.accessToken}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"kind"`);
+    sock.write(
+      `POST /api/tokens HTTP/1.1\r\nHost: 127.0.0.1:${l.api.port}\r\nAuthorization: Bearer ${l.api.accessToken}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"kind"`,
+    );
     expect((await l.client.list()).length).toBeGreaterThanOrEqual(3);
     sock.destroy();
   });
@@ -70,7 +87,13 @@ describe('control API', () => {
     s.key('nope', '1', 'press');
     await expect.poll(() => events.filter((e) => e.type === 'error').length).toBe(2);
     s.close();
-    expect(events.filter((e) => e.type === 'display').map((e) => (e as { text: string }).text)).toEqual(['[____]', '[1___]', '[-2__]', '[--3_]', '[---4]']);
+    expect(events.filter((e) => e.type === 'display').map((e) => (e as { text: string }).text)).toEqual([
+      '[____]',
+      '[1___]',
+      '[-2__]',
+      '[--3_]',
+      '[---4]',
+    ]);
     expect(events.filter((e) => e.type === 'error').map((e) => (e as { error: string }).error)).toEqual([
       'field "key": a dsc has no key "C"; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK',
       'no token "nope"; tokenbench tokens list shows the ids',

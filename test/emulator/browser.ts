@@ -9,7 +9,16 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const haveChromium = () => existsSync(CHROMIUM);
 
 /** What chromium is started with: headless, no sandbox (we run as root), and no calls home. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /**
  * A browser on a fresh profile folder, which `context.close()` removes once chromium has exited

@@ -84,7 +84,8 @@ describe('crash safety (SIGKILL during PIN attempts and responses)', () => {
         const state = await (await tokenClient(api, dir)).state();
         // Tries: what the client last saw, or one less (a wrong PIN in flight was counted), or full
         // again only if a right PIN was in flight. Never more than it saw otherwise.
-        const allowed = inFlight === 'wrong' ? [lastTries, lastTries - 1] : inFlight === 'right' ? [lastTries, lastTries - 1, 15] : [lastTries];
+        const allowed =
+          inFlight === 'wrong' ? [lastTries, lastTries - 1] : inFlight === 'right' ? [lastTries, lastTries - 1, 15] : [lastTries];
         expect(allowed).toContain(state.tries);
         lastTries = state.tries;
         // Counter: every response seen used its own value; one in flight may have used one more.

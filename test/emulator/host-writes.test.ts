@@ -2,7 +2,19 @@
  * Issue 8 item 5: no write reaches a token that was deleted or restored while a key script ran on
  * it, and the data directory's files are never written or read through a planted symbolic link.
  */
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host } from '../../emulator/host/host.ts';
@@ -61,7 +73,7 @@ describe('writes after delete or restore', () => {
     expect(h.problems).toEqual([]);
   });
 
-  it('a re-created id never inherits the deleted token\'s secret or tries', async () => {
+  it("a re-created id never inherits the deleted token's secret or tries", async () => {
     const dir = data();
     let h = await host(dir);
     await h.create({ kind: 'dscplus', id: 'a', secret: S1 });
@@ -111,7 +123,9 @@ describe('generations', () => {
 
   it('a record write never makes a folder', () => {
     const dir = join(data(), 'gone');
-    expect(() => writeRecordFile(join(dir, 'nv.rec'), new Uint8Array(3))).toThrow(`cannot write ${dir}/nv.rec: its folder is gone (ENOENT)`);
+    expect(() => writeRecordFile(join(dir, 'nv.rec'), new Uint8Array(3))).toThrow(
+      `cannot write ${dir}/nv.rec: its folder is gone (ENOENT)`,
+    );
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -179,14 +193,18 @@ describe('the data directory', () => {
     mkdirSync(dir);
     chmodSync(dir, 0o777);
     let h = await host(dir);
-    expect(h.problems).toEqual([`the data directory ${dir} can be written by other users (mode 777): they could change its tokens; chmod 700 it`]);
+    expect(h.problems).toEqual([
+      `the data directory ${dir} can be written by other users (mode 777): they could change its tokens; chmod 700 it`,
+    ]);
     chmodSync(dir, 0o700);
     h = await restart(h);
     expect(h.problems).toEqual([]);
     if (process.getuid?.() === 0) {
       chownSync(dir, 65534, 65534);
       h = await restart(h);
-      expect(h.problems).toEqual([`the data directory ${dir} belongs to user 65534, not to this user (0): whoever owns it can change its tokens`]);
+      expect(h.problems).toEqual([
+        `the data directory ${dir} belongs to user 65534, not to this user (0): whoever owns it can change its tokens`,
+      ]);
     }
   });
 });

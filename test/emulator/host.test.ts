@@ -78,7 +78,9 @@ describe('host', () => {
     expect(snap.device!.state.display).toBe('12');
     const c = await client.clone('a', 'b');
     expect(c.display!.text).toBe('12');
-    expect((await client.keys('b', '3456 OK')).display.text).toBe(ocra('OCRA-1:HOTP-SHA1-8:QN06', fromHex('3132333435363738393031323334353637383930'), { question: '123456' }));
+    expect((await client.keys('b', '3456 OK')).display.text).toBe(
+      ocra('OCRA-1:HOTP-SHA1-8:QN06', fromHex('3132333435363738393031323334353637383930'), { question: '123456' }),
+    );
     await client.keys('a', 'PRESS');
     expect((await client.display('a')).text).toBe('');
     await client.restore('a', snap);
@@ -100,11 +102,36 @@ describe('host', () => {
       f(c);
       return c;
     };
-    await expect(client.restore('dscplus-1', broken((s) => (s.device!.state.nv.tries = -5)))).rejects.toThrow('snapshot is not usable: stored token record has a bad tries');
-    await expect(client.restore('dscplus-1', broken((s) => ((s.device!.state as { mode: string }).mode = 'flying')))).rejects.toThrow('snapshot has a bad mode');
-    await expect(client.restore('dscplus-1', broken((s) => (s.device!.battery = 900)))).rejects.toThrow('snapshot has a bad battery');
-    await expect(client.restore('dscplus-1', broken((s) => (s.device!.pendingUps = [{ key: 'Z', at: 0 }])))).rejects.toThrow('snapshot has a bad pendingUps');
-    await expect(client.restore('dsc-1', broken((s) => (s.kind = 'dsc')))).rejects.toThrow('its device is a dscplus, its kind dsc');
+    await expect(
+      client.restore(
+        'dscplus-1',
+        broken((s) => (s.device!.state.nv.tries = -5)),
+      ),
+    ).rejects.toThrow('snapshot is not usable: stored token record has a bad tries');
+    await expect(
+      client.restore(
+        'dscplus-1',
+        broken((s) => ((s.device!.state as { mode: string }).mode = 'flying')),
+      ),
+    ).rejects.toThrow('snapshot has a bad mode');
+    await expect(
+      client.restore(
+        'dscplus-1',
+        broken((s) => (s.device!.battery = 900)),
+      ),
+    ).rejects.toThrow('snapshot has a bad battery');
+    await expect(
+      client.restore(
+        'dscplus-1',
+        broken((s) => (s.device!.pendingUps = [{ key: 'Z', at: 0 }])),
+      ),
+    ).rejects.toThrow('snapshot has a bad pendingUps');
+    await expect(
+      client.restore(
+        'dsc-1',
+        broken((s) => (s.kind = 'dsc')),
+      ),
+    ).rejects.toThrow('its device is a dscplus, its kind dsc');
     expect(await client.snapshot('dscplus-1')).toEqual(before);
   });
 
@@ -112,7 +139,9 @@ describe('host', () => {
     const { client } = await fresh();
     const t = 1_700_000_000_000;
     await client.clock('dsc-1', { pause: true, set: t });
-    expect((await client.keys('dsc-1', 'PRESS:2000 1234 OK')).display.text).toBe(totp(fromHex((await client.snapshot('dsc-1')).device!.state.nv.secret), (t + 2000) / 1000));
+    expect((await client.keys('dsc-1', 'PRESS:2000 1234 OK')).display.text).toBe(
+      totp(fromHex((await client.snapshot('dsc-1')).device!.state.nv.secret), (t + 2000) / 1000),
+    );
     expect((await client.keys('dsc-1', 'WAIT:14999')).display.text).not.toBe('');
     expect((await client.keys('dsc-1', 'WAIT:1')).display.text).toBe('');
     const r = await client.clock('dsc-1', { rate: 2, pause: false });
@@ -129,10 +158,17 @@ describe('host', () => {
     const { challenge } = await client.challenge('dscplus-1');
     expect(challenge).toMatch(/^\d{6}$/);
     const response = (await client.keys('dscplus-1', `PRESS 1234 OK ${challenge} OK`)).display.text;
-    expect(await client.check('dscplus-1', { challenge: challenge!, response: '00000000' })).toMatchObject({ accepted: false, outcome: 'wrong', failures: 1 });
+    expect(await client.check('dscplus-1', { challenge: challenge!, response: '00000000' })).toMatchObject({
+      accepted: false,
+      outcome: 'wrong',
+      failures: 1,
+    });
     const again = await client.challenge('dscplus-1');
     const right = (await client.keys('dscplus-1', `PRESS PRESS 1234 OK ${again.challenge} OK`)).display.text;
-    expect(await client.check('dscplus-1', { challenge: again.challenge!, response: right })).toMatchObject({ accepted: true, outcome: 'accepted' });
+    expect(await client.check('dscplus-1', { challenge: again.challenge!, response: right })).toMatchObject({
+      accepted: true,
+      outcome: 'accepted',
+    });
     expect(await client.check('dscplus-1', { challenge: again.challenge!, response: right })).toMatchObject({ outcome: 'replayed' });
     expect(response).toMatch(/^\d{8}$/);
 
@@ -143,15 +179,22 @@ describe('host', () => {
 
     const card = await client.challenge('card-1');
     const rec = host.get('card-1').card!.record;
-    const answer = card.indexes!.map((i) => cardValue(fromHex(rec.secret), rec.serial, i)).join('').toLowerCase();
+    const answer = card
+      .indexes!.map((i) => cardValue(fromHex(rec.secret), rec.serial, i))
+      .join('')
+      .toLowerCase();
     expect(await client.check('card-1', { challenge: card.id!, response: answer })).toMatchObject({ accepted: true });
   });
 
   it('refuses bad input with a message naming it, and keeps what is stored', async () => {
     const { client } = await fresh();
-    await expect(client.create({ kind: 'dscplus', suite: 'OCRA-1:HOTP-SHA1-8:QA08' })).rejects.toThrow('a DSC+ keypad can only type numeric challenges');
+    await expect(client.create({ kind: 'dscplus', suite: 'OCRA-1:HOTP-SHA1-8:QA08' })).rejects.toThrow(
+      'a DSC+ keypad can only type numeric challenges',
+    );
     await expect(client.create({ kind: 'card', pin: '1234' })).rejects.toThrow('a card has no PIN, suite or passcode setting');
-    await expect(client.create({ kind: 'dsc', secret: 'abc' })).rejects.toThrow('field "secret": must be hex digits, an even number of them');
+    await expect(client.create({ kind: 'dsc', secret: 'abc' })).rejects.toThrow(
+      'field "secret": must be hex digits, an even number of them',
+    );
     await expect(client.create({ kind: 'nope' } as never)).rejects.toThrow(/field "kind"/);
     await expect(client.create({ kind: 'dsc', colour: 'red' } as never)).rejects.toThrow('unknown field "colour"');
     await expect(client.keys('dscplus-1', 'PRESS X')).rejects.toThrow('unknown key "X"');

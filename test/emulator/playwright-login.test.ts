@@ -36,7 +36,9 @@ function loginSite(tb: TokenbenchClient, tokenId: string): Promise<{ server: Ser
     }
     res.writeHead(404).end();
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })),
+  );
 }
 
 describe.runIf(haveChromium())('answering a login challenge from a browser test', () => {

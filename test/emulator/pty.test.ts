@@ -24,20 +24,24 @@ async function ptyPair(): Promise<{ a: string; b: string; stop: () => void }> {
 }
 
 describe.runIf(socat)('serial over pseudo-terminals', () => {
-  transportContract('serialport over a socat pty pair', async () => {
-    const pair = await ptyPair();
-    const a = await SerialTransport.open(pair.a);
-    const b = await SerialTransport.open(pair.b);
-    return {
-      a,
-      b,
-      cleanup: () => {
-        a.close();
-        b.close();
-        pair.stop();
-      },
-    };
-  }, { signalsPeerClose: false });
+  transportContract(
+    'serialport over a socat pty pair',
+    async () => {
+      const pair = await ptyPair();
+      const a = await SerialTransport.open(pair.a);
+      const b = await SerialTransport.open(pair.b);
+      return {
+        a,
+        b,
+        cleanup: () => {
+          a.close();
+          b.close();
+          pair.stop();
+        },
+      };
+    },
+    { signalsPeerClose: false },
+  );
 
   let l: Lab;
   beforeAll(async () => {

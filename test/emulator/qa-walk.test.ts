@@ -43,7 +43,7 @@ describe('QA walk: host and API', () => {
     await expect(c.unlockCode('card-1')).rejects.toThrow(/is a card/);
   });
 
-  it('counts the login screen\'s failures in the summary', async () => {
+  it("counts the login screen's failures in the summary", async () => {
     const c = l.client;
     const { challenge } = await c.challenge('dscplus-1');
     expect((await c.get('dscplus-1')).loginFailures).toBe(0);
@@ -58,13 +58,15 @@ describe('QA walk: host and API', () => {
     const secret = (await c.snapshot('card-1')).card!.secret;
     const serial = (await c.get('card-1')).serial;
     const ch = await c.challenge('card-1');
-    const [a, b] = ch.indexes!.map((i) => cardValue(fromHex(secret), serial, i, { alphabet: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', length: 3, size: 200 } as never));
+    const [a, b] = ch.indexes!.map((i) =>
+      cardValue(fromHex(secret), serial, i, { alphabet: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', length: 3, size: 200 } as never),
+    );
     const card = await c.card('card-1');
     expect([a, b]).toEqual(ch.indexes!.map((i) => card.values[i - 1]));
     expect((await c.check('card-1', { challenge: ch.challenge!, response: ` ${a} ${b.toLowerCase()} ` })).accepted).toBe(true);
   });
 
-  it('moves a card\'s own clock: an online card expires after 21 days of its time', async () => {
+  it("moves a card's own clock: an online card expires after 21 days of its time", async () => {
     const c = l.client;
     await c.create({ kind: 'online-card', id: 'online' });
     const card = await c.card('online');
@@ -74,7 +76,10 @@ describe('QA walk: host and API', () => {
       return (await c.check('online', { challenge: ch.challenge!, response: ch.indexes!.map((i) => card.values[i - 1]).join('') })).outcome;
     };
     expect(await answer()).toBe('accepted');
-    expect(await c.clock('online', { advance: 21 * 86_400_000 - 1, pause: true })).toMatchObject({ clock: card.expiresAt! - 1, paused: true });
+    expect(await c.clock('online', { advance: 21 * 86_400_000 - 1, pause: true })).toMatchObject({
+      clock: card.expiresAt! - 1,
+      paused: true,
+    });
     expect(await answer()).toBe('accepted');
     await c.clock('online', { advance: 1 });
     expect(await answer()).toBe('card-expired');

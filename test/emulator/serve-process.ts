@@ -57,7 +57,11 @@ export async function startServe(options: ServeOptions = {}): Promise<Served> {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial', ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial', ...(options.args ?? [])],
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
+  );
   running.add(child);
   child.once('exit', () => running.delete(child));
   let err = '';

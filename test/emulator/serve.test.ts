@@ -16,7 +16,15 @@ afterAll(async () => {
 });
 
 async function serve(dir: string, warnings: string[] = []): Promise<Running> {
-  const r = await startServer({ dataDir: dir, bind: '127.0.0.1', port: 0, usbipPort: null, serial: false, log: () => {}, warn: (l) => warnings.push(l) });
+  const r = await startServer({
+    dataDir: dir,
+    bind: '127.0.0.1',
+    port: 0,
+    usbipPort: null,
+    serial: false,
+    log: () => {},
+    warn: (l) => warnings.push(l),
+  });
   cleanup.push(() => r.stop());
   return r;
 }
@@ -60,7 +68,11 @@ describe('a stale server.json', () => {
     stale(d, pid, url);
     const warnings: string[] = [];
     const r = await serve(d, warnings);
-    expect(warnings.filter((w) => w.includes('stale'))).toEqual([expect.stringMatching(new RegExp(`^tokenbench: ignoring a stale ${serverInfoPath(d)}: nothing answers at http://127.0.0.1:\\d+ \\(ECONNREFUSED\\)$`))]);
+    expect(warnings.filter((w) => w.includes('stale'))).toEqual([
+      expect.stringMatching(
+        new RegExp(`^tokenbench: ignoring a stale ${serverInfoPath(d)}: nothing answers at http://127.0.0.1:\\d+ \\(ECONNREFUSED\\)$`),
+      ),
+    ]);
     expect(JSON.parse(readFileSync(serverInfoPath(d), 'utf8'))).toMatchObject({ pid: process.pid, port: r.api.port });
   });
 
@@ -99,6 +111,8 @@ describe('a stale server.json', () => {
     const first = await serve(d);
     const second = startServer({ dataDir: d, bind: '127.0.0.1', port: 0, usbipPort: null, serial: false, log: () => {}, warn: () => {} });
     await expect(second).rejects.toThrow(ServeError);
-    await expect(second).rejects.toThrow(`another tokenbench serve (pid ${process.pid}) uses ${d} at http://127.0.0.1:${first.api.port}/; stop it or pick another --data-dir`);
+    await expect(second).rejects.toThrow(
+      `another tokenbench serve (pid ${process.pid}) uses ${d} at http://127.0.0.1:${first.api.port}/; stop it or pick another --data-dir`,
+    );
   });
 });

@@ -25,7 +25,10 @@ const pick = (n: number) => randomInt(rng, n);
 let served: Served | null = null;
 afterAll(() => served?.close());
 
-const frame = (seq: number, ins: number, p1 = 0) => Buffer.from(encodeFrame({ type: 'request', channel: 0, seq, payload: encodeCommand({ cla: CLA, ins, p1, p2: 0, data: new Uint8Array(0) }) }));
+const frame = (seq: number, ins: number, p1 = 0) =>
+  Buffer.from(
+    encodeFrame({ type: 'request', channel: 0, seq, payload: encodeCommand({ cla: CLA, ins, p1, p2: 0, data: new Uint8Array(0) }) }),
+  );
 
 /** A subscriber with a random fate: silent (never reads again), half-closed, gone at once, or garbage then gone. */
 function subscriber(port: number, open: Set<Socket>): void {
@@ -66,7 +69,12 @@ describe('soak: clients that subscribe and vanish while tokens time out', () => 
     const tokens = (await api.list()).filter((t) => t.kind === 'dscplus' || t.kind === 'dsc');
     const open = new Set<Socket>();
     const typists = await Promise.all(
-      tokens.map(async (t) => new TokenClient(new Link(streamPort(await connectTcp('127.0.0.1', t.transports.tcpPort!), Date.now), nodeScheduler, { timeoutMs: 10_000 }))),
+      tokens.map(
+        async (t) =>
+          new TokenClient(
+            new Link(streamPort(await connectTcp('127.0.0.1', t.transports.tcpPort!), Date.now), nodeScheduler, { timeoutMs: 10_000 }),
+          ),
+      ),
     );
     const keys = ['PRESS', '1', '2', '3', '4', 'OK', 'C', '0'];
     const deadline = Date.now() + 240_000;
@@ -74,7 +82,8 @@ describe('soak: clients that subscribe and vanish while tokens time out', () => 
       for (let i = 0; i < 4; i++) subscriber(tokens[pick(tokens.length)].transports.tcpPort!, open);
       await Promise.all(
         typists.map(async (c, i) => {
-          for (let k = 0; k < 10; k++) await (tokens[i].kind === 'dsc' ? c.hold('PRESS', 2_000) : c.press(keys[pick(keys.length)])).catch(() => {});
+          for (let k = 0; k < 10; k++)
+            await (tokens[i].kind === 'dsc' ? c.hold('PRESS', 2_000) : c.press(keys[pick(keys.length)])).catch(() => {});
         }),
       );
     }

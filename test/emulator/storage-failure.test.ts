@@ -101,7 +101,9 @@ describe('an injected failure at every write', () => {
             break;
           }
           tried++;
-          expect(r, `${kind} ${op} #${n}`).toMatch(new RegExp(`^507 cannot (write|create) ${l.dir}/tokens/\\S+: no space left on the device \\(ENOSPC\\)$`));
+          expect(r, `${kind} ${op} #${n}`).toMatch(
+            new RegExp(`^507 cannot (write|create) ${l.dir}/tokens/\\S+: no space left on the device \\(ENOSPC\\)$`),
+          );
           expect(readdirSync(tokens), `${kind} ${op} #${n}`).toEqual([]);
           const health = await l.client.health();
           expect(health.ok).toBe(false);
@@ -126,16 +128,22 @@ describe('an injected failure at every write', () => {
     await l.client.clock('a', { pause: true });
     const t = await wire(l.client, 'a');
     const session: [string, () => Promise<unknown>][] = [
-      ['wire: a wrong PIN', async () => {
-        await t.press('PRESS');
-        for (const k of '1111') await t.press(k);
-        await t.press('OK');
-      }],
-      ['API: a right PIN and a challenge', async () => {
-        const { challenge } = await l.client.challenge('a');
-        const steps = await l.client.keys('a', `PRESS PRESS 1234 OK ${challenge} OK`);
-        await l.client.check('a', { challenge: challenge!, response: steps.display.text });
-      }],
+      [
+        'wire: a wrong PIN',
+        async () => {
+          await t.press('PRESS');
+          for (const k of '1111') await t.press(k);
+          await t.press('OK');
+        },
+      ],
+      [
+        'API: a right PIN and a challenge',
+        async () => {
+          const { challenge } = await l.client.challenge('a');
+          const steps = await l.client.keys('a', `PRESS PRESS 1234 OK ${challenge} OK`);
+          await l.client.check('a', { challenge: challenge!, response: steps.display.text });
+        },
+      ],
       ['API: the clock', () => l.client.clock('a', { advance: 1000 })],
     ];
     const start = l.host.snapshot('a');
@@ -151,7 +159,9 @@ describe('an injected failure at every write', () => {
       const bad = outcomes.filter((o) => o !== 'ok');
       expect(bad.length, `write #${n}: ${outcomes.join(', ')}`).toBeGreaterThanOrEqual(1);
       kinds.add(bad[0].slice(0, 3));
-      expect(bad[0], `write #${n}`).toMatch(new RegExp(`^(SW 6581|507 cannot write ${l.dir}/tokens/a/\\w+\\.rec: the file system is read-only \\(EROFS\\))$`));
+      expect(bad[0], `write #${n}`).toMatch(
+        new RegExp(`^(SW 6581|507 cannot write ${l.dir}/tokens/a/\\w+\\.rec: the file system is read-only \\(EROFS\\))$`),
+      );
       const health = await l.client.health();
       expect(health.ok, `write #${n}`).toBe(false);
       expect(health.problems.some((p) => p.includes(`${l.dir}/tokens/a/`))).toBe(true);
@@ -229,7 +239,9 @@ describe.skipIf('reason' in probe)('a real full and read-only disk (tmpfs)', () 
       await t.press('PRESS');
       for (const k of '1111') await t.press(k);
       expect(await status(t.press('OK'))).toBe('SW 6581');
-      expect(await status(l.client.clock('b', { advance: 1 }))).toBe(`507 cannot write ${data}/tokens/b/meta.rec: the file system is read-only (EROFS)`);
+      expect(await status(l.client.clock('b', { advance: 1 }))).toBe(
+        `507 cannot write ${data}/tokens/b/meta.rec: the file system is read-only (EROFS)`,
+      );
       expect((await l.client.health()).problems).toContain(`cannot write ${data}/tokens/b/meta.rec: the file system is read-only (EROFS)`);
       expect(await status(l.client.remove('b'))).toBe(`507 cannot remove ${data}/tokens/b: the file system is read-only (EROFS)`);
       expect((await l.client.list()).map((x) => x.id)).toEqual(['a', 'b']);

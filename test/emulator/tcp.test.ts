@@ -90,7 +90,15 @@ describe('tokens over TCP', () => {
     const from = (await l.client.trace('dscplus-1')).at(-1)!.n;
     for (const k of ['PRESS', '1', '2', '3', '4', 'OK', '5']) await c.press(k);
     const keys = (await l.client.trace('dscplus-1', from)).filter((r) => r.dir === 'request');
-    expect(keys.map((r) => r.summary)).toEqual(['KEY_PRESS KEY=0c', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=*', 'KEY_PRESS KEY=0a', 'KEY_PRESS KEY=05']);
+    expect(keys.map((r) => r.summary)).toEqual([
+      'KEY_PRESS KEY=0c',
+      'KEY_PRESS KEY=*',
+      'KEY_PRESS KEY=*',
+      'KEY_PRESS KEY=*',
+      'KEY_PRESS KEY=*',
+      'KEY_PRESS KEY=0a',
+      'KEY_PRESS KEY=05',
+    ]);
     expect(keys.slice(1, 5).every((r) => r.hex === '')).toBe(true);
     await expect.poll(() => live.filter((x) => x.startsWith('KEY_PRESS')).length).toBe(7);
     expect(live.filter((x) => x.startsWith('KEY_PRESS')).join(' ')).not.toMatch(/KEY=0[1-4]/);
@@ -102,12 +110,12 @@ describe('tokens over TCP', () => {
   it('after a valid first frame, answers garbage with an error frame and keeps serving that client and the others', async () => {
     const { sock, nextFrame } = await rawSocket(l.host.get('dsc-1').listener!.port);
     sock.write(encodeFrame({ type: 'request', channel: 0, seq: 1, payload: Uint8Array.of(0x80, 0x01, 0, 0) }));
-    expect((await nextFrame() as { type: string }).type).toBe('response');
+    expect(((await nextFrame()) as { type: string }).type).toBe('response');
     sock.write(Buffer.from([0x05, 0x11, 0x22, 0x00]));
     const e = await nextFrame();
     expect('type' in e && e.type).toBe('error');
     sock.write(encodeFrame({ type: 'request', channel: 0, seq: 2, payload: Uint8Array.of(0x80, 0x14, 0, 0) }));
-    expect((await nextFrame() as { type: string; seq: number }).seq).toBe(2);
+    expect(((await nextFrame()) as { type: string; seq: number }).seq).toBe(2);
     const other = await tcpClient('dsc-1');
     expect((await other.info()).model).toBe('dsc');
     sock.destroy();
@@ -115,7 +123,12 @@ describe('tokens over TCP', () => {
   });
 
   it('closes at once a connection whose first bytes are not a valid frame, without answering them', async () => {
-    for (const first of [Buffer.from([0x05, 0x11, 0x22, 0x00]), Buffer.from('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), Buffer.from('GET'), Buffer.from(' /x HTTP/1.1\r\n')]) {
+    for (const first of [
+      Buffer.from([0x05, 0x11, 0x22, 0x00]),
+      Buffer.from('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'),
+      Buffer.from('GET'),
+      Buffer.from(' /x HTTP/1.1\r\n'),
+    ]) {
       const { sock } = await rawSocket(l.host.get('dsc-1').listener!.port);
       let got = 0;
       sock.on('data', (b) => (got += b.length));
@@ -123,7 +136,12 @@ describe('tokens over TCP', () => {
       sock.write(first);
       if (first.toString() === 'GET') sock.write(Buffer.from(' / HTTP/1.1\r\n')); // a method split across two chunks
       // The frames an attacking page would put in its body after the header: a key press.
-      sock.write(Buffer.concat([Buffer.from([0]), encodeFrame({ type: 'request', channel: 0, seq: 1, payload: Uint8Array.of(0x80, 0x12, 0, 0, 3, 0x8b, 1, 0x0c) })]));
+      sock.write(
+        Buffer.concat([
+          Buffer.from([0]),
+          encodeFrame({ type: 'request', channel: 0, seq: 1, payload: Uint8Array.of(0x80, 0x12, 0, 0, 3, 0x8b, 1, 0x0c) }),
+        ]),
+      );
       await closed;
       expect(got).toBe(0);
     }
@@ -176,13 +194,15 @@ describe('the lab key', () => {
   });
 });
 
-describe('the UI\'s own key presses in the trace', () => {
+describe("the UI's own key presses in the trace", () => {
   it('show PIN digits typed through the API as *, except to a stream that asked for clear keys (a recorder)', async () => {
     const from = (await l.client.trace('dsc-1')).at(-1)?.n ?? 0;
     const masked: string[] = [];
     const clear: string[] = [];
     const a = await l.client.stream((e) => e.type === 'traffic' && e.dir === 'request' && masked.push(e.summary), 'dsc-1');
-    const b = await l.client.stream((e) => e.type === 'traffic' && e.dir === 'request' && clear.push(e.summary), 'dsc-1', { clearKeys: true });
+    const b = await l.client.stream((e) => e.type === 'traffic' && e.dir === 'request' && clear.push(e.summary), 'dsc-1', {
+      clearKeys: true,
+    });
     await l.client.keys('dsc-1', 'PRESS:2000');
     for (const k of ['1', '2']) await l.client.key('dsc-1', k, 'press');
     await expect.poll(() => clear.length).toBe(2);

@@ -128,6 +128,8 @@ describe('the login screen remembers what was used', () => {
     writeFileSync(path, encodeRecordFile(new TextEncoder().encode(body)));
     h = await host(h.dataDir);
     expect(h.list()).toEqual([]);
-    expect(h.problems).toEqual([`token d not started: ${path} is not a tokenbench verifier record: field "otp.failures" must be a whole number from 0 (its files are kept as they are)`]);
+    expect(h.problems).toEqual([
+      `token d not started: ${path} is not a tokenbench verifier record: field "otp.failures" must be a whole number from 0 (its files are kept as they are)`,
+    ]);
   });
 });

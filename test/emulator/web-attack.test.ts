@@ -22,7 +22,14 @@ function attackBody(): Uint8Array {
   const frames: Uint8Array[] = [Uint8Array.of(0)];
   let seq = 1;
   const send = (ins: number, fields: [number, Uint8Array][] = []) =>
-    frames.push(encodeFrame({ type: 'request', channel: 0, seq: seq++, payload: encodeCommand({ cla: CLA, ins, p1: 0, p2: 0, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) }) }));
+    frames.push(
+      encodeFrame({
+        type: 'request',
+        channel: 0,
+        seq: seq++,
+        payload: encodeCommand({ cla: CLA, ins, p1: 0, p2: 0, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) }),
+      }),
+    );
   const key = (k: string) => send(INS.KEY_PRESS, [[TAG.KEY, Uint8Array.of(KEY_CODE[k])]]);
   // Three wrong PINs typed on the keypad would lock the token; then a reset and a secret of the page's choosing.
   key('PRESS');
@@ -40,7 +47,9 @@ function attackSite(targets: number[]): Promise<{ server: Server; url: string }>
     .then(() => { document.getElementById('done').textContent = 'sent'; });
 </script>`;
   const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page));
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })),
+  );
 }
 
 describe.runIf(haveChromium())('a web page posting to the token ports', () => {

@@ -98,7 +98,9 @@ describe.runIf(haveArmGcc && haveQemu && haveSocat)(
       expect(r.err).toEqual([]);
       expect(r.code).toBe(0);
       expect(r.out).toContain(`target: QEMU netduinoplus2 board, flash file ${boardElf}, NV ${nv} (kept)`);
-      expect(r.out).toEqual(expect.arrayContaining([`write: ${image.segments.reduce((n, s) => n + s.data.length, 0)} bytes`, 'start: starting the firmware']));
+      expect(r.out).toEqual(
+        expect.arrayContaining([`write: ${image.segments.reduce((n, s) => n + s.data.length, 0)} bytes`, 'start: starting the firmware']),
+      );
       expect(r.out).toContain(`flashed ${flatten(image).data.length} bytes, verified by reading back`);
       expect(r.out.at(-1)).toMatch(/^running: tokenbench dscplus BOARD-0001, firmware 1\.0\.0-board, protocol 1$/);
       expect(existsSync(nv)).toBe(true);
@@ -111,16 +113,40 @@ describe.runIf(haveArmGcc && haveQemu && haveSocat)(
       expect((await cli('image', 'convert', QEMU_ELF, bin)).code).toBe(0);
       expect(await cli('flash', `qemu:netduinoplus2:${boardElf}`, bin, '--base', '0x20000000')).toMatchObject({
         code: 2,
-        err: [expect.stringMatching(/^tokenbench: the image has bytes at 0x20000000\.\.0x200[0-9a-f]{5}, outside the flash of QEMU netduinoplus2 \(STM32F405\) \(0x08000000\.\.0x080fffff\)$/)],
+        err: [
+          expect.stringMatching(
+            /^tokenbench: the image has bytes at 0x20000000\.\.0x200[0-9a-f]{5}, outside the flash of QEMU netduinoplus2 \(STM32F405\) \(0x08000000\.\.0x080fffff\)$/,
+          ),
+        ],
       });
-      expect((await cli('flash', 'qemu:netduinoplus2', QEMU_ELF)).err).toEqual(["tokenbench: name the board's flash file: qemu:netduinoplus2:BOARD.elf (made if missing; its NV is BOARD.elf.nv unless --nv FILE)"]);
-      expect((await cli('flash', `serial:/dev/null`, QEMU_ELF, '--nv', nv)).err).toEqual(["tokenbench: --nv goes with --method qemu (a QEMU board's NV file)"]);
+      expect((await cli('flash', 'qemu:netduinoplus2', QEMU_ELF)).err).toEqual([
+        "tokenbench: name the board's flash file: qemu:netduinoplus2:BOARD.elf (made if missing; its NV is BOARD.elf.nv unless --nv FILE)",
+      ]);
+      expect((await cli('flash', `serial:/dev/null`, QEMU_ELF, '--nv', nv)).err).toEqual([
+        "tokenbench: --nv goes with --method qemu (a QEMU board's NV file)",
+      ]);
     });
 
     it('provisions it over its pty, seals it, and then takes provisioning only with the board key', async () => {
       const pty = await powerOn();
       const t = `serial:${pty}`;
-      const first = await cli('provision', t, '--model', 'dscplus', '--secret', SECRET, '--suite', SUITE, '--serial', 'ACC-0001', '--pin', '4321', '--seal', '--board-key', key);
+      const first = await cli(
+        'provision',
+        t,
+        '--model',
+        'dscplus',
+        '--secret',
+        SECRET,
+        '--suite',
+        SUITE,
+        '--serial',
+        'ACC-0001',
+        '--pin',
+        '4321',
+        '--seal',
+        '--board-key',
+        key,
+      );
       expect(first.err).toEqual([]);
       expect(first.code).toBe(0);
       const expected = ocra(SUITE, Buffer.from(SECRET, 'hex'), { question: '314159' });
@@ -135,13 +161,39 @@ describe.runIf(haveArmGcc && haveQemu && haveSocat)(
         '  board key stored',
         '  sealed',
       ]);
-      expect(await cli('provision', t, '--model', 'dscplus', '--random')).toEqual({ code: 1, out: [], err: [`tokenbench: provision: ${t} is sealed: provisioning it again needs its board key (--board-key FILE)`] });
+      expect(await cli('provision', t, '--model', 'dscplus', '--random')).toEqual({
+        code: 1,
+        out: [],
+        err: [`tokenbench: provision: ${t} is sealed: provisioning it again needs its board key (--board-key FILE)`],
+      });
       const wrong = join(dir, 'wrong.key');
       writeFileSync(wrong, new Uint8Array(32).fill(9));
-      expect((await cli('provision', t, '--model', 'dscplus', '--random', '--board-key', wrong)).err).toEqual(['tokenbench: provision: authentication failed: the device does not accept this key']);
-      const again = await cli('provision', t, '--model', 'dscplus', '--secret', SECRET, '--suite', SUITE, '--serial', 'ACC-0001', '--pin', '4321', '--seal', '--board-key', key);
+      expect((await cli('provision', t, '--model', 'dscplus', '--random', '--board-key', wrong)).err).toEqual([
+        'tokenbench: provision: authentication failed: the device does not accept this key',
+      ]);
+      const again = await cli(
+        'provision',
+        t,
+        '--model',
+        'dscplus',
+        '--secret',
+        SECRET,
+        '--suite',
+        SUITE,
+        '--serial',
+        'ACC-0001',
+        '--pin',
+        '4321',
+        '--seal',
+        '--board-key',
+        key,
+      );
       expect(again.err).toEqual([]);
-      expect(again.out.slice(0, 3)).toEqual([`provisioned ${t}: dscplus ACC-0001, ${SUITE}, firmware 1.0.0-board`, '  authenticated with the board key', '  factory reset (it was sealed)']);
+      expect(again.out.slice(0, 3)).toEqual([
+        `provisioned ${t}: dscplus ACC-0001, ${SUITE}, firmware 1.0.0-board`,
+        '  authenticated with the board key',
+        '  factory reset (it was sealed)',
+      ]);
       expect(again.out.slice(-2)).toEqual(['  board key stored', '  sealed']);
     }, 120_000);
 
@@ -149,14 +201,20 @@ describe.runIf(haveArmGcc && haveQemu && haveSocat)(
       const pty = await powerOn();
       const busy = await cli('flash', `qemu:netduinoplus2:${boardElf}`, QEMU_ELF);
       expect(busy.code).toBe(1);
-      expect(busy.err).toEqual([expect.stringMatching(/^tokenbench: flash: the board is running \(QEMU pid \d+ on .*board\.elf\.nv\): flash it through the host that runs it/)]);
+      expect(busy.err).toEqual([
+        expect.stringMatching(
+          /^tokenbench: flash: the board is running \(QEMU pid \d+ on .*board\.elf\.nv\): flash it through the host that runs it/,
+        ),
+      ]);
       expect(pty).toMatch(/^\/dev\/pts\//);
       await powerOff();
       const r = await cli('flash', `qemu:netduinoplus2:${boardElf}`, QEMU_ELF, '--method', 'qemu');
       expect(r.err).toEqual([]);
       expect(r.out.at(-1)).toBe('running: tokenbench dscplus ACC-0001, firmware 1.0.0-board, protocol 1');
       const t = `serial:${await powerOn()}`;
-      expect((await cli('provision', t, '--model', 'dscplus', '--random')).err).toEqual([`tokenbench: provision: ${t} is sealed: provisioning it again needs its board key (--board-key FILE)`]);
+      expect((await cli('provision', t, '--model', 'dscplus', '--random')).err).toEqual([
+        `tokenbench: provision: ${t} is sealed: provisioning it again needs its board key (--board-key FILE)`,
+      ]);
     }, 120_000);
 
     it('a host that runs the board restarts it with the new image (token:ID), NV kept', async () => {
@@ -172,7 +230,10 @@ describe.runIf(haveArmGcc && haveQemu && haveSocat)(
         expect(r.out.at(-1)).toBe('running: tokenbench dscplus ACC-0001, firmware 1.0.0-board, protocol 1');
         expect(await l.client.get('qb')).toMatchObject({ serial: 'ACC-0001', state: 'connected' });
         expect((await l.client.display('qb')).text).toBeTypeOf('string'); // it answers again
-        expect(await cli('flash', 'token:nope', QEMU_ELF, '--url', l.api.url)).toMatchObject({ code: 2, err: ['tokenbench: no attached board "nope"'] });
+        expect(await cli('flash', 'token:nope', QEMU_ELF, '--url', l.api.url)).toMatchObject({
+          code: 2,
+          err: ['tokenbench: no attached board "nope"'],
+        });
         await l.client.remove('qb');
       } finally {
         await l.close();
@@ -183,7 +244,11 @@ describe.runIf(haveArmGcc && haveQemu && haveSocat)(
       const t = `serial:${await powerOn()}`;
       for (const only of ['D-2', 'P-4']) {
         const r = await cli('conformance', t, '--profile', 'dscplus', '--only', only, '--lab-key', key);
-        expect({ code: r.code, last: r.out.at(-1), err: r.err }).toMatchObject({ code: 0, last: expect.stringMatching(/: conforms; \d+ passed/), err: [] });
+        expect({ code: r.code, last: r.out.at(-1), err: r.err }).toMatchObject({
+          code: 0,
+          last: expect.stringMatching(/: conforms; \d+ passed/),
+          err: [],
+        });
       }
     }, 240_000);
 

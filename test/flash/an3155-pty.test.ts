@@ -21,10 +21,16 @@ import { seededRng } from '../../firmware/rng.ts';
 import { findMarker } from '../../emulator/flash/image.ts';
 import { haveCommand, requiredInCi } from '../tools.ts';
 
-const ok = requiredInCi('socat', haveCommand('socat', ['-V'])) && requiredInCi('stm32flash', haveCommand('stm32flash', ['-h']) || haveCommand('which', ['stm32flash']));
+const ok =
+  requiredInCi('socat', haveCommand('socat', ['-V'])) &&
+  requiredInCi('stm32flash', haveCommand('stm32flash', ['-h']) || haveCommand('which', ['stm32flash']));
 
 function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => execFile(cmd, args, { timeout: 120_000 }, (err, so, se) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: so + se })));
+  return new Promise((resolve) =>
+    execFile(cmd, args, { timeout: 120_000 }, (err, so, se) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: so + se }),
+    ),
+  );
 }
 
 describe.skipIf(!ok)('AN3155 simulator on a pty', () => {
@@ -62,7 +68,17 @@ describe.skipIf(!ok)('AN3155 simulator on a pty', () => {
     expect(w.code).toBe(0);
     expect(sim.flash.subarray(0, image.length)).toEqual(image);
     expect(sim.log).toEqual(['erase 0,1']);
-    const r = await run('stm32flash', ['-b', '115200', '-m', '8n1', '-r', join(dir, 'back.bin'), '-S', `0x08000000:${image.length}`, pair.host]);
+    const r = await run('stm32flash', [
+      '-b',
+      '115200',
+      '-m',
+      '8n1',
+      '-r',
+      join(dir, 'back.bin'),
+      '-S',
+      `0x08000000:${image.length}`,
+      pair.host,
+    ]);
     expect(r.code).toBe(0);
     expect(new Uint8Array(readFileSync(join(dir, 'back.bin')))).toEqual(image);
   });
@@ -79,8 +95,17 @@ describe.skipIf(!ok)('AN3155 simulator on a pty', () => {
     await freshSim();
     sim.flash[0x40000] = 0x12;
     const err: string[] = [];
-    const code = await main(['flash', `serial:${pair.host}@115200`, join(dir, 'fw.bin'), '--mass-erase'], { out: () => {}, err: (l) => err.push(l), now: () => Date.now() });
-    expect({ code, err }).toEqual({ code: 2, err: [`tokenbench: erase all of the flash of STM32F405/407/415/417 (PID 0x413), not just what the image covers: this needs a yes; add --yes (no terminal to ask on)`] });
+    const code = await main(['flash', `serial:${pair.host}@115200`, join(dir, 'fw.bin'), '--mass-erase'], {
+      out: () => {},
+      err: (l) => err.push(l),
+      now: () => Date.now(),
+    });
+    expect({ code, err }).toEqual({
+      code: 2,
+      err: [
+        `tokenbench: erase all of the flash of STM32F405/407/415/417 (PID 0x413), not just what the image covers: this needs a yes; add --yes (no terminal to ask on)`,
+      ],
+    });
     expect(sim.log).toEqual([]);
     expect(sim.flash[0x40000]).toBe(0x12);
   });
@@ -89,15 +114,27 @@ describe.skipIf(!ok)('AN3155 simulator on a pty', () => {
     await freshSim(() => {
       // What the simulated board "runs" after Go: a tokenbench token whose firmware version comes from the flashed marker.
       const fw = findMarker({ segments: [{ address: 0x08000000, data: sim.flash }] });
-      const token = DeviceToken.create(new MemoryStorage(), seededRng(2), provision({ model: 'dscplus', secret: new Uint8Array(20).fill(1), serial: 'SIM-1' }), Date.now(), { firmwareVersion: fw?.version ?? '?' });
+      const token = DeviceToken.create(
+        new MemoryStorage(),
+        seededRng(2),
+        provision({ model: 'dscplus', secret: new Uint8Array(20).fill(1), serial: 'SIM-1' }),
+        Date.now(),
+        { firmwareVersion: fw?.version ?? '?' },
+      );
       serveToken(token, device, 'stream', Date.now);
     });
     const out: string[] = [];
     const err: string[] = [];
-    const code = await main(['flash', `serial:${pair.host}@115200`, join(dir, 'fw.bin'), '--verify'], { out: (l) => out.push(l), err: (l) => err.push(l), now: () => Date.now() });
+    const code = await main(['flash', `serial:${pair.host}@115200`, join(dir, 'fw.bin'), '--verify'], {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+      now: () => Date.now(),
+    });
     expect(err).toEqual([]);
     expect(code).toBe(0);
-    expect(out[0]).toMatch(/^image: 20000 bytes in 1 range from 0x08000000, sha256 [0-9a-f]{16}\.\.\., tokenbench firmware 9\.8\.7 for sim-f405$/);
+    expect(out[0]).toMatch(
+      /^image: 20000 bytes in 1 range from 0x08000000, sha256 [0-9a-f]{16}\.\.\., tokenbench firmware 9\.8\.7 for sim-f405$/,
+    );
     expect(out).toContain(`target: STM32F405/407/415/417 (PID 0x413), AN3155 bootloader v3.1 on serial:${pair.host}@115200`);
     expect(out).toContain('erase: units 0-1 (0x08000000..0x08007fff)');
     expect(out).toContain('write: 20000 bytes');

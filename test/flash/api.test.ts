@@ -24,9 +24,18 @@ describe('control API: images, flash jobs, provisioning', () => {
     const data = Buffer.from('tokenbench-fw version=2.0.0 target=api\0').toString('base64');
     const r = await call('POST', '/api/images/info', { data, base: '0x08000000' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ format: 'bin', size: 39, firmware: { version: '2.0.0', target: 'api' }, ranges: [{ start: '0x08000000', end: '0x08000026', bytes: 39 }] });
-    expect((await call('POST', '/api/images/info', { data: Buffer.from(':00000001FE\n').toString('base64') })).body).toEqual({ error: "line 1: checksum FE is wrong, the record's bytes need FF" });
-    expect((await call('POST', '/api/images/info', {})).body).toEqual({ error: 'give the image as "path" (a file on the host) or "data" (base64), one of them' });
+    expect(r.body).toMatchObject({
+      format: 'bin',
+      size: 39,
+      firmware: { version: '2.0.0', target: 'api' },
+      ranges: [{ start: '0x08000000', end: '0x08000026', bytes: 39 }],
+    });
+    expect((await call('POST', '/api/images/info', { data: Buffer.from(':00000001FE\n').toString('base64') })).body).toEqual({
+      error: "line 1: checksum FE is wrong, the record's bytes need FF",
+    });
+    expect((await call('POST', '/api/images/info', {})).body).toEqual({
+      error: 'give the image as "path" (a file on the host) or "data" (base64), one of them',
+    });
     expect((await call('POST', '/api/images/info', { data: '', colour: 1 })).body).toEqual({ error: 'unknown field "colour"' });
   });
 
@@ -52,9 +61,13 @@ describe('control API: images, flash jobs, provisioning', () => {
       await new Promise((r) => setTimeout(r, 20));
       j2 = (await call('GET', `/api/flash/${refused.body.id}`)).body;
     }
-    expect(j2).toMatchObject({ state: 'failed', error: 'the image has bytes at 0x08000000..0x080002bb, outside the flash of RP2040 (2 MiB QSPI flash) (0x10000000..0x101fffff)' });
+    expect(j2).toMatchObject({
+      state: 'failed',
+      error: 'the image has bytes at 0x08000000..0x080002bb, outside the flash of RP2040 (2 MiB QSPI flash) (0x10000000..0x101fffff)',
+    });
     expect((await call('POST', '/api/flash', { target: 'nowhere', data })).body).toEqual({
-      error: 'cannot tell how to flash "nowhere": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu:netduinoplus2:BOARD.elf or token:ID (qemu)',
+      error:
+        'cannot tell how to flash "nowhere": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu:netduinoplus2:BOARD.elf or token:ID (qemu)',
     });
     expect((await call('GET', '/api/flash/000000000000')).status).toBe(404);
   });
@@ -62,7 +75,12 @@ describe('control API: images, flash jobs, provisioning', () => {
   it('provisions a hosted token with the host lab key and never answers the secret', async () => {
     const t = await l.client.create({ kind: 'dscplus', id: 'api-p' });
     const secret = '3132333435363738393031323334353637383930';
-    const r = await call('POST', '/api/provision', { target: `tcp:127.0.0.1:${t.transports.tcpPort}`, model: 'dscplus', secret, serial: 'API-1' });
+    const r = await call('POST', '/api/provision', {
+      target: `tcp:127.0.0.1:${t.transports.tcpPort}`,
+      model: 'dscplus',
+      secret,
+      serial: 'API-1',
+    });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ model: 'dscplus', serial: 'API-1', authenticated: 'yes', wasSealed: true, secretBytes: 20 });
     expect(JSON.stringify(r.body)).not.toContain(secret);

@@ -31,7 +31,9 @@ describe('DfuSe flashing against the simulated device (control transfers)', () =
     expect(m.units[4]).toEqual({ start: 0x08010000, size: 65536 });
     expect(m.units[11]).toEqual({ start: 0x080e0000, size: 131072 });
     expect(() => parseDfuseLayout('@Option Bytes  /0x1FFFC000/01*016 e')).toThrow('the DFU memory "Option Bytes" has no writable sectors');
-    expect(() => parseDfuseLayout('Internal Flash')).toThrow('the DFU interface string "Internal Flash" is not a DfuSe memory description (@Name/0xADDR/N*SIZE...)');
+    expect(() => parseDfuseLayout('Internal Flash')).toThrow(
+      'the DFU interface string "Internal Flash" is not a DfuSe memory description (@Name/0xADDR/N*SIZE...)',
+    );
   });
 
   it('erases, writes, verifies by upload and leaves DFU at the flash start', async () => {
@@ -77,7 +79,9 @@ describe('DfuSe flashing against the simulated device (control transfers)', () =
     const sim = new DfuSeSimulator();
     const dfu = new DfuSe(sim, { sleep: async () => {} });
     await dfu.write(0x08000000, Uint8Array.of(1, 2, 3, 4));
-    await expect(dfu.write(0x08000000, Uint8Array.of(9, 9, 9, 9))).rejects.toThrow('writing 4 bytes at 0x08000000: the device reports errPROG: program memory failed');
+    await expect(dfu.write(0x08000000, Uint8Array.of(9, 9, 9, 9))).rejects.toThrow(
+      'writing 4 bytes at 0x08000000: the device reports errPROG: program memory failed',
+    );
     await dfu.erasePage(0x08000000);
     await dfu.write(0x08000000, Uint8Array.of(9, 9, 9, 9));
     expect(await dfu.read(0x08000000, 4)).toEqual(Uint8Array.of(9, 9, 9, 9));
@@ -108,7 +112,9 @@ describe('uf2 method: a folder that looks like a UF2 drive', () => {
     const r = await run('flash', `uf2:${d}`, bin, '--base', '0x10000000');
     expect(r.err).toEqual([]);
     expect(r.out).toContain('target: UF2 drive ' + d + ', board RPI-RP2');
-    expect(r.out.at(-1)).toBe(`copied 2048 bytes to ${join(d, 'FIRMWARE.UF2')} (family 0xe48bff56); the board checks each block and restarts when it has them all`);
+    expect(r.out.at(-1)).toBe(
+      `copied 2048 bytes to ${join(d, 'FIRMWARE.UF2')} (family 0xe48bff56); the board checks each block and restarts when it has them all`,
+    );
     const u = readUf2(new Uint8Array(readFileSync(join(d, 'FIRMWARE.UF2'))));
     expect(u.family).toBe(0xe48bff56);
     expect(u.segments[0].address).toBe(0x10000000);
@@ -119,11 +125,17 @@ describe('uf2 method: a folder that looks like a UF2 drive', () => {
     const { root, d } = drive('RPI-RP2');
     const bin = join(root, 'fw.bin');
     writeFileSync(bin, new Uint8Array(16));
-    expect((await run('flash', `uf2:${d}`, bin)).err).toEqual([`tokenbench: the image has bytes at 0x08000000..0x0800000f, outside the flash of RP2040 (2 MiB QSPI flash) (0x10000000..0x101fffff)`]);
+    expect((await run('flash', `uf2:${d}`, bin)).err).toEqual([
+      `tokenbench: the image has bytes at 0x08000000..0x0800000f, outside the flash of RP2040 (2 MiB QSPI flash) (0x10000000..0x101fffff)`,
+    ]);
     expect((await run('flash', `uf2:${d}`, bin, '--base', '0x10000000', '--family', 'stm32f4')).err).toEqual([
       'tokenbench: family 0x57755a57 is not the family of RP2040 (2 MiB QSPI flash) (0xe48bff56); its bootloader would ignore every block',
     ]);
-    expect(await run('flash', `uf2:${root}`, bin)).toEqual({ code: 2, out: ['image: 16 bytes in 1 range from 0x08000000, sha256 374708fff7719dd5...'], err: [`tokenbench: ${root} is not a UF2 drive: it has no INFO_UF2.TXT`] });
+    expect(await run('flash', `uf2:${root}`, bin)).toEqual({
+      code: 2,
+      out: ['image: 16 bytes in 1 range from 0x08000000, sha256 374708fff7719dd5...'],
+      err: [`tokenbench: ${root} is not a UF2 drive: it has no INFO_UF2.TXT`],
+    });
   });
 
   it('qemu: refuses a target that names no board flash file, an image outside its flash, and misplaced options', async () => {
@@ -131,7 +143,13 @@ describe('uf2 method: a folder that looks like a UF2 drive', () => {
     const bin = join(root, 'fw.bin');
     writeFileSync(bin, new Uint8Array(16));
     const image = 'image: 16 bytes in 1 range from 0x08000000, sha256 374708fff7719dd5...';
-    expect(await run('flash', 'qemu:netduinoplus2', bin)).toEqual({ code: 2, out: [image], err: ["tokenbench: name the board's flash file: qemu:netduinoplus2:BOARD.elf (made if missing; its NV is BOARD.elf.nv unless --nv FILE)"] });
+    expect(await run('flash', 'qemu:netduinoplus2', bin)).toEqual({
+      code: 2,
+      out: [image],
+      err: [
+        "tokenbench: name the board's flash file: qemu:netduinoplus2:BOARD.elf (made if missing; its NV is BOARD.elf.nv unless --nv FILE)",
+      ],
+    });
     expect((await run('flash', `qemu:netduinoplus2:${join(root, 'b.elf')}`, bin, '--base', '0x080ffff8')).err).toEqual([
       'tokenbench: the image has bytes at 0x08100000..0x08100007, outside the flash of QEMU netduinoplus2 (STM32F405) (0x08000000..0x080fffff)',
     ]);
@@ -141,9 +159,15 @@ describe('uf2 method: a folder that looks like a UF2 drive', () => {
     expect((await run('flash', `serial:/dev/null`, bin, '--method', 'qemu')).err).toEqual([
       'tokenbench: --method qemu flashes a QEMU board: give qemu:netduinoplus2:BOARD.elf (the board\'s flash file) or token:ID (one attached to the running host), not "serial:/dev/null"',
     ]);
-    expect((await run('flash', 'serial:/dev/null', bin, '--nv', 'x.nv')).err).toEqual(["tokenbench: --nv goes with --method qemu (a QEMU board's NV file)"]);
-    expect((await run('flash', 'token:b1', bin, '--nv', 'x.nv', '--url', 'http://127.0.0.1:1/?token=t')).err).toEqual(['tokenbench: --nv is for a qemu:netduinoplus2:BOARD.elf target; an attached board keeps its own NV file']);
-    expect((await run('flash', 'token:b1', bin, '--method', 'dfu', '--url', 'http://127.0.0.1:1/?token=t')).err).toEqual(['tokenbench: a token:ID target is a QEMU board of the running host: --method qemu, not dfu']);
+    expect((await run('flash', 'serial:/dev/null', bin, '--nv', 'x.nv')).err).toEqual([
+      "tokenbench: --nv goes with --method qemu (a QEMU board's NV file)",
+    ]);
+    expect((await run('flash', 'token:b1', bin, '--nv', 'x.nv', '--url', 'http://127.0.0.1:1/?token=t')).err).toEqual([
+      'tokenbench: --nv is for a qemu:netduinoplus2:BOARD.elf target; an attached board keeps its own NV file',
+    ]);
+    expect((await run('flash', 'token:b1', bin, '--method', 'dfu', '--url', 'http://127.0.0.1:1/?token=t')).err).toEqual([
+      'tokenbench: a token:ID target is a QEMU board of the running host: --method qemu, not dfu',
+    ]);
     expect((await run('flash', 'qemu', bin)).err).toEqual([
       'tokenbench: cannot tell how to flash "qemu": give serial:PATH[@BAUD] (stm32-uart), usb:VID:PID (dfu), uf2:FOLDER or uf2:auto (uf2), or qemu:netduinoplus2:BOARD.elf or token:ID (qemu)',
     ]);

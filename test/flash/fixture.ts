@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveCommand, requiredInCi } from '../tools.ts';
 
-export const haveArmGcc = requiredInCi('gcc-arm-none-eabi', haveCommand('arm-none-eabi-gcc', ['--version']) && haveCommand('arm-none-eabi-objcopy', ['--version']));
+export const haveArmGcc = requiredInCi(
+  'gcc-arm-none-eabi',
+  haveCommand('arm-none-eabi-gcc', ['--version']) && haveCommand('arm-none-eabi-objcopy', ['--version']),
+);
 
 export interface Fixture {
   dir: string;

@@ -32,7 +32,9 @@ describe.skipIf(!haveArmGcc)('image files against arm-none-eabi-gcc and objcopy'
     const r = await run('image', 'info', f.elf);
     const ref = new Uint8Array(readFileSync(f.bin));
     expect(r.code).toBe(0);
-    const entry = /Entry point address:\s+(0x[0-9a-f]+)/.exec(execFileSync('arm-none-eabi-readelf', ['-h', f.elf], { encoding: 'utf8' }))![1];
+    const entry = /Entry point address:\s+(0x[0-9a-f]+)/.exec(
+      execFileSync('arm-none-eabi-readelf', ['-h', f.elf], { encoding: 'utf8' }),
+    )![1];
     expect(r.out[0]).toBe(`${f.elf}: ELF, entry 0x${Number(entry).toString(16).padStart(8, '0')}`);
     expect(r.out[1]).toMatch(/^ {2}0x08000000\.\.0x08000[0-9a-f]{3} {2}\d+ bytes$/);
     expect(r.out[2]).toBe('  0x08010000..0x0801000f  16 bytes');
@@ -67,7 +69,8 @@ describe.skipIf(!haveArmGcc)('image files against arm-none-eabi-gcc and objcopy'
     expect(back.subarray(0, bin.length)).toEqual(bin);
     expect(back.subarray(bin.length).every((b) => b === 0xff)).toBe(true);
     // Every byte of every ELF segment is at its address in the final binary.
-    for (const s of original.segments) expect(back.subarray(s.address - 0x08000000, s.address - 0x08000000 + s.data.length)).toEqual(s.data);
+    for (const s of original.segments)
+      expect(back.subarray(s.address - 0x08000000, s.address - 0x08000000 + s.data.length)).toEqual(s.data);
   });
 
   it('writes an ELF that objcopy reads back to the same binary', async () => {
@@ -78,12 +81,20 @@ describe.skipIf(!haveArmGcc)('image files against arm-none-eabi-gcc and objcopy'
   });
 
   it('refuses an object file and a cut ELF in one line', async () => {
-    expect(await run('image', 'info', f.object)).toEqual({ code: 2, out: [], err: [`tokenbench: ${f.object}: ELF header: this is a relocatable object file (e_type 1); link it into an executable first`] });
+    expect(await run('image', 'info', f.object)).toEqual({
+      code: 2,
+      out: [],
+      err: [`tokenbench: ${f.object}: ELF header: this is a relocatable object file (e_type 1); link it into an executable first`],
+    });
     const elf = readFileSync(f.elf);
     writeFileSync(p('cut.elf'), elf.subarray(0, 0x1100));
     const r = await run('image', 'info', p('cut.elf'));
     expect(r.code).toBe(2);
-    expect(r.err).toEqual([expect.stringMatching(/^tokenbench: .*cut\.elf: program header 1: its \d+ bytes at offset \d+ run past the end of the file \(4352 bytes\)$/)]);
+    expect(r.err).toEqual([
+      expect.stringMatching(
+        /^tokenbench: .*cut\.elf: program header 1: its \d+ bytes at offset \d+ run past the end of the file \(4352 bytes\)$/,
+      ),
+    ]);
   });
 });
 
@@ -91,7 +102,7 @@ describe('malformed files get one line naming the record or block', () => {
   const hex = (lines: string[]) => new TextEncoder().encode(lines.join('\n') + '\n');
   const good = [':020000040800F2', ':0400000001020304F2', ':00000001FF'];
   it.each([
-    [[':020000040800F2', ':0400000001020304F3', ':00000001FF'], 'line 2: checksum F3 is wrong, the record\'s bytes need F2'],
+    [[':020000040800F2', ':0400000001020304F3', ':00000001FF'], "line 2: checksum F3 is wrong, the record's bytes need F2"],
     [[':020000040800F2', ':0400000601020304EC', ':00000001FF'], 'line 2: record type 06 is not one of 00-05'],
     [[':020000040800F2', ':0400000001020304F2'], 'the file ends without an end-of-file record (:00000001FF); it may be cut short'],
     [[':020000040800F2', ':0500000001020304F2', ':00000001FF'], 'line 2: the byte count says 5 data bytes but the record holds 4'],
@@ -100,7 +111,10 @@ describe('malformed files get one line naming the record or block', () => {
     [[':02000004080F2', ':00000001FF'], 'line 1: a record needs an even number of hex digits, at least 10; it has 13'],
     [[':0300000408000FE2', ':00000001FF'], 'line 1: a type 04 record (extended linear address) carries 2 data bytes, this one 3'],
     [[':00000001FF', ':0400000001020304F2'], 'line 2: a record after the end-of-file record (01)'],
-    [[':0400000001020304F2', ':0400020001020304F0', ':00000001FF'], 'data records overlap: segment at 0x00000002 overlaps the one at 0x00000000..0x00000003'],
+    [
+      [':0400000001020304F2', ':0400020001020304F0', ':00000001FF'],
+      'data records overlap: segment at 0x00000002 overlaps the one at 0x00000000..0x00000003',
+    ],
   ])('HEX %#: %s', (lines, message) => {
     expect(() => readHex(hex(lines))).toThrow(message);
   });
@@ -117,10 +131,19 @@ describe('malformed files get one line naming the record or block', () => {
     [(b: Uint8Array) => b.subarray(0, 1000), 'block 1: only 488 of 512 bytes; the file is cut short'],
     [(b: Uint8Array) => (b.set([0], 512), b), 'block 1 (file offset 512): the start magic is wrong, not a UF2 block'],
     [(b: Uint8Array) => (b.set([0], 1020), b), 'block 1 (file offset 512): the end magic is wrong, the block is damaged'],
-    [(b: Uint8Array) => (new DataView(b.buffer).setUint32(512 + 16, 477, true), b), 'block 1 (file offset 512): payload size 477 is more than the 476 bytes a block holds'],
+    [
+      (b: Uint8Array) => (new DataView(b.buffer).setUint32(512 + 16, 477, true), b),
+      'block 1 (file offset 512): payload size 477 is more than the 476 bytes a block holds',
+    ],
     [(b: Uint8Array) => b.subarray(0, 1024), 'block number 2 of 3 (family 0xe48bff56 (RP2040)) is missing; the file is incomplete'],
-    [(b: Uint8Array) => (new DataView(b.buffer).setUint32(512 + 20, 0, true), b), 'block 1 (file offset 512): block number 0 appears twice'],
-    [(b: Uint8Array) => (new DataView(b.buffer).setUint32(512 + 20, 5, true), b), 'block 1 (file offset 512): block number 5 is not below the block count 3'],
+    [
+      (b: Uint8Array) => (new DataView(b.buffer).setUint32(512 + 20, 0, true), b),
+      'block 1 (file offset 512): block number 0 appears twice',
+    ],
+    [
+      (b: Uint8Array) => (new DataView(b.buffer).setUint32(512 + 20, 5, true), b),
+      'block 1 (file offset 512): block number 5 is not below the block count 3',
+    ],
   ])('UF2 %#: %s', (damage, message) => {
     expect(() => readUf2(damage(uf2()))).toThrow(message);
   });
@@ -129,7 +152,9 @@ describe('malformed files get one line naming the record or block', () => {
     const a = writeUf2({ segments: [{ address: 0x10000000, data: new Uint8Array(256).fill(1) }] }, 0xe48bff56);
     const b = writeUf2({ segments: [{ address: 0x08000000, data: new Uint8Array(256).fill(2) }] }, 0x57755a57);
     const both = new Uint8Array([...a, ...b]);
-    expect(() => readUf2(both)).toThrow('the file holds blocks of several families (0xe48bff56 (RP2040), 0x57755a57 (STM32F4)); choose one with --family');
+    expect(() => readUf2(both)).toThrow(
+      'the file holds blocks of several families (0xe48bff56 (RP2040), 0x57755a57 (STM32F4)); choose one with --family',
+    );
     expect(readUf2(both, 0x57755a57).segments).toEqual([{ address: 0x08000000, data: new Uint8Array(256).fill(2) }]);
   });
 
@@ -149,7 +174,10 @@ describe('malformed files get one line naming the record or block', () => {
 
 describe('converters round-trip any segments (property)', () => {
   const segmentsArb = fc
-    .array(fc.record({ address: fc.integer({ min: 0, max: 0xfff00000 }), data: fc.uint8Array({ minLength: 1, maxLength: 700 }) }), { minLength: 1, maxLength: 5 })
+    .array(fc.record({ address: fc.integer({ min: 0, max: 0xfff00000 }), data: fc.uint8Array({ minLength: 1, maxLength: 700 }) }), {
+      minLength: 1,
+      maxLength: 5,
+    })
     .map((segs) => {
       // Make them disjoint by dropping any that overlap an earlier one.
       const kept: Segment[] = [];
@@ -175,14 +203,18 @@ describe('converters round-trip any segments (property)', () => {
 
   it('UF2 keeps every byte at its address and adds only 0xFF page fill', () => {
     fc.assert(
-      fc.property(segmentsArb.filter((s) => s.at(-1)!.address - s[0].address < 1 << 20), (segments) => {
-        const u = readUf2(writeUf2({ segments }, null));
-        const flat = flatten(u);
-        for (const s of segments) expect(flat.data.subarray(s.address - flat.address, s.address - flat.address + s.data.length)).toEqual(s.data);
-        const total = u.segments.reduce((n, s) => n + s.data.length, 0);
-        expect(total % 256).toBe(0);
-        expect(parseImage(writeUf2({ segments }, null)).format).toBe('uf2');
-      }),
+      fc.property(
+        segmentsArb.filter((s) => s.at(-1)!.address - s[0].address < 1 << 20),
+        (segments) => {
+          const u = readUf2(writeUf2({ segments }, null));
+          const flat = flatten(u);
+          for (const s of segments)
+            expect(flat.data.subarray(s.address - flat.address, s.address - flat.address + s.data.length)).toEqual(s.data);
+          const total = u.segments.reduce((n, s) => n + s.data.length, 0);
+          expect(total % 256).toBe(0);
+          expect(parseImage(writeUf2({ segments }, null)).format).toBe('uf2');
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -30,6 +30,11 @@ describe('flash progress', () => {
     p({ stage: 'write', done: 2048, total: 4096 });
     now = 1500;
     p({ stage: 'write', done: 4096, total: 4096, finished: true });
-    expect(lines).toEqual(['erase: units 0-1 (0x08000000..0x08007fff)', 'erase: done in 0.5 s', 'write: 4096 bytes', 'write: done in 1.0 s, 4.0 KiB/s']);
+    expect(lines).toEqual([
+      'erase: units 0-1 (0x08000000..0x08007fff)',
+      'erase: done in 0.5 s',
+      'write: 4096 bytes',
+      'write: done in 1.0 s, 4.0 KiB/s',
+    ]);
   });
 });

@@ -32,12 +32,20 @@ describe('qemu flash method without QEMU', () => {
     const d = dir();
     const file = join(d, 'board.elf');
     const events: ProgressEvent[] = [];
-    expect(writeFlashFile({ flashFile: file, image: image(), verify: true, progress: (e) => events.push(e) })).toEqual({ written: 364, verified: true });
+    expect(writeFlashFile({ flashFile: file, image: image(), verify: true, progress: (e) => events.push(e) })).toEqual({
+      written: 364,
+      verified: true,
+    });
     const back = readImageFile(file);
     expect(back.format).toBe('elf');
     expect(back.entry).toBe(0x08000100);
     expect(back.segments).toEqual(image().segments);
-    expect(events.map((e) => `${e.stage} ${e.done}/${e.total}${e.finished ? ' done' : ''}`)).toEqual(['write 0/364', 'write 364/364 done', 'verify 0/364', 'verify 364/364 done']);
+    expect(events.map((e) => `${e.stage} ${e.done}/${e.total}${e.finished ? ' done' : ''}`)).toEqual([
+      'write 0/364',
+      'write 364/364 done',
+      'verify 0/364',
+      'verify 364/364 done',
+    ]);
     // A second flash replaces the whole file; no temporary file stays behind.
     writeFlashFile({ flashFile: file, image: { ...image(), segments: [{ address: 0x08000000, data: vectors }] } });
     expect(readImageFile(file).segments).toEqual([{ address: 0x08000000, data: vectors }]);
@@ -50,16 +58,22 @@ describe('qemu flash method without QEMU', () => {
     );
     const d = dir();
     writeFileSync(join(d, 'rp.uf2'), writeUf2({ segments: [{ address: 0x08000000, data: vectors }] }, 0xe48bff56));
-    expect(() => checkQemuImage(readImageFile(join(d, 'rp.uf2')))).toThrow('the UF2 is for 0xe48bff56 (RP2040), not the STM32F4 of a netduinoplus2');
+    expect(() => checkQemuImage(readImageFile(join(d, 'rp.uf2')))).toThrow(
+      'the UF2 is for 0xe48bff56 (RP2040), not the STM32F4 of a netduinoplus2',
+    );
     expect(() => checkQemuImage(image())).not.toThrow();
     const folder = join(d, 'is-a-folder.elf');
     mkdirSync(folder);
-    expect(() => writeFlashFile({ flashFile: folder, image: image() })).toThrow(`cannot write the board's flash file ${folder}: EISDIR; the board keeps its old image`);
+    expect(() => writeFlashFile({ flashFile: folder, image: image() })).toThrow(
+      `cannot write the board's flash file ${folder}: EISDIR; the board keeps its old image`,
+    );
   });
 
   it.runIf(process.platform === 'linux')('finds a process started with a board NV file as its semihosting argument', async () => {
     const nv = join(dir(), 'b.elf.nv');
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', `enable=on,target=native,arg=tokenbench,arg=--nv=${nv}`], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', `enable=on,target=native,arg=tokenbench,arg=--nv=${nv}`], {
+      stdio: 'ignore',
+    });
     try {
       await new Promise((r) => child.once('spawn', r));
       expect(qemuProcessesOn(nv)).toEqual([child.pid]);

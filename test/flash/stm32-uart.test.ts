@@ -74,7 +74,9 @@ describe('stm32-uart flashing against the AN3155 simulator', () => {
     for (const s of randomImage()) expect(at(sim, s)).toEqual(s.data);
     const again = await simTarget();
     again.sim.faults.corruptWrites = 1000;
-    await expect(flashImage(again.t, { segments: randomImage() }, { verify: true })).rejects.toThrow('verify failed: these ranges read back different from the image, so they are not written: 0x08000000..0x08001387, 0x08020010..0x0802013b');
+    await expect(flashImage(again.t, { segments: randomImage() }, { verify: true })).rejects.toThrow(
+      'verify failed: these ranges read back different from the image, so they are not written: 0x08000000..0x08001387, 0x08020010..0x0802013b',
+    );
   });
 
   it('refuses an image outside the flash before touching anything', async () => {
@@ -89,7 +91,9 @@ describe('stm32-uart flashing against the AN3155 simulator', () => {
     const { sim, t } = await simTarget();
     sim.flash[0x30000] = 0x12; // something already on the board, outside the image
     const questions: string[] = [];
-    await expect(flashImage(t, { segments: randomImage() }, { massErase: true, confirm: async (q) => (questions.push(q), false) })).rejects.toThrow('mass erase not confirmed; nothing was erased or written');
+    await expect(
+      flashImage(t, { segments: randomImage() }, { massErase: true, confirm: async (q) => (questions.push(q), false) }),
+    ).rejects.toThrow('mass erase not confirmed; nothing was erased or written');
     expect(questions).toEqual(['erase all of the flash of STM32F405/407/415/417 (PID 0x413), not just what the image covers?']);
     expect(sim.flash[0x30000]).toBe(0x12);
     await flashImage(t, { segments: randomImage() }, { massErase: true, confirm: async () => true });
@@ -105,7 +109,9 @@ describe('stm32-uart flashing against the AN3155 simulator', () => {
     await bl.sync();
     await bl.get();
     await bl.writeMemory(0x08000000, Uint8Array.of(1, 2, 3, 4));
-    await expect(bl.writeMemory(0x08000000, Uint8Array.of(5, 6, 7, 8))).rejects.toThrow('the bootloader refused writing 4 bytes at 0x08000000 (NACK)');
+    await expect(bl.writeMemory(0x08000000, Uint8Array.of(5, 6, 7, 8))).rejects.toThrow(
+      'the bootloader refused writing 4 bytes at 0x08000000 (NACK)',
+    );
     await bl.erase([0]);
     await bl.writeMemory(0x08000000, Uint8Array.of(5, 6, 7, 8));
     expect(await bl.readMemory(0x08000000, 4)).toEqual(Uint8Array.of(5, 6, 7, 8));
@@ -138,7 +144,9 @@ describe('AN3155 timeouts (virtual clock)', () => {
     await flush();
     expect(await Promise.race([result, Promise.resolve('pending')])).toBe('pending');
     time.advance(1);
-    expect(await result).toBe('no STM32 bootloader answers (sent 0x7F 3 times): no answer to the 0x7F sync byte within 1000 ms (got 0 of 1 bytes); is BOOT0 high and the board reset?');
+    expect(await result).toBe(
+      'no STM32 bootloader answers (sent 0x7F 3 times): no answer to the 0x7F sync byte within 1000 ms (got 0 of 1 bytes); is BOOT0 high and the board reset?',
+    );
   });
 
   it('waits up to the erase timeout for an erase ACK, not the short one', async () => {

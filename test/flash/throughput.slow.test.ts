@@ -24,19 +24,25 @@ describe('flashing throughput', () => {
     const t = await openStm32Uart(host, 'paced memory', { timeoutMs: 5000 });
     const stages: Record<string, number> = {};
     let t0 = performance.now();
-    await flashImage(t, { segments: [{ address: 0x08000000, data }] }, {
-      verify: true,
-      progress: (e) => {
-        if (e.done === 0 && !e.finished) t0 = performance.now();
-        if (e.finished) stages[e.stage] = (performance.now() - t0) / 1000;
+    await flashImage(
+      t,
+      { segments: [{ address: 0x08000000, data }] },
+      {
+        verify: true,
+        progress: (e) => {
+          if (e.done === 0 && !e.finished) t0 = performance.now();
+          if (e.finished) stages[e.stage] = (performance.now() - t0) / 1000;
+        },
       },
-    });
+    );
     const line = 115200 / 11; // bytes/s on an 8E1 line
     const writeLimit = (line * 256) / (2 + 1 + 5 + 1 + 1 + 256 + 1 + 1); // Write Memory: 256 payload in 268 line bytes
     const readLimit = (line * 256) / (2 + 1 + 5 + 1 + 2 + 1 + 256); // Read Memory: 256 payload in 268 line bytes
     const write = data.length / stages.write;
     const verify = data.length / stages.verify;
-    console.log(`AN3155 @115200 8E1: write ${write.toFixed(0)} B/s (limit ${writeLimit.toFixed(0)} B/s with 256-byte blocks; raw line ${line.toFixed(0)} B/s), read-back ${verify.toFixed(0)} B/s (limit ${readLimit.toFixed(0)} B/s)`);
+    console.log(
+      `AN3155 @115200 8E1: write ${write.toFixed(0)} B/s (limit ${writeLimit.toFixed(0)} B/s with 256-byte blocks; raw line ${line.toFixed(0)} B/s), read-back ${verify.toFixed(0)} B/s (limit ${readLimit.toFixed(0)} B/s)`,
+    );
     expect(write).toBeLessThanOrEqual(writeLimit * 1.02);
     expect(write).toBeGreaterThan(writeLimit * 0.5);
     expect(sim.flash.subarray(0, data.length)).toEqual(data);
@@ -50,7 +56,9 @@ describe('flashing throughput', () => {
     const t0 = performance.now();
     await flashImage(t, { segments: [{ address: 0x08000000, data: big }] }, { verify: true });
     const s = (performance.now() - t0) / 1000;
-    console.log(`DfuSe simulator: ${big.length} bytes erased, written and read back in ${s.toFixed(2)} s = ${(big.length / s / 1024).toFixed(0)} KiB/s (host-side protocol cost only)`);
+    console.log(
+      `DfuSe simulator: ${big.length} bytes erased, written and read back in ${s.toFixed(2)} s = ${(big.length / s / 1024).toFixed(0)} KiB/s (host-side protocol cost only)`,
+    );
     expect(sim.flash.subarray(0, big.length)).toEqual(big);
   }, 60_000);
 });

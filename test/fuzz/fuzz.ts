@@ -47,7 +47,18 @@ function corpus(): Uint8Array[] {
   const field = (tag: number, v: number[]) => ({ tag, value: Uint8Array.from(v) });
   for (const c of COMMANDS) {
     apdus.push(encodeCommand({ cla: CLA, ins: c.ins }));
-    apdus.push(encodeCommand({ cla: CLA, ins: c.ins, data: encodeTlvs([field(TAG.KEY, [KEY_CODE['1']]), field(TAG.DURATION, [1, 0]), field(TAG.CHALLENGE, [0x31, 0x32, 0x33, 0x34, 0x35, 0x36]), field(TAG.PIN, [0x31, 0x32, 0x33, 0x34])]) }));
+    apdus.push(
+      encodeCommand({
+        cla: CLA,
+        ins: c.ins,
+        data: encodeTlvs([
+          field(TAG.KEY, [KEY_CODE['1']]),
+          field(TAG.DURATION, [1, 0]),
+          field(TAG.CHALLENGE, [0x31, 0x32, 0x33, 0x34, 0x35, 0x36]),
+          field(TAG.PIN, [0x31, 0x32, 0x33, 0x34]),
+        ]),
+      }),
+    );
   }
   return apdus;
 }
@@ -89,7 +100,13 @@ export function fuzzInputs(seed: number): () => FuzzInput {
     const d = decodeCommand(src);
     if (!d.ok) return src;
     const c = d.value;
-    return encodeCommand({ cla: c.cla, ins: r(8) ? c.ins : r(256), p1: r(4) ? c.p1 : r(3), p2: r(8) ? c.p2 : r(2), data: r(3) ? mutate(c.data) : c.data });
+    return encodeCommand({
+      cla: c.cla,
+      ins: r(8) ? c.ins : r(256),
+      p1: r(4) ? c.p1 : r(3),
+      p2: r(8) ? c.p2 : r(2),
+      data: r(3) ? mutate(c.data) : c.data,
+    });
   };
 
   return () => {
@@ -114,7 +131,9 @@ export function fuzz(count: number, seed: number): FuzzReport {
   const hidDevice = new HidAssembler({ exclusive: true });
   const hidHost = new HidAssembler({ exclusive: false });
   const t0 = Date.now();
-  const plus = DeviceToken.create(new MemoryStorage(), seededRng(seed), provision({ model: 'dscplus', secret: SECRET, sealed: false }), 0, { clock: { deviceAt: t0, hostAt: 0, rate: 1, paused: true } });
+  const plus = DeviceToken.create(new MemoryStorage(), seededRng(seed), provision({ model: 'dscplus', secret: SECRET, sealed: false }), 0, {
+    clock: { deviceAt: t0, hostAt: 0, rate: 1, paused: true },
+  });
   const dsc = DeviceToken.create(new MemoryStorage(), seededRng(seed + 1), provision({ model: 'dsc', secret: SECRET }), 0);
   const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC1', sealed: false }));
   const tokens = [plus, dsc, card];
@@ -152,5 +171,12 @@ export function fuzz(count: number, seed: number): FuzzReport {
     }
   }
   if (typeof globalThis.gc === 'function') globalThis.gc();
-  return { inputs: count, escaped, firstEscape, maxStreamPending, heapGrowthMb: (process.memoryUsage().heapUsed - heap0) / 2 ** 20, statuses };
+  return {
+    inputs: count,
+    escaped,
+    firstEscape,
+    maxStreamPending,
+    heapGrowthMb: (process.memoryUsage().heapUsed - heap0) / 2 ** 20,
+    statuses,
+  };
 }

@@ -10,8 +10,12 @@ if (!Number.isSafeInteger(count) || count < 1) {
 const start = performance.now();
 const r = fuzz(count, seed);
 const secs = (performance.now() - start) / 1000;
-console.log(`fuzz: ${r.inputs.toLocaleString('en-US')} inputs (seed ${seed}) through the stream and HID assemblers, COBS, frame, TLV and APDU decoders and the DSC+, DSC and card dispatchers in ${secs.toFixed(1)} s`);
-console.log(`fuzz: ${r.escaped} exceptions escaped; largest partial stream frame held ${r.maxStreamPending} bytes; heap grew ${r.heapGrowthMb.toFixed(1)} MB`);
+console.log(
+  `fuzz: ${r.inputs.toLocaleString('en-US')} inputs (seed ${seed}) through the stream and HID assemblers, COBS, frame, TLV and APDU decoders and the DSC+, DSC and card dispatchers in ${secs.toFixed(1)} s`,
+);
+console.log(
+  `fuzz: ${r.escaped} exceptions escaped; largest partial stream frame held ${r.maxStreamPending} bytes; heap grew ${r.heapGrowthMb.toFixed(1)} MB`,
+);
 const top = Object.entries(r.statuses).sort((a, b) => b[1] - a[1]);
 console.log(`fuzz: dispatcher status words: ${top.map(([sw, n]) => `${sw} x${n}`).join(', ')}`);
 if (r.escaped) {

@@ -26,11 +26,24 @@ const NONCE = new Uint8Array(16).fill(0x11);
 
 function served(framing: Framing, options: TokenOptions, sealed = true) {
   const time = new VirtualTime();
-  const token = DeviceToken.create(new MemoryStorage(), seededRng(7), provision({ model: 'dscplus', secret: SECRET, serial: 'A1', sealed }), 0, options);
+  const token = DeviceToken.create(
+    new MemoryStorage(),
+    seededRng(7),
+    provision({ model: 'dscplus', secret: SECRET, serial: 'A1', sealed }),
+    0,
+    options,
+  );
   const client = () => {
     const [host, dev] = memoryPair();
     serveToken(token, dev, framing, () => time.now);
-    const port = framing === 'hid' ? hidHostPort(host, () => time.now, (n) => new Uint8Array(n).fill(4)) : streamPort(host, () => time.now);
+    const port =
+      framing === 'hid'
+        ? hidHostPort(
+            host,
+            () => time.now,
+            (n) => new Uint8Array(n).fill(4),
+          )
+        : streamPort(host, () => time.now);
     return new TokenClient(new Link(port, time));
   };
   return { token, client };
@@ -47,7 +60,13 @@ async function sw(p: Promise<unknown>): Promise<number> {
 }
 
 /** One raw APDU on a session of its own: [status word, response fields]. */
-function raw(token: DeviceToken | CardToken, session: ReturnType<typeof newSession>, ins: number, p1: number, fields: [number, Uint8Array][] = []) {
+function raw(
+  token: DeviceToken | CardToken,
+  session: ReturnType<typeof newSession>,
+  ins: number,
+  p1: number,
+  fields: [number, Uint8Array][] = [],
+) {
   const apdu = encodeCommand({ cla: CLA, ins, p1, p2: 0, data: encodeTlvs(fields.map(([tag, value]) => ({ tag, value }))) });
   const r = decodeResponse(token.handle(apdu, session, 0));
   if (!r.ok) throw new Error(r.error);
@@ -117,7 +136,9 @@ for (const framing of ['stream', 'hid'] as const) {
 }
 
 describe('AUTHENTICATE, byte by byte', () => {
-  const token = DeviceToken.create(new MemoryStorage(), seededRng(3), provision({ model: 'dscplus', secret: SECRET }), 0, { labKey: LAB_KEY });
+  const token = DeviceToken.create(new MemoryStorage(), seededRng(3), provision({ model: 'dscplus', secret: SECRET }), 0, {
+    labKey: LAB_KEY,
+  });
 
   it('follows the documented MACs, uses each challenge once, and checks its fields', () => {
     const s = newSession(0);
@@ -203,7 +224,9 @@ describe('a board (no lab key)', () => {
   });
 
   it('a card follows the same rules', () => {
-    const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC1', sealed: false }), { authRng: seededRng(5) });
+    const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC1', sealed: false }), {
+      authRng: seededRng(5),
+    });
     const s = newSession(0);
     expect(raw(card, s, INS.SEAL, 0).sw).toBe(SW.CONDITIONS_NOT_SATISFIED);
     expect(raw(card, s, INS.PUT_AUTH_KEY, 0, [[TAG.AUTH_KEY, BOARD_KEY]]).sw).toBe(SW.OK);

@@ -97,20 +97,36 @@ describe('APDU', () => {
     const enc = encodeCommand(c);
     expect(hex(enc)).toBe(hex(bytes(h)));
     const d = decodeCommand(enc);
-    expect(d.ok && { ...d.value, data: hex(d.value.data) }).toEqual({ cla: c.cla, ins: c.ins, p1: 0, p2: 0, data: hex(c.data ?? new Uint8Array()), le: c.le ?? 0 });
+    expect(d.ok && { ...d.value, data: hex(d.value.data) }).toEqual({
+      cla: c.cla,
+      ins: c.ins,
+      p1: 0,
+      p2: 0,
+      data: hex(c.data ?? new Uint8Array()),
+      le: c.le ?? 0,
+    });
   });
   it('round-trips any command', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.uint8Array({ maxLength: 700 }), fc.integer({ min: 0, max: 65536 }), (h, data, le) => {
-        const c = { cla: h[0], ins: h[1], p1: h[2], p2: h[3], data, le };
-        const d = decodeCommand(encodeCommand(c));
-        expect(d.ok && { ...d.value, data: d.value.data.slice() }).toEqual(c);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.uint8Array({ maxLength: 700 }),
+        fc.integer({ min: 0, max: 65536 }),
+        (h, data, le) => {
+          const c = { cla: h[0], ins: h[1], p1: h[2], p2: h[3], data, le };
+          const d = decodeCommand(encodeCommand(c));
+          expect(d.ok && { ...d.value, data: d.value.data.slice() }).toEqual(c);
+        },
+      ),
       { seed: 3, numRuns: 400 },
     );
   });
   it('names what is wrong with a malformed command', () => {
-    expect(decodeCommand(bytes('8001'))).toMatchObject({ ok: false, sw: 0x6700, error: 'APDU of 2 bytes is shorter than its 4-byte header' });
+    expect(decodeCommand(bytes('8001'))).toMatchObject({
+      ok: false,
+      sw: 0x6700,
+      error: 'APDU of 2 bytes is shorter than its 4-byte header',
+    });
     expect(decodeCommand(bytes('8001000005aabb'))).toMatchObject({ ok: false, error: 'APDU Lc says 5 data bytes but 2 follow the header' });
     expect(decodeCommand(bytes('800100000000'))).toMatchObject({ ok: false, error: 'extended APDU length is cut short' });
   });

@@ -13,7 +13,11 @@ function setup(handler: (apdu: Uint8Array, s: Session) => Uint8Array = echoP1) {
   const time = new VirtualTime();
   const [host, dev] = memoryPair();
   const served = serveStream(dev, handler, () => time.now);
-  const link = new Link(streamPort(host, () => time.now), time, { timeoutMs: 1000 });
+  const link = new Link(
+    streamPort(host, () => time.now),
+    time,
+    { timeoutMs: 1000 },
+  );
   return { time, host, dev, served, link };
 }
 
@@ -49,7 +53,10 @@ describe('Link over the stream framing', () => {
         port.send({ type: 'response', channel: m.channel, seq: m.seq, payload: echoP1(m.payload) });
       });
     });
-    const link = new Link(streamPort(host, () => 0), time);
+    const link = new Link(
+      streamPort(host, () => 0),
+      time,
+    );
     const all = Promise.all([1, 2, 3].map((n) => outcome(link.request(ping(n)))));
     for (let i = 0; i < 3; i++) {
       await flush();
@@ -130,7 +137,10 @@ describe('Link over the stream framing', () => {
       c[4] ^= 0x10; // corrupt a data byte of the request on the way (byte 2 is a COBS code byte)
       return [c];
     };
-    await expect(link.request(ping(1))).rejects.toMatchObject({ code: 'rejected', message: 'peer dropped the frame: frame CRC does not match' });
+    await expect(link.request(ping(1))).rejects.toMatchObject({
+      code: 'rejected',
+      message: 'peer dropped the frame: frame CRC does not match',
+    });
     host.tap = null;
     expect(await outcome(link.request(ping(2)))).toBe('ok 2');
   });
@@ -153,8 +163,16 @@ describe('Link over the HID framing', () => {
   it('allocates a channel, then exchanges messages of every size', async () => {
     const time = new VirtualTime();
     const [host, dev] = memoryPair();
-    serveHid(dev, (apdu) => encodeResponse({ data: apdu, sw: 0x9000 }), () => time.now);
-    const port = hidHostPort(host, () => time.now, (n) => new Uint8Array(n).fill(7));
+    serveHid(
+      dev,
+      (apdu) => encodeResponse({ data: apdu, sw: 0x9000 }),
+      () => time.now,
+    );
+    const port = hidHostPort(
+      host,
+      () => time.now,
+      (n) => new Uint8Array(n).fill(7),
+    );
     const link = new Link(port, time);
     for (const n of [0, 50, 57, 58, 1000, 4096]) {
       const apdu = encodeCommand({ cla: 0x80, ins: 0x71, data: new Uint8Array(n).fill(n & 255) });
@@ -168,19 +186,36 @@ describe('Link over the HID framing', () => {
     const time = new VirtualTime();
     const [host, dev] = memoryPair();
     serveHid(dev, echoP1, () => time.now);
-    const port = hidHostPort(host, () => time.now, (n) => new Uint8Array(n).fill(1));
+    const port = hidHostPort(
+      host,
+      () => time.now,
+      (n) => new Uint8Array(n).fill(1),
+    );
     const link = new Link(port, time);
     await link.request(ping(1));
     // Drop the first continuation of the next (multi-packet) request: the device sees a gap.
     let n = 0;
     host.tap = (r) => (n++ === 1 ? [] : [r]);
-    await expect(link.request(encodeCommand({ cla: 0x80, ins: 0x71, data: new Uint8Array(200) }))).rejects.toMatchObject({ code: 'rejected', message: expect.stringContaining('INVALID_SEQ') });
+    await expect(link.request(encodeCommand({ cla: 0x80, ins: 0x71, data: new Uint8Array(200) }))).rejects.toMatchObject({
+      code: 'rejected',
+      message: expect.stringContaining('INVALID_SEQ'),
+    });
   });
 
   it('refuses channels other than 0 on a HID port', async () => {
     const time = new VirtualTime();
     const [host] = memoryPair();
-    const link = new Link(hidHostPort(host, () => 0, (n) => new Uint8Array(n)), time);
-    await expect(link.request(ping(1), { channel: 2 })).rejects.toMatchObject({ code: 'closed', message: expect.stringContaining('channel 0 only') });
+    const link = new Link(
+      hidHostPort(
+        host,
+        () => 0,
+        (n) => new Uint8Array(n),
+      ),
+      time,
+    );
+    await expect(link.request(ping(1), { channel: 2 })).rejects.toMatchObject({
+      code: 'closed',
+      message: expect.stringContaining('channel 0 only'),
+    });
   });
 });

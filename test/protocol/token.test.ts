@@ -31,10 +31,20 @@ async function rig(framing: Framing, p: Partial<Provisioning> & { model: Provisi
   const time = new VirtualTime();
   time.now = T0;
   const storage = new MemoryStorage();
-  const token = DeviceToken.create(storage, seededRng(1), provision({ secret: SECRET, serial: 'T1', ...p }), time.now, { labKey: LAB_KEY, ...options });
+  const token = DeviceToken.create(storage, seededRng(1), provision({ secret: SECRET, serial: 'T1', ...p }), time.now, {
+    labKey: LAB_KEY,
+    ...options,
+  });
   const [host, dev] = memoryPair();
   serveToken(token, dev, framing, () => time.now);
-  const port = framing === 'hid' ? hidHostPort(host, () => time.now, (n) => new Uint8Array(n).fill(3)) : streamPort(host, () => time.now);
+  const port =
+    framing === 'hid'
+      ? hidHostPort(
+          host,
+          () => time.now,
+          (n) => new Uint8Array(n).fill(3),
+        )
+      : streamPort(host, () => time.now);
   const client = new TokenClient(new Link(port, time));
   await client.authenticate(LAB_KEY);
   return { time, token, client, storage };
@@ -118,7 +128,9 @@ for (const framing of ['stream', 'hid'] as const) {
 
     it('computes through the test plane with the keypad rules: 63Cx, then 6983', async () => {
       const { client } = await rig(framing, { model: 'dscplus', suite: 'OCRA-1:HOTP-SHA1-8:C-QN06' });
-      expect(await client.testCompute('123456', '1234')).toBe(ocra('OCRA-1:HOTP-SHA1-8:C-QN06', SECRET, { question: '123456', counter: 0 }));
+      expect(await client.testCompute('123456', '1234')).toBe(
+        ocra('OCRA-1:HOTP-SHA1-8:C-QN06', SECRET, { question: '123456', counter: 0 }),
+      );
       expect((await client.state()).counter).toBe(1);
       expect(await sw(client.testCompute('12345', '1234'))).toBe('6A80'); // the keypad needs six digits; no try spent
       expect((await client.state()).tries).toBe(3);
@@ -152,7 +164,9 @@ for (const framing of ['stream', 'hid'] as const) {
 
     it('rejects bad provisioning values with 6A80 and a reason', async () => {
       const { client } = await rig(framing, { model: 'dscplus', sealed: false });
-      await expect(client.putSuite('OCRA-1:HOTP-SHA1-6:QA08')).rejects.toThrow('PUT_SUITE: a DSC+ keypad can only type numeric challenges (QN..), suite OCRA-1:HOTP-SHA1-6:QA08 asks for QA (SW 6A80)');
+      await expect(client.putSuite('OCRA-1:HOTP-SHA1-6:QA08')).rejects.toThrow(
+        'PUT_SUITE: a DSC+ keypad can only type numeric challenges (QN..), suite OCRA-1:HOTP-SHA1-6:QA08 asks for QA (SW 6A80)',
+      );
       await expect(client.putPin('12')).rejects.toThrow('PIN must be exactly 4 digits');
       await expect(client.putSecret(new Uint8Array(3))).rejects.toThrow('SECRET must be 10 to 128 bytes, got 3');
       await expect(client.putPinPolicy(9, 3)).rejects.toThrow('PIN_LENGTH must be a number from 4 to 6');
@@ -165,7 +179,8 @@ for (const framing of ['stream', 'hid'] as const) {
       const digest = sha256(image);
       await client.fwBegin(image.length, digest);
       expect(await sw(client.fwBegin(10, digest))).toBe('6985');
-      for (let at = 0; at < image.length; at += 1500) expect(await client.fwWrite(at, image.subarray(at, at + 1500))).toBe(Math.min(at + 1500, image.length));
+      for (let at = 0; at < image.length; at += 1500)
+        expect(await client.fwWrite(at, image.subarray(at, at + 1500))).toBe(Math.min(at + 1500, image.length));
       expect(await sw(client.fwWrite(0, image.subarray(0, 10)))).toBe('6A80');
       expect(hex(await client.fwVerify())).toBe(hex(digest));
       expect(await client.fwCommit()).toBe(`1.0.0+${hex(digest.subarray(0, 4))}`);
@@ -187,7 +202,9 @@ for (const framing of ['stream', 'hid'] as const) {
       expect(await raw(Uint8Array.of(0x80, 0x01))).toMatch(/6700$/);
       expect(await raw(encodeCommand({ cla: 0x80, ins: 0x12, data: Uint8Array.of(0x8b, 0x05, 1) }))).toMatch(/6a80$/);
       expect(await raw(encodeCommand({ cla: 0x80, ins: 0x01, p1: 1 }))).toMatch(/6a86$/);
-      await expect(client.command('KEY_PRESS', [[0x8b, Uint8Array.of(0x0d)]])).rejects.toThrow('key 0x0d is not on a dscplus; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK C (SW 6A88)');
+      await expect(client.command('KEY_PRESS', [[0x8b, Uint8Array.of(0x0d)]])).rejects.toThrow(
+        'key 0x0d is not on a dscplus; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK C (SW 6A88)',
+      );
       await expect(client.command('KEY_PRESS')).rejects.toThrow('missing KEY field');
       await expect(client.cardLookup(1)).rejects.toThrow('TEST_CARD_LOOKUP is not available on this token (SW 6A81)');
     });
@@ -244,7 +261,12 @@ describe('planes and battery', () => {
     const token = DeviceToken.create(storage, seededRng(1), provision({ secret: SECRET, model: 'dscplus' }), 0, { labKey: LAB_KEY });
     const [host, dev] = memoryPair();
     serveToken(token, dev, 'stream', () => time.now);
-    const client = new TokenClient(new Link(streamPort(host, () => time.now), time));
+    const client = new TokenClient(
+      new Link(
+        streamPort(host, () => time.now),
+        time,
+      ),
+    );
     await client.authenticate(LAB_KEY);
     storage.dead = true;
     await expect(client.testCompute('123456', '1234')).rejects.toThrow(/SW 6581/);
@@ -256,10 +278,18 @@ describe('planes and battery', () => {
 describe('Security Code Card over the protocol', () => {
   it('looks up values and refuses what a card does not have', async () => {
     const time = new VirtualTime();
-    const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC1' }), { labKey: LAB_KEY, authRng: seededRng(2) });
+    const card = CardToken.create(new MemoryStorage(), newCardRecord({ secret: SECRET, serial: 'SC1' }), {
+      labKey: LAB_KEY,
+      authRng: seededRng(2),
+    });
     const [host, dev] = memoryPair();
     serveToken(card, dev, 'stream', () => time.now);
-    const client = new TokenClient(new Link(streamPort(host, () => time.now), time));
+    const client = new TokenClient(
+      new Link(
+        streamPort(host, () => time.now),
+        time,
+      ),
+    );
     await expect(client.cardLookup(17)).rejects.toThrow(/AUTHENTICATE first.*SW 6982/);
     await client.authenticate(LAB_KEY);
     expect(await client.cardLookup(17)).toBe(cardValue(SECRET, 'SC1', 17));
@@ -278,7 +308,12 @@ describe('a locked token stays locked whatever is provisioned', () => {
     expect((await client.state()).tries).toBe(0);
     const e = await client.command('PUT_PIN', [[TAG.PIN, new TextEncoder().encode('1111')]]).catch((x) => x);
     expect([(e as StatusError).sw, (e as StatusError).detail]).toEqual([0x6983, expect.stringMatching(/does not unlock/)]);
-    const e2 = await client.command('PUT_PIN_POLICY', [[TAG.PIN_LENGTH, Uint8Array.of(4)], [TAG.LOCK_THRESHOLD, Uint8Array.of(3)]]).catch((x) => x);
+    const e2 = await client
+      .command('PUT_PIN_POLICY', [
+        [TAG.PIN_LENGTH, Uint8Array.of(4)],
+        [TAG.LOCK_THRESHOLD, Uint8Array.of(3)],
+      ])
+      .catch((x) => x);
     expect((e2 as StatusError).sw).toBe(0x6983);
     expect((await client.state()).tries).toBe(0);
     await expect(client.testCompute('123456', '1111')).rejects.toThrow(/SW 6983/);
@@ -299,7 +334,12 @@ describe('golden-model corners the board firmware lockstep found', () => {
   });
 
   it('a counter at 2^53 - 1 is used up: TEST_COMPUTE answers 6985 and the keypad shows no response', async () => {
-    const { client, token } = await rig('stream', { model: 'dscplus', suite: 'OCRA-1:HOTP-SHA1-8:C-QN06', counter: Number.MAX_SAFE_INTEGER, sealed: false });
+    const { client, token } = await rig('stream', {
+      model: 'dscplus',
+      suite: 'OCRA-1:HOTP-SHA1-8:C-QN06',
+      counter: Number.MAX_SAFE_INTEGER,
+      sealed: false,
+    });
     const e = await client.testCompute('123456', '1234').catch((x) => x);
     expect([(e as StatusError).sw, (e as StatusError).detail]).toEqual([0x6985, expect.stringMatching(/counter is used up/)]);
     expect(token.nv.tries).toBe(3); // refused before a try is spent

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { TransportClosed, type Transport } from '../../protocol/transport.ts';
 import { concat } from '../../protocol/bytes.ts';
 
-export type PairFactory = () => Promise<{ a: Transport; b: Transport; cleanup?: () => Promise<void> | void }>
+export type PairFactory = () => Promise<{ a: Transport; b: Transport; cleanup?: () => Promise<void> | void }>;
 
 function collect(t: Transport): { data: Uint8Array[]; total: () => Uint8Array } {
   const data: Uint8Array[] = [];

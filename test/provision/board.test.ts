@@ -34,7 +34,12 @@ describe.skipIf(!ok)('provisioning a board on a serial port', () => {
     dir = mkdtempSync(join(tmpdir(), 'tb-board-'));
     pair = await ptyPair(dir, 'board');
     device = await SerialTransport.open(pair.device, 115200);
-    const token = DeviceToken.create(new MemoryStorage(), seededRng(5), provision({ model: 'dsc', secret: new Uint8Array(20).fill(3), sealed: false }), Date.now());
+    const token = DeviceToken.create(
+      new MemoryStorage(),
+      seededRng(5),
+      provision({ model: 'dsc', secret: new Uint8Array(20).fill(3), sealed: false }),
+      Date.now(),
+    );
     serveToken(token, device, 'stream', Date.now);
   });
   afterAll(async () => {
@@ -50,18 +55,30 @@ describe.skipIf(!ok)('provisioning a board on a serial port', () => {
     expect(first.out).toContain('  board key stored');
     expect(first.out.at(-1)).toBe('  sealed');
     expect(first.out.some((l) => l.startsWith('  authenticated'))).toBe(false); // a fresh board needs none
-    expect(await run('provision', t, '--model', 'dsc', '--random')).toEqual({ code: 1, out: [], err: [`tokenbench: provision: ${t} is sealed: provisioning it again needs its board key (--board-key FILE)`] });
+    expect(await run('provision', t, '--model', 'dsc', '--random')).toEqual({
+      code: 1,
+      out: [],
+      err: [`tokenbench: provision: ${t} is sealed: provisioning it again needs its board key (--board-key FILE)`],
+    });
     const wrong = join(dir, 'wrong.key');
     writeFileSync(wrong, new Uint8Array(32).fill(9));
-    expect((await run('provision', t, '--model', 'dsc', '--random', '--board-key', wrong)).err).toEqual(['tokenbench: provision: authentication failed: the device does not accept this key']);
+    expect((await run('provision', t, '--model', 'dsc', '--random', '--board-key', wrong)).err).toEqual([
+      'tokenbench: provision: authentication failed: the device does not accept this key',
+    ]);
     const again = await run('provision', t, '--model', 'dsc', '--random', '--board-key', key, '--serial', 'BRD-2');
     expect(again.err).toEqual([]);
-    expect(again.out.slice(0, 3)).toEqual([`provisioned ${t}: dsc BRD-2, TOTP-SHA1-6-30, firmware 1.0.0`, '  authenticated with the board key', '  factory reset (it was sealed)']);
+    expect(again.out.slice(0, 3)).toEqual([
+      `provisioned ${t}: dsc BRD-2, TOTP-SHA1-6-30, firmware 1.0.0`,
+      '  authenticated with the board key',
+      '  factory reset (it was sealed)',
+    ]);
   });
 
   it('refuses to seal a board without a board key to store', async () => {
     const t = `serial:${pair.host}@115200`;
     const r = await run('provision', t, '--model', 'dsc', '--random', '--seal');
-    expect(r.err).toEqual(['tokenbench: provision: sealing a board needs a board key to store first (--board-key FILE), or it could never be provisioned again']);
+    expect(r.err).toEqual([
+      'tokenbench: provision: sealing a board needs a board key to store first (--board-key FILE), or it could never be provisioned again',
+    ]);
   });
 });

@@ -51,7 +51,13 @@ describe('provision over TCP of a spawned host', () => {
     dir = tempDir('tb-prov-');
     served = await startServe({ dir });
     api = served.api;
-    for (const [id, kind] of [['p1', 'dscplus'], ['p2', 'dscplus'], ['p3', 'dscplus'], ['d1', 'dsc'], ['c1', 'card']] as const) {
+    for (const [id, kind] of [
+      ['p1', 'dscplus'],
+      ['p2', 'dscplus'],
+      ['p3', 'dscplus'],
+      ['d1', 'dsc'],
+      ['c1', 'card'],
+    ] as const) {
       const t = await api.create({ id, kind, sealed: false });
       ports[t.id] = t.transports.tcpPort!;
     }
@@ -61,12 +67,29 @@ describe('provision over TCP of a spawned host', () => {
   });
 
   it('writes the settings, checks them against the golden model and never prints the secret', async () => {
-    const r = await run('provision', target('p2'), '--model', 'dscplus', '--secret', SECRET, '--serial', 'LAB-001', '--pin', '4321', '--suite', 'OCRA-1:HOTP-SHA1-6:QN08', '--data-dir', dir);
+    const r = await run(
+      'provision',
+      target('p2'),
+      '--model',
+      'dscplus',
+      '--secret',
+      SECRET,
+      '--serial',
+      'LAB-001',
+      '--pin',
+      '4321',
+      '--suite',
+      'OCRA-1:HOTP-SHA1-6:QN08',
+      '--data-dir',
+      dir,
+    );
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     const expected = ocra('OCRA-1:HOTP-SHA1-6:QN08', fromHex(SECRET), { question: '31415926' });
     // With the host's lab key (<data-dir>/lab.key, once the host has one) it authenticates first.
-    expect(r.out.filter((l) => !/^ {2}(authenticated with the lab key|the device has no AUTHENTICATE; continuing without)$/.test(l))).toEqual([
+    expect(
+      r.out.filter((l) => !/^ {2}(authenticated with the lab key|the device has no AUTHENTICATE; continuing without)$/.test(l)),
+    ).toEqual([
       `provisioned ${target('p2')}: dscplus LAB-001, OCRA-1:HOTP-SHA1-6:QN08, firmware 1.0.0`,
       '  secret written (20 bytes)',
       '  suite OCRA-1:HOTP-SHA1-6:QN08',
@@ -94,8 +117,26 @@ describe('provision over TCP of a spawned host', () => {
     expect((await c.state()).sealed).toBe(true);
     c.link.close();
     const refused = await run('provision', target('p3'), '--model', 'dscplus', '--random', '--lab-key', join(dir, 'none.key'));
-    expect(refused).toEqual({ code: 1, out: [], err: [`tokenbench: provision: ${target('p3')} is sealed: provisioning it again needs its lab key (--lab-key FILE, default <data-dir>/lab.key)`] });
-    const again = await run('provision', target('p3'), '--model', 'dscplus', '--random', '--board-key', key, '--lab-key', join(dir, 'none.key'), '--show-secret', '--json');
+    expect(refused).toEqual({
+      code: 1,
+      out: [],
+      err: [
+        `tokenbench: provision: ${target('p3')} is sealed: provisioning it again needs its lab key (--lab-key FILE, default <data-dir>/lab.key)`,
+      ],
+    });
+    const again = await run(
+      'provision',
+      target('p3'),
+      '--model',
+      'dscplus',
+      '--random',
+      '--board-key',
+      key,
+      '--lab-key',
+      join(dir, 'none.key'),
+      '--show-secret',
+      '--json',
+    );
     expect(again.code).toBe(0);
     const report = JSON.parse(again.out.join('\n'))[0];
     expect(report).toMatchObject({ ok: true, wasSealed: true, sealed: false, model: 'dscplus' });
@@ -105,16 +146,28 @@ describe('provision over TCP of a spawned host', () => {
   it('without the lab key the host refuses provisioning, and says so', async () => {
     const r = await run('provision', target('d1'), '--model', 'dsc', '--random', '--lab-key', join(dir, 'none.key'));
     expect(r.code).toBe(1);
-    expect(r.err).toEqual([`tokenbench: provision: ${target('d1')} takes provisioning only after AUTHENTICATE: give its lab key (--lab-key FILE, default <data-dir>/lab.key)`]);
+    expect(r.err).toEqual([
+      `tokenbench: provision: ${target('d1')} takes provisioning only after AUTHENTICATE: give its lab key (--lab-key FILE, default <data-dir>/lab.key)`,
+    ]);
     const wrong = join(dir, 'wrong.key');
     writeFileSync(wrong, new Uint8Array(32).fill(1));
-    expect((await run('provision', target('d1'), '--model', 'dsc', '--random', '--lab-key', wrong)).err).toEqual(['tokenbench: provision: authentication failed: the device does not accept this key']);
+    expect((await run('provision', target('d1'), '--model', 'dsc', '--random', '--lab-key', wrong)).err).toEqual([
+      'tokenbench: provision: authentication failed: the device does not accept this key',
+    ]);
   });
 
   it('refuses the wrong model, bad flags and a bad key file in one line', async () => {
-    expect((await run('provision', target('d1'), '--model', 'dscplus', '--random')).err).toEqual([`tokenbench: provision: ${target('d1')} is a dsc, not a dscplus`]);
-    expect(await run('provision', target('d1'), '--model', 'dsc', '--random', '--secret', SECRET)).toEqual({ code: 2, out: [], err: ['tokenbench: give --secret or --random, not both'] });
-    expect((await run('provision', 'tcp:127.0.0.1', '--model', 'dsc')).err).toEqual(['tokenbench: "tcp:127.0.0.1" is not a board address; use serial:PATH[@BAUD], usb:VID:PID[:SERIAL] or qemu:netduinoplus2[:ELF]']);
+    expect((await run('provision', target('d1'), '--model', 'dscplus', '--random')).err).toEqual([
+      `tokenbench: provision: ${target('d1')} is a dsc, not a dscplus`,
+    ]);
+    expect(await run('provision', target('d1'), '--model', 'dsc', '--random', '--secret', SECRET)).toEqual({
+      code: 2,
+      out: [],
+      err: ['tokenbench: give --secret or --random, not both'],
+    });
+    expect((await run('provision', 'tcp:127.0.0.1', '--model', 'dsc')).err).toEqual([
+      'tokenbench: "tcp:127.0.0.1" is not a board address; use serial:PATH[@BAUD], usb:VID:PID[:SERIAL] or qemu:netduinoplus2[:ELF]',
+    ]);
     writeFileSync(join(dir, 'short.key'), 'abcd');
     expect(await run('provision', target('d1'), '--model', 'dsc', '--random', '--board-key', join(dir, 'short.key'))).toEqual({
       code: 2,
@@ -136,13 +189,29 @@ describe('provision over TCP of a spawned host', () => {
       ].join('\n'),
     );
     const out = join(dir, 'fleet.pskc');
-    const r = await run('provision', '--fleet', csv, '--pskc', out, '--pskc-key', PSK, '--json', '--show-secret', '--board-key', join(dir, 'board.key'), '--data-dir', dir);
+    const r = await run(
+      'provision',
+      '--fleet',
+      csv,
+      '--pskc',
+      out,
+      '--pskc-key',
+      PSK,
+      '--json',
+      '--show-secret',
+      '--board-key',
+      join(dir, 'board.key'),
+      '--data-dir',
+      dir,
+    );
     expect(r.code).toBe(1);
     const reports = JSON.parse(r.out.join('\n'));
     expect(reports.map((x: { ok: boolean }) => x.ok)).toEqual([true, false, true, true]);
     expect(reports[1].error).toBe('cannot open tcp:127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1');
     if (havePskctool) {
-      const v = await new Promise<{ code: number; out: string }>((resolve) => execFile('pskctool', ['--validate', out], (err, so) => resolve({ code: err ? 1 : 0, out: so })));
+      const v = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile('pskctool', ['--validate', out], (err, so) => resolve({ code: err ? 1 : 0, out: so })),
+      );
       expect(v).toEqual({ code: 0, out: 'OK\n' });
     }
     const keys = readPskc(readFileSync(out, 'utf8'), fromHex(PSK));
@@ -165,14 +234,21 @@ describe('provision over TCP of a spawned host', () => {
   it('fleet files with a bad row are refused before any board is touched', async () => {
     const csv = join(dir, 'bad.csv');
     for (const [text, message] of [
-      ['target,model,colour\nx,dsc,red', 'fleet line 1: unknown column "colour"; columns are target, model, serial, secret, pin, suite, seal'],
+      [
+        'target,model,colour\nx,dsc,red',
+        'fleet line 1: unknown column "colour"; columns are target, model, serial, secret, pin, suite, seal',
+      ],
       ['target,serial\ntcp:127.0.0.1:5,A', 'fleet line 1: the header has no "model" column'],
       ['target,model\ntcp:127.0.0.1:5,dscx', 'fleet line 2: model must be dscplus, dsc, card, got "dscx"'],
       ['target,model\ntcp:127.0.0.1:5,dsc\ntcp:127.0.0.1:5,dsc', 'fleet line 3: target tcp:127.0.0.1:5 is already on line 2'],
       ['target,model,secret\ntcp:127.0.0.1:5,dsc,zz', 'fleet line 2: secret must be hex digits, found "z"'],
     ]) {
       writeFileSync(csv, text);
-      expect(await run('provision', '--fleet', csv, '--pskc', join(dir, 'x.pskc'), '--pskc-key', PSK)).toEqual({ code: 2, out: [], err: [`tokenbench: ${message}`] });
+      expect(await run('provision', '--fleet', csv, '--pskc', join(dir, 'x.pskc'), '--pskc-key', PSK)).toEqual({
+        code: 2,
+        out: [],
+        err: [`tokenbench: ${message}`],
+      });
     }
     expect(existsSync(join(dir, 'x.pskc'))).toBe(false);
   });
@@ -188,9 +264,17 @@ describe('PSKC files', () => {
     const xml = writePskc(entries, fromHex(PSK));
     const mac = /<ValueMAC>([^<]+)<\/ValueMAC>/.exec(xml)![1];
     const flipped = xml.replace(mac, Buffer.from(Buffer.from(mac, 'base64').map((b, i) => (i === 0 ? b ^ 1 : b))).toString('base64'));
-    expect(() => readPskc(flipped, fromHex(PSK))).toThrow("KeyPackage 1: the secret's ValueMAC does not match; the file was changed or the key is wrong");
-    expect(() => readPskc(xml, new Uint8Array(16).fill(9))).toThrow(/cannot decrypt it; is --pskc-key the key the file was written with\?|ValueMAC does not match/);
-    expect(() => readPskc('<!DOCTYPE x [<!ENTITY a "b">]><KeyContainer/>', fromHex(PSK))).toThrow('XML line 1: a DOCTYPE or declaration; key files must not have one');
-    expect(() => readPskc('<KeyContainer><KeyPackage></KeyContainer>', fromHex(PSK))).toThrow('XML line 1: </KeyContainer> does not close <KeyPackage>');
+    expect(() => readPskc(flipped, fromHex(PSK))).toThrow(
+      "KeyPackage 1: the secret's ValueMAC does not match; the file was changed or the key is wrong",
+    );
+    expect(() => readPskc(xml, new Uint8Array(16).fill(9))).toThrow(
+      /cannot decrypt it; is --pskc-key the key the file was written with\?|ValueMAC does not match/,
+    );
+    expect(() => readPskc('<!DOCTYPE x [<!ENTITY a "b">]><KeyContainer/>', fromHex(PSK))).toThrow(
+      'XML line 1: a DOCTYPE or declaration; key files must not have one',
+    );
+    expect(() => readPskc('<KeyContainer><KeyPackage></KeyContainer>', fromHex(PSK))).toThrow(
+      'XML line 1: </KeyContainer> does not close <KeyPackage>',
+    );
   });
 });

@@ -18,14 +18,21 @@ describe('tokenbench/playwright', () => {
     expect(doc).toContain('```ts\n' + readFileSync(join(ROOT, 'test/qa/login.spec.ts'), 'utf8') + '```');
   });
 
-  it.runIf(haveChromium())('passes the example and the fixture specs under Playwright Test', async () => {
-    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const p = execFile(process.execPath, [join(ROOT, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'test/qa/playwright.config.ts'], { cwd: ROOT, env: { ...process.env, CI: '' } }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
-      );
-      p.stdin?.end();
-    });
-    expect(r.out).toMatch(/3 passed/);
-    expect(r.code).toBe(0);
-  }, 240_000);
+  it.runIf(haveChromium())(
+    'passes the example and the fixture specs under Playwright Test',
+    async () => {
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const p = execFile(
+          process.execPath,
+          [join(ROOT, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'test/qa/playwright.config.ts'],
+          { cwd: ROOT, env: { ...process.env, CI: '' } },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+        );
+        p.stdin?.end();
+      });
+      expect(r.out).toMatch(/3 passed/);
+      expect(r.code).toBe(0);
+    },
+    240_000,
+  );
 });

@@ -21,7 +21,9 @@ test('toShowDisplay fails with what the device shows and what was expected', asy
   const token = lab.token('dscplus-1');
   await expect(token).toShowDisplay('');
   await expect(token).not.toShowDisplay('PIN>');
-  const error = await expect(token).toShowDisplay('CHALLNG>', { timeout: 300 }).catch((e: Error) => e);
+  const error = await expect(token)
+    .toShowDisplay('CHALLNG>', { timeout: 300 })
+    .catch((e: Error) => e);
   expect(String(error)).toContain('token dscplus-1 shows ""; expected "CHALLNG>"');
   expect(() => parseDuration('3 weeks')).toThrow('duration: "3 weeks" is not a duration');
   await expect(lab.respond('dscplus-1', 'abc')).rejects.toThrow('dscplus-1 is a DSC+: it needs the digits of a challenge, got "abc"');

@@ -70,7 +70,10 @@ describe('recorder', () => {
     r.key(1000, 'PRESS', 'down');
     r.display(3000, '[____]');
     r.key(3100, 'PRESS', 'up');
-    for (const [t, k] of [[3200, '1'], [3250, '2']] as const) {
+    for (const [t, k] of [
+      [3200, '1'],
+      [3250, '2'],
+    ] as const) {
       r.key(t, k, 'down');
       r.key(t + 40, k, 'up');
     }
@@ -92,17 +95,26 @@ describe('recorder', () => {
 describe('record and replay against a live host', () => {
   let lab: Lab;
   beforeAll(async () => {
-    lab = await startLab({ tokens: [{ kind: 'dscplus', id: 'a' }, { kind: 'dscplus', id: 'b' }] });
+    lab = await startLab({
+      tokens: [
+        { kind: 'dscplus', id: 'a' },
+        { kind: 'dscplus', id: 'b' },
+      ],
+    });
   });
   afterAll(async () => lab?.close());
 
   it('records what the API and TCP did to a token, and replays it on another token through the API and over TCP', async () => {
     const rec = new Recorder('dscplus');
     rec.display(Date.now(), (await lab.client.display('a')).text);
-    const stream = await lab.client.stream((e) => {
-      if (e.type === 'traffic') recordFrame(rec, Date.now(), e);
-      else if (e.type === 'display') rec.display(Date.now(), e.text);
-    }, 'a', { clearKeys: true });
+    const stream = await lab.client.stream(
+      (e) => {
+        if (e.type === 'traffic') recordFrame(rec, Date.now(), e);
+        else if (e.type === 'display') rec.display(Date.now(), e.text);
+      },
+      'a',
+      { clearKeys: true },
+    );
     await lab.client.power('a', false);
     await lab.client.power('a', true);
     for (const k of ['PRESS', '1', '2', '3', '4', 'OK', '9']) {
@@ -149,11 +161,25 @@ describe('record and replay against a live host', () => {
   it('tokenbench replay passes, or stops at the first display that differs and prints both texts', async () => {
     const dir = lab.dataDir;
     const good = join(dir, 'good.yaml');
-    writeFileSync(good, 'steps:\n  - power: off\n  - power: on\n  - press: PRESS 12\n  - expect-display: PIN>--\n  - press: C\n  - expect-display: PIN>-\n');
-    expect(await cli('replay', good, '--target', 'token:b', '--url', lab.url)).toEqual({ code: 0, out: `${good}: 6 steps passed on token:b`, err: '' });
+    writeFileSync(
+      good,
+      'steps:\n  - power: off\n  - power: on\n  - press: PRESS 12\n  - expect-display: PIN>--\n  - press: C\n  - expect-display: PIN>-\n',
+    );
+    expect(await cli('replay', good, '--target', 'token:b', '--url', lab.url)).toEqual({
+      code: 0,
+      out: `${good}: 6 steps passed on token:b`,
+      err: '',
+    });
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'steps:\n  - power: off\n  - power: on\n  - press: PRESS 1\n  - expect-display: PIN>--\n  - press: "2"\n  - expect-display: PIN>--\n');
-    expect(await cli('replay', bad, '--target', 'token:b', '--url', lab.url)).toEqual({ code: 1, out: '', err: `tokenbench: ${bad}: step 4 expect-display: expected "PIN>--", the device shows "PIN>-"` });
+    writeFileSync(
+      bad,
+      'steps:\n  - power: off\n  - power: on\n  - press: PRESS 1\n  - expect-display: PIN>--\n  - press: "2"\n  - expect-display: PIN>--\n',
+    );
+    expect(await cli('replay', bad, '--target', 'token:b', '--url', lab.url)).toEqual({
+      code: 1,
+      out: '',
+      err: `tokenbench: ${bad}: step 4 expect-display: expected "PIN>--", the device shows "PIN>-"`,
+    });
     // The record command, for a moment with nothing happening: the display as it is.
     const r = await cli('record', 'b', '--for', '50ms', '--url', lab.url);
     expect(r.code).toBe(0);
@@ -163,12 +189,30 @@ describe('record and replay against a live host', () => {
   it('says what is wrong with a bad target, file or token', async () => {
     const url = lab.url;
     const f = join(lab.dataDir, 'good.yaml');
-    expect(await cli('replay', f, '--target', 'ftp:x', '--url', url)).toMatchObject({ code: 2, err: 'tokenbench: target "ftp:x" is not one of: token:ID, tcp:HOST:PORT, serial:PATH[@BAUD] or usb:VID:PID[:SERIAL]' });
-    expect(await cli('replay', f, '--target', 'tcp:127.0.0.1:99999', '--url', url)).toMatchObject({ code: 2, err: expect.stringMatching(/is not a TCP address/) });
-    expect(await cli('replay', f, '--target', 'token:ghost', '--url', url)).toMatchObject({ code: 2, err: 'tokenbench: no token "ghost"; tokenbench tokens list shows the ids' });
-    expect(await cli('replay', f, '--target', 'serial:', '--url', url)).toMatchObject({ code: 2, err: expect.stringMatching(/is not a serial address/) });
-    expect(await cli('replay', join(lab.dataDir, 'none.yaml'), '--url', url)).toMatchObject({ code: 2, err: expect.stringMatching(/cannot read .*none\.yaml: ENOENT/) });
+    expect(await cli('replay', f, '--target', 'ftp:x', '--url', url)).toMatchObject({
+      code: 2,
+      err: 'tokenbench: target "ftp:x" is not one of: token:ID, tcp:HOST:PORT, serial:PATH[@BAUD] or usb:VID:PID[:SERIAL]',
+    });
+    expect(await cli('replay', f, '--target', 'tcp:127.0.0.1:99999', '--url', url)).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/is not a TCP address/),
+    });
+    expect(await cli('replay', f, '--target', 'token:ghost', '--url', url)).toMatchObject({
+      code: 2,
+      err: 'tokenbench: no token "ghost"; tokenbench tokens list shows the ids',
+    });
+    expect(await cli('replay', f, '--target', 'serial:', '--url', url)).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/is not a serial address/),
+    });
+    expect(await cli('replay', join(lab.dataDir, 'none.yaml'), '--url', url)).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/cannot read .*none\.yaml: ENOENT/),
+    });
     expect(await cli('replay')).toMatchObject({ code: 2, err: 'tokenbench: replay needs a scenario file: tokenbench replay FILE' });
-    expect(await cli('record', 'b', '--for', 'soon', '--url', url)).toMatchObject({ code: 2, err: expect.stringMatching(/--for: "soon" is not a duration/) });
+    expect(await cli('record', 'b', '--for', 'soon', '--url', url)).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--for: "soon" is not a duration/),
+    });
   });
 });

@@ -47,7 +47,10 @@ describe('SLS API', () => {
     const loginDscPlus = async (username: string) => {
       const l = await sls().login(username, PASSWORD);
       expect(l.device?.kind).toBe('dscplus');
-      const shown = await L.client.keys('dscplus-1', `${(await L.client.get('dscplus-1')).state === 'off' ? '' : 'PRESS '}PRESS 1234 OK ${l.challenge} OK`);
+      const shown = await L.client.keys(
+        'dscplus-1',
+        `${(await L.client.get('dscplus-1')).state === 'off' ? '' : 'PRESS '}PRESS 1234 OK ${l.challenge} OK`,
+      );
       const done = await sls().answer(l.id, shown.display.text);
       expect(done.status).toBe('done');
       return done.session!;
@@ -59,22 +62,38 @@ describe('SLS API', () => {
     const annDevice = (await sls().user('ann')).devices[0].id;
     const annAnswer = async () => {
       const ch = await sls().shareChallenge('ann', annDevice);
-      const shown = await L.client.keys('dscplus-1', `${(await L.client.get('dscplus-1')).state === 'off' ? '' : 'PRESS '}PRESS 1234 OK ${ch.challenge} OK`);
+      const shown = await L.client.keys(
+        'dscplus-1',
+        `${(await L.client.get('dscplus-1')).state === 'off' ? '' : 'PRESS '}PRESS 1234 OK ${ch.challenge} OK`,
+      );
       return { challenge: ch.challenge!, response: shown.display.text };
     };
     // ann asks for ann.card's card: less secure than her DSC+
     const cardDevice = (await sls().user('ann.card')).devices[0].id;
     const ch = await sls().shareChallenge('ann.card', cardDevice);
     const grid = (await L.client.card('card-1')).values;
-    const e1 = await refused(sls().share({ session: ann, owner: 'ann.card', ownerPassword: PASSWORD, deviceId: cardDevice, challenge: ch.challenge!, response: ch.indexes!.map((i) => grid[i - 1]).join('') }));
+    const e1 = await refused(
+      sls().share({
+        session: ann,
+        owner: 'ann.card',
+        ownerPassword: PASSWORD,
+        deviceId: cardDevice,
+        challenge: ch.challenge!,
+        response: ch.indexes!.map((i) => grid[i - 1]).join(''),
+      }),
+    );
     expect([e1.status, e1.message]).toEqual([403, 'Less secure device']);
     // wrong owner password
-    const e0 = await refused(sls().share({ session: ann, owner: 'ann.card', ownerPassword: 'not-it-at-all', deviceId: cardDevice, response: 'X' }));
+    const e0 = await refused(
+      sls().share({ session: ann, owner: 'ann.card', ownerPassword: 'not-it-at-all', deviceId: cardDevice, response: 'X' }),
+    );
     expect(e0.message).toBe('field "ownerPassword": wrong username or password');
     const annRef = await annAnswer();
     expect(annRef.response).toMatch(/^\d{8}$/);
     // a session is needed: the request comes from a logged-in user
-    const e2 = await refused(sls().share({ session: '0'.repeat(32), owner: 'ann', ownerPassword: PASSWORD, deviceId: annDevice, ...annRef }));
+    const e2 = await refused(
+      sls().share({ session: '0'.repeat(32), owner: 'ann', ownerPassword: PASSWORD, deviceId: annDevice, ...annRef }),
+    );
     expect(e2.status).toBe(401);
     await sls().unlock('ann');
     const pending = await sls().sharings('pending');
@@ -111,12 +130,17 @@ describe('SLS API', () => {
       let path = route.pattern.source.replace(/^\^/, '').replace(/\$$/, '').replace(/\\\//g, '/');
       for (const [k, v] of Object.entries(sample)) path = path.split(k).join(v);
       for (const body of [{ bogus: 1 }, { session: 'x', amount: 'lots' }, []]) {
-        const res = await fetch(`${L.client.baseUrl}${path}`, { method: route.method, headers: { authorization: `Bearer ${L.client.accessToken}`, 'content-type': 'application/json' }, body: route.method === 'GET' || route.method === 'DELETE' ? undefined : JSON.stringify(body) });
+        const res = await fetch(`${L.client.baseUrl}${path}`, {
+          method: route.method,
+          headers: { authorization: `Bearer ${L.client.accessToken}`, 'content-type': 'application/json' },
+          body: route.method === 'GET' || route.method === 'DELETE' ? undefined : JSON.stringify(body),
+        });
         const text = await res.text();
         tried++;
         expect(res.status, `${route.method} ${path} ${text}`).toBeGreaterThanOrEqual(200);
         expect(res.status, `${route.method} ${path} ${text}`).toBeLessThan(500);
-        if (res.status >= 400) expect(JSON.parse(text).error, `${route.method} ${path}`).toMatch(/field "|unknown field|body|no |nothing|nobody|query/);
+        if (res.status >= 400)
+          expect(JSON.parse(text).error, `${route.method} ${path}`).toMatch(/field "|unknown field|body|no |nothing|nobody|query/);
         if (route.method === 'GET' || route.method === 'DELETE') break;
       }
     }
@@ -126,7 +150,11 @@ describe('SLS API', () => {
     expect([e.status, e.message]).toEqual([400, 'field "amount": must be more than 0']);
     const n = await refused(sls().activate('iphone-1', { username: 'ivy', password: PASSWORD, number: '+14165550199' }));
     expect(n.message).toBe('field "number": digits only, without a country prefix, spaces or "+"');
-    const j = await fetch(`${L.client.baseUrl}/api/sls/login`, { method: 'POST', headers: { authorization: `Bearer ${L.client.accessToken}`, 'content-type': 'application/json' }, body: '{"username":' });
+    const j = await fetch(`${L.client.baseUrl}/api/sls/login`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${L.client.accessToken}`, 'content-type': 'application/json' },
+      body: '{"username":',
+    });
     expect([j.status, ((await j.json()) as { error: string }).error]).toEqual([400, 'body is not valid JSON']);
   });
 

@@ -32,19 +32,29 @@ function check(dir: string, withdrawalsAcked: Set<string>, inFlight: string | nu
     const devices = rows<{ id: string; kind: string; owner: string; status: string; activationId?: string }>('SELECT data FROM devices');
     const sharings = rows<{ deviceId: string; requester: string; status: string }>('SELECT data FROM sharings');
     const activations = rows<{ id: string; username: string; phoneId: string; active: boolean }>('SELECT data FROM activations');
-    const phones = rows<{ id: string; app: { users: { username: string; activationId: string; active: boolean }[] } }>('SELECT data FROM phones');
+    const phones = rows<{ id: string; app: { users: { username: string; activationId: string; active: boolean }[] } }>(
+      'SELECT data FROM phones',
+    );
     // no half-shared device: an open sharing names a device that exists and is active
-    for (const s of sharings.filter((x) => x.status === 'active' || x.status === 'pending')) expect(devices.find((d) => d.id === s.deviceId)?.status).toBe('active');
-    expect(sharings.filter((x) => x.requester === 'ann.card' && (x.status === 'active' || x.status === 'pending')).length).toBeLessThanOrEqual(1);
+    for (const s of sharings.filter((x) => x.status === 'active' || x.status === 'pending'))
+      expect(devices.find((d) => d.id === s.deviceId)?.status).toBe('active');
+    expect(
+      sharings.filter((x) => x.requester === 'ann.card' && (x.status === 'active' || x.status === 'pending')).length,
+    ).toBeLessThanOrEqual(1);
     // activations: at most one active per user, each with its active device and its phone's app entry
     const active = activations.filter((a) => a.active);
     expect(new Set(active.map((a) => a.username)).size).toBe(active.length);
     for (const a of active) {
       expect(devices.filter((d) => d.activationId === a.id && d.status === 'active').length).toBe(1);
-      expect(phones.find((p) => p.id === a.phoneId)!.app.users.find((u) => u.username === a.username)).toMatchObject({ activationId: a.id, active: true });
+      expect(phones.find((p) => p.id === a.phoneId)!.app.users.find((u) => u.username === a.username)).toMatchObject({
+        activationId: a.id,
+        active: true,
+      });
     }
     expect(devices.filter((d) => d.kind === 'ibkey' && d.status === 'active').length).toBe(active.length);
-    for (const p of phones) for (const u of p.app.users.filter((x) => x.active)) expect(active.some((a) => a.id === u.activationId && a.phoneId === p.id)).toBe(true);
+    for (const p of phones)
+      for (const u of p.app.users.filter((x) => x.active))
+        expect(active.some((a) => a.id === u.activationId && a.phoneId === p.id)).toBe(true);
     // withdrawals: each request counted once; every acknowledged one is there; only the one in flight may be extra
     const w = rows<{ requestId: string; amount: number }>('SELECT data FROM withdrawals');
     const ids = w.map((x) => x.requestId);
@@ -104,7 +114,14 @@ describe('SLS crash safety (SIGKILL during sharing, activation and withdrawal)',
           if (open) await api.sls.cancelSharing(annCard, open.id);
           else {
             const ch = await api.sls.shareChallenge('ann', annDevice);
-            await api.sls.share({ session: annCard, owner: 'ann', ownerPassword: PASSWORD, deviceId: annDevice, challenge: ch.challenge!, response: await dscplus(ch.challenge!) });
+            await api.sls.share({
+              session: annCard,
+              owner: 'ann',
+              ownerPassword: PASSWORD,
+              deviceId: annDevice,
+              challenge: ch.challenge!,
+              response: await dscplus(ch.challenge!),
+            });
           }
           done.shares++;
         }
@@ -134,12 +151,20 @@ describe('SLS crash safety (SIGKILL during sharing, activation and withdrawal)',
           done.withdrawals++;
         }
       })();
-      const settled = Promise.all([sharer, activator, withdrawer].map((p) => p.then(() => null, (e: unknown) => e)));
+      const settled = Promise.all(
+        [sharer, activator, withdrawer].map((p) =>
+          p.then(
+            () => null,
+            (e: unknown) => e,
+          ),
+        ),
+      );
       await new Promise((r) => setTimeout(r, 1500 + randomInt(rng, 2500)));
       stop = true;
       child.kill('SIGKILL');
       // each client either stopped or lost the server under its request in flight, nothing else
-      for (const e of await settled) if (e !== null) expect(e instanceof ApiError && e.status === 0 ? 'connection lost' : String(e)).toBe('connection lost');
+      for (const e of await settled)
+        if (e !== null) expect(e instanceof ApiError && e.status === 0 ? 'connection lost' : String(e)).toBe('connection lost');
       await new Promise((r) => (child.exitCode !== null || child.signalCode ? r(null) : child.once('exit', r)));
       check(dir, acked, inFlight);
       ({ child, api } = await start(dir));

@@ -35,7 +35,10 @@ describe.runIf(haveChromium())('SLS pages in chromium', () => {
   const alertText = () => portal().getByRole('alert').textContent();
   const settings = () => portal().getByRole('region', { name: 'Secure Login System settings' });
   /** The settings page's notice, or its alert when there is one. */
-  const settingsSays = async () => ((await settings().getByRole('alert').count()) ? settings().getByRole('alert').textContent() : settings().getByRole('status').last().textContent());
+  const settingsSays = async () =>
+    (await settings().getByRole('alert').count())
+      ? settings().getByRole('alert').textContent()
+      : settings().getByRole('status').last().textContent();
   const secondFactorSays = () => portal().getByRole('form', { name: 'second factor' }).getByRole('status').textContent();
 
   /** What the DSC+ holder reads after typing the challenge. */
@@ -45,7 +48,8 @@ describe.runIf(haveChromium())('SLS pages in chromium', () => {
   };
 
   async function logIn(username: string): Promise<void> {
-    for (const b of ['Log out', 'Start again']) if (await portal().getByRole('button', { name: b }).count()) await portal().getByRole('button', { name: b }).click();
+    for (const b of ['Log out', 'Start again'])
+      if (await portal().getByRole('button', { name: b }).count()) await portal().getByRole('button', { name: b }).click();
     await portal().getByLabel('Username').fill(username);
     await portal().getByLabel('Password', { exact: true }).fill(PASSWORD);
     await portal().getByRole('button', { name: 'Log in', exact: true }).click();
@@ -56,7 +60,14 @@ describe.runIf(haveChromium())('SLS pages in chromium', () => {
     await portal().getByRole('button', { name: 'Continue' }).click();
   }
 
-  const welcome = (username: string) => expect.poll(() => portal().getByRole('heading', { name: `Welcome, ${username}` }).count()).toBe(1);
+  const welcome = (username: string) =>
+    expect
+      .poll(() =>
+        portal()
+          .getByRole('heading', { name: `Welcome, ${username}` })
+          .count(),
+      )
+      .toBe(1);
 
   async function loginWithDevice(username: string): Promise<void> {
     await logIn(username);
@@ -66,8 +77,7 @@ describe.runIf(haveChromium())('SLS pages in chromium', () => {
     else if (device === 'Digital Security Card') {
       await api.clock('dsc-1', { advance: 31_000 }); // the next time step: the last passcode would be a replay
       await answer((await api.keys('dsc-1', 'PRESS:2000 1234 OK')).display.text);
-    }
-    else if (device === 'Security Code Card') {
+    } else if (device === 'Security Code Card') {
       const idx = (await portal().getByLabel('index numbers', { exact: true }).textContent())!.split(' ').map(Number);
       const token = username === 'trust' ? 'card-2' : 'card-1';
       const grid = (await api.card(token)).values;
@@ -104,7 +114,11 @@ describe.runIf(haveChromium())('SLS pages in chromium', () => {
     page = await context.newPage();
     await page.setViewportSize({ width: 1400, height: 1000 });
     dir = tempDir('tb-sls-ui-');
-    serve = spawn(process.execPath, [join(ROOT, 'emulator/cli/bin.mjs'), 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    serve = spawn(
+      process.execPath,
+      [join(ROOT, 'emulator/cli/bin.mjs'), 'serve', '--data-dir', dir, '--port', '0', '--usbip-port', '0', '--no-serial'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       serve.stdout!.on('data', (b) => {
@@ -170,7 +184,9 @@ describe.runIf(haveChromium())('SLS pages in chromium', () => {
     const devices = portal().getByRole('table', { name: 'devices' });
     await expect.poll(() => devices.textContent()).toMatch(/Security Code Card.*redundant.*Digital Security Card\+.*shared by ann/);
     await page.screenshot({ path: join(ARTIFACTS, 'sls-settings.png') });
-    await portal().getByRole('button', { name: /^Cancel sharing/ }).click();
+    await portal()
+      .getByRole('button', { name: /^Cancel sharing/ })
+      .click();
     await expect.poll(() => devices.textContent()).not.toMatch(/redundant/);
     // trust: another entity with the same identification data: the operator decides
     await loginWithDevice('trust');
@@ -179,7 +195,7 @@ describe.runIf(haveChromium())('SLS pages in chromium', () => {
     const queue = page.getByRole('list', { name: 'compliance queue' });
     await expect.poll(() => queue.textContent()).toMatch(/trust asks to share/);
     await queue.getByRole('button', { name: /^Approve/ }).click();
-    await expect.poll(() => (api.sls.sharings('active')).then((s) => s.map((x) => x.requester))).toEqual(['trust']);
+    await expect.poll(() => api.sls.sharings('active').then((s) => s.map((x) => x.requester))).toEqual(['trust']);
   }, 60_000);
 
   it('opt-out with its risks, then opt back in', async () => {
@@ -227,7 +243,9 @@ describe.runIf(haveChromium())('SLS pages in chromium', () => {
     const code = /code: (\d{6})/.exec((await inbox.textContent())!)![1];
     await phone().getByLabel('activation code').fill(code);
     await phone().getByLabel('new PIN').fill(PIN);
-    await phone().getByLabel(/use face-id/).check();
+    await phone()
+      .getByLabel(/use face-id/)
+      .check();
     await phone().getByRole('button', { name: 'Activate' }).click();
     await expect.poll(() => phone().getByRole('status').textContent()).toMatch(/^IB Key activated/);
     // push: the page sends, the phone shows the notification, the face scan succeeds
@@ -273,7 +291,10 @@ describe.runIf(haveChromium())('SLS pages in chromium', () => {
     await note.waitFor();
     await expect.poll(() => note.textContent()).toMatch(/Approve the login of ivy\?/);
     expect(await note.getByLabel('biometric prompt').count()).toBe(1);
-    for (const [width, height] of [[1280, 800], [1920, 1080]]) {
+    for (const [width, height] of [
+      [1280, 800],
+      [1920, 1080],
+    ]) {
       await page.setViewportSize({ width, height });
       await page.screenshot({ path: join(ARTIFACTS, `sls-phone-device-${width}x${height}.png`) });
     }

@@ -55,7 +55,16 @@ describe('SLS events', () => {
     const card1 = (await c.card('card-1')).values;
     const cardTyped = cardCh.indexes!.map((i) => card1[i - 1]).join('');
     secrets.push(cardTyped);
-    await c.sls.share({ session: ann, owner: 'ann.card', ownerPassword: PASSWORD, deviceId: cardDevice, challenge: cardCh.challenge!, response: cardTyped }).catch(() => null);
+    await c.sls
+      .share({
+        session: ann,
+        owner: 'ann.card',
+        ownerPassword: PASSWORD,
+        deviceId: cardDevice,
+        challenge: cardCh.challenge!,
+        response: cardTyped,
+      })
+      .catch(() => null);
     const t = await c.sls.login('trust', PASSWORD);
     const grid = (await c.card(t.device!.tokenId!)).values;
     const typed = t.indexes!.map((i) => grid[i - 1]).join('');
@@ -63,7 +72,14 @@ describe('SLS events', () => {
     const trust = (await c.sls.answer(t.id, typed)).session!;
     const annDevice = (await c.sls.user('ann')).devices[0].id;
     const ch = await c.sls.shareChallenge('ann', annDevice);
-    const shared = await c.sls.share({ session: trust, owner: 'ann', ownerPassword: PASSWORD, deviceId: annDevice, challenge: ch.challenge!, response: await dscplus(ch.challenge!) });
+    const shared = await c.sls.share({
+      session: trust,
+      owner: 'ann',
+      ownerPassword: PASSWORD,
+      deviceId: annDevice,
+      challenge: ch.challenge!,
+      response: await dscplus(ch.challenge!),
+    });
     expect(shared.status).toBe('pending');
     await c.sls.approve(shared.id);
     await c.sls.cancelSharing(trust, shared.id);
@@ -124,7 +140,12 @@ describe('SLS events', () => {
     ] as const)
       expect(names, n).toContain(n);
     expect(sls.find((e) => e.event === 'login-failure' && e.reason === 'wrong-password')).toMatchObject({ username: 'ann' });
-    expect(sls.find((e) => e.event === 'sharing-refused')).toMatchObject({ requester: 'ann', owner: 'ann.card', reason: 'less-secure-device', message: 'Less secure device' });
+    expect(sls.find((e) => e.event === 'sharing-refused')).toMatchObject({
+      requester: 'ann',
+      owner: 'ann.card',
+      reason: 'less-secure-device',
+      message: 'Less secure device',
+    });
     expect(sls.find((e) => e.event === 'withdrawal-exceptional')).toMatchObject({ username: 'trust', amount: 300_000, bank: 'B-DEP' });
     expect(sls.find((e) => e.event === 'ibkey-activated')).toMatchObject({ username: 'ivy', phoneId: 'iphone-1' });
     expect(sls.find((e) => e.event === 'sms-sent')).toMatchObject({ number: '4165550199' });
@@ -145,10 +166,19 @@ describe('SLS events', () => {
     const ch = await c.sls.shareChallenge('ann', annDevice);
     const on = (await c.get('dscplus-1')).state !== 'off';
     const text = (await c.keys('dscplus-1', `${on ? 'PRESS ' : ''}PRESS 1234 OK ${ch.challenge} OK`)).display.text;
-    const s = await c.sls.share({ session: trust, owner: 'ann', ownerPassword: PASSWORD, deviceId: annDevice, challenge: ch.challenge!, response: text });
+    const s = await c.sls.share({
+      session: trust,
+      owner: 'ann',
+      ownerPassword: PASSWORD,
+      deviceId: annDevice,
+      challenge: ch.challenge!,
+      response: text,
+    });
     await c.sls.reject(s.id);
     await new Promise((res) => setTimeout(res, 200));
     stop();
-    expect(events.filter((e) => e.type === 'sls' && e.event === 'sharing-rejected')).toMatchObject([{ sharingId: s.id, requester: 'trust', owner: 'ann' }]);
+    expect(events.filter((e) => e.type === 'sls' && e.event === 'sharing-rejected')).toMatchObject([
+      { sharingId: s.id, requester: 'trust', owner: 'ann' },
+    ]);
   }, 60_000);
 });

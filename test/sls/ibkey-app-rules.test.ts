@@ -36,7 +36,9 @@ function reference(keyHex: string, challenge: string): string {
   const hex = BigInt(challenge).toString(16).toUpperCase();
   const q = Buffer.alloc(128);
   Buffer.from(hex.length % 2 ? hex + '0' : hex, 'hex').copy(q);
-  const h = createHmac('sha256', Buffer.from(keyHex, 'hex')).update(Buffer.concat([Buffer.from(IBKEY_SUITE, 'ascii'), Buffer.from([0]), q])).digest();
+  const h = createHmac('sha256', Buffer.from(keyHex, 'hex'))
+    .update(Buffer.concat([Buffer.from(IBKEY_SUITE, 'ascii'), Buffer.from([0]), q]))
+    .digest();
   const o = h[h.length - 1] & 15;
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1e8).padStart(8, '0');
 }
@@ -63,14 +65,17 @@ describe('IB Key app rules at their edges', () => {
     expect(requirementProblem(ios)).toBeNull();
     expect(requirementProblem({ ...ios, biometrics: 'face-id' })).toBeNull();
     expect(requirementProblem({ ...ios, version: 10 })).toBe('IB Key needs iOS 11 or later; this phone has iOS 10');
-    expect(requirementProblem({ ...ios, biometrics: 'fingerprint', passcode: true })).toMatch(/iPhone has Touch ID or Face ID, not "fingerprint"/);
+    expect(requirementProblem({ ...ios, biometrics: 'fingerprint', passcode: true })).toMatch(
+      /iPhone has Touch ID or Face ID, not "fingerprint"/,
+    );
     expect(requirementProblem({ ...ios, biometrics: 'none', passcode: false })).toMatch(/needs Touch ID, Face ID or a device passcode/);
   });
 
   it('phone requirements: Android 6 is the first version; an Android phone has fingerprint biometrics or none', () => {
     expect(requirementProblem(android)).toBeNull();
     expect(requirementProblem({ ...android, biometrics: 'fingerprint' })).toBeNull();
-    for (const b of ['face-id', 'touch-id'] as const) expect(requirementProblem({ ...android, biometrics: b })).toMatch(/Android phone has "fingerprint" biometrics or none/);
+    for (const b of ['face-id', 'touch-id'] as const)
+      expect(requirementProblem({ ...android, biometrics: b })).toMatch(/Android phone has "fingerprint" biometrics or none/);
     expect(requirementProblem({ ...android, version: 5 })).toMatch(/Android 6 or later; this phone has Android 5/);
   });
 
@@ -204,9 +209,17 @@ describe('IB Key app rules at their edges', () => {
   it('push approval messages: cancelled and failed scans are not approvals and cost no PIN try', () => {
     const s = addUser(freshApp(), { username: 'ann', activationId: 'a1', key: KEY_A }, '1a2b', rng, true).state;
     const cancel = approvePush(s, 'ann', '654321', { biometric: 'cancel' });
-    expect([cancel.outcome, cancel.message, cancel.response]).toEqual(['cancelled', 'biometric prompt cancelled; the login is not approved', undefined]);
+    expect([cancel.outcome, cancel.message, cancel.response]).toEqual([
+      'cancelled',
+      'biometric prompt cancelled; the login is not approved',
+      undefined,
+    ]);
     const fail = approvePush(s, 'ann', '654321', { biometric: 'fail' });
-    expect([fail.outcome, fail.message, fail.response]).toEqual(['failed', 'biometric not recognised; approve with the PIN instead', undefined]);
+    expect([fail.outcome, fail.message, fail.response]).toEqual([
+      'failed',
+      'biometric not recognised; approve with the PIN instead',
+      undefined,
+    ]);
     expect(fail.state.pinTriesLeft).toBe(PIN_TRIES);
     const ok = approvePush(s, 'ann', '654321', { biometric: 'succeed' });
     expect([ok.outcome, ok.message]).toEqual(['approved', 'approved']);

@@ -1,7 +1,17 @@
 /** The IB Key app model: requirements, PIN, users, reinstall, responses (OCRA, checked against node:crypto). */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { addUser, approvePush, freshApp, IBKEY_SUITE, reinstall, requirementProblem, respond, verifyPin, type PhoneProfile } from '../../firmware/ibkey/app.ts';
+import {
+  addUser,
+  approvePush,
+  freshApp,
+  IBKEY_SUITE,
+  reinstall,
+  requirementProblem,
+  respond,
+  verifyPin,
+  type PhoneProfile,
+} from '../../firmware/ibkey/app.ts';
 import { seededRng } from '../../firmware/rng.ts';
 
 const KEY = '3132333435363738393031323334353637383930313233343536373839303132';
@@ -12,8 +22,16 @@ const ios: PhoneProfile = { os: 'ios', version: 17, biometrics: 'face-id', passc
 function reference(keyHex: string, challenge: string): string {
   const suite = Buffer.from(IBKEY_SUITE, 'ascii');
   const q = Buffer.alloc(128);
-  Buffer.from(BigInt(challenge).toString(16).toUpperCase().padEnd(2 * Math.ceil(BigInt(challenge).toString(16).length / 2), '0'), 'hex').copy(q);
-  const h = createHmac('sha256', Buffer.from(keyHex, 'hex')).update(Buffer.concat([suite, Buffer.from([0]), q])).digest();
+  Buffer.from(
+    BigInt(challenge)
+      .toString(16)
+      .toUpperCase()
+      .padEnd(2 * Math.ceil(BigInt(challenge).toString(16).length / 2), '0'),
+    'hex',
+  ).copy(q);
+  const h = createHmac('sha256', Buffer.from(keyHex, 'hex'))
+    .update(Buffer.concat([suite, Buffer.from([0]), q]))
+    .digest();
   const o = h[h.length - 1] & 15;
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1e8).padStart(8, '0');
 }
@@ -69,7 +87,10 @@ describe('IB Key app', () => {
 
   it('push approval: biometric succeed, fail, cancel; PIN', () => {
     const s = addUser(freshApp(), { username: 'ann', activationId: 'a1', key: KEY }, '1a2b', rng, true).state;
-    expect(approvePush(s, 'ann', '654321', { biometric: 'succeed' })).toMatchObject({ outcome: 'approved', response: reference(KEY, '654321') });
+    expect(approvePush(s, 'ann', '654321', { biometric: 'succeed' })).toMatchObject({
+      outcome: 'approved',
+      response: reference(KEY, '654321'),
+    });
     expect(approvePush(s, 'ann', '654321', { biometric: 'fail' })).toMatchObject({ outcome: 'failed' });
     expect(approvePush(s, 'ann', '654321', { biometric: 'cancel' })).toMatchObject({ outcome: 'cancelled' });
     expect(approvePush(s, 'ann', '654321', { pin: '1a2b' })).toMatchObject({ outcome: 'approved' });

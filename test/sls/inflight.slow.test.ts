@@ -78,7 +78,9 @@ async function sessionWorks(api: TokenbenchClient, session: string): Promise<voi
 function noSecretStored(dir: string, secrets: string[]): void {
   const db = new Database(slsDbPath(dir), { readonly: true });
   try {
-    const text = ['logins', 'notifications', 'ib_verifiers', 'sessions'].map((t) => JSON.stringify(db.prepare(`SELECT * FROM ${t}`).all())).join('\n');
+    const text = ['logins', 'notifications', 'ib_verifiers', 'sessions']
+      .map((t) => JSON.stringify(db.prepare(`SELECT * FROM ${t}`).all()))
+      .join('\n');
     for (const s of secrets) expect(text).not.toContain(s);
   } finally {
     db.close();
@@ -136,7 +138,10 @@ describe('SLS logins in progress survive a restart of serve', () => {
     api = await restart(dir);
     // the notification was used: a second approval after the restart is refused
     expect((await api.sls.phone('iphone-1')).notifications).toEqual([]);
-    expect(await refusal(api.sls.approvePush('iphone-1', { notificationId: n.id, pin: PIN }))).toMatchObject({ status: 404, message: expect.stringMatching(/no open notification/) });
+    expect(await refusal(api.sls.approvePush('iphone-1', { notificationId: n.id, pin: PIN }))).toMatchObject({
+      status: 404,
+      message: expect.stringMatching(/no open notification/),
+    });
   }, 120_000);
 
   it('IB Key fallback: the challenge issued before the restart is answered after it; its answer replayed after another restart is refused', async () => {
@@ -159,7 +164,10 @@ describe('SLS logins in progress survive a restart of serve', () => {
     const first = await refusal(api.sls.share({ ...share, session: await cardSession(api) }));
     expect(first.message).toMatch(/Different identification information/); // the device's answer passed; a sharing rule refused
     api = await restart(dir);
-    expect(await refusal(api.sls.share({ ...share, session: await cardSession(api) }))).toMatchObject({ status: 403, message: expect.stringMatching(/not accepted \(replayed\)/) });
+    expect(await refusal(api.sls.share({ ...share, session: await cardSession(api) }))).toMatchObject({
+      status: 403,
+      message: expect.stringMatching(/not accepted \(replayed\)/),
+    });
   }, 180_000);
 
   it('a pending login ends after 5 minutes of the lab clock, restart or not, with its push', async () => {
@@ -174,11 +182,20 @@ describe('SLS logins in progress survive a restart of serve', () => {
     expect(n).toBeDefined();
     await api.sls.setClock({ advance: 5 * 60_000 });
     const response = await dscplus(api, dsc.challenge!);
-    expect(await refusal(api.sls.answer(dsc.id, response))).toMatchObject({ status: 404, message: expect.stringMatching(/no login .* in progress/) });
+    expect(await refusal(api.sls.answer(dsc.id, response))).toMatchObject({
+      status: 404,
+      message: expect.stringMatching(/no login .* in progress/),
+    });
     expect((await api.sls.phone('iphone-1')).notifications).toEqual([]);
-    expect(await refusal(api.sls.approvePush('iphone-1', { notificationId: n.id, pin: PIN }))).toMatchObject({ status: 404, message: expect.stringMatching(/no open notification/) });
+    expect(await refusal(api.sls.approvePush('iphone-1', { notificationId: n.id, pin: PIN }))).toMatchObject({
+      status: 404,
+      message: expect.stringMatching(/no open notification/),
+    });
     api = await restart(dir);
-    expect(await refusal(api.sls.loginStatus(ib.id))).toMatchObject({ status: 404, message: expect.stringMatching(/no login .* in progress/) });
+    expect(await refusal(api.sls.loginStatus(ib.id))).toMatchObject({
+      status: 404,
+      message: expect.stringMatching(/no login .* in progress/),
+    });
   }, 150_000);
 });
 

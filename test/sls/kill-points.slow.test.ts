@@ -51,28 +51,42 @@ async function killedDuring(s: Server, op: () => Promise<unknown>): Promise<void
 
 type Row = Record<string, unknown>;
 /** The database as the dead server left it: consistent whatever point it died at. */
-function consistent(dir: string): { devices: Row[]; sharings: Row[]; activations: Row[]; phones: Row[]; withdrawals: Row[]; pending: number } {
+function consistent(dir: string): {
+  devices: Row[];
+  sharings: Row[];
+  activations: Row[];
+  phones: Row[];
+  withdrawals: Row[];
+  pending: number;
+} {
   const db = new Database(slsDbPath(dir));
   try {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(db.pragma('foreign_key_check')).toEqual([]);
-    const rows = (t: string) => (db.prepare(`SELECT data FROM ${t} ORDER BY rowid`).all() as { data: string }[]).map((r) => JSON.parse(r.data) as Row);
+    const rows = (t: string) =>
+      (db.prepare(`SELECT data FROM ${t} ORDER BY rowid`).all() as { data: string }[]).map((r) => JSON.parse(r.data) as Row);
     const devices = rows('devices');
     const sharings = rows('sharings');
     const activations = rows('activations');
     const phones = rows('phones') as { id: string; app: { users: { username: string; activationId: string; active: boolean }[] } }[];
     const withdrawals = rows('withdrawals');
     // no half-shared device: an open sharing names an active device of its owner
-    for (const s of sharings.filter((x) => x.status === 'active' || x.status === 'pending')) expect(devices.find((d) => d.id === s.deviceId)).toMatchObject({ status: 'active', owner: s.owner });
+    for (const s of sharings.filter((x) => x.status === 'active' || x.status === 'pending'))
+      expect(devices.find((d) => d.id === s.deviceId)).toMatchObject({ status: 'active', owner: s.owner });
     // no activation without its user link: each active one has its user, one active device and its app entry
     const active = activations.filter((a) => a.active);
     expect(new Set(active.map((a) => a.username)).size).toBe(active.length);
     for (const a of active) {
       expect(devices.filter((d) => d.activationId === a.id && d.status === 'active' && d.owner === a.username).length).toBe(1);
-      expect(phones.find((p) => p.id === a.phoneId)!.app.users.find((u) => u.username === a.username)).toMatchObject({ activationId: a.id, active: true });
+      expect(phones.find((p) => p.id === a.phoneId)!.app.users.find((u) => u.username === a.username)).toMatchObject({
+        activationId: a.id,
+        active: true,
+      });
     }
     expect(devices.filter((d) => d.kind === 'ibkey' && d.status === 'active').length).toBe(active.length);
-    for (const p of phones) for (const u of p.app.users.filter((x) => x.active)) expect(active.some((a) => a.id === u.activationId && a.phoneId === p.id)).toBe(true);
+    for (const p of phones)
+      for (const u of p.app.users.filter((x) => x.active))
+        expect(active.some((a) => a.id === u.activationId && a.phoneId === p.id)).toBe(true);
     // each withdrawal request once
     const ids = withdrawals.map((w) => w.requestId);
     expect(new Set(ids).size).toBe(ids.length);
@@ -133,7 +147,21 @@ async function labFor(point: KillPoint): Promise<{ dir: string; s: Server }> {
 
 describe('SLS kill -9 inside each transaction', () => {
   it('names every point it tests', () => {
-    expect([...KILL_POINTS].sort()).toEqual(['share:checked', 'share:written', 'approve:written', 'cancel-sharing:written', 'activate:old-deactivated', 'activate:activation-written', 'activate:device-written', 'activate:phone-written', 'withdraw:checked', 'withdraw:written', 'token-removed:device-written'].sort());
+    expect([...KILL_POINTS].sort()).toEqual(
+      [
+        'share:checked',
+        'share:written',
+        'approve:written',
+        'cancel-sharing:written',
+        'activate:old-deactivated',
+        'activate:activation-written',
+        'activate:device-written',
+        'activate:phone-written',
+        'withdraw:checked',
+        'withdraw:written',
+        'token-removed:device-written',
+      ].sort(),
+    );
   });
 
   for (const point of ['share:checked', 'share:written'] as const)
@@ -177,7 +205,12 @@ describe('SLS kill -9 inside each transaction', () => {
     await stop(again);
   }, 60_000);
 
-  for (const point of ['activate:old-deactivated', 'activate:activation-written', 'activate:device-written', 'activate:phone-written'] as const)
+  for (const point of [
+    'activate:old-deactivated',
+    'activate:activation-written',
+    'activate:device-written',
+    'activate:phone-written',
+  ] as const)
     it(`IB Key activation on a second phone, killed at ${point}: the old phone still active; confirming again works`, async () => {
       const { dir, s } = await labFor(point);
       const confirm = await activateStart(s.api, 'iphone-1');

@@ -173,7 +173,14 @@ describe('deleting a token ends its SLS device', () => {
     const annDevice = (await c.sls.user('ann')).devices[0];
     const ch = await c.sls.shareChallenge('ann', annDevice.id);
     const shown = await c.keys('dscplus-1', `PRESS 1234 OK ${ch.challenge} OK`);
-    const sharing = await c.sls.share({ session: annCard, owner: 'ann', ownerPassword: PASSWORD, deviceId: annDevice.id, challenge: ch.challenge!, response: shown.display.text });
+    const sharing = await c.sls.share({
+      session: annCard,
+      owner: 'ann',
+      ownerPassword: PASSWORD,
+      deviceId: annDevice.id,
+      challenge: ch.challenge!,
+      response: shown.display.text,
+    });
     expect(sharing.status).toBe('active');
     expect((await c.sls.user('ann.card')).best?.kind).toBe('dscplus');
     expect((await c.sls.user('ann.card')).limits.device).toBe('dscplus');
@@ -193,7 +200,9 @@ describe('deleting a token ends its SLS device', () => {
     stop();
     const sls = events.filter((e) => e.type === 'sls');
     expect(sls.find((e) => e.event === 'sharing-granted')).toMatchObject({ sharingId: sharing.id, requester: 'ann.card', owner: 'ann' });
-    expect(sls.filter((e) => e.event === 'device-removed')).toMatchObject([{ username: 'ann', deviceId: annDevice.id, tokenId: 'dscplus-1' }]);
+    expect(sls.filter((e) => e.event === 'device-removed')).toMatchObject([
+      { username: 'ann', deviceId: annDevice.id, tokenId: 'dscplus-1' },
+    ]);
     // a new token with the same id can be linked again
     await c.create({ kind: 'dscplus', id: 'dscplus-1' });
     expect((await c.sls.addDevice('ann', { kind: 'dscplus', tokenId: 'dscplus-1' })).device.status).toBe('active');

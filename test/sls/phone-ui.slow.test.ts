@@ -33,12 +33,19 @@ describe.runIf(haveChromium())('phones in the lab view', { timeout: 120_000 }, (
   async function axe(): Promise<string[]> {
     await page.evaluate(AXE);
     // a string, as this file is type-checked without the DOM's types
-    const found: { id: string; impact: string; nodes: { target: string[] }[] }[] = await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)");
-    return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    const found: { id: string; impact: string; nodes: { target: string[] }[] }[] = await page.evaluate(
+      "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)",
+    );
+    return found
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   }
 
   async function screen(name: string): Promise<void> {
-    for (const [w, h] of [[1920, 1080], [1280, 800]] as const) {
+    for (const [w, h] of [
+      [1920, 1080],
+      [1280, 800],
+    ] as const) {
       await page.setViewportSize({ width: w, height: h });
       await page.evaluate('document.fonts.ready');
       await page.screenshot({ path: join(ARTIFACTS, `sls-${name}-${w}x${h}.png`) });
@@ -72,30 +79,55 @@ describe.runIf(haveChromium())('phones in the lab view', { timeout: 120_000 }, (
     await screen('phone-form');
 
     // a bad version: the API's one line, kept while other things happen, until dismissed
-    await form().getByLabel(/^Phone id/).fill('iphone-x');
-    await form().getByLabel(/version/).fill('eleven');
+    await form()
+      .getByLabel(/^Phone id/)
+      .fill('iphone-x');
+    await form()
+      .getByLabel(/version/)
+      .fill('eleven');
     await form().getByRole('button', { name: 'Create phone' }).click();
     await expect.poll(() => problems().textContent()).toMatch(/version/);
-    expect(await form().getByLabel(/^Phone id/).inputValue()).toBe('iphone-x'); // kept for correcting
-    await page.getByRole('navigation', { name: 'lab' }).getByRole('button', { name: /^dscplus-1 / }).click();
+    expect(
+      await form()
+        .getByLabel(/^Phone id/)
+        .inputValue(),
+    ).toBe('iphone-x'); // kept for correcting
+    await page
+      .getByRole('navigation', { name: 'lab' })
+      .getByRole('button', { name: /^dscplus-1 / })
+      .click();
     expect(await problems().textContent()).toMatch(/version/);
     await page.getByRole('button', { name: /^dismiss: .*version/ }).click();
     await expect.poll(() => problems().getByRole('button').count()).toBe(0);
 
     // a good one: Android 13 with fingerprint, rooted
-    await form().getByLabel(/^Phone id/).fill('pixel-1');
+    await form()
+      .getByLabel(/^Phone id/)
+      .fill('pixel-1');
     await form().getByRole('radio', { name: 'Android' }).check();
-    await form().getByLabel(/version/).fill('13');
+    await form()
+      .getByLabel(/version/)
+      .fill('13');
     await form().getByLabel('Biometrics').selectOption('fingerprint');
     await form().getByLabel('rooted').check();
     await form().getByRole('button', { name: 'Create phone' }).click();
-    await expect.poll(async () => (await serve.api.sls.phones()).map((p) => [p.id, p.profile])).toEqual([['pixel-1', { os: 'android', version: 13, biometrics: 'fingerprint', passcode: false, rooted: true }]]);
-    await expect.poll(() => form().getByLabel(/^Phone id/).inputValue()).toBe('');
+    await expect
+      .poll(async () => (await serve.api.sls.phones()).map((p) => [p.id, p.profile]))
+      .toEqual([['pixel-1', { os: 'android', version: 13, biometrics: 'fingerprint', passcode: false, rooted: true }]]);
+    await expect
+      .poll(() =>
+        form()
+          .getByLabel(/^Phone id/)
+          .inputValue(),
+      )
+      .toBe('');
     expect(await form().getByRole('radio', { name: 'iOS' }).isChecked()).toBe(true);
     await page.getByRole('region', { name: 'IB Key phone' }).getByText('pixel-1 (android 13)').waitFor();
 
     // the same id again: refused, said, the phone list unchanged
-    await form().getByLabel(/^Phone id/).fill('pixel-1');
+    await form()
+      .getByLabel(/^Phone id/)
+      .fill('pixel-1');
     await form().getByRole('button', { name: 'Create phone' }).click();
     await expect.poll(() => problems().textContent()).toMatch(/pixel-1.*exists/);
     await page.getByRole('button', { name: /^dismiss: / }).click();
@@ -132,7 +164,11 @@ describe.runIf(haveChromium())('phones in the lab view', { timeout: 120_000 }, (
 
   it('the phone clock expires a Temporary Code: the SLS rules read the clock it moves', async () => {
     const sls = serve.api.sls;
-    await sls.createEntity({ id: 'e', name: 'Ana Ruiz', identification: { dateOfBirth: '1990-05-06', citizenship: 'ES', residence: 'ES', idType: 'passport', idNumber: 'P1234567' } });
+    await sls.createEntity({
+      id: 'e',
+      name: 'Ana Ruiz',
+      identification: { dateOfBirth: '1990-05-06', citizenship: 'ES', residence: 'ES', idType: 'passport', idNumber: 'P1234567' },
+    });
     await sls.createUser({ username: 'ana', password: 'ana-password-1', entityId: 'e' });
     const { device: d } = await sls.addDevice('ana', { kind: 'temp-code' });
     expect(d.status).toBe('active');
@@ -146,6 +182,13 @@ describe.runIf(haveChromium())('phones in the lab view', { timeout: 120_000 }, (
     await side().getByRole('button', { name: 'Remove phone' }).click();
     await expect.poll(async () => (await serve.api.sls.phones()).length).toBe(0);
     await page.getByLabel('display').waitFor(); // back on the token
-    await expect.poll(() => page.getByRole('navigation', { name: 'lab' }).getByRole('button', { name: /pixel-1/ }).count()).toBe(0);
+    await expect
+      .poll(() =>
+        page
+          .getByRole('navigation', { name: 'lab' })
+          .getByRole('button', { name: /pixel-1/ })
+          .count(),
+      )
+      .toBe(0);
   });
 });

@@ -38,7 +38,12 @@ function cutting(inner: SlsStore, at: number): SlsStore {
   };
 }
 
-const gate: TokenGate = { kind: (id) => (id.startsWith('dsc') ? 'dsc' : null), expiresAt: () => null, issue: () => ({ challenge: null }), check: (_id, a) => ({ accepted: a.response === 'ok', outcome: 'x' }) };
+const gate: TokenGate = {
+  kind: (id) => (id.startsWith('dsc') ? 'dsc' : null),
+  expiresAt: () => null,
+  issue: () => ({ challenge: null }),
+  check: (_id, a) => ({ accepted: a.response === 'ok', outcome: 'x' }),
+};
 const cheap = { N: 16, r: 1, p: 1 };
 const NOW = Date.UTC(2026, 4, 5, 10);
 
@@ -46,11 +51,16 @@ async function base(dir: string): Promise<{ file: string; code: string; request:
   const file = join(dir, 'base.db');
   const sls = openSls({ store: new SqliteStore(file), gate, now: () => NOW, rng: seededRng('base'), scryptCost: cheap });
   const s = sls.service;
-  await s.createEntity({ id: 'e', name: 'Pat Doe', identification: { dateOfBirth: '1970-07-07', citizenship: 'IE', residence: 'IE', idType: 'passport', idNumber: 'PD7777777' } });
+  await s.createEntity({
+    id: 'e',
+    name: 'Pat Doe',
+    identification: { dateOfBirth: '1970-07-07', citizenship: 'IE', residence: 'IE', idType: 'passport', idNumber: 'PD7777777' },
+  });
   for (const u of ['pat', 'pat.two']) await s.createUser({ username: u, password: 'pat-password', entityId: 'e', accountId: 'p1' });
   await s.addDevice('pat', { kind: 'dsc', tokenId: 'dsc-a' });
   await s.addDevice('pat.two', { kind: 'dsc', tokenId: 'dsc-b' });
-  for (const id of ['ph-a', 'ph-b']) await sls.ibkey.createPhone({ id, profile: { os: 'android', version: 13, biometrics: 'none', passcode: false, rooted: false } });
+  for (const id of ['ph-a', 'ph-b'])
+    await sls.ibkey.createPhone({ id, profile: { os: 'android', version: 13, biometrics: 'none', passcode: false, rooted: false } });
   // pat's IB Key is active on ph-a; an activation for ph-b waits for its code
   for (const phoneId of ['ph-a', 'ph-b']) {
     const r = await sls.ibkey.startActivation({ phoneId, username: 'pat', password: 'pat-password', number: '861234567' });
@@ -72,9 +82,15 @@ async function run(op: Op, file: string, at: number, b: { code: string; request:
     if (op === 'activate') await sls.ibkey.finishActivation({ phoneId: 'ph-b', request: b.request, code: b.code, pin: 'Rr4@' });
     if (op === 'share') {
       const dev = (await sls.service.user('pat')).devices.find((d) => d.kind === 'dsc')!;
-      await sls.service.share(await sls.service.openSession('pat.two'), { owner: 'pat', ownerPassword: 'pat-password', deviceId: dev.id, response: 'ok' });
+      await sls.service.share(await sls.service.openSession('pat.two'), {
+        owner: 'pat',
+        ownerPassword: 'pat-password',
+        deviceId: dev.id,
+        response: 'ok',
+      });
     }
-    if (op === 'withdraw') await sls.service.withdraw(await sls.service.openSession('pat'), { amount: 500, bank: 'B-1', requestId: 'req-1' });
+    if (op === 'withdraw')
+      await sls.service.withdraw(await sls.service.openSession('pat'), { amount: 500, bank: 'B-1', requestId: 'req-1' });
     return true;
   } catch (err) {
     if (!(err instanceof Cut)) throw err;
@@ -101,7 +117,10 @@ async function state(file: string, op: Op): Promise<'none' | 'all'> {
           expect(bApp).toEqual([]);
           return 'none';
         }
-        expect(devices.map((d) => [d.activationId, d.status])).toEqual([[expect.any(String), 'revoked'], [active[0].id, 'active']]);
+        expect(devices.map((d) => [d.activationId, d.status])).toEqual([
+          [expect.any(String), 'revoked'],
+          [active[0].id, 'active'],
+        ]);
         expect(a.map((u) => u.active)).toEqual([false]);
         expect(bApp.map((u) => [u.activationId, u.active])).toEqual([[active[0].id, true]]);
         return 'all';

@@ -45,11 +45,19 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('share' as const), requester: fc.constantFrom(0, 1, 2), owner: fc.constantFrom(0, 1, 2), nth: fc.nat(20) }),
   fc.record({ op: fc.constant('decide' as const), nth: fc.nat(5), approve: fc.boolean() }),
   fc.record({ op: fc.constant('cancel' as const), nth: fc.nat(5) }),
-  fc.record({ op: fc.constant('withdraw' as const), user, amount: fc.oneof(fc.integer({ min: 1, max: 300_000 }), fc.integer({ min: 1, max: 2_000_000 })), bank: fc.nat(2) }),
+  fc.record({
+    op: fc.constant('withdraw' as const),
+    user,
+    amount: fc.oneof(fc.integer({ min: 1, max: 300_000 }), fc.integer({ min: 1, max: 2_000_000 })),
+    bank: fc.nat(2),
+  }),
   fc.record({ op: fc.constant('withdraw' as const), user, amount: fc.integer({ min: 1, max: 120_000 }), bank: fc.nat(2) }),
   fc.record({ op: fc.constant('deposit' as const), user, bank: fc.nat(2) }),
   fc.record({ op: fc.constant('opt' as const), user, out: fc.boolean() }),
-  fc.record({ op: fc.constant('time' as const), ms: fc.oneof(fc.integer({ min: 1, max: 6 * 3600_000 }), fc.integer({ min: 1, max: 3 * DAY_MS })) }),
+  fc.record({
+    op: fc.constant('time' as const),
+    ms: fc.oneof(fc.integer({ min: 1, max: 6 * 3600_000 }), fc.integer({ min: 1, max: 3 * DAY_MS })),
+  }),
 );
 
 async function world(seed: number): Promise<{ sls: Sls; clock: { t: number }; sessions: Record<string, string> }> {
@@ -61,13 +69,24 @@ async function world(seed: number): Promise<{ sls: Sls; clock: { t: number }; se
     check: (_id, a) => ({ accepted: a.response === 'ok', outcome: a.response === 'ok' ? 'accepted' : 'wrong' }),
   };
   const clock = { t: Date.UTC(2026, 0, 5, 9) + seed * 3600_000 };
-  const sls = openSls({ store: new SqliteStore(':memory:'), gate, now: () => clock.t, rng: seededRng(seed), scryptCost: { N: 16, r: 1, p: 1 } });
+  const sls = openSls({
+    store: new SqliteStore(':memory:'),
+    gate,
+    now: () => clock.t,
+    rng: seededRng(seed),
+    scryptCost: { N: 16, r: 1, p: 1 },
+  });
   const s = sls.service;
   const id = { dateOfBirth: '1970-01-01', citizenship: 'FR', residence: 'FR', idType: 'passport' as const, idNumber: 'X12345' };
   await s.createEntity({ id: 'e1', name: 'One', identification: id });
   await s.createEntity({ id: 'e1twin', name: 'One again', identification: { ...id, idNumber: 'x12-345' } });
   await s.createEntity({ id: 'e2', name: 'Two', identification: { ...id, residence: 'BE' } });
-  const plan = [['u1', 'e1', 'A'], ['u2', 'e1', 'A'], ['u3', 'e1twin', 'B'], ['u4', 'e2', 'C']] as const;
+  const plan = [
+    ['u1', 'e1', 'A'],
+    ['u2', 'e1', 'A'],
+    ['u3', 'e1twin', 'B'],
+    ['u4', 'e2', 'C'],
+  ] as const;
   for (const [u, e, a] of plan) await s.createUser({ username: u, password: `pw-${u}`, entityId: e, accountId: a });
   // token ids for the gate: one per kind and user, made on demand
   (s as unknown as { tokens: Map<string, string> }).tokens = tokens;
@@ -97,15 +116,27 @@ async function step(w: Awaited<ReturnType<typeof world>>, o: Op): Promise<void> 
         return;
       }
       case 'revoke': {
-        const d = pick(devices.filter((x) => x.status === 'active'), o.nth);
+        const d = pick(
+          devices.filter((x) => x.status === 'active'),
+          o.nth,
+        );
         if (d) await s.revokeDevice(d.id);
         return;
       }
       case 'share': {
         const owner = USERS[o.owner];
-        const d = pick(devices.filter((x) => x.owner === owner), o.nth);
+        const d = pick(
+          devices.filter((x) => x.owner === owner),
+          o.nth,
+        );
         if (!d) return;
-        const sh = await s.share(w.sessions[USERS[o.requester]], { owner, ownerPassword: `pw-${owner}`, deviceId: d.id, challenge: '123456', response: d.kind === 'temp-code' ? 'ok' : 'ok' });
+        const sh = await s.share(w.sessions[USERS[o.requester]], {
+          owner,
+          ownerPassword: `pw-${owner}`,
+          deviceId: d.id,
+          challenge: '123456',
+          response: d.kind === 'temp-code' ? 'ok' : 'ok',
+        });
         await checkSharing(w, sh);
         codes[`share:${sh.status}`] = (codes[`share:${sh.status}`] ?? 0) + 1;
         return;
@@ -119,7 +150,10 @@ async function step(w: Awaited<ReturnType<typeof world>>, o: Op): Promise<void> 
         return;
       }
       case 'cancel': {
-        const p = pick((await s.sharings()).filter((x) => x.status === 'active' || x.status === 'pending'), o.nth);
+        const p = pick(
+          (await s.sharings()).filter((x) => x.status === 'active' || x.status === 'pending'),
+          o.nth,
+        );
         if (p) await s.cancelSharing(w.sessions[p.requester], p.id);
         return;
       }
@@ -127,7 +161,8 @@ async function step(w: Awaited<ReturnType<typeof world>>, o: Op): Promise<void> 
         const u = USERS[o.user];
         const r = await s.withdraw(w.sessions[u], { amount: o.amount * 10, bank: `bank-${o.bank}` });
         await checkWithdrawal(w, u, r.withdrawal, now);
-        codes[r.exceptional ? 'withdraw:exceptional' : 'withdraw:ok'] = (codes[r.exceptional ? 'withdraw:exceptional' : 'withdraw:ok'] ?? 0) + 1;
+        codes[r.exceptional ? 'withdraw:exceptional' : 'withdraw:ok'] =
+          (codes[r.exceptional ? 'withdraw:exceptional' : 'withdraw:ok'] ?? 0) + 1;
         return;
       }
       case 'deposit':
@@ -167,7 +202,12 @@ async function checkSharing(w: Awaited<ReturnType<typeof world>>, sh: Sharing): 
 }
 
 /** After a withdrawal: within the limits of the user's best device, or exceptional to a deposit bank. */
-async function checkWithdrawal(w: Awaited<ReturnType<typeof world>>, username: string, wd: { amount: number; bank: string; exceptional: boolean }, now: number): Promise<void> {
+async function checkWithdrawal(
+  w: Awaited<ReturnType<typeof world>>,
+  username: string,
+  wd: { amount: number; bank: string; exceptional: boolean },
+  now: number,
+): Promise<void> {
   await w.sls.service.tx(async (tx) => {
     const u = (await tx.user(username))!;
     const a = (await tx.account(u.accountId))!;
@@ -185,18 +225,33 @@ async function checkWithdrawal(w: Awaited<ReturnType<typeof world>>, username: s
 describe('SLS property: random call sequences keep the rules', () => {
   it('never a less secure or cross-identity sharing, never a withdrawal over the limit', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1000 }), fc.array(opArb, { minLength: 10, maxLength: 80, size: 'large' }), async (seed, ops) => {
-        const w = await world(seed);
-        try {
-          for (const o of ops) await step(w, o);
-        } finally {
-          await w.sls.close();
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1000 }),
+        fc.array(opArb, { minLength: 10, maxLength: 80, size: 'large' }),
+        async (seed, ops) => {
+          const w = await world(seed);
+          try {
+            for (const o of ops) await step(w, o);
+          } finally {
+            await w.sls.close();
+          }
+        },
+      ),
       { numRuns: 100, seed: 20261129 },
     );
     // the generators reach every interesting outcome
-    for (const k of ['share:active', 'share:pending', 'decide:active', 'decide:rejected', 'share:less-secure-device', 'share:different-identification', 'share:temporary-device', 'withdraw:ok', 'withdraw:exceptional', 'withdraw:over-limit'])
+    for (const k of [
+      'share:active',
+      'share:pending',
+      'decide:active',
+      'decide:rejected',
+      'share:less-secure-device',
+      'share:different-identification',
+      'share:temporary-device',
+      'withdraw:ok',
+      'withdraw:exceptional',
+      'withdraw:over-limit',
+    ])
       expect(codes[k] ?? 0, `${k} in ${JSON.stringify(codes)}`).toBeGreaterThan(3);
   }, 120_000);
 });

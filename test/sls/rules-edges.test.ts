@@ -16,8 +16,22 @@ import { InputError } from '../../firmware/errors.ts';
 
 const ID: Identification = { dateOfBirth: '1980-04-17', citizenship: 'GB', residence: 'GB', idType: 'passport', idNumber: 'AB123456' };
 const NOW = Date.UTC(2026, 5, 10, 12); // a Wednesday
-const dev = (id: string, owner: string, kind: DeviceKind, extra: Partial<Device> = {}): Device => ({ id, kind, owner, status: 'active', issuedAt: 1, ...extra });
-const sharing = (deviceId: string, owner: string, requester: string, status: Sharing['status'] = 'active'): Sharing => ({ id: `s-${deviceId}-${requester}`, deviceId, owner, requester, status, createdAt: 0 });
+const dev = (id: string, owner: string, kind: DeviceKind, extra: Partial<Device> = {}): Device => ({
+  id,
+  kind,
+  owner,
+  status: 'active',
+  issuedAt: 1,
+  ...extra,
+});
+const sharing = (deviceId: string, owner: string, requester: string, status: Sharing['status'] = 'active'): Sharing => ({
+  id: `s-${deviceId}-${requester}`,
+  deviceId,
+  owner,
+  requester,
+  status,
+  createdAt: 0,
+});
 
 function refusal(f: () => unknown): InputError {
   try {
@@ -36,10 +50,15 @@ describe('devices: validity and order', () => {
     expect(isValid(t, NOW)).toBe(false);
     expect(isValid(dev('c', 'ann', 'card'), 10 ** 15)).toBe(true);
     for (const status of ['revoked', 'removed'] as const) expect(isValid(dev('c', 'ann', 'card', { status }), 0)).toBe(false);
-    expect([isTemporary('temp-code'), isTemporary('online-card'), isTemporary('card'), isTemporary('dscplus')]).toEqual([true, true, false, false]);
+    expect([isTemporary('temp-code'), isTemporary('online-card'), isTemporary('card'), isTemporary('dscplus')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
-  it('usable devices: strongest first, then earliest issued, then by id; only the user\'s own valid ones', () => {
+  it("usable devices: strongest first, then earliest issued, then by id; only the user's own valid ones", () => {
     const devices = [
       dev('d3', 'ann', 'card', { issuedAt: 5 }),
       dev('d2', 'ann', 'dsc', { issuedAt: 9 }),
@@ -70,16 +89,31 @@ describe('devices: validity and order', () => {
 
 describe('identification data: bounds', () => {
   it('dates exist: leap years by the Gregorian rule, 30-day months, from 1900 on', () => {
-    for (const ok of ['2000-02-29', '2024-02-29', '1900-01-01', '1980-04-30', '1980-12-31', '1980-01-31']) expect(() => checkDate(ok, 'd'), ok).not.toThrow();
-    for (const bad of ['1900-02-29', '2023-02-29', '1899-12-31', '1980-04-31', '1980-06-31', '1980-09-31', '1980-11-31', '1980-00-10', '1980-13-01', '1980-05-00', '1980-01-32']) {
+    for (const ok of ['2000-02-29', '2024-02-29', '1900-01-01', '1980-04-30', '1980-12-31', '1980-01-31'])
+      expect(() => checkDate(ok, 'd'), ok).not.toThrow();
+    for (const bad of [
+      '1900-02-29',
+      '2023-02-29',
+      '1899-12-31',
+      '1980-04-31',
+      '1980-06-31',
+      '1980-09-31',
+      '1980-11-31',
+      '1980-00-10',
+      '1980-13-01',
+      '1980-05-00',
+      '1980-01-32',
+    ]) {
       const e = refusal(() => checkDate(bad, 'd'));
       expect([e.part, e.message], bad).toEqual(['d', `d "${bad}" is not a date`]);
     }
-    for (const bad of ['80-04-17', '1980-4-17', ' 1980-04-17', '1980-04-17x', 19800417]) expect(refusal(() => checkDate(bad, 'd')).message).toBe('d must be a date written YYYY-MM-DD');
+    for (const bad of ['80-04-17', '1980-4-17', ' 1980-04-17', '1980-04-17x', 19800417])
+      expect(refusal(() => checkDate(bad, 'd')).message).toBe('d must be a date written YYYY-MM-DD');
   });
 
   it('country codes, ID types and ID numbers are checked, each naming the field', () => {
-    const part = (i: Partial<Identification> | null) => refusal(() => checkIdentification(i === null ? (null as unknown as Identification) : { ...ID, ...i })).part;
+    const part = (i: Partial<Identification> | null) =>
+      refusal(() => checkIdentification(i === null ? (null as unknown as Identification) : { ...ID, ...i })).part;
     expect(part(null)).toBe('identification');
     expect(part({ citizenship: 'GBR' })).toBe('identification.citizenship');
     expect(part({ residence: 'g' })).toBe('identification.residence');
@@ -100,7 +134,8 @@ describe('identification data: bounds', () => {
 
   it('sharing identity needs every field the same', () => {
     expect(sameIdentification(ID, { ...ID })).toBe(true);
-    for (const diff of [{ citizenship: 'FR' }, { residence: 'FR' }, { idType: 'national-id' as const }, { idNumber: 'AB123457' }]) expect(sameIdentification(ID, { ...ID, ...diff })).toBe(false);
+    for (const diff of [{ citizenship: 'FR' }, { residence: 'FR' }, { idType: 'national-id' as const }, { idNumber: 'AB123457' }])
+      expect(sameIdentification(ID, { ...ID, ...diff })).toBe(false);
   });
 });
 
@@ -138,10 +173,20 @@ describe('withdrawal limits: the 5-business-day window', () => {
 
   it('a user without a device is told so; cents are shown', () => {
     const r = decideWithdrawal('none', [], 50_000_01, 'x', ['y'], NOW);
-    expect(r.ok || r.message).toMatch(/^refused: 50,000\.01 USD is over the daily limit of 50,000 USD \(0 USD withdrawn today\) for a user without a security device, and bank account x/);
+    expect(r.ok || r.message).toMatch(
+      /^refused: 50,000\.01 USD is over the daily limit of 50,000 USD \(0 USD withdrawn today\) for a user without a security device, and bank account x/,
+    );
     expect(r.ok || r.code).toBe('over-limit');
-    expect(decideWithdrawal('none', [], Number.MAX_SAFE_INTEGER + 1, 'x', [], NOW)).toMatchObject({ ok: false, code: 'bad-amount', message: 'amount must be more than 0' });
-    expect(decideWithdrawal('dsc', [], 1, 'x', [], NOW)).toMatchObject({ ok: true, usage: { day: 0, fiveDays: 0 }, limit: { day: 1_000_000_00 } });
+    expect(decideWithdrawal('none', [], Number.MAX_SAFE_INTEGER + 1, 'x', [], NOW)).toMatchObject({
+      ok: false,
+      code: 'bad-amount',
+      message: 'amount must be more than 0',
+    });
+    expect(decideWithdrawal('dsc', [], 1, 'x', [], NOW)).toMatchObject({
+      ok: true,
+      usage: { day: 0, fiveDays: 0 },
+      limit: { day: 1_000_000_00 },
+    });
   });
 });
 
@@ -151,8 +196,16 @@ describe('opt-out and opt-in: who and when', () => {
   it('a second opt-out or opt-in is refused as already done; non-primary users are refused first', () => {
     const out = { ...acct, optedOut: true };
     expect(decideOptOut(u('ann'), out, true)).toEqual({ ok: false, code: 'already', message: 'account A1 is already opted out' });
-    expect(decideOptIn(u('ann'), acct)).toEqual({ ok: false, code: 'already', message: 'account A1 is already in the Secure Login System' });
-    expect(decideOptIn(u('bob'), out)).toEqual({ ok: false, code: 'not-primary', message: 'only user ann may change the security settings of account A1' });
+    expect(decideOptIn(u('ann'), acct)).toEqual({
+      ok: false,
+      code: 'already',
+      message: 'account A1 is already in the Secure Login System',
+    });
+    expect(decideOptIn(u('bob'), out)).toEqual({
+      ok: false,
+      code: 'not-primary',
+      message: 'only user ann may change the security settings of account A1',
+    });
     expect(decideOptOut(u('bob'), out, true)).toMatchObject({ code: 'not-primary' });
     const r = decideOptOut(u('ann'), acct, false);
     expect(r.ok || r.message).toBe(`opting out needs the risks acknowledged: ${OPT_OUT_RISKS.join(' ')}`);
@@ -160,7 +213,10 @@ describe('opt-out and opt-in: who and when', () => {
   it('an opted-out account logs in without a second factor and trades no Pink Sheets', () => {
     expect(needsSecondFactor(acct)).toBe(true);
     expect(needsSecondFactor({ ...acct, optedOut: true })).toBe(false);
-    expect(tradePermission({ ...acct, optedOut: true }, 'pink-sheets')).toEqual({ allowed: false, reason: 'account A1 opted out of the Secure Login System: no Pink Sheet trading until it opts back in' });
+    expect(tradePermission({ ...acct, optedOut: true }, 'pink-sheets')).toEqual({
+      allowed: false,
+      reason: 'account A1 opted out of the Secure Login System: no Pink Sheet trading until it opts back in',
+    });
     expect(tradePermission(acct, 'pink-sheets')).toEqual({ allowed: true, reason: 'allowed' });
   });
 });
@@ -168,8 +224,25 @@ describe('opt-out and opt-in: who and when', () => {
 describe('sharing: each refusal', () => {
   const ent = (id: string, over: Partial<Identification> = {}): Entity => ({ id, name: id, identification: { ...ID, ...over } });
   const user = (username: string, entityId: string): User => ({ username, accountId: `a-${username}`, entityId, phones: [], failures: 0 });
-  const decide = (device: Device, devices: Device[], sharings: Sharing[] = [], reqEnt = ent('e1'), ownEnt = ent('e1'), requester = 'req', owner = 'own') =>
-    decideSharing({ requester: user(requester, reqEnt.id), owner: user(owner, ownEnt.id), requesterEntity: reqEnt, ownerEntity: ownEnt, device, devices, sharings, now: NOW });
+  const decide = (
+    device: Device,
+    devices: Device[],
+    sharings: Sharing[] = [],
+    reqEnt = ent('e1'),
+    ownEnt = ent('e1'),
+    requester = 'req',
+    owner = 'own',
+  ) =>
+    decideSharing({
+      requester: user(requester, reqEnt.id),
+      owner: user(owner, ownEnt.id),
+      requesterEntity: reqEnt,
+      ownerEntity: ownEnt,
+      device,
+      devices,
+      sharings,
+      now: NOW,
+    });
   const d = dev('d', 'own', 'dsc');
 
   it('refuses oneself, a device of someone else, and an expired or revoked device', () => {
@@ -177,12 +250,20 @@ describe('sharing: each refusal', () => {
     expect(decide(dev('z', 'zed', 'dsc'), [d])).toEqual({ ok: false, code: 'not-owner', message: 'device z does not belong to own' });
     const t = dev('t', 'own', 'online-card', { expiresAt: NOW });
     expect(decide(t, [t])).toMatchObject({ ok: false, code: 'device-not-valid' });
-    expect(decide(dev('r', 'own', 'dsc', { status: 'revoked' }), [d])).toMatchObject({ ok: false, code: 'device-not-valid', message: 'device r is not active' });
+    expect(decide(dev('r', 'own', 'dsc', { status: 'revoked' }), [d])).toMatchObject({
+      ok: false,
+      code: 'device-not-valid',
+      message: 'device r is not active',
+    });
   });
 
   it('refuses a second request for the same device, a requester with another sharing, an owner using a shared device', () => {
     const other = dev('o', 'third', 'dscplus');
-    expect(decide(d, [d], [sharing('d', 'own', 'req', 'pending')])).toEqual({ ok: false, code: 'already-shared', message: 'device d is already shared with req (pending)' });
+    expect(decide(d, [d], [sharing('d', 'own', 'req', 'pending')])).toEqual({
+      ok: false,
+      code: 'already-shared',
+      message: 'device d is already shared with req (pending)',
+    });
     expect(decide(d, [d], [sharing('d', 'own', 'req', 'cancelled')])).toEqual({ ok: true, status: 'active' });
     expect(decide(d, [d, other], [sharing('o', 'third', 'req', 'pending')])).toMatchObject({ ok: false, code: 'requester-uses-shared' });
     expect(decide(d, [d, other], [sharing('o', 'third', 'req', 'rejected')])).toEqual({ ok: true, status: 'active' });
@@ -194,18 +275,33 @@ describe('sharing: each refusal', () => {
     expect(decide(d, [d, gone])).toEqual({ ok: true, status: 'active' });
     const strongRevoked = dev('s', 'req', 'dscplus', { status: 'revoked' });
     expect(decide(d, [d, strongRevoked])).toEqual({ ok: true, status: 'active' });
-    expect(decide(d, [d, dev('s2', 'req', 'dscplus')])).toEqual({ ok: false, code: 'less-secure-device', message: SHARING_ERRORS['less-secure-device'] });
-    expect(decide(d, [d], [], ent('e1'), ent('e2', { idNumber: 'ZZ999999' }))).toEqual({ ok: false, code: 'different-identification', message: SHARING_ERRORS['different-identification'] });
+    expect(decide(d, [d, dev('s2', 'req', 'dscplus')])).toEqual({
+      ok: false,
+      code: 'less-secure-device',
+      message: SHARING_ERRORS['less-secure-device'],
+    });
+    expect(decide(d, [d], [], ent('e1'), ent('e2', { idNumber: 'ZZ999999' }))).toEqual({
+      ok: false,
+      code: 'different-identification',
+      message: SHARING_ERRORS['different-identification'],
+    });
     expect(decide(d, [d], [], ent('e1'), ent('e2'))).toEqual({ ok: true, status: 'pending' });
   });
 });
 
 describe('PIN guidance (KB2269): what counts as personal data', () => {
-  const ctx = { dateOfBirth: '1980-04-17', address: { street: '42 Elm Road', city: 'Leeds', postalCode: 'LS1 4AB' }, idNumber: '123-45-6789', phones: ['7700900123'], names: ['Ann Marie Smith', 'Al Jones'] };
+  const ctx = {
+    dateOfBirth: '1980-04-17',
+    address: { street: '42 Elm Road', city: 'Leeds', postalCode: 'LS1 4AB' },
+    idNumber: '123-45-6789',
+    phones: ['7700900123'],
+    names: ['Ann Marie Smith', 'Al Jones'],
+  };
   const why = (pin: string, c: Parameters<typeof checkPin>[1] = ctx) => checkPin(pin, c).refusals;
 
   it('every written form of the date of birth, inside the PIN or around it', () => {
-    for (const pin of ['041780', '800417', '17041980', '04171980', '19800417', 'x1980y', '5198077']) expect(why(pin), pin).toEqual(['the PIN contains your date of birth']);
+    for (const pin of ['041780', '800417', '17041980', '04171980', '19800417', 'x1980y', '5198077'])
+      expect(why(pin), pin).toEqual(['the PIN contains your date of birth']);
     expect(why('198', { dateOfBirth: '1980-04-17' })).toEqual([]);
     expect(why('1980', { dateOfBirth: '17/04/1980' })).toEqual([]);
   });

@@ -12,11 +12,27 @@ const ID: Identification = { dateOfBirth: '1980-04-17', citizenship: 'GB', resid
 const entity = (id: string, over: Partial<Identification> = {}): Entity => ({ id, name: id, identification: { ...ID, ...over } });
 const user = (username: string, entityId: string): User => ({ username, accountId: `acct-${username}`, entityId, phones: [], failures: 0 });
 let seq = 0;
-const dev = (owner: string, kind: DeviceKind, extra: Partial<Device> = {}): Device => ({ id: `d${++seq}`, kind, owner, status: 'active', issuedAt: seq, ...extra });
+const dev = (owner: string, kind: DeviceKind, extra: Partial<Device> = {}): Device => ({
+  id: `d${++seq}`,
+  kind,
+  owner,
+  status: 'active',
+  issuedAt: seq,
+  ...extra,
+});
 const NOW = Date.UTC(2026, 5, 10, 12); // a Wednesday
 
 function share(reqEnt: Entity, ownEnt: Entity, device: Device, devices: Device[], sharings: Sharing[] = []) {
-  return decideSharing({ requester: user('req', reqEnt.id), owner: user('own', ownEnt.id), requesterEntity: reqEnt, ownerEntity: ownEnt, device, devices, sharings, now: NOW });
+  return decideSharing({
+    requester: user('req', reqEnt.id),
+    owner: user('own', ownEnt.id),
+    requesterEntity: reqEnt,
+    ownerEntity: ownEnt,
+    device,
+    devices,
+    sharings,
+    now: NOW,
+  });
 }
 
 describe('sharing (KB2481)', () => {
@@ -31,7 +47,13 @@ describe('sharing (KB2481)', () => {
   });
   it('different identification data: the exact refusal', () => {
     const d = dev('own', 'dsc');
-    for (const over of [{ dateOfBirth: '1980-04-18' }, { citizenship: 'FR' }, { residence: 'DE' }, { idType: 'national-id' as const }, { idNumber: '123456780' }]) {
+    for (const over of [
+      { dateOfBirth: '1980-04-18' },
+      { citizenship: 'FR' },
+      { residence: 'DE' },
+      { idType: 'national-id' as const },
+      { idNumber: '123456780' },
+    ]) {
       const r = share(entity('e1'), entity('e2', over), d, [d]);
       expect(r).toMatchObject({ ok: false, code: 'different-identification', message: 'Different identification information' });
     }
@@ -39,7 +61,12 @@ describe('sharing (KB2481)', () => {
   it('a temporary device on either side refuses', () => {
     const e = entity('e1');
     const d = dev('own', 'dscplus');
-    for (const [who, kind] of [['req', 'temp-code'], ['own', 'temp-code'], ['req', 'online-card'], ['own', 'online-card']] as const) {
+    for (const [who, kind] of [
+      ['req', 'temp-code'],
+      ['own', 'temp-code'],
+      ['req', 'online-card'],
+      ['own', 'online-card'],
+    ] as const) {
       const r = share(e, e, d, [d, dev(who, kind, { expiresAt: NOW + DAY_MS })]);
       expect(r).toMatchObject({ ok: false, code: 'temporary-device', message: SHARING_ERRORS['temporary-device'] });
     }
@@ -49,7 +76,11 @@ describe('sharing (KB2481)', () => {
   it('a less secure device than a candidate refuses, an equal one does not', () => {
     const e = entity('e1');
     const card = dev('own', 'card');
-    expect(share(e, e, card, [card, dev('req', 'ibkey')])).toMatchObject({ ok: false, code: 'less-secure-device', message: 'Less secure device' });
+    expect(share(e, e, card, [card, dev('req', 'ibkey')])).toMatchObject({
+      ok: false,
+      code: 'less-secure-device',
+      message: 'Less secure device',
+    });
     expect(share(e, e, card, [card, dev('own', 'dsc')])).toMatchObject({ ok: false, code: 'less-secure-device' });
     const dsc = dev('own', 'dsc');
     expect(share(e, e, dsc, [dsc, dev('req', 'dsc')])).toEqual({ ok: true, status: 'active' });
@@ -68,7 +99,18 @@ describe('sharing (KB2481)', () => {
     expect(share(e, e, d, [d], [s])).toMatchObject({ ok: false, code: 'already-shared' });
     const r = dev('own', 'dsc', { status: 'revoked' });
     expect(share(e, e, r, [r])).toMatchObject({ ok: false, code: 'device-not-valid' });
-    expect(decideSharing({ requester: user('own', 'e1'), owner: user('own', 'e1'), requesterEntity: e, ownerEntity: e, device: d, devices: [d], sharings: [], now: NOW })).toMatchObject({ code: 'same-user' });
+    expect(
+      decideSharing({
+        requester: user('own', 'e1'),
+        owner: user('own', 'e1'),
+        requesterEntity: e,
+        ownerEntity: e,
+        device: d,
+        devices: [d],
+        sharings: [],
+        now: NOW,
+      }),
+    ).toMatchObject({ code: 'same-user' });
   });
   it('a shared device makes the own devices redundant; cancelling brings them back', () => {
     const mine = dev('req', 'card');
@@ -134,14 +176,19 @@ describe('withdrawal limits', () => {
     expect(decideWithdrawal('none', hist, 50 * K + 1, 'x', [], mon)).toMatchObject({ ok: false });
   });
   it('refuses amounts that are not positive whole cents', () => {
-    for (const a of [0, -1, 1.5, Number.NaN]) expect(decideWithdrawal('none', [], a, 'x', [], NOW)).toMatchObject({ ok: false, code: 'bad-amount' });
+    for (const a of [0, -1, 1.5, Number.NaN])
+      expect(decideWithdrawal('none', [], a, 'x', [], NOW)).toMatchObject({ ok: false, code: 'bad-amount' });
   });
 });
 
 describe('opt-out and opt back in (KB2545)', () => {
   const acct: Account = { id: 'a1', primaryUser: 'ann', optedOut: false, depositBanks: [] };
   it('only the primary user may change it; the others are told who can', () => {
-    expect(decideOptOut(user('bob', 'e'), acct, true)).toMatchObject({ ok: false, code: 'not-primary', message: expect.stringContaining('only user ann') });
+    expect(decideOptOut(user('bob', 'e'), acct, true)).toMatchObject({
+      ok: false,
+      code: 'not-primary',
+      message: expect.stringContaining('only user ann'),
+    });
     expect(decideOptOut(user('ann', 'e'), acct, false)).toMatchObject({ ok: false, code: 'risks-not-acknowledged' });
     expect(decideOptOut(user('ann', 'e'), acct, true)).toEqual({ ok: true });
     expect(decideOptIn(user('ann', 'e'), acct)).toMatchObject({ ok: false, code: 'already' });
@@ -157,9 +204,27 @@ describe('opt-out and opt back in (KB2545)', () => {
 });
 
 describe('PIN guidance (KB2269)', () => {
-  const ctx = { dateOfBirth: '1980-04-17', address: { street: '42 Elm Road', city: 'Leeds', postalCode: 'LS1 4AB' }, idNumber: '123-45-6789', phones: ['7700900123'], names: ['Ann Marie Smith', 'Jones'] };
+  const ctx = {
+    dateOfBirth: '1980-04-17',
+    address: { street: '42 Elm Road', city: 'Leeds', postalCode: 'LS1 4AB' },
+    idNumber: '123-45-6789',
+    phones: ['7700900123'],
+    names: ['Ann Marie Smith', 'Jones'],
+  };
   it('refuses personal data and says which, without the PIN', () => {
-    const cases: [string, RegExp][] = [['1980', /date of birth/], ['1704', /date of birth/], ['0417', /date of birth/], ['170480', /date of birth/], ['42', /street/], ['ls14ab', /postal code/], ['6789', /ID or SSN/], ['0900', /phone/], ['smith1', /name/], ['Jones!', /name/], ['leeds', /address/]];
+    const cases: [string, RegExp][] = [
+      ['1980', /date of birth/],
+      ['1704', /date of birth/],
+      ['0417', /date of birth/],
+      ['170480', /date of birth/],
+      ['42', /street/],
+      ['ls14ab', /postal code/],
+      ['6789', /ID or SSN/],
+      ['0900', /phone/],
+      ['smith1', /name/],
+      ['Jones!', /name/],
+      ['leeds', /address/],
+    ];
     for (const [pin, why] of cases) {
       const r = checkPin(pin, ctx);
       expect(r.ok, pin).toBe(false);

@@ -26,7 +26,15 @@ beforeAll(async () => {
   await s.createEntity({ id: 'ann-e', name: 'Ann Smith', identification: ID });
   await s.createEntity({ id: 'ann-twin', name: 'Ann Smith (second entity)', identification: { ...ID, idNumber: 'p123-4567' } });
   await s.createEntity({ id: 'bob-e', name: 'Bob Jones', identification: { ...ID, dateOfBirth: '1975-01-02' } });
-  for (const [u, e, acct] of [['ann', 'ann-e', 'A1'], ['amy', 'ann-e', 'A1'], ['anna', 'ann-twin', 'A2'], ['bob', 'bob-e', 'B1'], ['tim', 'ann-e', 'A1'], ['dan', 'ann-e', 'A3']] as const) await s.createUser({ username: u, password: `pw-${u}-secret`, entityId: e, accountId: acct });
+  for (const [u, e, acct] of [
+    ['ann', 'ann-e', 'A1'],
+    ['amy', 'ann-e', 'A1'],
+    ['anna', 'ann-twin', 'A2'],
+    ['bob', 'bob-e', 'B1'],
+    ['tim', 'ann-e', 'A1'],
+    ['dan', 'ann-e', 'A3'],
+  ] as const)
+    await s.createUser({ username: u, password: `pw-${u}-secret`, entityId: e, accountId: acct });
   await s.addDevice('ann', { kind: 'dscplus', tokenId: 'dscplus-1' });
   await s.addDevice('amy', { kind: 'card', tokenId: 'card-1' });
   await s.addDevice('bob', { kind: 'dsc', tokenId: 'dsc-1' });
@@ -67,10 +75,19 @@ async function login(username: string, expectToken?: string): Promise<string> {
 
 describe('SLS service', () => {
   it('logs in with each hosted device and refuses a wrong answer and a replay', async () => {
-    for (const [u, t] of [['ann', 'dscplus-1'], ['amy', 'card-1'], ['bob', 'dsc-1'], ['tim', 'ocard-1']]) expect(await login(u, t)).toMatch(/^[0-9a-f]{32}$/);
+    for (const [u, t] of [
+      ['ann', 'dscplus-1'],
+      ['amy', 'card-1'],
+      ['bob', 'dsc-1'],
+      ['tim', 'ocard-1'],
+    ])
+      expect(await login(u, t)).toMatch(/^[0-9a-f]{32}$/);
     const l = await sls.login.start('ann', 'pw-ann-secret');
     const right = await answerOf('dscplus-1', l);
-    const wrong = await sls.login.answer(l.id, right.replace(/\d$/, (d) => String((Number(d) + 1) % 10)));
+    const wrong = await sls.login.answer(
+      l.id,
+      right.replace(/\d$/, (d) => String((Number(d) + 1) % 10)),
+    );
     expect(wrong).toMatchObject({ status: 'second-factor', wrongAnswers: 1 });
     expect(wrong.challenge).not.toBe(l.challenge);
     // the old challenge's right answer is a replay now: refused
@@ -87,7 +104,15 @@ describe('SLS service', () => {
     const session = await login('ann', 'dscplus-1');
     const ch = await sls.service.shareChallenge('dan', (await sls.service.user('dan')).devices[0].id);
     const resp = await answerOf('dscplus-2', { device: { kind: 'dscplus' }, challenge: ch.challenge } as LoginState);
-    await expect(sls.service.share(session, { owner: 'dan', ownerPassword: 'pw-dan-secret', deviceId: (await sls.service.user('dan')).devices[0].id, challenge: ch.challenge!, response: resp })).rejects.toThrow(/temporary device/);
+    await expect(
+      sls.service.share(session, {
+        owner: 'dan',
+        ownerPassword: 'pw-dan-secret',
+        deviceId: (await sls.service.user('dan')).devices[0].id,
+        challenge: ch.challenge!,
+        response: resp,
+      }),
+    ).rejects.toThrow(/temporary device/);
   });
 
   it('sharing: less secure, different identification, approved at once, pending compliance', async () => {
@@ -96,8 +121,18 @@ describe('SLS service', () => {
     const shareWith = async (requester: string, owner: string, tokenId: string, deviceId: string) => {
       const session = await login(requester);
       const ch = await sls.service.shareChallenge(owner, deviceId);
-      const answer = await answerOf(tokenId, { device: { kind: (await sls.service.user(owner)).devices[0].kind }, challenge: ch.challenge, indexes: ch.indexes ?? null } as LoginState);
-      return sls.service.share(session, { owner, ownerPassword: `pw-${owner}-secret`, deviceId, challenge: ch.challenge ?? undefined, response: answer });
+      const answer = await answerOf(tokenId, {
+        device: { kind: (await sls.service.user(owner)).devices[0].kind },
+        challenge: ch.challenge,
+        indexes: ch.indexes ?? null,
+      } as LoginState);
+      return sls.service.share(session, {
+        owner,
+        ownerPassword: `pw-${owner}-secret`,
+        deviceId,
+        challenge: ch.challenge ?? undefined,
+        response: answer,
+      });
     };
     // amy's card is less secure than ann's DSC+
     await expect(shareWith('ann', 'amy', 'card-1', amyDev.id)).rejects.toThrow('Less secure device');
@@ -152,10 +187,16 @@ describe('SLS service', () => {
     const ib = sls.ibkey;
     await ib.createPhone({ id: 'ph1', profile: { os: 'ios', version: 17, biometrics: 'face-id', passcode: true, rooted: false } });
     await ib.createPhone({ id: 'old', profile: { os: 'ios', version: 10, biometrics: 'none', passcode: true, rooted: false } });
-    await expect(ib.startActivation({ phoneId: 'old', username: 'bob', password: 'pw-bob-secret', number: '7700900123' })).rejects.toThrow(/iOS 11/);
-    await expect(ib.startActivation({ phoneId: 'ph1', username: 'bob', password: 'pw-bob-secret', number: '+447700900123' })).rejects.toThrow('field "number"');
+    await expect(ib.startActivation({ phoneId: 'old', username: 'bob', password: 'pw-bob-secret', number: '7700900123' })).rejects.toThrow(
+      /iOS 11/,
+    );
+    await expect(
+      ib.startActivation({ phoneId: 'ph1', username: 'bob', password: 'pw-bob-secret', number: '+447700900123' }),
+    ).rejects.toThrow('field "number"');
     await ib.setNetwork('ph1', false);
-    await expect(ib.startActivation({ phoneId: 'ph1', username: 'bob', password: 'pw-bob-secret', number: '7700900123' })).rejects.toThrow(/network/);
+    await expect(ib.startActivation({ phoneId: 'ph1', username: 'bob', password: 'pw-bob-secret', number: '7700900123' })).rejects.toThrow(
+      /network/,
+    );
     await ib.setNetwork('ph1', true);
     const req = await ib.startActivation({ phoneId: 'ph1', username: 'bob', password: 'pw-bob-secret', number: '7700900123' });
     const sms = (await sls.service.tx((tx) => tx.sms(1)))[0];

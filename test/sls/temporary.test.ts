@@ -6,12 +6,27 @@ import { SqliteStore } from '../../emulator/sls/sqlite-store.ts';
 import { DAY_MS } from '../../firmware/sls/devices.ts';
 import { seededRng } from '../../firmware/rng.ts';
 
-const gate: TokenGate = { kind: () => null, expiresAt: () => null, issue: () => ({ challenge: null }), check: () => ({ accepted: false, outcome: 'wrong' }) };
+const gate: TokenGate = {
+  kind: () => null,
+  expiresAt: () => null,
+  issue: () => ({ challenge: null }),
+  check: () => ({ accepted: false, outcome: 'wrong' }),
+};
 
 async function world() {
   const clock = { t: Date.UTC(2026, 2, 2, 8) };
-  const sls = openSls({ store: new SqliteStore(':memory:'), gate, now: () => clock.t, rng: seededRng('temp'), scryptCost: { N: 16, r: 1, p: 1 } });
-  await sls.service.createEntity({ id: 'e', name: 'Eve Example', identification: { dateOfBirth: '1985-05-05', citizenship: 'DE', residence: 'DE', idType: 'national-id', idNumber: 'T22000129' } });
+  const sls = openSls({
+    store: new SqliteStore(':memory:'),
+    gate,
+    now: () => clock.t,
+    rng: seededRng('temp'),
+    scryptCost: { N: 16, r: 1, p: 1 },
+  });
+  await sls.service.createEntity({
+    id: 'e',
+    name: 'Eve Example',
+    identification: { dateOfBirth: '1985-05-05', citizenship: 'DE', residence: 'DE', idType: 'national-id', idNumber: 'T22000129' },
+  });
   await sls.service.createUser({ username: 'eve', password: 'eve-password', entityId: 'e' });
   return { sls, clock };
 }
@@ -28,7 +43,9 @@ describe('Temporary Code', () => {
       expect((await sls.login.answer(l.id, code!)).status).toBe('done');
     }
     clock.t = issued + 2 * DAY_MS;
-    await expect(sls.login.start('eve', 'eve-password')).rejects.toThrow('user eve has no active security device; ask client services for a Temporary Code');
+    await expect(sls.login.start('eve', 'eve-password')).rejects.toThrow(
+      'user eve has no active security device; ask client services for a Temporary Code',
+    );
     expect((await sls.service.user('eve')).devices[0].status).toBe('expired');
     await sls.close();
   });

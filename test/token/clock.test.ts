@@ -36,7 +36,8 @@ describe('TokenClock', () => {
 
   it('refuses a device time that is negative, fractional or unsafe, naming the clock', () => {
     const c = new TokenClock(undefined, 0);
-    for (const bad of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1, NaN]) expect(refusal(() => c.set(bad, 0))).toEqual({ part: 'clock', message: `clock must be Unix milliseconds (0 or more), got ${bad}` });
+    for (const bad of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1, NaN])
+      expect(refusal(() => c.set(bad, 0))).toEqual({ part: 'clock', message: `clock must be Unix milliseconds (0 or more), got ${bad}` });
     expect(c.now(0)).toBe(0);
   });
 
@@ -46,7 +47,11 @@ describe('TokenClock', () => {
     expect(c.now(100)).toBe(600);
     c.advance(0, 100);
     expect(c.now(100)).toBe(600);
-    for (const bad of [-1, 0.5]) expect(refusal(() => c.advance(bad, 100))).toEqual({ part: 'duration', message: `advance must be 0 or more milliseconds, got ${bad}` });
+    for (const bad of [-1, 0.5])
+      expect(refusal(() => c.advance(bad, 100))).toEqual({
+        part: 'duration',
+        message: `advance must be 0 or more milliseconds, got ${bad}`,
+      });
     expect(c.now(100)).toBe(600);
   });
 
@@ -79,7 +84,11 @@ describe('TokenClock', () => {
 
   it('refuses a rate of 0, below 0, above 10000 or not finite, naming the rate', () => {
     const c = new TokenClock(undefined, 0);
-    for (const bad of [0, -1, 10_000.5, Infinity, NaN]) expect(refusal(() => c.setRate(bad, 0))).toEqual({ part: 'rate', message: `clock speed must be above 0 and at most 10000, got ${bad}` });
+    for (const bad of [0, -1, 10_000.5, Infinity, NaN])
+      expect(refusal(() => c.setRate(bad, 0))).toEqual({
+        part: 'rate',
+        message: `clock speed must be above 0 and at most 10000, got ${bad}`,
+      });
     expect(c.state.rate).toBe(1);
   });
 

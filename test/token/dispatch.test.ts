@@ -13,9 +13,27 @@ import { decodeTlvs, encodeTlvs, find } from '../../protocol/tlv.ts';
 import { InputError } from '../../firmware/errors.ts';
 import { PowerCut } from '../../firmware/storage.ts';
 import { boardPolicy } from '../../firmware/token/auth.ts';
-import { ALL_PLANES, CommandError, dispatch, failure, field, keyField, noParams, onOff, optional, respond, textField, uintField, type Handler, type Handlers } from '../../firmware/token/dispatch.ts';
+import {
+  ALL_PLANES,
+  CommandError,
+  dispatch,
+  failure,
+  field,
+  keyField,
+  noParams,
+  onOff,
+  optional,
+  respond,
+  textField,
+  uintField,
+  type Handler,
+  type Handlers,
+} from '../../firmware/token/dispatch.ts';
 
-const open = boardPolicy(() => false, () => null);
+const open = boardPolicy(
+  () => false,
+  () => null,
+);
 
 /** Sends `apdu` to a dispatcher whose GET_INFO is `handler`; answers status, DETAIL text and fields. */
 function send(apdu: Uint8Array, handler: Handler = () => [], handlers: Handlers = {}) {
@@ -28,7 +46,8 @@ function send(apdu: Uint8Array, handler: Handler = () => [], handlers: Handlers 
   return { sw: r.value.sw, detail: d ? fromUtf8OrNull(d) : null, items };
 }
 
-const cmd = (o: { ins?: number; p1?: number; p2?: number; data?: Uint8Array; cla?: number } = {}) => encodeCommand({ cla: o.cla ?? CLA, ins: o.ins ?? INS.GET_INFO, p1: o.p1, p2: o.p2, data: o.data });
+const cmd = (o: { ins?: number; p1?: number; p2?: number; data?: Uint8Array; cla?: number } = {}) =>
+  encodeCommand({ cla: o.cla ?? CLA, ins: o.ins ?? INS.GET_INFO, p1: o.p1, p2: o.p2, data: o.data });
 const fields = (...f: [number, Uint8Array][]) => encodeTlvs(f.map(([tag, value]) => ({ tag, value })));
 /** The answer to GET_INFO whose handler runs `fn` on the command's context. */
 const via = (fn: Handler, o: Parameters<typeof cmd>[0] = {}) => send(cmd(o), fn);
@@ -39,7 +58,10 @@ describe('dispatch', () => {
     expect(cmd({ data })).toHaveLength(MAX_MESSAGE);
     expect(send(cmd({ data })).sw).not.toBe(SW.WRONG_LENGTH);
     const long = cmd({ data: new Uint8Array(MAX_MESSAGE - 6) });
-    expect(send(long)).toMatchObject({ sw: SW.WRONG_LENGTH, detail: `APDU of ${MAX_MESSAGE + 1} bytes exceeds MAX_MESSAGE (${MAX_MESSAGE})` });
+    expect(send(long)).toMatchObject({
+      sw: SW.WRONG_LENGTH,
+      detail: `APDU of ${MAX_MESSAGE + 1} bytes exceeds MAX_MESSAGE (${MAX_MESSAGE})`,
+    });
   });
 
   it('names a wrong class and an unknown instruction in upper-case hex, two digits', () => {
@@ -55,12 +77,20 @@ describe('dispatch', () => {
   });
 
   it('turns each kind of handler error into its status word, and never throws', () => {
-    const thrower = (e: unknown): Handler => () => {
-      throw e;
-    };
-    expect(send(cmd(), thrower(new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'not now')))).toMatchObject({ sw: SW.CONDITIONS_NOT_SATISFIED, detail: 'not now' });
+    const thrower =
+      (e: unknown): Handler =>
+      () => {
+        throw e;
+      };
+    expect(send(cmd(), thrower(new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'not now')))).toMatchObject({
+      sw: SW.CONDITIONS_NOT_SATISFIED,
+      detail: 'not now',
+    });
     expect(send(cmd(), thrower(new InputError('suite', 'bad suite')))).toMatchObject({ sw: SW.BAD_DATA, detail: 'bad suite' });
-    expect(send(cmd(), thrower(new PowerCut(2)))).toMatchObject({ sw: SW.MEMORY_FAILURE, detail: 'a storage write failed; the token restarted from what was stored' });
+    expect(send(cmd(), thrower(new PowerCut(2)))).toMatchObject({
+      sw: SW.MEMORY_FAILURE,
+      detail: 'a storage write failed; the token restarted from what was stored',
+    });
     expect(send(cmd(), thrower(new Error('boom')))).toMatchObject({ sw: SW.INTERNAL_ERROR, detail: 'internal error in GET_INFO: boom' });
     expect(send(cmd(), thrower('text'))).toMatchObject({ sw: SW.INTERNAL_ERROR, detail: 'internal error in GET_INFO: text' });
     expect(send(cmd(), thrower(null))).toMatchObject({ sw: SW.INTERNAL_ERROR, detail: 'internal error in GET_INFO: null' });
@@ -103,12 +133,16 @@ describe('field readers', () => {
   });
 
   it('uintField: a number from min to max', () => {
-    const read = (v: Uint8Array) => via((ctx) => [[TAG.COUNTER, uint(uintField(ctx, TAG.COUNTER, 5, 9))]], { data: fields([TAG.COUNTER, v]) });
+    const read = (v: Uint8Array) =>
+      via((ctx) => [[TAG.COUNTER, uint(uintField(ctx, TAG.COUNTER, 5, 9))]], { data: fields([TAG.COUNTER, v]) });
     expect(read(uint(5)).sw).toBe(SW.OK);
     expect(read(uint(9)).sw).toBe(SW.OK);
-    for (const bad of [uint(4), uint(10), new Uint8Array(9).fill(0xff)]) expect(read(bad)).toMatchObject({ sw: SW.BAD_DATA, detail: 'COUNTER must be a number from 5 to 9' });
+    for (const bad of [uint(4), uint(10), new Uint8Array(9).fill(0xff)])
+      expect(read(bad)).toMatchObject({ sw: SW.BAD_DATA, detail: 'COUNTER must be a number from 5 to 9' });
     // From 0: a value too long to be a number is still refused (not read as 0).
-    const fromZero = via((ctx) => [[TAG.COUNTER, uint(uintField(ctx, TAG.COUNTER, 0, 9))]], { data: fields([TAG.COUNTER, new Uint8Array(9).fill(0xff)]) });
+    const fromZero = via((ctx) => [[TAG.COUNTER, uint(uintField(ctx, TAG.COUNTER, 0, 9))]], {
+      data: fields([TAG.COUNTER, new Uint8Array(9).fill(0xff)]),
+    });
     expect(fromZero).toMatchObject({ sw: SW.BAD_DATA, detail: 'COUNTER must be a number from 0 to 9' });
   });
 

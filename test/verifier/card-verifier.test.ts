@@ -9,7 +9,14 @@ import { toHex } from '../../firmware/bytes.ts';
 import { cardValue, DEFAULT_CARD } from '../../firmware/card/card.ts';
 import { InputError } from '../../firmware/errors.ts';
 import { seededRng } from '../../firmware/rng.ts';
-import { checkCardAnswer, DAY_MS, issueCardChallenge, newCardVerifier, newOnlineCardVerifier, type CardChallenge } from '../../firmware/verifier/card-verifier.ts';
+import {
+  checkCardAnswer,
+  DAY_MS,
+  issueCardChallenge,
+  newCardVerifier,
+  newOnlineCardVerifier,
+  type CardChallenge,
+} from '../../firmware/verifier/card-verifier.ts';
 import { SECRET } from '../device/helpers.ts';
 
 const SERIAL = 'SC0042';
@@ -74,8 +81,12 @@ describe('card verifier edges', () => {
   it('accepts the values with the spaces the card shows, and the key as hex', () => {
     const rng = seededRng('typed');
     const a = issueCardChallenge(newCardVerifier(SERIAL), rng, 0);
-    expect(checkCardAnswer(a.state, toHex(SECRET), { id: a.challenge.id, answer: ` ${answerOf(a.challenge, '  ')}\t` }, 0).outcome).toBe('accepted');
-    expect(refusal(() => checkCardAnswer(a.state, 'not hex', { id: a.challenge.id, answer: answerOf(a.challenge) }, 0)).part).toBe('secret');
+    expect(checkCardAnswer(a.state, toHex(SECRET), { id: a.challenge.id, answer: ` ${answerOf(a.challenge, '  ')}\t` }, 0).outcome).toBe(
+      'accepted',
+    );
+    expect(refusal(() => checkCardAnswer(a.state, 'not hex', { id: a.challenge.id, answer: answerOf(a.challenge) }, 0)).part).toBe(
+      'secret',
+    );
   });
 
   it('counts each success once', () => {

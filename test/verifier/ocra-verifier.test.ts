@@ -9,7 +9,13 @@ import { toHex } from '../../firmware/bytes.ts';
 import { ocra } from '../../firmware/crypto/ocra.ts';
 import { InputError } from '../../firmware/errors.ts';
 import { seededRng } from '../../firmware/rng.ts';
-import { checkOcraResponse, DEFAULT_TTL_MS, issueOcraChallenge, newOcraVerifier, type OcraVerifierState } from '../../firmware/verifier/ocra-verifier.ts';
+import {
+  checkOcraResponse,
+  DEFAULT_TTL_MS,
+  issueOcraChallenge,
+  newOcraVerifier,
+  type OcraVerifierState,
+} from '../../firmware/verifier/ocra-verifier.ts';
 import { SECRET } from '../device/helpers.ts';
 
 const SUITE = 'OCRA-1:HOTP-SHA1-8:QN06';
@@ -78,7 +84,8 @@ describe('DSC+ verifier edges', () => {
     expect(Object.keys(v.used)).toHaveLength(256);
     expect(v.used[answered[0]]).toBeUndefined();
     expect(checkOcraResponse(v, SECRET, { challenge: answered[0], response: right(answered[0]) }, 300).outcome).toBe('unknown-challenge');
-    for (const c of answered.slice(1)) expect(checkOcraResponse(v, SECRET, { challenge: c, response: right(c) }, 300).outcome, c).toBe('replayed');
+    for (const c of answered.slice(1))
+      expect(checkOcraResponse(v, SECRET, { challenge: c, response: right(c) }, 300).outcome, c).toBe('replayed');
   });
 
   it('answering one challenge leaves the other outstanding ones answerable', () => {
@@ -97,7 +104,13 @@ describe('DSC+ verifier edges', () => {
     expect(checkOcraResponse(b.state, SECRET, { challenge: a.challenge, response: right(a.challenge) }, 299_999).outcome).toBe('accepted');
     const late = checkOcraResponse(b.state, SECRET, { challenge: a.challenge, response: right(a.challenge) }, 300_000);
     expect(late.outcome).toBe('expired');
-    expect(late.state).toMatchObject({ suite: SUITE, failures: 1, successes: 0, issued: { [b.challenge]: 0 }, used: { [a.challenge]: 300_000 } });
+    expect(late.state).toMatchObject({
+      suite: SUITE,
+      failures: 1,
+      successes: 0,
+      issued: { [b.challenge]: 0 },
+      used: { [a.challenge]: 300_000 },
+    });
   });
 
   it('counts wrong answers as failures', () => {
@@ -109,10 +122,14 @@ describe('DSC+ verifier edges', () => {
   it('takes the key as hex and the response with the spaces it was typed with; a response that is not text is refused', () => {
     const rng = seededRng('typed');
     const a = issueOcraChallenge(newOcraVerifier(SUITE), rng, 0);
-    expect(checkOcraResponse(a.state, toHex(SECRET), { challenge: a.challenge, response: ` ${right(a.challenge)}\n` }, 0).outcome).toBe('accepted');
+    expect(checkOcraResponse(a.state, toHex(SECRET), { challenge: a.challenge, response: ` ${right(a.challenge)}\n` }, 0).outcome).toBe(
+      'accepted',
+    );
     const e = refusal(() => checkOcraResponse(a.state, SECRET, { challenge: a.challenge, response: 12345678 as unknown as string }, 0));
     expect([e.part, e.message]).toEqual(['response', 'response must be text']);
-    expect(refusal(() => checkOcraResponse(a.state, 'not hex', { challenge: a.challenge, response: right(a.challenge) }, 0)).part).toBe('key');
+    expect(refusal(() => checkOcraResponse(a.state, 'not hex', { challenge: a.challenge, response: right(a.challenge) }, 0)).part).toBe(
+      'key',
+    );
   });
 
   it('a suite without a counter keeps the counter where it was after an accepted response', () => {

@@ -5,7 +5,14 @@
  * takes says so and what to do.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, type EventStream, type TokenbenchClient, type TokenDisplay, type TokenSummary, type TraceRecord } from '../../../emulator/api/client.ts';
+import {
+  ApiError,
+  type EventStream,
+  type TokenbenchClient,
+  type TokenDisplay,
+  type TokenSummary,
+  type TraceRecord,
+} from '../../../emulator/api/client.ts';
 import { CardFace, type CardGrid } from './CardFace.tsx';
 import { Device } from './Device.tsx';
 import { ClockControls, type ClockOp, type ClockView } from './panels/ClockControls.tsx';
@@ -72,7 +79,11 @@ export function App({ client }: { client: TokenbenchClient }) {
     [client, run],
   );
 
-  const setDisplay = useCallback((id: string, d: TokenDisplay) => setTokens((ts) => ts.map((t) => (t.id === id ? { ...t, display: { text: d.text, indicators: d.indicators } } : t))), []);
+  const setDisplay = useCallback(
+    (id: string, d: TokenDisplay) =>
+      setTokens((ts) => ts.map((t) => (t.id === id ? { ...t, display: { text: d.text, indicators: d.indicators } } : t))),
+    [],
+  );
 
   const stream = useRef<EventStream | null>(null);
   useEffect(() => {
@@ -83,7 +94,7 @@ export function App({ client }: { client: TokenbenchClient }) {
       if (!live) return;
       client
         .stream((e) => {
-          if (e.type === 'hello') (setTokens(e.tokens), setLoaded(true));
+          if (e.type === 'hello') setTokens(e.tokens), setLoaded(true);
           else if (e.type === 'display') {
             setDisplay(e.id, e);
             // The token's state (off, pin, locked, tries...) changes with its display: fetch it soon after.
@@ -95,8 +106,7 @@ export function App({ client }: { client: TokenbenchClient }) {
             const { type: _t, ...ev } = e;
             setSlsEvents((l) => [...l.slice(-199), ev]);
             setSlsTick((t) => t + 1);
-          }
-          else refresh();
+          } else refresh();
         })
         .then(
           (s) => {
@@ -126,11 +136,14 @@ export function App({ client }: { client: TokenbenchClient }) {
   // The SLS lab clock while a phone is selected: the time IB Key, the Temporary Code and the online
   // card's 21 days are judged by (POST /api/sls/clock moves it alone; /api/clock moves it with every token's).
   const [labClock, setLabClock] = useState<ClockView | null>(null);
-  const readLabClock = useCallback(async (op: ClockOp = {}, all = false) => {
-    if (all) await client.hostClock(op);
-    const c = all || Object.keys(op).length === 0 ? await client.sls.clock() : await client.sls.setClock(op);
-    setLabClock({ clock: c.clock, paused: c.paused, rate: c.rate, readAt: Date.now() });
-  }, [client]);
+  const readLabClock = useCallback(
+    async (op: ClockOp = {}, all = false) => {
+      if (all) await client.hostClock(op);
+      const c = all || Object.keys(op).length === 0 ? await client.sls.clock() : await client.sls.setClock(op);
+      setLabClock({ clock: c.clock, paused: c.paused, rate: c.rate, readAt: Date.now() });
+    },
+    [client],
+  );
   useEffect(() => {
     setLabClock(null);
     if (phoneId !== null) run('clock', () => readLabClock());
@@ -209,7 +222,11 @@ export function App({ client }: { client: TokenbenchClient }) {
   const actions = token && {
     unlockCode: () => run('unlock code', async () => setUnlockInfo(await client.unlockCode(token.id))),
     unlock: () => run('unlock', () => client.unlock(token.id).then((d) => (setDisplay(token.id, d), setUnlockInfo(null), refresh()))),
-    powerCycle: () => run('power', async () => (await client.power(token.id, false), setDisplay(token.id, await client.power(token.id, true)), setUnlockInfo(null))),
+    powerCycle: () =>
+      run(
+        'power',
+        async () => (await client.power(token.id, false), setDisplay(token.id, await client.power(token.id, true)), setUnlockInfo(null)),
+      ),
     snapshot: () =>
       run('snapshot', async () => {
         const snap = await client.snapshot(token.id);
@@ -260,7 +277,8 @@ export function App({ client }: { client: TokenbenchClient }) {
       a.click();
     },
     remove: () => {
-      if (confirm(`Delete ${token.id}? Its secret and state are gone for good.`)) run('delete', async () => (await client.remove(token.id), await refresh()));
+      if (confirm(`Delete ${token.id}? Its secret and state are gone for good.`))
+        run('delete', async () => (await client.remove(token.id), await refresh()));
     },
   };
 
@@ -331,7 +349,12 @@ export function App({ client }: { client: TokenbenchClient }) {
       </main>
       <aside className="side" aria-label="controls">
         {token && actions && <TokenActions token={token} unlockInfo={unlockInfo} recording={recordingId} act={actions} />}
-        {token && token.kind !== 'board' && <ClockControls clock={clock} onClock={(op, all) => run('clock', async () => (all && (await client.hostClock(op)), await readClock(token.id, all ? {} : op)))} />}
+        {token && token.kind !== 'board' && (
+          <ClockControls
+            clock={clock}
+            onClock={(op, all) => run('clock', async () => (all && (await client.hostClock(op)), await readClock(token.id, all ? {} : op)))}
+          />
+        )}
         {token && <ConformancePanel client={client} token={token} onError={(e) => report('conformance', e)} />}
         {phone !== null && (
           <>
@@ -343,7 +366,13 @@ export function App({ client }: { client: TokenbenchClient }) {
                 </button>
               </div>
             </section>
-            <ClockControls clock={labClock} title="Lab clock (SLS)" label="lab time" canSet onClock={(op, all) => run('clock', () => readLabClock(op, all))} />
+            <ClockControls
+              clock={labClock}
+              title="Lab clock (SLS)"
+              label="lab time"
+              canSet
+              onClock={(op, all) => run('clock', () => readLabClock(op, all))}
+            />
           </>
         )}
         <CreateToken onCreate={create} />

@@ -24,8 +24,10 @@ export function cardSvg(card: CardGrid): string {
   const w = 40 + COLS * cw;
   const h = 60 + rows * ch;
   const lines: string[] = [];
-  for (let r = 0; r <= rows; r++) lines.push(`<line x1="20" y1="${40 + r * ch}" x2="${20 + COLS * cw}" y2="${40 + r * ch}" stroke="#999" stroke-width="0.5"/>`);
-  for (let c = 0; c <= COLS; c++) lines.push(`<line x1="${20 + c * cw}" y1="40" x2="${20 + c * cw}" y2="${40 + rows * ch}" stroke="#999" stroke-width="0.5"/>`);
+  for (let r = 0; r <= rows; r++)
+    lines.push(`<line x1="20" y1="${40 + r * ch}" x2="${20 + COLS * cw}" y2="${40 + r * ch}" stroke="#999" stroke-width="0.5"/>`);
+  for (let c = 0; c <= COLS; c++)
+    lines.push(`<line x1="${20 + c * cw}" y1="40" x2="${20 + c * cw}" y2="${40 + rows * ch}" stroke="#999" stroke-width="0.5"/>`);
   const cells = card.values
     .map((v, i) => {
       const x = 20 + (i % COLS) * cw;
@@ -63,7 +65,9 @@ export function CardFace({ card, onError }: { card: CardGrid | null; onError: (e
     <section className="face card-face" aria-label={`Security Code Card ${card.serial}`}>
       <header>
         <span className="brand">Security Code Card {card.serial}</span>
-        {card.expiresAt !== null && <span className="expiry">valid until {new Date(card.expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC</span>}
+        {card.expiresAt !== null && (
+          <span className="expiry">valid until {new Date(card.expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC</span>
+        )}
         <span className="actions no-print">
           <button type="button" onClick={() => window.print()}>
             Print

@@ -72,7 +72,9 @@ export function Device({ token, paused, onKey }: { token: TokenSummary; paused: 
         )}
       </div>
       <p className="typing-hint" aria-live="polite">
-        {focused ? 'Typing goes to the device: digits, Enter = OK, Backspace = C, Space = Press.' : 'Tab to the device or click it to type on it with the keyboard.'}
+        {focused
+          ? 'Typing goes to the device: digits, Enter = OK, Backspace = C, Space = Press.'
+          : 'Tab to the device or click it to type on it with the keyboard.'}
       </p>
       {token.tries && (
         <p className={`tries ${token.tries.left === 0 ? 'locked' : ''}`} aria-label="PIN tries left">
@@ -82,8 +84,8 @@ export function Device({ token, paused, onKey }: { token: TokenSummary; paused: 
       )}
       {paused && model === 'dsc' && off && (
         <p className="note" role="note" aria-label="paused clock">
-          The clock is paused: the DSC turns on after Press is held for 2 s of its time, so holding Press does nothing until
-          the clock moves (Resume, or +2 s while you hold it).
+          The clock is paused: the DSC turns on after Press is held for 2 s of its time, so holding Press does nothing until the clock moves
+          (Resume, or +2 s while you hold it).
         </p>
       )}
     </div>

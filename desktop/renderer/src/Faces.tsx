@@ -100,4 +100,3 @@ export function DscFace({ serial, display, onKey }: { serial: string; display: T
     </section>
   );
 }
-

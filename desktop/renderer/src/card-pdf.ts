@@ -40,7 +40,16 @@ export async function cardPdf(card: CardGrid, font: Uint8Array, bold: Uint8Array
   return doc.save();
 }
 
-function drawFace(page: PDFPage, x: number, y: number, card: CardGrid, first: number, label: string, regular: PDFFont, strong: PDFFont): void {
+function drawFace(
+  page: PDFPage,
+  x: number,
+  y: number,
+  card: CardGrid,
+  first: number,
+  label: string,
+  regular: PDFFont,
+  strong: PDFFont,
+): void {
   const ink = rgb(0.13, 0.13, 0.13);
   const rule = rgb(0.6, 0.6, 0.6);
   const faint = rgb(0.45, 0.45, 0.45);
@@ -51,7 +60,13 @@ function drawFace(page: PDFPage, x: number, y: number, card: CardGrid, first: nu
   page.drawText(title, { x: x + pad, y: y + CARD_H - pad - 5, size: 6, font: strong, color: ink });
   if (card.expiresAt !== null) {
     const until = `valid until ${new Date(card.expiresAt).toISOString().slice(0, 10)}`;
-    page.drawText(until, { x: x + CARD_W - pad - regular.widthOfTextAtSize(until, 5), y: y + CARD_H - pad - 5, size: 5, font: regular, color: faint });
+    page.drawText(until, {
+      x: x + CARD_W - pad - regular.widthOfTextAtSize(until, 5),
+      y: y + CARD_H - pad - 5,
+      size: 5,
+      font: regular,
+      color: faint,
+    });
   }
   const values = card.values.slice(first, first + PER_FACE);
   const rows = Math.ceil(values.length / COLS);
@@ -60,8 +75,20 @@ function drawFace(page: PDFPage, x: number, y: number, card: CardGrid, first: nu
   const cellW = gridW / COLS;
   const cellH = (top - (y + pad)) / 10;
   // Grid lines: the outline of the used rows, and every column and row boundary.
-  for (let r = 0; r <= rows; r++) page.drawLine({ start: { x: x + pad, y: top - r * cellH }, end: { x: x + pad + gridW, y: top - r * cellH }, thickness: 0.3, color: rule });
-  for (let c = 0; c <= COLS; c++) page.drawLine({ start: { x: x + pad + c * cellW, y: top }, end: { x: x + pad + c * cellW, y: top - rows * cellH }, thickness: 0.3, color: rule });
+  for (let r = 0; r <= rows; r++)
+    page.drawLine({
+      start: { x: x + pad, y: top - r * cellH },
+      end: { x: x + pad + gridW, y: top - r * cellH },
+      thickness: 0.3,
+      color: rule,
+    });
+  for (let c = 0; c <= COLS; c++)
+    page.drawLine({
+      start: { x: x + pad + c * cellW, y: top },
+      end: { x: x + pad + c * cellW, y: top - rows * cellH },
+      thickness: 0.3,
+      color: rule,
+    });
   values.forEach((v, i) => {
     const cx = x + pad + (i % COLS) * cellW;
     const cy = top - Math.floor(i / COLS) * cellH;
@@ -82,8 +109,14 @@ function cutMarks(page: PDFPage, x: number, y: number): void {
   const len = 4 * MM;
   const gap = 1.5 * MM;
   const black = rgb(0, 0, 0);
-  for (const [cx, sx] of [[x, -1], [x + CARD_W, 1]] as const) {
-    for (const [cy, sy] of [[y, -1], [y + CARD_H, 1]] as const) {
+  for (const [cx, sx] of [
+    [x, -1],
+    [x + CARD_W, 1],
+  ] as const) {
+    for (const [cy, sy] of [
+      [y, -1],
+      [y + CARD_H, 1],
+    ] as const) {
       page.drawLine({ start: { x: cx + sx * gap, y: cy }, end: { x: cx + sx * (gap + len), y: cy }, thickness: 0.25, color: black });
       page.drawLine({ start: { x: cx, y: cy + sy * gap }, end: { x: cx, y: cy + sy * (gap + len) }, thickness: 0.25, color: black });
     }

@@ -8,5 +8,10 @@ import './styles.css';
 const root = createRoot(document.getElementById('root')!);
 connect().then(
   (client) => root.render(<App client={client} />),
-  (err: Error) => root.render(<p role="alert" className="error">{err.message}</p>),
+  (err: Error) =>
+    root.render(
+      <p role="alert" className="error">
+        {err.message}
+      </p>,
+    ),
 );

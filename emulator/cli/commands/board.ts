@@ -18,8 +18,15 @@ export const boardCommand: Command = {
   Or let the host start it: tokenbench connect qemu:netduinoplus2[:ELF].`,
   async run(args, io) {
     const [sub, ...rest] = args;
-    if (sub !== 'qemu') throw new UsageError(sub ? `unknown board command "${sub}"; the only one is "board qemu"` : '"board" needs a subcommand: board qemu');
-    const p = parse('board qemu', rest, { ...SERVER_OPTIONS, elf: { type: 'string' }, nv: { type: 'string' }, attach: { type: 'boolean' }, id: { type: 'string' } });
+    if (sub !== 'qemu')
+      throw new UsageError(sub ? `unknown board command "${sub}"; the only one is "board qemu"` : '"board" needs a subcommand: board qemu');
+    const p = parse('board qemu', rest, {
+      ...SERVER_OPTIONS,
+      elf: { type: 'string' },
+      nv: { type: 'string' },
+      attach: { type: 'boolean' },
+      id: { type: 'string' },
+    });
     for (const f of ['elf', 'nv'] as const) if (str(p, f) === '') throw new UsageError(`--${f} is empty`);
     if (str(p, 'id') !== undefined && !p.values.attach) throw new UsageError('--id goes with --attach');
     const elf = resolve(str(p, 'elf') ?? DEFAULT_QEMU_ELF);

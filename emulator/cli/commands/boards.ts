@@ -20,7 +20,9 @@ export const boardsCommand: Command = {
     }
     if (found.length === 0) io.out('no serial ports or USB devices found');
     for (const b of found) {
-      const what = b.info ? `tokenbench ${b.info.model} ${b.info.serial}, firmware ${b.info.firmwareVersion}` : `not a tokenbench board${b.error ? ` (${b.error})` : ''}`;
+      const what = b.info
+        ? `tokenbench ${b.info.model} ${b.info.serial}, firmware ${b.info.firmwareVersion}`
+        : `not a tokenbench board${b.error ? ` (${b.error})` : ''}`;
       io.out(`${b.address}  ${b.description}: ${what}`);
     }
     return 0;
@@ -35,7 +37,8 @@ export const connectCommand: Command = {
   tokenbench connect qemu:netduinoplus2 (the host starts the reference firmware on QEMU)`,
   async run(args, io) {
     const [address, ...rest] = args;
-    if (!address || address.startsWith('-')) throw new UsageError('"connect" needs a board address: serial:PATH[@BAUD], usb:VID:PID[:SERIAL] or qemu:netduinoplus2[:ELF]');
+    if (!address || address.startsWith('-'))
+      throw new UsageError('"connect" needs a board address: serial:PATH[@BAUD], usb:VID:PID[:SERIAL] or qemu:netduinoplus2[:ELF]');
     try {
       parseAddress(address);
     } catch (err) {
@@ -43,7 +46,11 @@ export const connectCommand: Command = {
     }
     const p = parse('connect', rest, { ...SERVER_OPTIONS, id: { type: 'string' } });
     const t = await clientOf(p).connect(address, str(p, 'id'));
-    io.out(p.values.json ? JSON.stringify(t, null, 2) : `connected ${t.id}: ${t.board?.model} ${t.serial} at ${t.board?.address} (TCP port ${t.transports.tcpPort ?? '-'})`);
+    io.out(
+      p.values.json
+        ? JSON.stringify(t, null, 2)
+        : `connected ${t.id}: ${t.board?.model} ${t.serial} at ${t.board?.address} (TCP port ${t.transports.tcpPort ?? '-'})`,
+    );
     return 0;
   },
 };

@@ -61,7 +61,7 @@ tokenbench card lookup --secret HEX [--serial S] [--join] INDEX...
       if ((oneOf(p, 'format', ['text', 'json'] as const) ?? 'text') === 'json') {
         const map: Record<string, string> = {};
         values.forEach((v, i) => {
-          (map[i + 1] = v);
+          map[i + 1] = v;
         });
         io.out(JSON.stringify({ serial, size: profile.size, alphabet: profile.alphabet, length: profile.length, values: map }, null, 2));
       } else {
@@ -82,6 +82,8 @@ tokenbench card lookup --secret HEX [--serial S] [--join] INDEX...
       else for (const v of values) io.out(v);
       return 0;
     }
-    throw new UsageError(sub === undefined ? '"card" needs a subcommand: show or lookup' : `unknown card subcommand "${sub}"; use show or lookup`);
+    throw new UsageError(
+      sub === undefined ? '"card" needs a subcommand: show or lookup' : `unknown card subcommand "${sub}"; use show or lookup`,
+    );
   },
 };

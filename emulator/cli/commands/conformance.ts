@@ -32,7 +32,18 @@ export const conformanceCommand: Command = {
       if (err instanceof AddressError) throw new UsageError(err.message);
       throw err;
     }
-    const p = parse('conformance', rest, { url: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' }, seed: { type: 'string' }, junit: { type: 'string' }, 'lab-key': { type: 'string' }, timeout: { type: 'string' }, 'no-slow': { type: 'boolean' } });
+    const p = parse('conformance', rest, {
+      url: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'string' },
+      profile: { type: 'string' },
+      only: { type: 'string' },
+      seed: { type: 'string' },
+      junit: { type: 'string' },
+      'lab-key': { type: 'string' },
+      timeout: { type: 'string' },
+      'no-slow': { type: 'boolean' },
+    });
     const profile = (oneOf(p, 'profile', ['auto', 'dscplus', 'dsc', 'card'] as const) ?? 'auto') as ProfileChoice;
     const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? 1;
     const timeoutMs = int(p, 'timeout', 50, 600_000) ?? 2000;
@@ -46,10 +57,13 @@ export const conformanceCommand: Command = {
         const text = raw.toString('latin1').replace(/\s+/g, '');
         const k = /^([0-9a-fA-F]{2}){16,64}$/.test(text) ? Buffer.from(text, 'hex') : raw;
         labKey = new Uint8Array(k);
-        if (k.length < 16 || k.length > 64) throw new UsageError(`--lab-key ${labKeyFile}: a lab key is 16 to 64 bytes (raw, or as hex text), the file has ${k.length}`);
+        if (k.length < 16 || k.length > 64)
+          throw new UsageError(`--lab-key ${labKeyFile}: a lab key is 16 to 64 bytes (raw, or as hex text), the file has ${k.length}`);
       } catch (err) {
         if (err instanceof UsageError) throw err;
-        throw new UsageError(`--lab-key ${labKeyFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+        throw new UsageError(
+          `--lab-key ${labKeyFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+        );
       }
     }
     const jsonFile = str(p, 'json');
@@ -70,7 +84,10 @@ export const conformanceCommand: Command = {
         seed,
         timeoutMs,
         slow: p.values['no-slow'] !== true,
-        onStart: (total, prof) => io.out(`tokenbench conformance ${t.label}: ${prof.info.model} ${prof.info.serial}, firmware ${prof.info.firmwareVersion}, planes ${prof.info.planes.join(' ')}${prof.auth.required ? (prof.auth.privileged ? ', authenticated' : ', not authenticated (no --lab-key)') : ''}${profile !== 'auto' ? ` (judged as ${profile})` : ''}; ${total} cases`),
+        onStart: (total, prof) =>
+          io.out(
+            `tokenbench conformance ${t.label}: ${prof.info.model} ${prof.info.serial}, firmware ${prof.info.firmwareVersion}, planes ${prof.info.planes.join(' ')}${prof.auth.required ? (prof.auth.privileged ? ', authenticated' : ', not authenticated (no --lab-key)') : ''}${profile !== 'auto' ? ` (judged as ${profile})` : ''}; ${total} cases`,
+          ),
         onResult: (r, done, total) => {
           if (tty) process.stderr.write('\r\x1b[K');
           io.out(caseLine(r));
@@ -90,4 +107,3 @@ export const conformanceCommand: Command = {
     return report.totals.fail > 0 ? 1 : 0;
   },
 };
-

@@ -34,7 +34,8 @@ export const deviceCommand: Command = {
   Example: tokenbench device run dscplus --secret 3132333435363738393031323334353637383930 --keys "PRESS 1234 OK 123456 OK"`,
   async run(args, io) {
     const [sub, model, ...rest] = args;
-    if (sub !== 'run') throw new UsageError(sub === undefined ? '"device" needs a subcommand: run' : `unknown device subcommand "${sub}"; use run`);
+    if (sub !== 'run')
+      throw new UsageError(sub === undefined ? '"device" needs a subcommand: run' : `unknown device subcommand "${sub}"; use run`);
     if (model === undefined || model.startsWith('-')) throw new UsageError('"device run" needs a model: dscplus or dsc');
     if (!MODEL_IDS.includes(model as ModelId)) throw new UsageError(`model must be dscplus or dsc, got "${model}"`);
     const p = parse('device run', rest, {
@@ -93,7 +94,10 @@ export const deviceCommand: Command = {
       // The same token behind the protocol, on an in-memory link, its clock paused at the start.
       // Served as a host serves it: the client authenticates (for BATTERY:OUT/IN) with a key made for this run.
       const labKey = systemRng()(32);
-      const token = DeviceToken.create(new MemoryStorage(), seededRng(seed), nv, 0, { clock: { deviceAt: start, hostAt: 0, rate: 1, paused: true }, labKey });
+      const token = DeviceToken.create(new MemoryStorage(), seededRng(seed), nv, 0, {
+        clock: { deviceAt: start, hostAt: 0, rate: 1, paused: true },
+        labKey,
+      });
       const [host, dev] = memoryPair();
       serveToken(token, dev, via, () => 0);
       const port = via === 'hid' ? hidHostPort(host, () => 0, systemRng()) : streamPort(host, () => 0);

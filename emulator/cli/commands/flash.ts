@@ -62,20 +62,28 @@ export const flashCommand: Command = {
       },
       true,
     );
-    if (p.positionals.length !== 2) throw new UsageError('"flash" needs TARGET and IMAGE, e.g. tokenbench flash serial:/dev/ttyUSB0 build/fw.elf');
+    if (p.positionals.length !== 2)
+      throw new UsageError('"flash" needs TARGET and IMAGE, e.g. tokenbench flash serial:/dev/ttyUSB0 build/fw.elf');
     const [target, file] = p.positionals;
     const method = oneOf(p, 'method', FLASH_METHODS) ?? methodOf(target);
     const waitMs = int(p, 'wait', 0, 600_000) ?? 3000;
     const nv = str(p, 'nv');
     if (nv === '') throw new UsageError('--nv is empty');
-    if (nv !== undefined && method !== 'qemu') throw new UsageError('--nv goes with --method qemu (a QEMU board\'s NV file)');
-    if ((str(p, 'url') !== undefined || str(p, 'data-dir') !== undefined) && !target.startsWith('token:')) throw new UsageError('--url and --data-dir name the host of a token:ID target');
-    const progress = progressPrinter({ tty: !!process.stderr.isTTY, write: (t) => process.stderr.write(t), line: (l) => io.out(l), now: () => io.now() });
+    if (nv !== undefined && method !== 'qemu') throw new UsageError("--nv goes with --method qemu (a QEMU board's NV file)");
+    if ((str(p, 'url') !== undefined || str(p, 'data-dir') !== undefined) && !target.startsWith('token:'))
+      throw new UsageError('--url and --data-dir name the host of a token:ID target');
+    const progress = progressPrinter({
+      tty: !!process.stderr.isTTY,
+      write: (t) => process.stderr.write(t),
+      line: (l) => io.out(l),
+      now: () => io.now(),
+    });
     const image = readImageFile(file, { base: baseOption(p), family: familyOption(p) });
     io.out(imageSummary(image));
     if (target.startsWith('token:')) {
       if (method !== 'qemu') throw new UsageError(`a token:ID target is a QEMU board of the running host: --method qemu, not ${method}`);
-      if (nv !== undefined) throw new UsageError('--nv is for a qemu:netduinoplus2:BOARD.elf target; an attached board keeps its own NV file');
+      if (nv !== undefined)
+        throw new UsageError('--nv is for a qemu:netduinoplus2:BOARD.elf target; an attached board keeps its own NV file');
       if (p.values['no-start']) throw new UsageError('an attached board restarts with the new image: no --no-start');
       checkQemuImage(image);
       return flashThroughHost(p, target, file, io, progress);
@@ -108,9 +116,22 @@ export const flashCommand: Command = {
 };
 
 /** Flashes a QEMU board attached to the running host: the host does it (POST /api/flash) and this follows the job. */
-async function flashThroughHost(p: Parsed, target: string, file: string, io: Parameters<Command['run']>[1], progress: (e: ProgressEvent) => void): Promise<number> {
+async function flashThroughHost(
+  p: Parsed,
+  target: string,
+  file: string,
+  io: Parameters<Command['run']>[1],
+  progress: (e: ProgressEvent) => void,
+): Promise<number> {
   const client = clientOf(p);
-  let job = await client.flash({ target, method: 'qemu', path: resolve(file), verify: !!p.values.verify, base: baseOption(p), family: familyOption(p) });
+  let job = await client.flash({
+    target,
+    method: 'qemu',
+    path: resolve(file),
+    verify: !!p.values.verify,
+    base: baseOption(p),
+    family: familyOption(p),
+  });
   let shown = 1; // the host's first line is the image summary printed above
   let last = '';
   for (;;) {

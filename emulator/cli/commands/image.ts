@@ -57,9 +57,10 @@ tokenbench image convert IN OUT [--base ADDR] [--family ID] [--to elf|hex|bin|uf
       const image = readImageFile(p.positionals[0], { base: baseOption(p), family: familyOption(p) });
       const s = summarize(p.positionals[0], image);
       if (p.values.json) io.out(JSON.stringify(s, null, 2));
-      else describe(s).forEach((l) => {
-        io.out(l);
-      });
+      else
+        describe(s).forEach((l) => {
+          io.out(l);
+        });
       return 0;
     }
     if (sub === 'convert') {
@@ -71,7 +72,10 @@ tokenbench image convert IN OUT [--base ADDR] [--family ID] [--to elf|hex|bin|uf
       const family = familyOption(p);
       const fill = int(p, 'fill', 0, 255);
       const image = readImageFile(input, { base: baseOption(p), family: to === 'uf2' ? undefined : family });
-      if (image.format === 'uf2' && family !== undefined && to !== 'uf2' && image.family !== family) throw new UsageError(`--family ${hex32(family)}: the input's blocks are of family ${image.family === null ? 'none' : familyName(image.family)}`);
+      if (image.format === 'uf2' && family !== undefined && to !== 'uf2' && image.family !== family)
+        throw new UsageError(
+          `--family ${hex32(family)}: the input's blocks are of family ${image.family === null ? 'none' : familyName(image.family)}`,
+        );
       const bytes = encodeImage(image, to, { family: to === 'uf2' ? (family ?? image.family) : undefined, fill });
       try {
         writeFileSync(output, bytes);
@@ -80,9 +84,13 @@ tokenbench image convert IN OUT [--base ADDR] [--family ID] [--to elf|hex|bin|uf
       }
       const r = ranges(image);
       const note = to === 'bin' ? `; a raw binary keeps no address: read it with --base ${hex32(r[0][0])}` : '';
-      io.out(`wrote ${output}: ${FORMAT_NAMES[to]}, ${bytes.length} bytes, image ${imageSize(image)} bytes in ${r.length} range${r.length === 1 ? '' : 's'} from ${hex32(r[0][0])}, sha256 ${sha256(image)}${note}`);
+      io.out(
+        `wrote ${output}: ${FORMAT_NAMES[to]}, ${bytes.length} bytes, image ${imageSize(image)} bytes in ${r.length} range${r.length === 1 ? '' : 's'} from ${hex32(r[0][0])}, sha256 ${sha256(image)}${note}`,
+      );
       return 0;
     }
-    throw new UsageError(sub === undefined ? '"image" needs a subcommand: info or convert' : `unknown image subcommand "${sub}"; use info or convert`);
+    throw new UsageError(
+      sub === undefined ? '"image" needs a subcommand: info or convert' : `unknown image subcommand "${sub}"; use info or convert`,
+    );
   },
 };

@@ -53,9 +53,12 @@ tokenbench ocra --suite S --key HEX --side server|client --client-question QC --
       }
       need(question !== undefined, '--question', 'the challenge');
     } else {
-      if (question !== undefined) throw new UsageError('mutual mode (--side) takes --client-question and --server-question, not --question');
-      if (clientQuestion === undefined) throw new UsageError('mutual mode (--side) needs --client-question (the challenge the client sent)');
-      if (serverQuestion === undefined) throw new UsageError('mutual mode (--side) needs --server-question (the challenge the server sent)');
+      if (question !== undefined)
+        throw new UsageError('mutual mode (--side) takes --client-question and --server-question, not --question');
+      if (clientQuestion === undefined)
+        throw new UsageError('mutual mode (--side) needs --client-question (the challenge the client sent)');
+      if (serverQuestion === undefined)
+        throw new UsageError('mutual mode (--side) needs --server-question (the challenge the server sent)');
     }
     need(!suite.counter || p.values.counter !== undefined, '--counter', 'C');
     unused(!suite.counter && p.values.counter !== undefined, '--counter');
@@ -93,10 +96,20 @@ export const hotpCommand: Command = {
   usage: `tokenbench hotp --key HEX --counter N [--digits D] [--algorithm sha1|sha256|sha512]
   Digits 6 to 10 (default 6), algorithm default sha1.`,
   run(args, io) {
-    const p = parse('hotp', args, { key: { type: 'string' }, counter: { type: 'string' }, digits: { type: 'string' }, algorithm: { type: 'string' } });
+    const p = parse('hotp', args, {
+      key: { type: 'string' },
+      counter: { type: 'string' },
+      digits: { type: 'string' },
+      algorithm: { type: 'string' },
+    });
     const key = fromHex(required(p, 'key', 'hotp'), '--key');
     required(p, 'counter', 'hotp');
-    io.out(hotp(key, u64(p, 'counter') as bigint, { digits: int(p, 'digits', 6, 10) ?? 6, algorithm: oneOf(p, 'algorithm', HASH_NAMES) ?? 'sha1' }));
+    io.out(
+      hotp(key, u64(p, 'counter') as bigint, {
+        digits: int(p, 'digits', 6, 10) ?? 6,
+        algorithm: oneOf(p, 'algorithm', HASH_NAMES) ?? 'sha1',
+      }),
+    );
     return 0;
   },
 };
@@ -107,10 +120,22 @@ export const totpCommand: Command = {
   usage: `tokenbench totp --key HEX [--time UNIX_SECONDS] [--step S] [--digits D] [--algorithm sha1|sha256|sha512]
   Time defaults to now, step to 30 s, digits to 6, algorithm to sha1.`,
   run(args, io) {
-    const p = parse('totp', args, { key: { type: 'string' }, time: { type: 'string' }, step: { type: 'string' }, digits: { type: 'string' }, algorithm: { type: 'string' } });
+    const p = parse('totp', args, {
+      key: { type: 'string' },
+      time: { type: 'string' },
+      step: { type: 'string' },
+      digits: { type: 'string' },
+      algorithm: { type: 'string' },
+    });
     const key = fromHex(required(p, 'key', 'totp'), '--key');
     const time = int(p, 'time', 0, Number.MAX_SAFE_INTEGER) ?? Math.floor(io.now() / 1000);
-    io.out(totp(key, time, { step: int(p, 'step', 1, 86_400) ?? 30, digits: int(p, 'digits', 6, 10) ?? 6, algorithm: oneOf(p, 'algorithm', HASH_NAMES) ?? 'sha1' }));
+    io.out(
+      totp(key, time, {
+        step: int(p, 'step', 1, 86_400) ?? 30,
+        digits: int(p, 'digits', 6, 10) ?? 6,
+        algorithm: oneOf(p, 'algorithm', HASH_NAMES) ?? 'sha1',
+      }),
+    );
     return 0;
   },
 };

@@ -18,7 +18,8 @@ function pskcKey(p: Parsed): Uint8Array | null {
   const v = str(p, 'pskc-key');
   if (v === undefined) return null;
   const key = v.startsWith('@') ? readKeyFile(v.slice(1)) : fromHex(v, '--pskc-key');
-  if (key.length !== 16 && key.length !== 32) throw new UsageError(`--pskc-key must be 16 or 32 bytes (AES-128 or AES-256), got ${key.length}`);
+  if (key.length !== 16 && key.length !== 32)
+    throw new UsageError(`--pskc-key must be 16 or 32 bytes (AES-128 or AES-256), got ${key.length}`);
   return key;
 }
 
@@ -81,12 +82,16 @@ async function provisionRun(args: string[], io: Parameters<Command['run']>[1]): 
     exclusive(p, 'secret', 'random');
     const fleet = str(p, 'fleet');
     if (fleet !== undefined && p.positionals.length) throw new UsageError('give a TARGET or --fleet FILE, not both');
-    if (fleet === undefined && p.positionals.length !== 1) throw new UsageError('"provision" needs one TARGET (tcp:HOST:PORT, serial:PATH, usb:VID:PID) or --fleet FILE.csv');
+    if (fleet === undefined && p.positionals.length !== 1)
+      throw new UsageError('"provision" needs one TARGET (tcp:HOST:PORT, serial:PATH, usb:VID:PID) or --fleet FILE.csv');
     const pskcOut = str(p, 'pskc');
     const psk = pskcKey(p);
     if (pskcOut && !psk) throw new UsageError('--pskc needs --pskc-key (the pre-shared key that protects the secrets)');
     if (psk && !pskcOut) throw new UsageError('--pskc-key is for --pskc OUT.pskc');
-    if (fleet !== undefined && !pskcOut) throw new UsageError('--fleet needs --pskc OUT.pskc --pskc-key KEY: without the key file the verifier could never check these boards');
+    if (fleet !== undefined && !pskcOut)
+      throw new UsageError(
+        '--fleet needs --pskc OUT.pskc --pskc-key KEY: without the key file the verifier could never check these boards',
+      );
     const model = oneOf(p, 'model', PROVISION_MODELS);
     if (fleet === undefined && !model) throw new UsageError('"provision" needs --model dscplus, dsc or card');
     const boardKeyPath = str(p, 'board-key');
@@ -107,7 +112,8 @@ async function provisionRun(args: string[], io: Parameters<Command['run']>[1]): 
     if (boardKeyPath) {
       const k = wantSeal ? readOrCreateKey(boardKeyPath) : { key: readKeyFile(boardKeyPath), created: false };
       boardKey = k.key;
-      if (k.created) io.out(`new board key written to ${boardKeyPath} (mode 0600): keep it, a sealed board needs it to be provisioned again`);
+      if (k.created)
+        io.out(`new board key written to ${boardKeyPath} (mode 0600): keep it, a sealed board needs it to be provisioned again`);
     }
     const labKey = existsSync(labKeyPath) ? readKeyFile(labKeyPath) : undefined;
     const reports: Array<{ row: FleetRow; report?: ProvisionReport; secret?: Uint8Array; error?: string }> = [];
@@ -141,17 +147,40 @@ async function provisionRun(args: string[], io: Parameters<Command['run']>[1]): 
     }
     const ok = reports.filter((r) => r.report);
     if (pskcOut && psk && ok.length) {
-      const entries: PskcEntry[] = ok.map((r) => ({ model: r.report!.model, serial: r.report!.serial, secret: r.secret!, suite: r.report!.suite }));
+      const entries: PskcEntry[] = ok.map((r) => ({
+        model: r.report!.model,
+        serial: r.report!.serial,
+        secret: r.secret!,
+        suite: r.report!.suite,
+      }));
       writeFileSync(pskcOut, writePskc(entries, psk), { mode: 0o600 });
-      if (!p.values.json) io.out(`wrote ${pskcOut}: ${entries.length} key${entries.length === 1 ? '' : 's'} (PSKC, secrets AES-${psk.length * 8}-CBC under the pre-shared key)`);
+      if (!p.values.json)
+        io.out(
+          `wrote ${pskcOut}: ${entries.length} key${entries.length === 1 ? '' : 's'} (PSKC, secrets AES-${psk.length * 8}-CBC under the pre-shared key)`,
+        );
     }
     if (p.values.json) {
-      io.out(JSON.stringify(reports.map((r) => ({ target: r.row.target, line: r.row.line || undefined, ok: !!r.report, ...(r.report ?? {}), ...(r.error ? { error: r.error } : {}), ...(p.values['show-secret'] && r.secret ? { secret: toHex(r.secret) } : {}) })), null, 2));
+      io.out(
+        JSON.stringify(
+          reports.map((r) => ({
+            target: r.row.target,
+            line: r.row.line || undefined,
+            ok: !!r.report,
+            ...(r.report ?? {}),
+            ...(r.error ? { error: r.error } : {}),
+            ...(p.values['show-secret'] && r.secret ? { secret: toHex(r.secret) } : {}),
+          })),
+          null,
+          2,
+        ),
+      );
     }
     if (fleet !== undefined) {
       const failed = reports.filter((r) => r.error);
       if (!p.values.json) {
-        io.out(`fleet: ${ok.length} of ${reports.length} provisioned${failed.length ? `; failed: ${failed.map((f) => `${f.row.target} (line ${f.row.line})`).join(', ')}` : ''}`);
+        io.out(
+          `fleet: ${ok.length} of ${reports.length} provisioned${failed.length ? `; failed: ${failed.map((f) => `${f.row.target} (line ${f.row.line})`).join(', ')}` : ''}`,
+        );
       }
       return failed.length ? 1 : 0;
     }
@@ -163,7 +192,8 @@ function readFleet(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read the fleet file ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new UsageError(
+      `cannot read the fleet file ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
 }
-

@@ -16,7 +16,12 @@ export const recordCommand: Command = {
   transport; power; each new display text) until Ctrl-C or --for (e.g. 30s), then writes the
   scenario to --out or stdout. tokenbench replay plays it back.`,
   async run(args, io) {
-    const p = parse('record', args, { ...SERVER_OPTIONS, out: { type: 'string' }, for: { type: 'string' }, name: { type: 'string' } }, true);
+    const p = parse(
+      'record',
+      args,
+      { ...SERVER_OPTIONS, out: { type: 'string' }, for: { type: 'string' }, name: { type: 'string' } },
+      true,
+    );
     const id = p.positionals[0];
     if (p.positionals.length > 1) throw new UsageError(`record takes one token id, got ${p.positionals.length} words`);
     if (!id) throw new UsageError('record needs the token id: tokenbench record ID');
@@ -25,10 +30,14 @@ export const recordCommand: Command = {
     const t = await client.get(id);
     const rec = new Recorder(t.kind === 'board' ? t.board?.model : t.kind);
     if (t.display) rec.display(Date.now(), t.display.text);
-    const stream = await client.stream((e) => {
-      if (e.type === 'traffic' && e.id === id) recordFrame(rec, Date.now(), e);
-      else if (e.type === 'display' && e.id === id) rec.display(Date.now(), e.text);
-    }, id, { clearKeys: true }); // a scenario must replay the PIN it records
+    const stream = await client.stream(
+      (e) => {
+        if (e.type === 'traffic' && e.id === id) recordFrame(rec, Date.now(), e);
+        else if (e.type === 'display' && e.id === id) rec.display(Date.now(), e.text);
+      },
+      id,
+      { clearKeys: true },
+    ); // a scenario must replay the PIN it records
     io.err(`tokenbench: recording ${id}${forMs !== null ? ` for ${forMs} ms` : ''}; Ctrl-C ends it`);
     await new Promise<void>((resolve) => {
       const timer = forMs !== null ? setTimeout(done, forMs) : null;

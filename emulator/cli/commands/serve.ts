@@ -22,7 +22,15 @@ export const serveCommand: Command = {
   The first start on an empty data directory creates a DSC+, a DSC and a Security Code Card
   (PIN 1234).`,
   async run(args, io) {
-    const p = parse('serve', args, { 'data-dir': { type: 'string' }, port: { type: 'string' }, 'usbip-port': { type: 'string' }, bind: { type: 'string' }, 'no-serial': { type: 'boolean' }, 'new-token': { type: 'boolean' }, 'tcp-idle': { type: 'string' } });
+    const p = parse('serve', args, {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      'usbip-port': { type: 'string' },
+      bind: { type: 'string' },
+      'no-serial': { type: 'boolean' },
+      'new-token': { type: 'boolean' },
+      'tcp-idle': { type: 'string' },
+    });
     const bind = str(p, 'bind') ?? '127.0.0.1';
     if (!/^[0-9a-fA-F.:]+$/.test(bind) && bind !== 'localhost') throw new UsageError(`--bind must be an IP address, got "${bind}"`);
     const running = await startServer({

@@ -8,7 +8,15 @@ import { int, oneOf, parse, required, str, UsageError, type OptionSpec, type Par
 import type { Command, Io } from './command.ts';
 import { clientOf, SERVER_OPTIONS } from './tokens.ts';
 
-const O = (...names: string[]): OptionSpec => ({ ...SERVER_OPTIONS, ...Object.fromEntries(names.map((n) => [n, { type: n === 'acknowledge' || n === 'push' || n === 'biometrics' || n === 'off' || n === 'on' ? 'boolean' : 'string' } as const])) });
+const O = (...names: string[]): OptionSpec => ({
+  ...SERVER_OPTIONS,
+  ...Object.fromEntries(
+    names.map((n) => [
+      n,
+      { type: n === 'acknowledge' || n === 'push' || n === 'biometrics' || n === 'off' || n === 'on' ? 'boolean' : 'string' } as const,
+    ]),
+  ),
+});
 
 function password(p: Parsed, flag = 'password', env = 'TOKENBENCH_PASSWORD'): string {
   const v = str(p, flag) ?? process.env[env];
@@ -19,9 +27,14 @@ function password(p: Parsed, flag = 'password', env = 'TOKENBENCH_PASSWORD'): st
 const money = (cents: number | null) => (cents === null ? 'no limit' : `${(cents / 100).toLocaleString('en-US')} USD`);
 
 function userLines(u: UserView): string[] {
-  const lines = [`${u.username}  account ${u.accountId}${u.primary ? ' (primary)' : ` (settings: ${u.primaryUser})`}  entity ${u.entityId}${u.optedOut ? '  OPTED OUT' : ''}${u.locked ? '  LOCKED' : ''}`];
-  for (const d of [...u.devices, ...u.shared.map((x) => ({ ...x, status: `shared by ${x.owner}` }))]) lines.push(`  ${d.id}  ${d.name}${d.tokenId ? ` (${d.tokenId})` : ''}  ${d.status}`);
-  lines.push(`  limits (${u.limits.device}): ${money(u.limits.limit.day)} a day (${money(u.limits.usage.day)} used), ${money(u.limits.limit.fiveDays)} in 5 business days (${money(u.limits.usage.fiveDays)} used)`);
+  const lines = [
+    `${u.username}  account ${u.accountId}${u.primary ? ' (primary)' : ` (settings: ${u.primaryUser})`}  entity ${u.entityId}${u.optedOut ? '  OPTED OUT' : ''}${u.locked ? '  LOCKED' : ''}`,
+  ];
+  for (const d of [...u.devices, ...u.shared.map((x) => ({ ...x, status: `shared by ${x.owner}` }))])
+    lines.push(`  ${d.id}  ${d.name}${d.tokenId ? ` (${d.tokenId})` : ''}  ${d.status}`);
+  lines.push(
+    `  limits (${u.limits.device}): ${money(u.limits.limit.day)} a day (${money(u.limits.usage.day)} used), ${money(u.limits.limit.fiveDays)} in 5 business days (${money(u.limits.usage.fiveDays)} used)`,
+  );
   return lines;
 }
 
@@ -82,22 +95,33 @@ tokenbench sls ibkey reinstall|decline-recovery ID
       case 'users': {
         if (rest[0] === 'add') {
           const p = parse('sls users add', rest.slice(1), O('entity', 'account', 'password'), true);
-          const u = await clientOf(p).sls.createUser({ username: positional(p, 0, 'a USERNAME'), password: password(p), entityId: required(p, 'entity', 'sls users add'), accountId: str(p, 'account') });
+          const u = await clientOf(p).sls.createUser({
+            username: positional(p, 0, 'a USERNAME'),
+            password: password(p),
+            entityId: required(p, 'entity', 'sls users add'),
+            accountId: str(p, 'account'),
+          });
           print(io, p, u, () => userLines(u));
           return 0;
         }
         if (rest[0] === 'device') {
           const p = parse('sls users device', rest.slice(1), O('token'), true);
           const kind = positional(p, 1, 'a device KIND');
-          if (!['dscplus', 'dsc', 'card', 'online-card', 'temp-code'].includes(kind)) throw new UsageError(`KIND must be dscplus, dsc, card, online-card or temp-code, got "${kind}"`);
+          if (!['dscplus', 'dsc', 'card', 'online-card', 'temp-code'].includes(kind))
+            throw new UsageError(`KIND must be dscplus, dsc, card, online-card or temp-code, got "${kind}"`);
           const r = await clientOf(p).sls.addDevice(positional(p, 0, 'a USERNAME'), { kind: kind as never, tokenId: str(p, 'token') });
-          print(io, p, r, () => [`added ${r.device.id} (${r.device.name}) to ${r.device.owner}`, ...(r.code ? [`Temporary Code ${r.code} (valid 2 days; shown this once)`] : [])]);
+          print(io, p, r, () => [
+            `added ${r.device.id} (${r.device.name}) to ${r.device.owner}`,
+            ...(r.code ? [`Temporary Code ${r.code} (valid 2 days; shown this once)`] : []),
+          ]);
           return 0;
         }
         const p = parse('sls users', rest, O(), true);
         const c = clientOf(p);
         const users = p.positionals[0] ? [await c.sls.user(p.positionals[0])] : await c.sls.users();
-        print(io, p, p.positionals[0] ? users[0] : users, () => (users.length ? users.flatMap(userLines) : ['no SLS users (tokenbench sls demo creates a demo lab)']));
+        print(io, p, p.positionals[0] ? users[0] : users, () =>
+          users.length ? users.flatMap(userLines) : ['no SLS users (tokenbench sls demo creates a demo lab)'],
+        );
         return 0;
       }
       case 'demo': {
@@ -123,21 +147,37 @@ tokenbench sls ibkey reinstall|decline-recovery ID
         const [verb] = rest;
         if (verb === 'challenge') {
           const p = parse('sls share challenge', rest.slice(1), O('owner', 'device'));
-          const r = await clientOf(p).sls.shareChallenge(required(p, 'owner', 'sls share challenge'), required(p, 'device', 'sls share challenge'));
-          print(io, p, r, () => [r.indexes ? `index numbers ${r.indexes[0]} ${r.indexes[1]} (challenge id ${r.challenge})` : r.challenge ? `challenge ${r.challenge}` : 'no challenge: answer with the passcode the device shows']);
+          const r = await clientOf(p).sls.shareChallenge(
+            required(p, 'owner', 'sls share challenge'),
+            required(p, 'device', 'sls share challenge'),
+          );
+          print(io, p, r, () => [
+            r.indexes
+              ? `index numbers ${r.indexes[0]} ${r.indexes[1]} (challenge id ${r.challenge})`
+              : r.challenge
+                ? `challenge ${r.challenge}`
+                : 'no challenge: answer with the passcode the device shows',
+          ]);
           return 0;
         }
         if (verb === 'list') {
           const p = parse('sls share list', rest.slice(1), O('status'));
           const r = await clientOf(p).sls.sharings(oneOf(p, 'status', ['pending', 'active', 'rejected', 'cancelled'] as const));
-          print(io, p, r, () => (r.length ? r.map((s) => `${s.id}  ${s.deviceId} of ${s.owner} -> ${s.requester}  ${s.status}`) : ['no sharings']));
+          print(io, p, r, () =>
+            r.length ? r.map((s) => `${s.id}  ${s.deviceId} of ${s.owner} -> ${s.requester}  ${s.status}`) : ['no sharings'],
+          );
           return 0;
         }
         if (verb === 'approve' || verb === 'reject' || verb === 'cancel') {
           const p = parse(`sls share ${verb}`, rest.slice(1), O('session'), true);
           const c = clientOf(p);
           const sid = positional(p, 0, 'a sharing ID');
-          const r = verb === 'approve' ? await c.sls.approve(sid) : verb === 'reject' ? await c.sls.reject(sid) : await c.sls.cancelSharing(required(p, 'session', 'sls share cancel'), sid);
+          const r =
+            verb === 'approve'
+              ? await c.sls.approve(sid)
+              : verb === 'reject'
+                ? await c.sls.reject(sid)
+                : await c.sls.cancelSharing(required(p, 'session', 'sls share cancel'), sid);
           print(io, p, r, () => [`sharing ${r.id}: ${r.status}`]);
           return 0;
         }
@@ -160,11 +200,17 @@ tokenbench sls ibkey reinstall|decline-recovery ID
         const session = required(p, 'session', `sls ${sub}`);
         if (sub === 'opt-out' && !p.values.acknowledge) {
           const r = await c.sls.risks();
-          print(io, p, r, () => ['Opting out of the Secure Login System:', ...r.risks.map((x) => `  - ${x}`), 'Run again with --acknowledge to opt out.']);
+          print(io, p, r, () => [
+            'Opting out of the Secure Login System:',
+            ...r.risks.map((x) => `  - ${x}`),
+            'Run again with --acknowledge to opt out.',
+          ]);
           return 0;
         }
         const u = sub === 'opt-out' ? await c.sls.optOut(session, true) : await c.sls.optIn(session);
-        print(io, p, u, () => [`account ${u.accountId} ${u.optedOut ? 'opted out: password-only logins, restricted trading' : 'is in the Secure Login System: two-factor login at every login'}`]);
+        print(io, p, u, () => [
+          `account ${u.accountId} ${u.optedOut ? 'opted out: password-only logins, restricted trading' : 'is in the Secure Login System: two-factor login at every login'}`,
+        ]);
         return 0;
       }
       case 'trade': {
@@ -178,8 +224,15 @@ tokenbench sls ibkey reinstall|decline-recovery ID
         const p = parse('sls withdraw', rest, O('session', 'amount', 'bank', 'request-id'));
         const text = required(p, 'amount', 'sls withdraw');
         if (!/^\d{1,12}(\.\d{1,2})?$/.test(text)) throw new UsageError(`--amount must be USD with at most 2 decimals, got "${text}"`);
-        const r = await clientOf(p).sls.withdraw({ session: required(p, 'session', 'sls withdraw'), amount: Number(text), bank: required(p, 'bank', 'sls withdraw'), requestId: str(p, 'request-id') });
-        print(io, p, r, () => [`withdrawal ${r.withdrawal.id} of ${money(r.withdrawal.amount)} to ${r.withdrawal.bank} accepted${r.exceptional ? ' as an exceptional withdrawal' : ''}${r.repeated ? ' (already done: counted once)' : ''}`]);
+        const r = await clientOf(p).sls.withdraw({
+          session: required(p, 'session', 'sls withdraw'),
+          amount: Number(text),
+          bank: required(p, 'bank', 'sls withdraw'),
+          requestId: str(p, 'request-id'),
+        });
+        print(io, p, r, () => [
+          `withdrawal ${r.withdrawal.id} of ${money(r.withdrawal.amount)} to ${r.withdrawal.bank} accepted${r.exceptional ? ' as an exceptional withdrawal' : ''}${r.repeated ? ' (already done: counted once)' : ''}`,
+        ]);
         return 0;
       }
       case 'logout': {
@@ -189,7 +242,12 @@ tokenbench sls ibkey reinstall|decline-recovery ID
         return 0;
       }
       case 'clock': {
-        const p = parse('sls clock', rest, { ...O('advance', 'set'), pause: { type: 'boolean' }, resume: { type: 'boolean' }, real: { type: 'boolean' } });
+        const p = parse('sls clock', rest, {
+          ...O('advance', 'set'),
+          pause: { type: 'boolean' },
+          resume: { type: 'boolean' },
+          real: { type: 'boolean' },
+        });
         const op: { advance?: number; set?: number; pause?: boolean; real?: true } = {};
         for (const k of ['advance', 'set'] as const) {
           const v = str(p, k);
@@ -203,28 +261,62 @@ tokenbench sls ibkey reinstall|decline-recovery ID
         if (p.values.real) op.real = true;
         const c = clientOf(p);
         const r = Object.keys(op).length ? await c.sls.setClock(op) : await c.sls.clock();
-        print(io, p, r, () => [`SLS lab clock ${new Date(r.clock).toISOString()}${r.paused ? ' (paused)' : r.rate !== 1 ? ` (x${r.rate})` : ''}`]);
+        print(io, p, r, () => [
+          `SLS lab clock ${new Date(r.clock).toISOString()}${r.paused ? ' (paused)' : r.rate !== 1 ? ` (x${r.rate})` : ''}`,
+        ]);
         return 0;
       }
       case 'sms': {
         const p = parse('sls sms', rest, O());
         const r = await clientOf(p).sls.sms();
-        print(io, p, r, () => (r.length ? r.map((m) => `${new Date(m.at).toISOString()}  to ${m.number}: ${m.text}`) : ['the SMS inbox is empty']));
+        print(io, p, r, () =>
+          r.length ? r.map((m) => `${new Date(m.at).toISOString()}  to ${m.number}: ${m.text}`) : ['the SMS inbox is empty'],
+        );
         return 0;
       }
       case 'ibkey':
         return ibkey(rest, io);
     }
-    throw new UsageError(sub === undefined || sub.startsWith('-') ? '"sls" needs a subcommand: users, demo, login, logout, clock, share, opt-out, opt-in, trade, withdraw, sms or ibkey' : `unknown sls subcommand "${sub}" (see tokenbench sls --help)`);
+    throw new UsageError(
+      sub === undefined || sub.startsWith('-')
+        ? '"sls" needs a subcommand: users, demo, login, logout, clock, share, opt-out, opt-in, trade, withdraw, sms or ibkey'
+        : `unknown sls subcommand "${sub}" (see tokenbench sls --help)`,
+    );
   },
 };
 
 async function ibkey(args: string[], io: Io): Promise<number> {
   const [verb, ...rest] = args;
-  const p = parse(`sls ibkey ${verb ?? ''}`.trim(), rest, O('os', 'version', 'biometrics', 'on', 'off', 'user', 'number', 'password', 'recover', 'request', 'code', 'pin', 'challenge', 'notification', 'biometric'), true);
+  const p = parse(
+    `sls ibkey ${verb ?? ''}`.trim(),
+    rest,
+    O(
+      'os',
+      'version',
+      'biometrics',
+      'on',
+      'off',
+      'user',
+      'number',
+      'password',
+      'recover',
+      'request',
+      'code',
+      'pin',
+      'challenge',
+      'notification',
+      'biometric',
+    ),
+    true,
+  );
   const c = clientOf(p);
   const id = () => positional(p, 0, 'a phone ID');
-  const pin = () => str(p, 'pin') ?? process.env.TOKENBENCH_PIN ?? (() => { throw new UsageError('give --pin or set TOKENBENCH_PIN'); })();
+  const pin = () =>
+    str(p, 'pin') ??
+    process.env.TOKENBENCH_PIN ??
+    (() => {
+      throw new UsageError('give --pin or set TOKENBENCH_PIN');
+    })();
   const phoneLine = (x: Awaited<ReturnType<typeof c.sls.phone>> | Awaited<ReturnType<typeof c.sls.createPhone>>) =>
     `${x.id}  ${x.profile.os} ${x.profile.version}  network ${x.network ? 'on' : 'OFF'}  users ${x.app.users.map((u) => `${u.username}${u.active ? '' : ' (inactive)'}`).join(', ') || '-'}${x.app.recoverable.length ? `  recoverable ${x.app.recoverable.join(', ')}` : ''}`;
   switch (verb) {
@@ -243,7 +335,14 @@ async function ibkey(args: string[], io: Io): Promise<number> {
       if (!os) throw new UsageError('"sls ibkey add-phone" needs --os ios or android');
       const version = int(p, 'version', 1, 99);
       if (version === undefined) throw new UsageError('"sls ibkey add-phone" needs --version N');
-      const r = await c.sls.createPhone({ id: id(), os, version, biometrics: oneOf(p, 'biometrics', ['face-id', 'touch-id', 'fingerprint', 'none'] as const), passcode: true, rooted: false });
+      const r = await c.sls.createPhone({
+        id: id(),
+        os,
+        version,
+        biometrics: oneOf(p, 'biometrics', ['face-id', 'touch-id', 'fingerprint', 'none'] as const),
+        passcode: true,
+        rooted: false,
+      });
       print(io, p, r, () => [phoneLine(r)]);
       return 0;
     }
@@ -254,23 +353,43 @@ async function ibkey(args: string[], io: Io): Promise<number> {
       return 0;
     }
     case 'activate': {
-      const r = await c.sls.activate(id(), { username: required(p, 'user', 'sls ibkey activate'), password: password(p), number: required(p, 'number', 'sls ibkey activate'), mode: p.values.recover ? 'recover' : 'register' });
-      print(io, p, r, () => [`activation ${r.request}: an SMS with the code went to ${r.number} (tokenbench sls sms shows it)`, `then: tokenbench sls ibkey confirm ${id()} --request ${r.request} --code CODE`]);
+      const r = await c.sls.activate(id(), {
+        username: required(p, 'user', 'sls ibkey activate'),
+        password: password(p),
+        number: required(p, 'number', 'sls ibkey activate'),
+        mode: p.values.recover ? 'recover' : 'register',
+      });
+      print(io, p, r, () => [
+        `activation ${r.request}: an SMS with the code went to ${r.number} (tokenbench sls sms shows it)`,
+        `then: tokenbench sls ibkey confirm ${id()} --request ${r.request} --code CODE`,
+      ]);
       return 0;
     }
     case 'confirm': {
-      const r = await c.sls.confirm(id(), { request: required(p, 'request', 'sls ibkey confirm'), code: required(p, 'code', 'sls ibkey confirm'), pin: pin(), biometrics: p.values.biometrics === true });
+      const r = await c.sls.confirm(id(), {
+        request: required(p, 'request', 'sls ibkey confirm'),
+        code: required(p, 'code', 'sls ibkey confirm'),
+        pin: pin(),
+        biometrics: p.values.biometrics === true,
+      });
       print(io, p, r, () => [`IB Key active on ${r.phone.id} (activation ${r.activationId})`, ...r.warnings.map((w) => `warning: ${w}`)]);
       return 0;
     }
     case 'respond': {
-      const r = await c.sls.respond(id(), { username: required(p, 'user', 'sls ibkey respond'), challenge: required(p, 'challenge', 'sls ibkey respond'), pin: pin() });
+      const r = await c.sls.respond(id(), {
+        username: required(p, 'user', 'sls ibkey respond'),
+        challenge: required(p, 'challenge', 'sls ibkey respond'),
+        pin: pin(),
+      });
       print(io, p, r, () => [r.response]);
       return 0;
     }
     case 'approve': {
       const biometric = oneOf(p, 'biometric', ['succeed', 'fail', 'cancel'] as const);
-      const r = await c.sls.approvePush(id(), { notificationId: required(p, 'notification', 'sls ibkey approve'), ...(biometric ? { biometric } : { pin: pin() }) });
+      const r = await c.sls.approvePush(id(), {
+        notificationId: required(p, 'notification', 'sls ibkey approve'),
+        ...(biometric ? { biometric } : { pin: pin() }),
+      });
       print(io, p, r, () => [`${r.outcome}: ${r.message}`]);
       return r.outcome === 'approved' ? 0 : 1;
     }
@@ -281,5 +400,9 @@ async function ibkey(args: string[], io: Io): Promise<number> {
       return 0;
     }
   }
-  throw new UsageError(verb === undefined || verb.startsWith('-') ? '"sls ibkey" needs a subcommand: phones, phone, add-phone, network, activate, confirm, respond, approve, reinstall or decline-recovery' : `unknown sls ibkey subcommand "${verb}"`);
+  throw new UsageError(
+    verb === undefined || verb.startsWith('-')
+      ? '"sls ibkey" needs a subcommand: phones, phone, add-phone, network, activate, confirm, respond, approve, reinstall or decline-recovery'
+      : `unknown sls ibkey subcommand "${verb}"`,
+  );
 }

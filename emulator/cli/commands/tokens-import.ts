@@ -20,7 +20,13 @@ export const IMPORT_USAGE = `tokenbench tokens import FILE.pskc --pskc-key HEX|@
 
 /** A token id from a serial: lower case, other characters as "-", at most 32. */
 export function idOf(prefix: string, serial: string): string {
-  return (prefix + serial).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '').slice(0, 32) || 'imported';
+  return (
+    (prefix + serial)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+/, '')
+      .slice(0, 32) || 'imported'
+  );
 }
 
 export async function importTokens(args: string[], io: Io): Promise<number> {
@@ -35,7 +41,9 @@ export async function importTokens(args: string[], io: Io): Promise<number> {
     try {
       xml = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ProvisionError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      throw new ProvisionError(
+        `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      );
     }
     entries = readPskc(xml, psk);
   } catch (err) {

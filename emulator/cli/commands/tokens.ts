@@ -12,7 +12,10 @@ export const SERVER_OPTIONS: OptionSpec = { url: { type: 'string' }, 'data-dir':
 export function clientOf(p: Parsed): TokenbenchClient {
   const dir = str(p, 'data-dir') ?? defaultDataDir();
   const url = str(p, 'url') ?? process.env.TOKENBENCH_URL ?? readServerInfo(dir)?.url;
-  if (!url) throw new UsageError(`no running tokenbench found for ${dir}: start tokenbench serve, or give --url URL (the one serve printed), or set TOKENBENCH_URL`);
+  if (!url)
+    throw new UsageError(
+      `no running tokenbench found for ${dir}: start tokenbench serve, or give --url URL (the one serve printed), or set TOKENBENCH_URL`,
+    );
   try {
     return TokenbenchClient.fromUrl(url);
   } catch (err) {
@@ -24,14 +27,28 @@ const blank = (t: string) => (t === '' ? '(blank)' : t);
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function listLines(tokens: TokenSummary[]): string[] {
   if (tokens.length === 0) return ['no tokens (tokenbench tokens add KIND creates one)'];
   return table([
     ['ID', 'MODEL', 'SERIAL', 'STATE', 'DISPLAY', 'SERIAL PORT', 'TCP', 'USB/IP'],
-    ...tokens.map((t) => [t.id, t.kind, t.serial, t.state + (t.locked && t.state !== 'locked' ? ' (locked)' : ''), t.display ? blank(t.display.text) : '-', t.transports.serialPath ?? '-', String(t.transports.tcpPort ?? '-'), t.transports.usbipBusId ?? '-']),
+    ...tokens.map((t) => [
+      t.id,
+      t.kind,
+      t.serial,
+      t.state + (t.locked && t.state !== 'locked' ? ' (locked)' : ''),
+      t.display ? blank(t.display.text) : '-',
+      t.transports.serialPath ?? '-',
+      String(t.transports.tcpPort ?? '-'),
+      t.transports.usbipBusId ?? '-',
+    ]),
   ]);
 }
 
@@ -60,8 +77,19 @@ tokenbench tokens import FILE.pskc --pskc-key HEX|@FILE [--prefix P]   (tokens f
     if (sub === 'add') {
       const [kind, ...opts] = rest;
       if (!kind || kind.startsWith('-')) throw new UsageError('"tokens add" needs a kind: dscplus, dsc, card or online-card');
-      if (!['dscplus', 'dsc', 'card', 'online-card'].includes(kind)) throw new UsageError(`kind must be dscplus, dsc, card or online-card, got "${kind}"`);
-      const p = parse('tokens add', opts, { ...SERVER_OPTIONS, id: { type: 'string' }, secret: { type: 'string' }, pin: { type: 'string' }, serial: { type: 'string' }, suite: { type: 'string' }, otp: { type: 'string' }, tries: { type: 'string' }, days: { type: 'string' } });
+      if (!['dscplus', 'dsc', 'card', 'online-card'].includes(kind))
+        throw new UsageError(`kind must be dscplus, dsc, card or online-card, got "${kind}"`);
+      const p = parse('tokens add', opts, {
+        ...SERVER_OPTIONS,
+        id: { type: 'string' },
+        secret: { type: 'string' },
+        pin: { type: 'string' },
+        serial: { type: 'string' },
+        suite: { type: 'string' },
+        otp: { type: 'string' },
+        tries: { type: 'string' },
+        days: { type: 'string' },
+      });
       const mode = oneOf(p, 'otp', ['totp', 'hotp'] as const);
       const t = await clientOf(p).create({
         kind: kind as CreateSpec['kind'],
@@ -106,7 +134,11 @@ tokenbench tokens import FILE.pskc --pskc-key HEX|@FILE [--prefix P]   (tokens f
       }
       return 0;
     }
-    throw new UsageError(sub === undefined ? '"tokens" needs a subcommand: list, add, rm, clone, snapshot, restore or import' : `unknown tokens subcommand "${sub}"; use list, add, rm, clone, snapshot, restore or import`);
+    throw new UsageError(
+      sub === undefined
+        ? '"tokens" needs a subcommand: list, add, rm, clone, snapshot, restore or import'
+        : `unknown tokens subcommand "${sub}"; use list, add, rm, clone, snapshot, restore or import`,
+    );
   },
 };
 
@@ -117,7 +149,8 @@ export const pressCommand: Command = {
   KEYS is a key script: "PRESS 1234 OK", KEY:MS to hold, WAIT:MS to wait (on the token's clock).`,
   async run(args, io) {
     const [id, keys, ...rest] = args;
-    if (!id || id.startsWith('-') || !keys) throw new UsageError('"press" needs a token id and a key script, e.g. tokenbench press dscplus-1 "PRESS 1234 OK"');
+    if (!id || id.startsWith('-') || !keys)
+      throw new UsageError('"press" needs a token id and a key script, e.g. tokenbench press dscplus-1 "PRESS 1234 OK"');
     const p = parse('press', rest, SERVER_OPTIONS);
     const r = await clientOf(p).keys(id, keys);
     if (p.values.json) io.out(JSON.stringify(r.steps));

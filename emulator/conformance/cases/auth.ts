@@ -14,9 +14,21 @@ import { SECRET, type Harness } from '../harness.ts';
 
 const BOARD_KEY = utf8('conformance-board-key-0123456789');
 const NONCE = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
-const c = (id: string, title: string, needs: Need[], run: (h: Harness) => Promise<void>): Case => ({ id, rule: id.split(' ')[0], title, needs, run });
+const c = (id: string, title: string, needs: Need[], run: (h: Harness) => Promise<void>): Case => ({
+  id,
+  rule: id.split(' ')[0],
+  title,
+  needs,
+  run,
+});
 
-async function sw(h: Harness, cl: TokenClient, name: keyof typeof INS, fields: [number, Uint8Array][] = [], p1 = 0): Promise<{ sw: number; detail: string; items: Tlv[] }> {
+async function sw(
+  h: Harness,
+  cl: TokenClient,
+  name: keyof typeof INS,
+  fields: [number, Uint8Array][] = [],
+  p1 = 0,
+): Promise<{ sw: number; detail: string; items: Tlv[] }> {
   const r = await h.cmd(name, fields, p1, 0, cl);
   return { sw: r.sw, detail: new TextDecoder().decode(find(r.items, TAG.DETAIL) ?? new Uint8Array()), items: r.items };
 }
@@ -47,14 +59,23 @@ async function requiringSession(h: Harness): Promise<{ session: TokenClient; key
 const PRIV: Need[] = ['provisioning'];
 
 export const AUTH_CASES: Case[] = [
-  c('P-4.1 AUTHENTICATE state', 'AUTHENTICATE answers on any session: P1 00 AUTH_STATE, bad P1 6A86, P1 02 without a challenge 6985', [], async (h) => {
-    const s = await h.session();
-    const st = await sw(h, s, 'AUTHENTICATE');
-    expectEq(st.sw.toString(16), '9000', 'P1 00');
-    expectEq(find(st.items, TAG.AUTH_STATE)?.length, 1, 'AUTH_STATE length');
-    expectEq((await sw(h, s, 'AUTHENTICATE', [], 3)).sw.toString(16), '6a86', 'P1 03');
-    expectEq((await sw(h, s, 'AUTHENTICATE', [[TAG.MAC, new Uint8Array(32)]], 2)).sw.toString(16), '6985', 'P1 02 with no challenge pending');
-  }),
+  c(
+    'P-4.1 AUTHENTICATE state',
+    'AUTHENTICATE answers on any session: P1 00 AUTH_STATE, bad P1 6A86, P1 02 without a challenge 6985',
+    [],
+    async (h) => {
+      const s = await h.session();
+      const st = await sw(h, s, 'AUTHENTICATE');
+      expectEq(st.sw.toString(16), '9000', 'P1 00');
+      expectEq(find(st.items, TAG.AUTH_STATE)?.length, 1, 'AUTH_STATE length');
+      expectEq((await sw(h, s, 'AUTHENTICATE', [], 3)).sw.toString(16), '6a86', 'P1 03');
+      expectEq(
+        (await sw(h, s, 'AUTHENTICATE', [[TAG.MAC, new Uint8Array(32)]], 2)).sw.toString(16),
+        '6985',
+        'P1 02 with no challenge pending',
+      );
+    },
+  ),
   c('P-4.2 exchange', 'a right MAC makes the session privileged and the device proves it holds the key', PRIV, async (h) => {
     const { session, key, done } = await requiringSession(h);
     try {
@@ -83,22 +104,28 @@ export const AUTH_CASES: Case[] = [
       await done();
     }
   }),
-  c('P-4.4 plane rule', 'without AUTHENTICATE, privileged planes answer 6982 and do nothing; info, ui and GET_STATE answer', PRIV, async (h) => {
-    const { session, done } = await requiringSession(h);
-    try {
-      for (const def of COMMANDS.filter((d) => !d.retired && h.profile.info.planes.includes(d.plane))) {
-        const r = await sw(h, session, def.name);
-        if (isPrivileged(def)) {
-          if (r.sw === SW.NOT_SUPPORTED) continue; // a command this device has no use for
-          if (r.sw !== SW.SECURITY_NOT_SATISFIED) fail(`${def.name} on an unprivileged session answered ${r.sw.toString(16)}, not 6982`);
-          if (!/authenticat/i.test(r.detail)) fail(`${def.name}: the 6982 DETAIL does not say to AUTHENTICATE (${JSON.stringify(r.detail)})`);
-        } else if (r.sw === SW.SECURITY_NOT_SATISFIED) fail(`${def.name} (${def.plane}) answered 6982 on an unprivileged session`);
+  c(
+    'P-4.4 plane rule',
+    'without AUTHENTICATE, privileged planes answer 6982 and do nothing; info, ui and GET_STATE answer',
+    PRIV,
+    async (h) => {
+      const { session, done } = await requiringSession(h);
+      try {
+        for (const def of COMMANDS.filter((d) => !d.retired && h.profile.info.planes.includes(d.plane))) {
+          const r = await sw(h, session, def.name);
+          if (isPrivileged(def)) {
+            if (r.sw === SW.NOT_SUPPORTED) continue; // a command this device has no use for
+            if (r.sw !== SW.SECURITY_NOT_SATISFIED) fail(`${def.name} on an unprivileged session answered ${r.sw.toString(16)}, not 6982`);
+            if (!/authenticat/i.test(r.detail))
+              fail(`${def.name}: the 6982 DETAIL does not say to AUTHENTICATE (${JSON.stringify(r.detail)})`);
+          } else if (r.sw === SW.SECURITY_NOT_SATISFIED) fail(`${def.name} (${def.plane}) answered 6982 on an unprivileged session`);
+        }
+        expectEq((await h.client.state()).provisioned, true, 'still provisioned after FACTORY_RESET on the unprivileged session');
+      } finally {
+        await done();
       }
-      expectEq((await h.client.state()).provisioned, true, 'still provisioned after FACTORY_RESET on the unprivileged session');
-    } finally {
-      await done();
-    }
-  }),
+    },
+  ),
   c('P-4.5 seal needs a board key', 'SEAL without a board key answers 6985 on a board', PRIV, async (h) => {
     if (h.profile.auth.required) throw new Skip('a host-served token: the rule is for boards and bare models');
     await h.client.factoryReset();

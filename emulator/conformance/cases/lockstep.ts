@@ -15,7 +15,9 @@ export type Step = { k: 'key'; key: string } | { k: 'hold'; ms: number } | { k: 
 const WAITS = [1, 500, 1999, 2000, 14_999, 15_000, 29_999, 30_000, 59_999, 60_000];
 
 export function scriptText(s: Step[]): string {
-  return s.map((x) => (x.k === 'key' ? x.key : x.k === 'hold' ? `PRESS:${x.ms}` : x.k === 'wait' ? `WAIT:${x.ms}` : 'BATTERY:OUT-IN')).join(' ');
+  return s
+    .map((x) => (x.k === 'key' ? x.key : x.k === 'hold' ? `PRESS:${x.ms}` : x.k === 'wait' ? `WAIT:${x.ms}` : 'BATTERY:OUT-IN'))
+    .join(' ');
 }
 
 /**
@@ -27,7 +29,13 @@ export function randomScript(rng: Rng, model: string, length: number): Step[] {
   const out: Step[] = [];
   const key = (k: string): Step => ({ k: 'key', key: k });
   const digits = (n: number) => Array.from({ length: n }, () => key(String(randomInt(rng, 10))));
-  const on = (): Step[] => (model === 'dsc' ? [{ k: 'hold', ms: 2000 }, { k: 'wait', ms: 2000 }] : [key('PRESS')]);
+  const on = (): Step[] =>
+    model === 'dsc'
+      ? [
+          { k: 'hold', ms: 2000 },
+          { k: 'wait', ms: 2000 },
+        ]
+      : [key('PRESS')];
   const pieces: [number, () => Step[]][] = [
     [12, on],
     [15, () => [...'1234'.split('').map(key), key('OK')]],
@@ -53,7 +61,14 @@ export function randomScript(rng: Rng, model: string, length: number): Step[] {
 
 async function apply(c: TokenClient, s: Step): Promise<string> {
   try {
-    const d = s.k === 'key' ? await c.press(s.key) : s.k === 'hold' ? await c.hold('PRESS', s.ms) : s.k === 'wait' ? await c.advanceClock(s.ms) : (await c.setPower(false), await c.setPower(true));
+    const d =
+      s.k === 'key'
+        ? await c.press(s.key)
+        : s.k === 'hold'
+          ? await c.hold('PRESS', s.ms)
+          : s.k === 'wait'
+            ? await c.advanceClock(s.ms)
+            : (await c.setPower(false), await c.setPower(true));
     const i = d.indicators;
     // The unlock challenge comes from the device's own RNG: its form is compared, not its digits.
     const text = /^U-\d{6}$/.test(d.text) ? 'U-nnnnnn' : d.text;
@@ -72,7 +87,8 @@ export interface Difference {
 /** Runs `script` from a fresh setup on both; the first difference, or null. */
 export async function runLockstep(h: Harness, script: Step[], lockThreshold = 3): Promise<Difference | null> {
   const g = await h.setup({ lockThreshold });
-  if (h.realTime) throw new Skip(`lockstep moves the device clock to every threshold and needs a clock the suite can hold (${h.realTime.reason})`);
+  if (h.realTime)
+    throw new Skip(`lockstep moves the device clock to every threshold and needs a clock the suite can hold (${h.realTime.reason})`);
   for (let i = 0; i < script.length; i++) {
     const device = await apply(h.client, script[i]);
     const golden = await apply(g, script[i]);
@@ -119,7 +135,9 @@ export const LOCKSTEP_CASES: Case[] = [
         const d = await runLockstep(h, script, threshold);
         if (!d) continue;
         const min = await shrink(h, script, 200, threshold);
-        fail(`script ${n + 1} (seed ${h.seed}, lock threshold ${threshold}) differs at step ${min.diff.at + 1}; minimal script: ${scriptText(min.script)}; device shows ${min.diff.device}, the golden model ${min.diff.golden}`);
+        fail(
+          `script ${n + 1} (seed ${h.seed}, lock threshold ${threshold}) differs at step ${min.diff.at + 1}; minimal script: ${scriptText(min.script)}; device shows ${min.diff.device}, the golden model ${min.diff.golden}`,
+        );
       }
     },
   },

@@ -54,7 +54,19 @@ export class An3155Simulator {
   }
 
   get commands(): number[] {
-    return [CMD.GET, CMD.GET_VERSION, CMD.GET_ID, CMD.READ_MEMORY, CMD.GO, CMD.WRITE_MEMORY, this.extended ? CMD.EXTENDED_ERASE : CMD.ERASE, CMD.WRITE_PROTECT, CMD.WRITE_UNPROTECT, CMD.READOUT_PROTECT, CMD.READOUT_UNPROTECT];
+    return [
+      CMD.GET,
+      CMD.GET_VERSION,
+      CMD.GET_ID,
+      CMD.READ_MEMORY,
+      CMD.GO,
+      CMD.WRITE_MEMORY,
+      this.extended ? CMD.EXTENDED_ERASE : CMD.ERASE,
+      CMD.WRITE_PROTECT,
+      CMD.WRITE_UNPROTECT,
+      CMD.READOUT_PROTECT,
+      CMD.READOUT_UNPROTECT,
+    ];
   }
 
   /** Feeds received bytes; returns what the bootloader answers. */
@@ -91,8 +103,10 @@ export class An3155Simulator {
 
   /** A memory area the address falls in, with the index into it, or null. */
   private area(address: number, length: number): { mem: Uint8Array; at: number; flash: boolean } | null {
-    if (address >= this.flashStart && address + length <= this.flashStart + this.flash.length) return { mem: this.flash, at: address - this.flashStart, flash: true };
-    if (address >= this.ramStart && address + length <= this.ramStart + this.ram.length) return { mem: this.ram, at: address - this.ramStart, flash: false };
+    if (address >= this.flashStart && address + length <= this.flashStart + this.flash.length)
+      return { mem: this.flash, at: address - this.flashStart, flash: true };
+    if (address >= this.ramStart && address + length <= this.ramStart + this.ram.length)
+      return { mem: this.ram, at: address - this.ramStart, flash: false };
     return null;
   }
 
@@ -170,7 +184,9 @@ export class An3155Simulator {
             this.expect(1, ([c]) => (c === 0x00 ? this.eraseAll() : [NACK]));
             return [];
           }
-          this.expect(n + 2, (rest) => (xor([n, ...rest.subarray(0, n + 1)]) === rest[n + 1] ? this.erasePages(Array.from(rest.subarray(0, n + 1))) : [NACK]));
+          this.expect(n + 2, (rest) =>
+            xor([n, ...rest.subarray(0, n + 1)]) === rest[n + 1] ? this.erasePages(Array.from(rest.subarray(0, n + 1))) : [NACK],
+          );
           return [];
         });
         return [ACK];

@@ -79,7 +79,8 @@ export class DfuSeSimulator implements ControlDevice {
         this.status = OK;
         return;
       case DFU_REQUEST.ABORT:
-        if (this.state === S.dfuERROR || this.state === S.dfuDNBUSY || this.state === S.dfuMANIFEST) this.stall(`ABORT in state ${this.state}`);
+        if (this.state === S.dfuERROR || this.state === S.dfuDNBUSY || this.state === S.dfuMANIFEST)
+          this.stall(`ABORT in state ${this.state}`);
         this.state = S.dfuIDLE;
         this.pending = null;
         return;

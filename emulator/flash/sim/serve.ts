@@ -16,7 +16,11 @@ export interface ByteMachine {
  * `onStart` runs once the machine has jumped to the application (after its last answer is sent):
  * a test can then put whatever "runs" on the same transport.
  */
-export function serveByteMachine(machine: ByteMachine, transport: Transport, options: { baud?: number; bitsPerByte?: number; onStart?: (address: number) => void } = {}): void {
+export function serveByteMachine(
+  machine: ByteMachine,
+  transport: Transport,
+  options: { baud?: number; bitsPerByte?: number; onStart?: (address: number) => void } = {},
+): void {
   let startedSeen = false;
   const checkStart = () => {
     if (!startedSeen && machine.started !== undefined && machine.started !== null) {
@@ -39,9 +43,12 @@ export function serveByteMachine(machine: ByteMachine, transport: Transport, opt
     if (!reply.length) return;
     const at = lineFreeAt + reply.length * perByteMs;
     lineFreeAt = at;
-    setTimeout(() => {
-      if (!transport.closed) transport.send(reply);
-      checkStart();
-    }, Math.max(0, at - now));
+    setTimeout(
+      () => {
+        if (!transport.closed) transport.send(reply);
+        checkStart();
+      },
+      Math.max(0, at - now),
+    );
   });
 }

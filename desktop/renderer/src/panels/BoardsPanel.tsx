@@ -90,7 +90,13 @@ export function BoardsPanel({ client }: { client: TokenbenchClient }) {
     if (!file) return setError('choose an image file first');
     try {
       const data = base64(new Uint8Array(await file.arrayBuffer()));
-      const j = await api<FlashJob>(client, 'POST', '/api/flash', { target, data, verify, ...(method && { method }), ...(base && { base }) });
+      const j = await api<FlashJob>(client, 'POST', '/api/flash', {
+        target,
+        data,
+        verify,
+        ...(method && { method }),
+        ...(base && { base }),
+      });
       setJob(j);
       setError(null);
       follow(j.id);
@@ -144,7 +150,12 @@ export function BoardsPanel({ client }: { client: TokenbenchClient }) {
       )}
       <label>
         Target
-        <input value={target} onChange={(e) => setTarget(e.target.value)} placeholder="serial:/dev/ttyUSB0 · usb:0483:df11 · uf2:/media/RPI-RP2 · token:board-1 (QEMU) · tcp:127.0.0.1:PORT" spellCheck={false} />
+        <input
+          value={target}
+          onChange={(e) => setTarget(e.target.value)}
+          placeholder="serial:/dev/ttyUSB0 · usb:0483:df11 · uf2:/media/RPI-RP2 · token:board-1 (QEMU) · tcp:127.0.0.1:PORT"
+          spellCheck={false}
+        />
       </label>
       <form
         aria-label="flash"
@@ -180,7 +191,8 @@ export function BoardsPanel({ client }: { client: TokenbenchClient }) {
         </button>
         {job && (
           <div aria-label="flash progress">
-            <progress max={job.total || 1} value={job.state === 'done' ? job.total || 1 : job.done} /> {job.stage ?? 'starting'} {job.total ? `${job.done}/${job.total}` : ''}
+            <progress max={job.total || 1} value={job.state === 'done' ? job.total || 1 : job.done} /> {job.stage ?? 'starting'}{' '}
+            {job.total ? `${job.done}/${job.total}` : ''}
             <pre>{[...job.lines, ...(job.error ? [`failed: ${job.error}`] : job.state === 'done' ? ['done'] : [])].join('\n')}</pre>
           </div>
         )}

@@ -30,7 +30,19 @@ export function clockNow(c: ClockView, now: number): number {
   return c.paused ? c.clock : Math.floor(c.clock + (now - c.readAt) * c.rate);
 }
 
-export function ClockControls({ clock, onClock, label = 'token time', title = 'Clock', canSet = false }: { clock: ClockView | null; onClock: (op: ClockOp, all: boolean) => void; label?: string; title?: string; canSet?: boolean }) {
+export function ClockControls({
+  clock,
+  onClock,
+  label = 'token time',
+  title = 'Clock',
+  canSet = false,
+}: {
+  clock: ClockView | null;
+  onClock: (op: ClockOp, all: boolean) => void;
+  label?: string;
+  title?: string;
+  canSet?: boolean;
+}) {
   const [all, setAll] = useState(false);
   const [setTo, setSetTo] = useState('');
   const [now, setNow] = useState(Date.now());
@@ -48,7 +60,9 @@ export function ClockControls({ clock, onClock, label = 'token time', title = 'C
       {clock && (
         <p className="now">
           <time aria-label={label}>{new Date(shown!).toISOString().replace('T', ' ').slice(0, 19)}</time>{' '}
-          <span className="clock-state">{clock.paused ? '(paused)' : clock.rate !== 1 ? `(x${clock.rate})` : real ? '(real time)' : '(shifted)'}</span>
+          <span className="clock-state">
+            {clock.paused ? '(paused)' : clock.rate !== 1 ? `(x${clock.rate})` : real ? '(real time)' : '(shifted)'}
+          </span>
         </p>
       )}
       <label className="inline">

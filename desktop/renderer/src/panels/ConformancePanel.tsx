@@ -8,7 +8,15 @@ import type { ConformanceRun, TokenbenchClient, TokenSummary } from '../../../..
 
 type Result = ConformanceRun['results'][number];
 
-export function ConformancePanel({ client, token, onError }: { client: TokenbenchClient; token: TokenSummary; onError: (e: unknown) => void }) {
+export function ConformancePanel({
+  client,
+  token,
+  onError,
+}: {
+  client: TokenbenchClient;
+  token: TokenSummary;
+  onError: (e: unknown) => void;
+}) {
   const [run, setRun] = useState<ConformanceRun | null>(null);
   const [results, setResults] = useState<Result[]>([]);
   const [open, setOpen] = useState<string | null>(null);
@@ -52,7 +60,8 @@ export function ConformancePanel({ client, token, onError }: { client: Tokenbenc
   }, [run?.runId, run?.status === 'running']);
 
   const start = async () => {
-    if (!confirm(`Run the conformance suite against ${token.id}? It factory-resets and re-provisions the token (secret, PIN, counter).`)) return;
+    if (!confirm(`Run the conformance suite against ${token.id}? It factory-resets and re-provisions the token (secret, PIN, counter).`))
+      return;
     try {
       setResults([]);
       setOpen(null);
@@ -69,7 +78,13 @@ export function ConformancePanel({ client, token, onError }: { client: Tokenbenc
     <section className="conformance" aria-label="conformance">
       <h2>Conformance</h2>
       <div className="conformance-start">
-        <input aria-label="only cases" placeholder="only (e.g. P-2, D-1.5)" value={only} onChange={(e) => setOnly(e.target.value)} disabled={running} />
+        <input
+          aria-label="only cases"
+          placeholder="only (e.g. P-2, D-1.5)"
+          value={only}
+          onChange={(e) => setOnly(e.target.value)}
+          disabled={running}
+        />
         <button type="button" onClick={start} disabled={running}>
           {running ? 'Running…' : 'Run suite'}
         </button>
@@ -84,8 +99,15 @@ export function ConformancePanel({ client, token, onError }: { client: Tokenbenc
       <ol className="conformance-cases">
         {results.map((r) => (
           <li key={r.id} className={`case case-${r.status}`}>
-            <button type="button" disabled={r.status !== 'fail'} aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? null : r.id)} title={r.message ?? r.title}>
-              <span className="case-status">{r.status.toUpperCase()}</span> <span className="case-id">{r.id}</span> <span className="case-title">{r.title}</span>
+            <button
+              type="button"
+              disabled={r.status !== 'fail'}
+              aria-expanded={open === r.id}
+              onClick={() => setOpen(open === r.id ? null : r.id)}
+              title={r.message ?? r.title}
+            >
+              <span className="case-status">{r.status.toUpperCase()}</span> <span className="case-id">{r.id}</span>{' '}
+              <span className="case-title">{r.title}</span>
               {r.status !== 'skip' && <span className="case-ms"> {r.ms} ms</span>}
             </button>
             {r.status === 'skip' && <div className="case-why">{r.message}</div>}
@@ -93,7 +115,9 @@ export function ConformancePanel({ client, token, onError }: { client: Tokenbenc
               <div className="case-failure">
                 <p>{r.message}</p>
                 <pre aria-label={`transcript of ${r.id}`}>
-                  {(r.transcript ?? []).map((e) => `${String(e.at).padStart(5)} ms ${e.dir === 'sent' ? '>>' : e.dir === 'received' ? '<<' : '--'} ${e.text}`).join('\n')}
+                  {(r.transcript ?? [])
+                    .map((e) => `${String(e.at).padStart(5)} ms ${e.dir === 'sent' ? '>>' : e.dir === 'received' ? '<<' : '--'} ${e.text}`)
+                    .join('\n')}
                 </pre>
               </div>
             )}

@@ -50,7 +50,8 @@ export function phoneSpec(f: PhoneForm): PhoneSpec {
 export function CreatePhone({ onCreate }: { onCreate: (spec: PhoneSpec) => Promise<boolean> }) {
   const [f, setF] = useState<PhoneForm>(EMPTY_PHONE);
   const [busy, setBusy] = useState(false);
-  const setOs = (os: PhoneForm['os']) => setF({ ...f, os, version: os === 'ios' ? '17' : '14', biometrics: os === 'ios' ? 'face-id' : 'fingerprint' });
+  const setOs = (os: PhoneForm['os']) =>
+    setF({ ...f, os, version: os === 'ios' ? '17' : '14', biometrics: os === 'ios' ? 'face-id' : 'fingerprint' });
   return (
     <form
       className="create"
@@ -94,15 +95,15 @@ export function CreatePhone({ onCreate }: { onCreate: (spec: PhoneSpec) => Promi
         </select>
       </label>
       <div className="create-check">
-      {f.os === 'ios' ? (
-        <label className="inline">
-          <input type="checkbox" checked={f.passcode} onChange={(e) => setF({ ...f, passcode: e.target.checked })} /> passcode set
-        </label>
-      ) : (
-        <label className="inline">
-          <input type="checkbox" checked={f.rooted} onChange={(e) => setF({ ...f, rooted: e.target.checked })} /> rooted
-        </label>
-      )}
+        {f.os === 'ios' ? (
+          <label className="inline">
+            <input type="checkbox" checked={f.passcode} onChange={(e) => setF({ ...f, passcode: e.target.checked })} /> passcode set
+          </label>
+        ) : (
+          <label className="inline">
+            <input type="checkbox" checked={f.rooted} onChange={(e) => setF({ ...f, rooted: e.target.checked })} /> rooted
+          </label>
+        )}
       </div>
       <button type="submit" disabled={busy}>
         Create phone

@@ -8,14 +8,29 @@ import type { PhoneView } from '../../../../emulator/api/sls-client.ts';
 
 const blank = (t: string) => (t === '' ? '·' : t);
 
-export function LabOverview({ tokens, phones = [], selected, onSelect }: { tokens: TokenSummary[]; phones?: PhoneView[]; selected: string | null; onSelect: (id: string) => void }) {
+export function LabOverview({
+  tokens,
+  phones = [],
+  selected,
+  onSelect,
+}: {
+  tokens: TokenSummary[];
+  phones?: PhoneView[];
+  selected: string | null;
+  onSelect: (id: string) => void;
+}) {
   return (
     <nav className="overview" aria-label="lab">
       <h2>Lab</h2>
       <ul>
         {tokens.map((t) => (
           <li key={t.id}>
-            <button type="button" className={t.id === selected ? 'selected' : ''} aria-current={t.id === selected} onClick={() => onSelect(t.id)}>
+            <button
+              type="button"
+              className={t.id === selected ? 'selected' : ''}
+              aria-current={t.id === selected}
+              onClick={() => onSelect(t.id)}
+            >
               <span className="id">{t.id}</span>
               <span className="model">{t.kind === 'board' ? `board: ${t.board?.model}` : t.kind}</span>
               <span className="serial">{t.serial}</span>
@@ -34,7 +49,12 @@ export function LabOverview({ tokens, phones = [], selected, onSelect }: { token
           const users = p.app.users.filter((u) => u.active).map((u) => u.username);
           return (
             <li key={key}>
-              <button type="button" className={`phone-entry ${key === selected ? 'selected' : ''}`} aria-current={key === selected} onClick={() => onSelect(key)}>
+              <button
+                type="button"
+                className={`phone-entry ${key === selected ? 'selected' : ''}`}
+                aria-current={key === selected}
+                onClick={() => onSelect(key)}
+              >
                 <span className="id">{p.id}</span>
                 <span className="model">IB Key phone</span>
                 <span className="serial">

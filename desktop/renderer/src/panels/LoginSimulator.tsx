@@ -20,7 +20,8 @@ export const OUTCOME_TEXT: Record<string, string> = {
 };
 
 /** The words for an outcome; a DSC's replayed passcode is told to wait for the next one (it has no challenge to renew). */
-export const outcomeText = (o: string, passcode = false) => (o === 'replayed' && passcode ? 'rejected: this passcode was already used; wait for the next one' : (OUTCOME_TEXT[o] ?? `rejected (${o})`));
+export const outcomeText = (o: string, passcode = false) =>
+  o === 'replayed' && passcode ? 'rejected: this passcode was already used; wait for the next one' : (OUTCOME_TEXT[o] ?? `rejected (${o})`);
 
 type Challenge = { challenge: string | null; indexes?: [number, number] };
 
@@ -58,16 +59,18 @@ export function LoginSimulator({
       {challenge?.indexes ? (
         <p className="prompt">
           Enter the values for index numbers <strong aria-label="first index">{challenge.indexes[0]}</strong> and{' '}
-          <strong aria-label="second index">{challenge.indexes[1]}</strong>, one after the other (a space between them is fine;
-          letters in either case). On the card a zero is slashed (0), the letter O is not.
+          <strong aria-label="second index">{challenge.indexes[1]}</strong>, one after the other (a space between them is fine; letters in
+          either case). On the card a zero is slashed (0), the letter O is not.
         </p>
       ) : challenge?.challenge ? (
         <p className="prompt">
-          Challenge: <strong aria-label="challenge">{challenge.challenge}</strong> — type it on the DSC+ after the PIN and enter the
-          8-digit response.
+          Challenge: <strong aria-label="challenge">{challenge.challenge}</strong> — type it on the DSC+ after the PIN and enter the 8-digit
+          response.
         </p>
       ) : needsChallenge ? (
-        <p className="prompt">{card ? 'Get a challenge: the login asks for the values at two index numbers.' : 'Get a challenge, then answer it with the DSC+.'}</p>
+        <p className="prompt">
+          {card ? 'Get a challenge: the login asks for the values at two index numbers.' : 'Get a challenge, then answer it with the DSC+.'}
+        </p>
       ) : (
         <p className="prompt">Turn the DSC on (hold Press 2 s), enter the PIN, and type the passcode it shows.</p>
       )}

@@ -19,8 +19,29 @@ const WHAT: Partial<Record<SlsEvent['event'], string>> = {
   'login-failure': 'login failed',
 };
 
-export function PhoneDevice({ client, phoneId, users, events, tick, onChange }: { client: TokenbenchClient; phoneId: string; users: string[]; events: SlsEvent[]; tick: number; onChange: () => void }) {
-  const mine = events.filter((e) => e.phoneId === phoneId || (e.phoneId === undefined && e.event.startsWith('login') && e.username !== undefined && users.includes(e.username))).slice(-30).reverse(); // newest first
+export function PhoneDevice({
+  client,
+  phoneId,
+  users,
+  events,
+  tick,
+  onChange,
+}: {
+  client: TokenbenchClient;
+  phoneId: string;
+  users: string[];
+  events: SlsEvent[];
+  tick: number;
+  onChange: () => void;
+}) {
+  const mine = events
+    .filter(
+      (e) =>
+        e.phoneId === phoneId ||
+        (e.phoneId === undefined && e.event.startsWith('login') && e.username !== undefined && users.includes(e.username)),
+    )
+    .slice(-30)
+    .reverse(); // newest first
   return (
     <div className="hand phone-hand">
       <PhoneFace client={client} phoneId={phoneId} tick={tick} onChange={onChange} />

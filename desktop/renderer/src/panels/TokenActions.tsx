@@ -17,7 +17,15 @@ export function TokenActions({
   unlockInfo: UnlockInfo;
   /** The id of the token being recorded, if any. */
   recording: string | null;
-  act: { record(): void; unlockCode(): void; unlock(): void; powerCycle(): void; snapshot(): void; restore(file: File): void; remove(): void };
+  act: {
+    record(): void;
+    unlockCode(): void;
+    unlock(): void;
+    powerCycle(): void;
+    snapshot(): void;
+    restore(file: File): void;
+    remove(): void;
+  };
 }) {
   const device = token.kind === 'dscplus' || token.kind === 'dsc';
   return (
@@ -31,7 +39,11 @@ export function TokenActions({
       )}
       {device && (
         <>
-          <button type="button" onClick={act.unlockCode} title="The code a help desk reads out for the unlock challenge (U-nnnnnn) the device shows">
+          <button
+            type="button"
+            onClick={act.unlockCode}
+            title="The code a help desk reads out for the unlock challenge (U-nnnnnn) the device shows"
+          >
             Unlock code
           </button>
           <button type="button" onClick={act.unlock}>
@@ -49,7 +61,12 @@ export function TokenActions({
         </p>
       )}
       {(recording === null || recording === token.id) && token.kind !== 'card' && token.kind !== 'online-card' && (
-        <button type="button" aria-pressed={recording === token.id} onClick={act.record} title="Record keys, timing and display as a YAML scenario (tokenbench replay plays it)">
+        <button
+          type="button"
+          aria-pressed={recording === token.id}
+          onClick={act.record}
+          title="Record keys, timing and display as a YAML scenario (tokenbench replay plays it)"
+        >
           {recording === token.id ? 'Stop and save' : 'Record'}
         </button>
       )}

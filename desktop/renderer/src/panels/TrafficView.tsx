@@ -79,13 +79,18 @@ export function TrafficView({ id, records, onClear }: { id: string; records: Tra
         )}
       </div>
       {shown.length === 0 ? (
-        <p className="empty">{records.length ? 'No frames match the filters.' : 'No frames yet: press a key, or talk to the token over TCP, its serial port or USB/IP.'}</p>
+        <p className="empty">
+          {records.length
+            ? 'No frames match the filters.'
+            : 'No frames yet: press a key, or talk to the token over TCP, its serial port or USB/IP.'}
+        </p>
       ) : (
         <ol ref={list} onScroll={onScroll} tabIndex={0} aria-label="frames">
           {shown.map((r) => (
             <li key={r.n} className={`dir-${r.dir}`}>
-              <time>{new Date(r.t).toISOString().slice(11, 23)}</time> <span className="transport">{r.transport}</span> <span className="client">{r.client}</span>{' '}
-              <span className="arrow">{ARROW[r.dir]}</span> <span className="summary">{withKeyNames(r.summary)}</span>
+              <time>{new Date(r.t).toISOString().slice(11, 23)}</time> <span className="transport">{r.transport}</span>{' '}
+              <span className="client">{r.client}</span> <span className="arrow">{ARROW[r.dir]}</span>{' '}
+              <span className="summary">{withKeyNames(r.summary)}</span>
             </li>
           ))}
         </ol>

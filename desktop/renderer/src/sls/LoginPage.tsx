@@ -7,7 +7,15 @@ import type { TokenbenchClient } from '../../../../emulator/api/client.ts';
 import type { LoginState } from '../../../../emulator/api/sls-client.ts';
 import { Alert, useRun } from './use-run.tsx';
 
-export function LoginPage({ client, onSession, onLogout }: { client: TokenbenchClient; onSession: (username: string, session: string) => void; onLogout?: () => void }) {
+export function LoginPage({
+  client,
+  onSession,
+  onLogout,
+}: {
+  client: TokenbenchClient;
+  onSession: (username: string, session: string) => void;
+  onLogout?: () => void;
+}) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [login, setLogin] = useState<LoginState | null>(null);
@@ -94,12 +102,18 @@ export function LoginPage({ client, onSession, onLogout }: { client: TokenbenchC
       </p>
       {login.challenge && (
         <p>
-          Challenge: <strong aria-label="login challenge" className="sls-mono">{login.challenge}</strong>
+          Challenge:{' '}
+          <strong aria-label="login challenge" className="sls-mono">
+            {login.challenge}
+          </strong>
         </p>
       )}
       {login.indexes && (
         <p>
-          Index numbers: <strong aria-label="index numbers" className="sls-mono">{login.indexes.join(' ')}</strong>
+          Index numbers:{' '}
+          <strong aria-label="index numbers" className="sls-mono">
+            {login.indexes.join(' ')}
+          </strong>
         </p>
       )}
       <p role="status">{login.message}</p>

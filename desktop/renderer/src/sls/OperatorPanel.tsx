@@ -24,7 +24,8 @@ export function OperatorPanel({ client, tick, onChange }: { client: TokenbenchCl
       setSms(await client.sls.sms());
     });
   }, [client, tick, poll]);
-  const decide = (id: string, approve: boolean) => void run(() => (approve ? client.sls.approve(id) : client.sls.reject(id))).then(onChange);
+  const decide = (id: string, approve: boolean) =>
+    void run(() => (approve ? client.sls.approve(id) : client.sls.reject(id))).then(onChange);
   return (
     <section className="sls-card sls-operator" aria-label="lab operator">
       <h2>Lab operator</h2>
@@ -42,7 +43,8 @@ export function OperatorPanel({ client, tick, onChange }: { client: TokenbenchCl
           }}
         >
           <label>
-            Password for the demo users <input type="password" aria-label="demo password" value={password} onChange={(e) => setPassword(e.target.value)} />
+            Password for the demo users{' '}
+            <input type="password" aria-label="demo password" value={password} onChange={(e) => setPassword(e.target.value)} />
           </label>
           <button type="submit">Create demo lab</button>
         </form>
@@ -57,7 +59,10 @@ export function OperatorPanel({ client, tick, onChange }: { client: TokenbenchCl
             {u.locked && (
               <>
                 {' '}
-                · locked <button type="button" onClick={() => void run(() => client.sls.unlock(u.username)).then(onChange)}>Unlock</button>
+                · locked{' '}
+                <button type="button" onClick={() => void run(() => client.sls.unlock(u.username)).then(onChange)}>
+                  Unlock
+                </button>
               </>
             )}
           </li>
@@ -71,8 +76,12 @@ export function OperatorPanel({ client, tick, onChange }: { client: TokenbenchCl
           {queue.map((s) => (
             <li key={s.id}>
               {s.requester} asks to share {s.deviceId} of {s.owner}{' '}
-              <button type="button" onClick={() => decide(s.id, true)}>Approve {s.id}</button>
-              <button type="button" onClick={() => decide(s.id, false)}>Reject {s.id}</button>
+              <button type="button" onClick={() => decide(s.id, true)}>
+                Approve {s.id}
+              </button>
+              <button type="button" onClick={() => decide(s.id, false)}>
+                Reject {s.id}
+              </button>
             </li>
           ))}
         </ul>

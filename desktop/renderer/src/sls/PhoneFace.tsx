@@ -12,7 +12,17 @@ import { Alert, useRun } from './use-run.tsx';
 
 type Phone = PhoneView & { notifications: Notification[] };
 
-export function PhoneFace({ client, tick, onChange, phoneId }: { client: TokenbenchClient; tick: number; onChange: () => void; phoneId?: string }) {
+export function PhoneFace({
+  client,
+  tick,
+  onChange,
+  phoneId,
+}: {
+  client: TokenbenchClient;
+  tick: number;
+  onChange: () => void;
+  phoneId?: string;
+}) {
   const [phones, setPhones] = useState<PhoneView[]>([]);
   const [id, setId] = useState<string | null>(null);
   const [phone, setPhone] = useState<Phone | null>(null);
@@ -38,7 +48,13 @@ export function PhoneFace({ client, tick, onChange, phoneId }: { client: Tokenbe
     return () => clearInterval(t);
   }, [client, id]);
 
-  if (!phone) return <section className="phone" aria-label="IB Key phone"><p>No phone yet (the demo lab adds iphone-1).</p><Alert error={error} /></section>;
+  if (!phone)
+    return (
+      <section className="phone" aria-label="IB Key phone">
+        <p>No phone yet (the demo lab adds iphone-1).</p>
+        <Alert error={error} />
+      </section>
+    );
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
   const refresh = async () => {
     setPhone(await client.sls.phone(phone.id));
@@ -68,12 +84,25 @@ export function PhoneFace({ client, tick, onChange, phoneId }: { client: Tokenbe
           </select>
         )}
         <label>
-          <input type="checkbox" aria-label="network" checked={phone.network} onChange={(e) => void run(() => client.sls.network(phone.id, e.target.checked)).then(refresh)} /> network
+          <input
+            type="checkbox"
+            aria-label="network"
+            checked={phone.network}
+            onChange={(e) => void run(() => client.sls.network(phone.id, e.target.checked)).then(refresh)}
+          />{' '}
+          network
         </label>
       </header>
       <div className="phone-screen">
         <h2>IB Key</h2>
-        <p className="sls-dim">{active.length ? `Users: ${active.map((u) => u.username).join(', ')}` : 'Not activated'}{users.some((u) => !u.active) && ` · inactive here: ${users.filter((u) => !u.active).map((u) => u.username).join(', ')}`}</p>
+        <p className="sls-dim">
+          {active.length ? `Users: ${active.map((u) => u.username).join(', ')}` : 'Not activated'}
+          {users.some((u) => !u.active) &&
+            ` · inactive here: ${users
+              .filter((u) => !u.active)
+              .map((u) => u.username)
+              .join(', ')}`}
+        </p>
         {phone.notifications.map((n) => (
           <div key={n.id} className="phone-notification" role="dialog" aria-label="login notification">
             <p>
@@ -81,15 +110,24 @@ export function PhoneFace({ client, tick, onChange, phoneId }: { client: Tokenbe
             </p>
             {phone.app.useBiometrics && (
               <div aria-label="biometric prompt">
-                <button type="button" onClick={() => approve(n, { biometric: 'succeed' })}>Biometric: succeed</button>
-                <button type="button" onClick={() => approve(n, { biometric: 'fail' })}>Biometric: fail</button>
-                <button type="button" onClick={() => approve(n, { biometric: 'cancel' })}>Biometric: cancel</button>
+                <button type="button" onClick={() => approve(n, { biometric: 'succeed' })}>
+                  Biometric: succeed
+                </button>
+                <button type="button" onClick={() => approve(n, { biometric: 'fail' })}>
+                  Biometric: fail
+                </button>
+                <button type="button" onClick={() => approve(n, { biometric: 'cancel' })}>
+                  Biometric: cancel
+                </button>
               </div>
             )}
             <label>
-              {phone.app.useBiometrics ? 'or the PIN' : 'PIN'} <input type="password" aria-label="app PIN for approval" value={f.pin} onChange={set('pin')} />
+              {phone.app.useBiometrics ? 'or the PIN' : 'PIN'}{' '}
+              <input type="password" aria-label="app PIN for approval" value={f.pin} onChange={set('pin')} />
             </label>
-            <button type="button" onClick={() => approve(n, { pin: f.pin })}>Approve with PIN</button>
+            <button type="button" onClick={() => approve(n, { pin: f.pin })}>
+              Approve with PIN
+            </button>
           </div>
         ))}
         {active.length > 0 && (
@@ -97,7 +135,9 @@ export function PhoneFace({ client, tick, onChange, phoneId }: { client: Tokenbe
             aria-label="challenge response"
             onSubmit={(e) => {
               e.preventDefault();
-              void run(() => client.sls.respond(phone.id, { username: active[0].username, challenge: f.challenge.trim(), pin: f.pin })).then((r) => r && setResponse(r.response));
+              void run(() =>
+                client.sls.respond(phone.id, { username: active[0].username, challenge: f.challenge.trim(), pin: f.pin }),
+              ).then((r) => r && setResponse(r.response));
             }}
           >
             <label>
@@ -109,7 +149,10 @@ export function PhoneFace({ client, tick, onChange, phoneId }: { client: Tokenbe
             <button type="submit">Generate response</button>
             {response && (
               <p>
-                Response: <strong aria-label="app response" className="sls-mono">{response}</strong>
+                Response:{' '}
+                <strong aria-label="app response" className="sls-mono">
+                  {response}
+                </strong>
               </p>
             )}
           </form>
@@ -121,7 +164,14 @@ export function PhoneFace({ client, tick, onChange, phoneId }: { client: Tokenbe
               aria-label="activate"
               onSubmit={(e) => {
                 e.preventDefault();
-                void run(() => client.sls.activate(phone.id, { username: f.username.trim(), password: f.password, number: f.number.trim(), mode: phone.app.recoverable.includes(f.username.trim()) ? 'recover' : 'register' })).then((r) => {
+                void run(() =>
+                  client.sls.activate(phone.id, {
+                    username: f.username.trim(),
+                    password: f.password,
+                    number: f.number.trim(),
+                    mode: phone.app.recoverable.includes(f.username.trim()) ? 'recover' : 'register',
+                  }),
+                ).then((r) => {
                   if (!r) return;
                   setRequest(r.request);
                   setF({ ...f, password: '' });
@@ -129,9 +179,15 @@ export function PhoneFace({ client, tick, onChange, phoneId }: { client: Tokenbe
                 });
               }}
             >
-              <label>Username <input aria-label="app username" value={f.username} onChange={set('username')} /></label>
-              <label>Password <input type="password" aria-label="app password" value={f.password} onChange={set('password')} /></label>
-              <label>Phone number <input aria-label="phone number" inputMode="numeric" value={f.number} onChange={set('number')} /></label>
+              <label>
+                Username <input aria-label="app username" value={f.username} onChange={set('username')} />
+              </label>
+              <label>
+                Password <input type="password" aria-label="app password" value={f.password} onChange={set('password')} />
+              </label>
+              <label>
+                Phone number <input aria-label="phone number" inputMode="numeric" value={f.number} onChange={set('number')} />
+              </label>
               <button type="submit">Send activation SMS</button>
             </form>
           ) : (
@@ -139,20 +195,28 @@ export function PhoneFace({ client, tick, onChange, phoneId }: { client: Tokenbe
               aria-label="confirm activation"
               onSubmit={(e) => {
                 e.preventDefault();
-                void run(() => client.sls.confirm(phone.id, { request, code: f.code.trim(), pin: f.pin, biometrics: f.biometrics })).then(async (r) => {
-                  if (!r) return;
-                  setRequest(null);
-                  setNote(`IB Key activated${r.warnings.length ? ` (advice: ${r.warnings.join('; ')})` : ''}`);
-                  setF({ ...f, code: '', pin: '' });
-                  await refresh();
-                });
+                void run(() => client.sls.confirm(phone.id, { request, code: f.code.trim(), pin: f.pin, biometrics: f.biometrics })).then(
+                  async (r) => {
+                    if (!r) return;
+                    setRequest(null);
+                    setNote(`IB Key activated${r.warnings.length ? ` (advice: ${r.warnings.join('; ')})` : ''}`);
+                    setF({ ...f, code: '', pin: '' });
+                    await refresh();
+                  },
+                );
               }}
             >
-              <label>Activation code (SMS) <input aria-label="activation code" inputMode="numeric" value={f.code} onChange={set('code')} /></label>
-              <label>{users.length ? "The app's PIN" : 'Choose a PIN (4 to 6 characters)'} <input type="password" aria-label="new PIN" value={f.pin} onChange={set('pin')} /></label>
+              <label>
+                Activation code (SMS) <input aria-label="activation code" inputMode="numeric" value={f.code} onChange={set('code')} />
+              </label>
+              <label>
+                {users.length ? "The app's PIN" : 'Choose a PIN (4 to 6 characters)'}{' '}
+                <input type="password" aria-label="new PIN" value={f.pin} onChange={set('pin')} />
+              </label>
               {phone.profile.biometrics !== 'none' && (
                 <label>
-                  <input type="checkbox" checked={f.biometrics} onChange={(e) => setF({ ...f, biometrics: e.target.checked })} /> use {phone.profile.biometrics}
+                  <input type="checkbox" checked={f.biometrics} onChange={(e) => setF({ ...f, biometrics: e.target.checked })} /> use{' '}
+                  {phone.profile.biometrics}
                 </label>
               )}
               <button type="submit">Activate</button>
@@ -162,14 +226,18 @@ export function PhoneFace({ client, tick, onChange, phoneId }: { client: Tokenbe
         {phone.app.recoverable.length > 0 && (
           <p>
             Recover {phone.app.recoverable.join(', ')} (activate again with the same username), or{' '}
-            <button type="button" onClick={() => void run(() => client.sls.declineRecovery(phone.id)).then(refresh)}>Decline recovery</button>
+            <button type="button" onClick={() => void run(() => client.sls.declineRecovery(phone.id)).then(refresh)}>
+              Decline recovery
+            </button>
           </p>
         )}
         {note && <p role="status">{note}</p>}
         <Alert error={error} />
       </div>
       <footer className="phone-bar">
-        <button type="button" onClick={() => void run(() => client.sls.reinstall(phone.id)).then(refresh)}>Reinstall app</button>
+        <button type="button" onClick={() => void run(() => client.sls.reinstall(phone.id)).then(refresh)}>
+          Reinstall app
+        </button>
       </footer>
     </section>
   );

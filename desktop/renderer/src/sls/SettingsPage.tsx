@@ -8,7 +8,17 @@ import type { TokenbenchClient } from '../../../../emulator/api/client.ts';
 import type { Sharing, UserView } from '../../../../emulator/api/sls-client.ts';
 import { Alert, useRun } from './use-run.tsx';
 
-export function SettingsPage({ client, username, session, tick }: { client: TokenbenchClient; username: string; session: string; tick: number }) {
+export function SettingsPage({
+  client,
+  username,
+  session,
+  tick,
+}: {
+  client: TokenbenchClient;
+  username: string;
+  session: string;
+  tick: number;
+}) {
   const [user, setUser] = useState<UserView | null>(null);
   const [sharings, setSharings] = useState<Sharing[]>([]);
   const [risks, setRisks] = useState<string[] | null>(null);
@@ -31,7 +41,9 @@ export function SettingsPage({ client, username, session, tick }: { client: Toke
       <h2>Settings › Secure Login System</h2>
       <p>
         User <strong>{user.username}</strong>, account {user.accountId}.{' '}
-        {user.primary ? 'You may change the security settings of this account.' : `Only user ${user.primaryUser} may change the security settings of this account.`}
+        {user.primary
+          ? 'You may change the security settings of this account.'
+          : `Only user ${user.primaryUser} may change the security settings of this account.`}
       </p>
       <table className="sls-table" aria-label="devices">
         <thead>
@@ -60,7 +72,11 @@ export function SettingsPage({ client, username, session, tick }: { client: Toke
           e.preventDefault();
           void run(() => client.sls.share({ session, ...share, challenge: challenge?.challenge ?? undefined })).then((s) => {
             if (!s) return;
-            setNotice(s.status === 'pending' ? `Sharing ${s.id} is waiting for compliance approval.` : `Device ${s.deviceId} of ${s.owner} is now shared with you.`);
+            setNotice(
+              s.status === 'pending'
+                ? `Sharing ${s.id} is waiting for compliance approval.`
+                : `Device ${s.deviceId} of ${s.owner} is now shared with you.`,
+            );
             setShare({ ...share, ownerPassword: '', response: '' });
             setChallenge(null);
             void load();
@@ -77,18 +93,29 @@ export function SettingsPage({ client, username, session, tick }: { client: Toke
         <label>
           Owner's device id <input value={share.deviceId} onChange={set('deviceId')} aria-label="device id" />
         </label>
-        <button type="button" onClick={() => void run(() => client.sls.shareChallenge(share.owner.trim(), share.deviceId.trim())).then((c) => c && setChallenge(c))}>
+        <button
+          type="button"
+          onClick={() =>
+            void run(() => client.sls.shareChallenge(share.owner.trim(), share.deviceId.trim())).then((c) => c && setChallenge(c))
+          }
+        >
           Get challenge
         </button>
         {challenge && (
           <p>
             {challenge.indexes ? (
               <>
-                Index numbers <strong aria-label="share index numbers" className="sls-mono">{challenge.indexes.join(' ')}</strong>
+                Index numbers{' '}
+                <strong aria-label="share index numbers" className="sls-mono">
+                  {challenge.indexes.join(' ')}
+                </strong>
               </>
             ) : challenge.challenge ? (
               <>
-                Challenge <strong aria-label="share challenge" className="sls-mono">{challenge.challenge}</strong>
+                Challenge{' '}
+                <strong aria-label="share challenge" className="sls-mono">
+                  {challenge.challenge}
+                </strong>
               </>
             ) : (
               'Type the passcode the device shows.'

@@ -41,7 +41,11 @@ export function SlsApp({ client }: { client: TokenbenchClient }) {
                 Withdraw
               </button>
             </nav>
-            {page === 'settings' ? <SettingsPage key={who.session} client={client} {...who} tick={tick} /> : <WithdrawPage key={who.session} client={client} {...who} tick={tick} />}
+            {page === 'settings' ? (
+              <SettingsPage key={who.session} client={client} {...who} tick={tick} />
+            ) : (
+              <WithdrawPage key={who.session} client={client} {...who} tick={tick} />
+            )}
           </>
         )}
       </div>

@@ -4,7 +4,17 @@ import type { TokenbenchClient } from '../../../../emulator/api/client.ts';
 import type { UserView } from '../../../../emulator/api/sls-client.ts';
 import { Alert, usd, useRun } from './use-run.tsx';
 
-export function WithdrawPage({ client, username, session, tick }: { client: TokenbenchClient; username: string; session: string; tick: number }) {
+export function WithdrawPage({
+  client,
+  username,
+  session,
+  tick,
+}: {
+  client: TokenbenchClient;
+  username: string;
+  session: string;
+  tick: number;
+}) {
   const [user, setUser] = useState<UserView | null>(null);
   const [amount, setAmount] = useState('');
   const [bank, setBank] = useState('');
@@ -23,7 +33,9 @@ export function WithdrawPage({ client, username, session, tick }: { client: Toke
         void run(() => client.sls.withdraw({ session, amount: Number(amount), bank: bank.trim() })).then((r) => {
           if (!r) return;
           setUser(r.user);
-          setResult(`Withdrawal of ${usd(r.withdrawal.amount)} to ${r.withdrawal.bank} accepted${r.exceptional ? ' as an exceptional withdrawal' : ''}.`);
+          setResult(
+            `Withdrawal of ${usd(r.withdrawal.amount)} to ${r.withdrawal.bank} accepted${r.exceptional ? ' as an exceptional withdrawal' : ''}.`,
+          );
         });
       }}
     >

@@ -1,7 +1,11 @@
 /** Runs an API call for an SLS page: the error (the server's one line) goes to the page's alert. */
 import { useCallback, useState } from 'react';
 
-export function useRun(): { error: string | null; setError: (e: string | null) => void; run: <T>(op: () => Promise<T>) => Promise<T | undefined> } {
+export function useRun(): {
+  error: string | null;
+  setError: (e: string | null) => void;
+  run: <T>(op: () => Promise<T>) => Promise<T | undefined>;
+} {
   const [error, setError] = useState<string | null>(null);
   const run = useCallback(async <T,>(op: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -24,4 +28,5 @@ export function Alert({ error }: { error: string | null }) {
   ) : null;
 }
 
-export const usd = (cents: number | null) => (cents === null ? 'no limit' : `${(cents / 100).toLocaleString('en-US', { maximumFractionDigits: 2 })} USD`);
+export const usd = (cents: number | null) =>
+  cents === null ? 'no limit' : `${(cents / 100).toLocaleString('en-US', { maximumFractionDigits: 2 })} USD`;
