@@ -317,6 +317,13 @@ export class Harness {
       }),
     );
     await step('FACTORY_RESET', () => c.factoryReset());
+    // A sealed board needs AUTHENTICATE only while it is sealed: once reset it is an unsealed board
+    // (its board key erased), and the cases after this one must judge it as one.
+    if (c === this.client && this.profile.auth.required) {
+      await step('AUTHENTICATE P1=00 after FACTORY_RESET', async () => {
+        this.profile.auth = await c.authState();
+      });
+    }
     await step('PUT_SECRET', () => c.putSecret(SECRET));
     await step('PUT_SUITE', () => c.putSuite(o.suite ?? (model === 'dscplus' ? 'OCRA-1:HOTP-SHA1-8:QN06' : 'TOTP-SHA1-6-30')));
     await step('PUT_PIN_POLICY', () => c.putPinPolicy(o.pinLength ?? 4, o.lockThreshold ?? 3));
