@@ -60,8 +60,11 @@ describe('MemoryStorage', () => {
   it('a landed cut stores the new bytes and still throws; cutAfter 0 cuts the first write', () => {
     const landed = new MemoryStorage({ cutAfter: 1, landed: true });
     landed.write('nv', b(1));
-    const e = cut(() => landed.write('nv', b(2)));
+    const last = b(2);
+    const e = cut(() => landed.write('nv', last));
     expect(e.writes).toBe(1);
+    // The landed bytes are a copy too: the writer reusing its buffer after the cut changes nothing.
+    last[0] = 99;
     expect(landed.read('nv')).toEqual(b(2));
     expect(landed.dead).toBe(true);
     expect(() => landed.write('nv', b(3))).toThrow(PowerCut);
