@@ -4,13 +4,13 @@
  * (emulator/sls/) keeps them. Help pages: KB2481 (sharing), KB2545 (opt-out), KB2269 (PINs).
  */
 
-/** Device kinds, strongest first (DESIGN.md section 1). */
+/**
+ * Device kinds, strongest first (DESIGN.md section 1; the levels are in devices.ts). dscplus, dsc,
+ * card and online-card are linked to a hosted token of the emulator; ibkey and temp-code live here.
+ */
 export type DeviceKind = 'dscplus' | 'dsc' | 'ibkey' | 'card' | 'online-card' | 'temp-code';
-export const DEVICE_KINDS: readonly DeviceKind[] = ['dscplus', 'dsc', 'ibkey', 'card', 'online-card', 'temp-code'];
 
-/** The kinds that are linked to a hosted token of the emulator (the others live here). */
-export const TOKEN_KINDS: readonly DeviceKind[] = ['dscplus', 'dsc', 'card', 'online-card'];
-
+/** The name a user is shown for each kind (login step, device list), as on the help pages. */
 export const DEVICE_NAMES: Record<DeviceKind, string> = {
   dscplus: 'Digital Security Card+',
   dsc: 'Digital Security Card',

@@ -190,6 +190,25 @@ describe('withdrawal limits: the 5-business-day window', () => {
   });
 });
 
+describe('withdrawal limits: temporary devices', () => {
+  it('a Temporary Code or an Online Security Code Card has the limits of a user without a device (docs/sls.md)', () => {
+    // 25,000 USD on each of the four business days before Wednesday: 100,000 USD in the window.
+    const week = [1, 2, 5, 6].map((d) => ({ amount: 25_000_00, at: NOW - d * 86_400_000, bank: 'b', exceptional: false }));
+    const today = [{ amount: 49_000_00, at: NOW - 3_600_000, bank: 'b', exceptional: false }];
+    for (const kind of ['temp-code', 'online-card'] as const) {
+      expect(decideWithdrawal(kind, today, 1_000_00, 'x', [], NOW), kind).toMatchObject({ ok: true, exceptional: false });
+      const day = decideWithdrawal(kind, today, 1_000_01, 'x', [], NOW);
+      expect(day.ok || day.message, kind).toMatch(
+        /^refused: 1,000\.01 USD is over the daily limit of 50,000 USD \(49,000 USD withdrawn today\)/,
+      );
+      expect(decideWithdrawal(kind, week, 1, 'x', [], NOW), kind).toMatchObject({ ok: false, code: 'over-limit' });
+      const five = decideWithdrawal(kind, week.slice(1), 25_000_01, 'x', [], NOW);
+      expect(five.ok || five.message, kind).toMatch(/over the limit of 100,000 USD in 5 business days \(75,000 USD withdrawn\)/);
+      expect(decideWithdrawal(kind, week.slice(1), 25_000_00, 'x', [], NOW), kind).toMatchObject({ ok: true });
+    }
+  });
+});
+
 describe('opt-out and opt-in: who and when', () => {
   const acct: Account = { id: 'A1', primaryUser: 'ann', optedOut: false, depositBanks: [] };
   const u = (username: string): User => ({ username, accountId: 'A1', entityId: 'e', phones: [], failures: 0 });
