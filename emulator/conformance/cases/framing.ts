@@ -2,20 +2,17 @@
 import { encodeCommand } from '../../../protocol/apdu.ts';
 import { concat, u32 } from '../../../protocol/bytes.ts';
 import { cobsEncode } from '../../../protocol/cobs.ts';
+import { CLA, INS, MAX_MESSAGE, PROTOCOL_VERSION } from '../../../protocol/codes.ts';
 import {
-  CLA,
   FRAME_ERROR,
   HID_BROADCAST,
   HID_CMD,
   HID_ERROR,
   HID_INIT_DATA,
   HID_REPORT,
-  INS,
-  MAX_MESSAGE,
-  PROTOCOL_VERSION,
   STREAM_TIMEOUT_MS,
   HID_TIMEOUT_MS,
-} from '../../../protocol/codes.ts';
+} from '../../../protocol/frame-codes.ts';
 import { crc32 } from '../../../protocol/crc32.ts';
 import { encodeHid, type HidMessage } from '../../../protocol/hid-framing.ts';
 import type { Message } from '../../../protocol/message.ts';
