@@ -10,7 +10,8 @@ import { find, type Tlv } from '../../../protocol/tlv.ts';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { expectEq, expectTrue, fail, Skip, type Case, type Need } from '../case.ts';
-import { SECRET, type Harness } from '../harness.ts';
+import { SECRET } from '../device-setup.ts';
+import type { Harness } from '../harness.ts';
 
 const BOARD_KEY = utf8('conformance-board-key-0123456789');
 const NONCE = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);

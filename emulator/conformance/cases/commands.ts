@@ -5,7 +5,8 @@ import { concat, fromUtf8OrNull, readUint, uint, utf8 } from '../../../protocol/
 import { CLA, INS, KEY_CODE, MAX_MESSAGE, PLANE_BIT, SW, TAG, type Plane } from '../../../protocol/codes.ts';
 import { find } from '../../../protocol/tlv.ts';
 import { expectEq, expectTrue, fail, Skip, type Case, type Need } from '../case.ts';
-import { SECRET, T0, type Harness } from '../harness.ts';
+import { SECRET, T0 } from '../device-setup.ts';
+import type { Harness } from '../harness.ts';
 
 const c = (id: string, title: string, needs: Need[], run: (h: Harness) => Promise<void>): Case => ({
   id,

@@ -12,7 +12,8 @@ import { cardValue } from '../../../firmware/card/card.ts';
 import { unlockCode } from '../../../firmware/device/engine.ts';
 import { randomInt, seededRng } from '../../../firmware/rng.ts';
 import { expectEq, expectTrue, fail, type Case, type Need } from '../case.ts';
-import { SECRET, UNLOCK_KEY, type Harness } from '../harness.ts';
+import { SECRET, UNLOCK_KEY } from '../device-setup.ts';
+import type { Harness } from '../harness.ts';
 
 // No 'clock': without a clock plane the timing cases run in real time (Harness.after/threshold).
 const DEVICE: Need[] = ['ui', 'keys', 'provisioning', 'power'];
