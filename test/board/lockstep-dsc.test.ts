@@ -5,7 +5,8 @@
  * must give byte-equal responses and events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BoardTarget, runLockstep } from './lockstep.ts';
+import { runLockstep } from './lockstep.ts';
+import { BoardTarget } from './lockstep-targets.ts';
 import { haveCc, make, startPosix, type PosixBoard, needing, POSIX_BIN, POSIX_DSC_BIN } from './board-tools.ts';
 
 describe.runIf(haveCc)(needing('board firmware (posix, DSC build) in lockstep with the golden DSC', [[haveCc, 'cc/make']]), () => {

@@ -4,7 +4,8 @@
  * events. Also checks that a deliberately different model is caught.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BoardTarget, runLockstep } from './lockstep.ts';
+import { runLockstep } from './lockstep.ts';
+import { BoardTarget } from './lockstep-targets.ts';
 import { haveCc, make, startPosix, type PosixBoard, needing } from './board-tools.ts';
 
 describe.runIf(haveCc)(needing('board firmware (posix) in lockstep with the golden model', [[haveCc, 'cc/make']]), () => {
