@@ -2,7 +2,8 @@
  * Lockstep comparison of a board build with the golden model: the same seeded random script of
  * commands (lockstep-script.ts) goes to both sides (lockstep-targets.ts), and every response APDU
  * and every display event must be equal, byte for byte. The same script drives a DSC+ build or a
- * DSC build (`make MODEL=dsc`). A run counts the modes and outcomes it reached.
+ * DSC build (`make MODEL=dsc`). A run counts what it reached, and lockstepCoverage() names what a
+ * whole set of runs must have reached.
  */
 import { hex } from '../../protocol/bytes.ts';
 import { INS } from '../../protocol/codes.ts';
@@ -53,4 +54,47 @@ export async function runLockstep(board: BoardTarget, seed: string, steps: numbe
     if (bad) return { steps: n, mismatch: `${bad}\nlast exchanges:\n${history.join('\n')}`, seen };
   }
   return { steps: n, mismatch: null, seen };
+}
+
+/** The modes of the DSC+ model; the DSC has each of them but `challenge` (it takes no challenge). */
+const DSCPLUS_MODES = [
+  'dead',
+  'off',
+  'pin',
+  'failed',
+  'challenge',
+  'response',
+  'locked',
+  'unlockShow',
+  'unlockEntry',
+  'unlockBad',
+  'newPin',
+  'confirmPin',
+  'pinSet',
+  'mismatch',
+  'unset',
+];
+
+/**
+ * What the seeds of a lockstep test must have reached between them (keys of LockstepResult.seen):
+ * every mode of the model, BLOCKED, a sealed board, AUTHENTICATE, a refusal (6982) and each
+ * firmware-update outcome.
+ */
+export function lockstepCoverage(model: ModelId): string[] {
+  const modes = model === 'dsc' ? DSCPLUS_MODES.filter((m) => m !== 'challenge') : DSCPLUS_MODES;
+  return [
+    ...modes,
+    'blocked',
+    'sealed',
+    'authenticated',
+    'refused (6982)',
+    'firmware verified',
+    'firmware committed',
+    'firmware digest refused',
+  ];
+}
+
+/** Adds one run's counts (LockstepResult.seen) to `total`. */
+export function addSeen(total: Record<string, number>, seen: Record<string, number>): void {
+  for (const [k, v] of Object.entries(seen)) total[k] = (total[k] ?? 0) + v;
 }
