@@ -36,6 +36,11 @@ export interface Case {
   run(h: Harness): Promise<void>;
 }
 
+/** A case whose rule is the first word of its id (`P-1.1 CLA 00` checks rule P-1.1). */
+export function ruleCase(id: string, title: string, needs: Need[], run: (h: Harness) => Promise<void>, slow = false): Case {
+  return { id, rule: id.split(' ')[0], title, needs, run, ...(slow ? { slow } : {}) };
+}
+
 export class Failure extends Error {
   override readonly name = 'Failure';
 }

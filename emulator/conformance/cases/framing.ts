@@ -17,18 +17,10 @@ import { crc32 } from '../../../protocol/crc32.ts';
 import { encodeHid, type HidMessage } from '../../../protocol/hid-framing.ts';
 import type { Message } from '../../../protocol/message.ts';
 import { encodeFrame, MAX_PAYLOAD } from '../../../protocol/stream-framing.ts';
-import { expectEq, expectTrue, fail, type Case, type Need } from '../case.ts';
+import { expectEq, expectTrue, fail, type Case, ruleCase as c } from '../case.ts';
 import type { Harness } from '../harness.ts';
 import { bigApdu } from './commands.ts';
 
-const c = (id: string, title: string, needs: Need[], run: (h: Harness) => Promise<void>, slow = false): Case => ({
-  id,
-  rule: id.split(' ')[0],
-  title,
-  needs,
-  run,
-  ...(slow ? { slow } : {}),
-});
 const GET_INFO = encodeCommand({ cla: CLA, ins: INS.GET_INFO });
 const CH = 0x41;
 
