@@ -19,10 +19,10 @@ import {
   PLANE_BIT,
   SW,
   TAG,
-  swText,
   type InsName,
   type Plane,
 } from './codes.ts';
+import { swText } from './status-text.ts';
 import type { Link } from './link.ts';
 import { decodeTlvs, encodeTlvs, find, type Tlv } from './tlv.ts';
 

@@ -1,8 +1,10 @@
 /**
- * Every number on the wire, in one place: instruction bytes (INS), TLV tags, status words, key
- * codes, stream-frame types and error codes, HID commands and errors. Numbers are never reused:
- * a command that is withdrawn stays in COMMANDS with `retired: true`. docs/protocol.md is generated
- * from these tables.
+ * The numbers of the APDU layer, in one place: the class byte, planes, instruction bytes (INS),
+ * TLV tags and status words, and COMMANDS, the command table built on them. Numbers are never
+ * reused: a command that is withdrawn stays in COMMANDS with `retired: true`. The codes carried
+ * inside tag values (key codes, indicator and flag bits, AUTH_STATE, events) are in tag-values.ts
+ * and re-exported here; the framings' numbers are in frame-codes.ts and the status words' texts in
+ * status-text.ts. docs/protocol.md is generated from these tables.
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -115,75 +117,19 @@ export const SW = {
 } as const;
 export type SwName = keyof typeof SW;
 
-/** Key codes carried in the KEY tag. */
-export const KEY_CODE: Record<string, number> = {
-  '0': 0x00,
-  '1': 0x01,
-  '2': 0x02,
-  '3': 0x03,
-  '4': 0x04,
-  '5': 0x05,
-  '6': 0x06,
-  '7': 0x07,
-  '8': 0x08,
-  '9': 0x09,
-  OK: 0x0a,
-  C: 0x0b,
-  PRESS: 0x0c,
-};
-export const KEY_NAME: Record<number, string> = Object.fromEntries(Object.entries(KEY_CODE).map(([k, v]) => [v, k]));
-
-/** Bits of the INDICATORS byte. */
-export const INDICATOR = { ON: 0x01, LOCKED: 0x02, BATTERY_LOW: 0x04, NO_BATTERY: 0x08 } as const;
-/** Bits of the FLAGS byte in GET_STATE. */
-export const FLAG = { LOCKED: 0x01, SEALED: 0x02, PROVISIONED: 0x04, POWERED: 0x08, ON: 0x10 } as const;
-/** Bits of the AUTH_STATE byte (AUTHENTICATE P1=00). */
-export const AUTH_STATE = { PRIVILEGED: 0x01, REQUIRED: 0x02 } as const;
-/** Sizes of the AUTHENTICATE fields. */
-export const AUTH_NONCE_SIZE = 16;
-export const AUTH_MAC_SIZE = 32;
-/** First byte of an event payload. */
-export const EVENT_CODE = { DISPLAY: 0x01 } as const;
-
-/** Stream frames: message types (low nibble of the first header byte). */
-export const FRAME_TYPE = { REQUEST: 1, RESPONSE: 2, EVENT: 3, ERROR: 4 } as const;
-/** Payload byte of an ERROR frame: why a received frame was dropped. */
-export const FRAME_ERROR = {
-  BAD_CRC: 1,
-  BAD_COBS: 2,
-  TOO_SHORT: 3,
-  TOO_LONG: 4,
-  BAD_VERSION: 5,
-  BAD_TYPE: 6,
-  TIMEOUT: 7,
-  BUSY: 8,
-} as const;
-
-/** HID framing: command bytes of initialisation packets (bit 7 set). */
-export const HID_CMD = { PING: 0x81, MSG: 0x83, INIT: 0x86, CANCEL: 0x91, EVENT: 0xa0, KEEPALIVE: 0xbb, ERROR: 0xbf } as const;
-export const HID_ERROR = {
-  INVALID_CMD: 0x01,
-  INVALID_PAR: 0x02,
-  INVALID_LEN: 0x03,
-  INVALID_SEQ: 0x04,
-  MSG_TIMEOUT: 0x05,
-  CHANNEL_BUSY: 0x06,
-  INVALID_CHANNEL: 0x0b,
-  OTHER: 0x7f,
-} as const;
-export const HID_BROADCAST = 0xffffffff;
-export const HID_REPORT = 64;
-export const HID_INIT_DATA = 57;
-export const HID_CONT_DATA = 59;
-/** 57 + 128 * 59 bytes: the most one HID message can carry. */
-export const HID_MAX_MESSAGE = HID_INIT_DATA + 128 * HID_CONT_DATA;
-/** A HID transaction whose next packet does not come within this many ms is dropped (MSG_TIMEOUT). */
-export const HID_TIMEOUT_MS = 500;
-
 /** The largest APDU (command or response) either framing carries; declared in GET_INFO. */
 export const MAX_MESSAGE = 4096;
-/** A partial stream frame older than this (ms) is dropped at the next byte (TIMEOUT). */
-export const STREAM_TIMEOUT_MS = 1000;
+
+export {
+  AUTH_MAC_SIZE,
+  AUTH_NONCE_SIZE,
+  AUTH_STATE,
+  EVENT_CODE,
+  FLAG,
+  INDICATOR,
+  KEY_CODE,
+  KEY_NAME,
+} from './tag-values.ts';
 
 export interface CommandDef {
   ins: number;
@@ -460,71 +406,3 @@ export const COMMANDS: CommandDef[] = [
   },
   { ins: INS.FW_ABORT, name: 'FW_ABORT', plane: 'firmware', summary: 'Drop an update in progress.', request: [], response: [] },
 ];
-
-export const SW_TEXT: Record<number, string> = {
-  [SW.OK]: 'success',
-  [SW.MEMORY_FAILURE]: 'memory failure: a storage write failed',
-  [SW.WRONG_LENGTH]: 'wrong length',
-  [SW.SECURITY_NOT_SATISFIED]: 'security status not satisfied (AUTHENTICATE first, authentication failed, device off, or no PIN)',
-  [SW.BLOCKED]: 'blocked: the PIN is locked',
-  [SW.CONDITIONS_NOT_SATISFIED]: 'conditions of use not satisfied (sealed, not provisioned, or wrong state)',
-  [SW.BAD_DATA]: 'incorrect data',
-  [SW.NOT_SUPPORTED]: 'function not supported (plane disabled or not on this device)',
-  [SW.NOT_ENOUGH_MEMORY]: 'not enough memory',
-  [SW.BAD_P1P2]: 'incorrect P1/P2',
-  [SW.NOT_FOUND]: 'referenced data not found',
-  [SW.UNKNOWN_INS]: 'instruction not supported',
-  [SW.UNKNOWN_CLA]: 'class not supported',
-  [SW.INTERNAL_ERROR]: 'internal error',
-};
-
-/** Text for a status word, including 63Cx. */
-export function swText(sw: number): string {
-  if ((sw & 0xfff0) === SW.WRONG_PIN) return `wrong PIN, ${sw & 15} tries left`;
-  return SW_TEXT[sw] ?? `status ${sw.toString(16).toUpperCase().padStart(4, '0')}`;
-}
-
-/** Format and meaning of each tag, for docs/protocol.md. uint = unsigned big-endian, 1 to 8 bytes, shortest form. */
-export const TAG_INFO: Record<TagName, string> = {
-  PROTOCOL_VERSION: 'uint. Protocol version, 1.',
-  MODEL: 'UTF-8. Model id: `dscplus`, `dsc`, `card`, `online-card`.',
-  FIRMWARE_VERSION: 'UTF-8. Firmware version, e.g. `1.0.0`.',
-  SERIAL: 'UTF-8. Serial, 1 to 32 of A-Z a-z 0-9 -.',
-  KEYS: 'Key codes, one byte each (see key codes).',
-  DISPLAY_WIDTH: 'uint. Characters on the display.',
-  PIN_LENGTH: 'uint. PIN digits, 4 to 6.',
-  SUITE: 'UTF-8. The algorithm in force: an OCRA suite (DSC+), `TOTP-SHA1-6-30` or `HOTP-SHA1-6` (DSC), `CARD-HMAC-SHA256-V1` (card).',
-  LOCK_THRESHOLD: 'uint. Wrong PINs in a row that lock the PIN, 1 to 15.',
-  PLANES: 'uint. Bit set of the planes that answer (see planes).',
-  MAX_MESSAGE: 'uint. Largest APDU accepted or sent, bytes.',
-  KEY: 'One byte: a key code.',
-  DURATION: 'uint. Milliseconds: 0 to 600000 in KEY_HOLD, 0 to 31622400000 (366 days) in ADVANCE_CLOCK.',
-  TEXT: 'UTF-8. The display text, exactly as shown; empty when blank.',
-  INDICATORS: 'One byte: indicator bits (see indicators).',
-  BATTERY: 'uint. Battery level, percent, 0 to 100.',
-  CLOCK: 'uint. Unix time in milliseconds.',
-  SECRET: 'Bytes. The secret key, 10 to 128 bytes. Write-only.',
-  PIN: 'ASCII digits. A PIN.',
-  TRIES: 'uint. PIN tries left; 0 means locked.',
-  COUNTER: 'uint. Event counter.',
-  FLAGS: 'One byte: state flags (see flags).',
-  CHALLENGE: 'ASCII. A challenge as typed on the keypad (empty for the DSC).',
-  RESPONSE: 'ASCII digits. A response or passcode.',
-  INDEX: "uint. A card index number, 1 to the card's SIZE.",
-  VALUE: 'ASCII. A card value.',
-  SIZE: 'uint. A size in bytes (firmware) or index numbers (card).',
-  DIGEST: '32 bytes. SHA-256.',
-  OFFSET: 'uint. A byte offset.',
-  DATA: 'Bytes. A block of data.',
-  UNLOCK_KEY: 'Bytes. The unlock key, 10 to 128 bytes. Write-only.',
-  ALGORITHMS: 'UTF-8, repeated. Algorithm families the device can be provisioned with.',
-  CARD_ALPHABET: 'UTF-8. Symbols of card values.',
-  CARD_VALUE_LENGTH: 'uint. Symbols per card value.',
-  DETAIL: 'UTF-8. With an error status word: what was wrong, for people (at most 200 bytes).',
-  EVENT: 'One byte: event code (see events). First field of every event payload.',
-  NONCE: '16 bytes. The host nonce of AUTHENTICATE P1=01.',
-  AUTH_KEY: 'Bytes. The board key, 16 to 64 bytes. Write-only.',
-  AUTH_CHALLENGE: '16 bytes. The device challenge of AUTHENTICATE, fresh random bytes for each P1=01.',
-  MAC: '32 bytes. HMAC-SHA256: host to device over challenge || nonce, device to host over nonce || challenge.',
-  AUTH_STATE: 'One byte: authentication bits (see AUTH_STATE).',
-};

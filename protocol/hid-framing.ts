@@ -13,7 +13,7 @@
  * CHANNEL_BUSY. A continuation out of order gets INVALID_SEQ; a transaction idle longer than
  * HID_TIMEOUT_MS gets MSG_TIMEOUT; a length above 7609 gets INVALID_LEN; CID 0 gets INVALID_CHANNEL.
  */
-import { HID_CONT_DATA, HID_ERROR, HID_INIT_DATA, HID_MAX_MESSAGE, HID_REPORT, HID_TIMEOUT_MS } from './codes.ts';
+import { HID_CONT_DATA, HID_ERROR, HID_INIT_DATA, HID_MAX_MESSAGE, HID_REPORT, HID_TIMEOUT_MS } from './frame-codes.ts';
 
 export interface HidMessage {
   cid: number;

@@ -5,7 +5,7 @@
  * hidHostPort: the host side of the HID framing; it allocates a channel with INIT first.
  */
 import { concat, utf8 } from './bytes.ts';
-import { HID_BROADCAST, HID_CMD, HID_ERROR } from './codes.ts';
+import { HID_BROADCAST, HID_CMD, HID_ERROR } from './frame-codes.ts';
 import { encodeHid, HidAssembler, type HidMessage } from './hid-framing.ts';
 import type { FramingError, Message } from './message.ts';
 import { encodeFrame, StreamAssembler } from './stream-framing.ts';

@@ -4,7 +4,8 @@
  * subscribed. The handler is synchronous, as a device's dispatcher is.
  */
 import { concat, u32 } from './bytes.ts';
-import { HID_BROADCAST, HID_CMD, HID_ERROR, PROTOCOL_VERSION } from './codes.ts';
+import { PROTOCOL_VERSION } from './codes.ts';
+import { HID_BROADCAST, HID_CMD, HID_ERROR } from './frame-codes.ts';
 import { encodeHid, HidAssembler } from './hid-framing.ts';
 import { streamPort, type Now, type StreamPortOptions } from './port.ts';
 import type { FramingError } from './message.ts';

@@ -13,7 +13,8 @@
  * largest legal encoded frame.
  */
 import { cobsDecode, cobsEncode, cobsMaxEncoded } from './cobs.ts';
-import { FRAME_ERROR, FRAME_TYPE, MAX_MESSAGE, PROTOCOL_VERSION, STREAM_TIMEOUT_MS } from './codes.ts';
+import { MAX_MESSAGE, PROTOCOL_VERSION } from './codes.ts';
+import { FRAME_ERROR, FRAME_TYPE, STREAM_TIMEOUT_MS } from './frame-codes.ts';
 import { crc32 } from './crc32.ts';
 import type { FramingError, Message, MessageType } from './message.ts';
 

@@ -1,79 +1,23 @@
 /**
- * What a case works with: the target's connection (recorded frame by frame into the case's
- * transcript), a typed client on it, raw access to the framing, the device's profile from
+ * What a case works with: the target's connection (connection.ts: recorded frame by frame into the
+ * case's transcript), a typed client on it, raw access to the framing, the device's profile from
  * GET_INFO, and `setup()`, which brings the device and an in-process golden model into the same
- * known state over the protocol so that a case can compare the two.
+ * known state over the protocol (device-setup.ts) so that a case can compare the two.
  */
 import { decodeResponse, encodeCommand } from '../../protocol/apdu.ts';
-import { hex, uint, utf8 } from '../../protocol/bytes.ts';
-import { TokenClient, StatusError, type Display, type TokenInfo } from '../../protocol/client.ts';
+import { uint } from '../../protocol/bytes.ts';
+import { StatusError, TokenClient, type Display, type TokenInfo } from '../../protocol/client.ts';
 import { CLA, INS, SW, TAG, type InsName } from '../../protocol/codes.ts';
 import { HidAssembler, type HidMessage } from '../../protocol/hid-framing.ts';
-import { Link, type Scheduler } from '../../protocol/link.ts';
 import type { Message } from '../../protocol/message.ts';
-import { hidHostPort, streamPort, type Port } from '../../protocol/port.ts';
 import { StreamAssembler } from '../../protocol/stream-framing.ts';
 import { decodeTlvs, encodeTlvs, find, type Tlv } from '../../protocol/tlv.ts';
-import { BaseTransport, type Transport } from '../../protocol/transport.ts';
-import { systemRng } from '../../firmware/rng.ts';
-import { expectEq, fail, Failure, Skip, type Need } from './case.ts';
+import { expectEq, fail, Failure, Skip } from './case.ts';
+import { LINK_CHANNEL, openConn, type Conn, type TranscriptEntry } from './connection.ts';
+import { prepareDevice, T0, type SetupOptions } from './device-setup.ts';
 import { modelTarget } from './model-target.ts';
 import { lateLimit, marginFor, marginText, measureRtt, type RealTime, type Window } from './real-time.ts';
 import type { Framing, Target } from './target.ts';
-
-export interface TranscriptEntry {
-  /** ms since the case started. */
-  at: number;
-  dir: 'sent' | 'received' | 'note';
-  /** Hex of the bytes (a chunk or a report), or the note. */
-  text: string;
-}
-
-export const nodeScheduler: Scheduler = {
-  after(ms, fn) {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
-};
-
-/** A transport that records every chunk and lets raw listeners see what arrives. */
-class Recorder extends BaseTransport {
-  log: TranscriptEntry[] = [];
-  start = Date.now();
-  readonly raw = new Set<(b: Uint8Array) => void>();
-
-  constructor(private readonly inner: Transport) {
-    super();
-    inner.onData((b) => {
-      this.log.push({ at: Date.now() - this.start, dir: 'received', text: hex(b) });
-      for (const l of this.raw) l(b);
-      this.deliver(b);
-    });
-    inner.onClose((r) => this.finish(r));
-  }
-
-  send(bytes: Uint8Array): void {
-    this.log.push({ at: Date.now() - this.start, dir: 'sent', text: hex(bytes) });
-    this.inner.send(bytes);
-  }
-
-  /** Raw bytes past the link, for framing cases. */
-  sendRaw(bytes: Uint8Array): void {
-    this.send(bytes);
-  }
-
-  protected shutdown(): void {
-    if (!this.inner.closed) this.inner.close();
-  }
-}
-
-/** One open connection: recorder, port, link and client. */
-export interface Conn {
-  rec: Recorder;
-  port: Port;
-  link: Link;
-  client: TokenClient;
-}
 
 export interface Profile {
   model: string;
@@ -84,31 +28,9 @@ export interface Profile {
   card?: { size: number; alphabet: string; length: number };
 }
 
-export interface SetupOptions {
-  suite?: string;
-  pinLength?: number;
-  lockThreshold?: number;
-  counter?: number;
-  unlockKey?: Uint8Array;
-  pin?: string;
-}
-
 export interface HarnessOptions {
   /** Let cases wait on the real clock where the device clock cannot be held (default true; --no-slow). */
   slow?: boolean;
-}
-
-export const SECRET = utf8('conformance-secret-0123456789');
-export const UNLOCK_KEY = utf8('conformance-unlock-key-0001');
-/** The device clock at the start of every case that holds it (2023-11-14T22:13:20Z). */
-export const T0 = 1_700_000_000_000;
-export const LINK_CHANNEL = 0;
-
-export async function openConn(target: Target, timeoutMs: number, transport?: Transport): Promise<Conn> {
-  const rec = new Recorder(transport ?? (await target.connect()));
-  const port = target.framing === 'hid' ? hidHostPort(rec, target.now, systemRng()) : streamPort(rec, target.now);
-  const link = new Link(port, nodeScheduler, { timeoutMs });
-  return { rec, port, link, client: new TokenClient(link, { timeoutMs }) };
 }
 
 export class Harness {
@@ -267,7 +189,7 @@ export class Harness {
     this.realTime = null;
     let real: string | null = null;
     for (const c of [this.client, g.client]) {
-      const r = await this.prepare(c, model, o);
+      const r = await prepareDevice(c, model, o, c === this.client ? this.profile : null);
       if (c === this.client) real = r;
     }
     this.golden = g.client;
@@ -294,59 +216,6 @@ export class Harness {
   /** After FACTORY_RESET: holds the device clock again at T0 (nothing to do in real time). */
   async holdClock(): Promise<void> {
     if (!this.realTime) await this.client.command('SET_CLOCK', [[TAG.CLOCK, uint(T0)]], 1);
-  }
-
-  /** Returns why the device clock runs in real time, or null when it was held. */
-  private async prepare(c: TokenClient, model: string, o: SetupOptions): Promise<string | null> {
-    let real: string | null = null;
-    const step = async (what: string, fn: () => Promise<unknown>) => {
-      try {
-        await fn();
-      } catch (err) {
-        if (err instanceof StatusError && err.sw === SW.NOT_SUPPORTED)
-          throw new Skip(`setup needs ${what}, which the device does not support (6A81)`);
-        throw new Failure(`setup: ${what}: ${(err as Error).message}`);
-      }
-    };
-    await step('SUBSCRIBE off', () => c.subscribe(false));
-    await step('the battery in', () => c.setPower(true));
-    // A board has no battery to set (SET_BATTERY answers 6A81 there): its power is SET_POWER's alone.
-    await step('a full battery', () =>
-      c.setBattery(100).catch((err) => {
-        if (!(err instanceof StatusError && err.sw === SW.NOT_SUPPORTED)) throw err;
-      }),
-    );
-    await step('FACTORY_RESET', () => c.factoryReset());
-    // A sealed board needs AUTHENTICATE only while it is sealed: once reset it is an unsealed board
-    // (its board key erased), and the cases after this one must judge it as one.
-    if (c === this.client && this.profile.auth.required) {
-      await step('AUTHENTICATE P1=00 after FACTORY_RESET', async () => {
-        this.profile.auth = await c.authState();
-      });
-    }
-    await step('PUT_SECRET', () => c.putSecret(SECRET));
-    await step('PUT_SUITE', () => c.putSuite(o.suite ?? (model === 'dscplus' ? 'OCRA-1:HOTP-SHA1-8:QN06' : 'TOTP-SHA1-6-30')));
-    await step('PUT_PIN_POLICY', () => c.putPinPolicy(o.pinLength ?? 4, o.lockThreshold ?? 3));
-    await step('PUT_PIN', () => c.putPin(o.pin ?? '1234'.padEnd(o.pinLength ?? 4, '0')));
-    await step('PUT_UNLOCK_KEY', () => c.putUnlockKey(o.unlockKey ?? UNLOCK_KEY));
-    await step('PUT_COUNTER', () => c.putCounter(o.counter ?? 0));
-    await step('hold the clock', async () => {
-      if (c === this.client && !this.profile.info.planes.includes('clock')) {
-        real = 'the device has no clock plane';
-        return;
-      }
-      try {
-        await c.command('SET_CLOCK', [[TAG.CLOCK, uint(T0)]], 1);
-      } catch (err) {
-        if (!(c === this.client && err instanceof StatusError && err.sw === SW.BAD_P1P2)) throw err;
-        real = 'SET_CLOCK P1 = 01 answers 6A86: the device clock cannot be held';
-      }
-    });
-    await step('SET_POWER off and on', async () => {
-      await c.setPower(false);
-      await c.setPower(true);
-    });
-    return real;
   }
 
   /** Real time only: the margin for `ms`, noted for the case's report; skips the case under --no-slow. */
@@ -529,42 +398,4 @@ async function settle<T>(p: Promise<T>): Promise<{ value: T } | { error: string 
   } catch (err) {
     return { error: err instanceof StatusError ? `SW ${err.sw.toString(16).toUpperCase()}` : (err as Error).message };
   }
-}
-
-export function needsMissing(needs: Need[], h: { profile: Profile; target: Target }): string | null {
-  const planes = h.profile.info.planes;
-  for (const n of needs) {
-    switch (n) {
-      case 'ui':
-      case 'power':
-      case 'clock':
-      case 'provisioning':
-      case 'test':
-      case 'firmware':
-        if (!planes.includes(n)) return `the device has no ${n} plane (PLANES in GET_INFO)`;
-        if (n !== 'ui' && h.profile.auth.required && !h.profile.auth.privileged)
-          return `needs the ${n} plane, which needs a privileged session: give the lab key (or a sealed board's key) with --lab-key FILE`;
-        break;
-      case 'dscplus':
-      case 'dsc':
-      case 'card':
-        if (h.profile.model !== n && !(n === 'card' && h.profile.model === 'online-card'))
-          return `for a ${n}; this is a ${h.profile.model}`;
-        break;
-      case 'keys':
-        if (h.profile.info.keys.length === 0) return 'the device has no keys';
-        break;
-      case 'stream':
-      case 'hid':
-        if (h.target.framing !== n) return `needs the ${n} framing; this target speaks ${h.target.framing}`;
-        break;
-      case 'faults':
-        if (!h.target.faults) return 'needs storage fault injection (a power cut at a chosen write): in-process model targets only';
-        break;
-      case 'multi':
-        if (!h.target.multiConnection) return 'needs a second connection at the same time; this target allows one';
-        break;
-    }
-  }
-  return null;
 }

@@ -8,8 +8,9 @@ import { StatusError } from '../../protocol/client.ts';
 import { readUint, fromUtf8OrNull } from '../../protocol/bytes.ts';
 import { find } from '../../protocol/tlv.ts';
 import { ALL_CASES } from './cases/index.ts';
-import { Failure, Skip, sectionOf, type Case } from './case.ts';
-import { Harness, needsMissing, openConn, type Conn, type Profile, type TranscriptEntry } from './harness.ts';
+import { Failure, needsMissing, Skip, sectionOf, type Case } from './case.ts';
+import { openConn, type Conn, type TranscriptEntry } from './connection.ts';
+import { Harness, type Profile } from './harness.ts';
 import { TargetError, type Target } from './target.ts';
 
 export type ProfileChoice = 'auto' | 'dscplus' | 'dsc' | 'card';

@@ -10,7 +10,8 @@ import { DEVICE_NAMES, type DeviceKind } from '../../firmware/sls/model.ts';
 import { needsSecondFactor } from '../../firmware/sls/opt-out.ts';
 import { ANSWERS_PER_LOGIN, LOCK_AFTER, SlsError } from './errors.ts';
 import type { IbKeyService } from './ibkey.ts';
-import { sessionHash, type SlsService } from './service.ts';
+import { sessionHash } from './service-base.ts';
+import type { SlsService } from './service.ts';
 import type { StoredLogin } from './store.ts';
 
 const LOGIN_MS = 5 * 60_000;

@@ -1,7 +1,8 @@
 /** Protocol figures for `npm run bench`: codec throughput and in-process round trips. */
 import { encodeCommand } from '../../protocol/apdu.ts';
 import { TokenClient } from '../../protocol/client.ts';
-import { CLA, HID_CMD, INS } from '../../protocol/codes.ts';
+import { CLA, INS } from '../../protocol/codes.ts';
+import { HID_CMD } from '../../protocol/frame-codes.ts';
 import { encodeHid, HidAssembler } from '../../protocol/hid-framing.ts';
 import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';

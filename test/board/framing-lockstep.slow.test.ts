@@ -13,7 +13,7 @@ import { memoryPair } from '../../protocol/transport.ts';
 import { decodeFrame, encodeFrame } from '../../protocol/stream-framing.ts';
 import { serveToken } from '../../firmware/token/serve.ts';
 import { fuzzInputs } from '../fuzz/fuzz.ts';
-import { ModelTarget } from './lockstep.ts';
+import { ModelTarget } from './lockstep-targets.ts';
 import { haveCc, make, needing, POSIX_BIN, tempDir } from './board-tools.ts';
 
 const CHUNKS = 1_500;

@@ -10,7 +10,8 @@ import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { startQemu, type QemuBoard } from '../../emulator/boards/qemu.ts';
-import { BoardTarget, runLockstep } from './lockstep.ts';
+import { runLockstep } from './lockstep.ts';
+import { BoardTarget } from './lockstep-targets.ts';
 import { DSC_KILL, killNineRound } from './kill-nine.ts';
 import { BUILD_DIR, haveArmGcc, haveQemu, make, tempDir, needing } from './board-tools.ts';
 

@@ -9,7 +9,8 @@ import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
 import { nodeScheduler } from '../../emulator/scheduler.ts';
 import { startQemu, type QemuBoard } from '../../emulator/boards/qemu.ts';
-import { BoardTarget, runLockstep } from './lockstep.ts';
+import { runLockstep } from './lockstep.ts';
+import { BoardTarget } from './lockstep-targets.ts';
 import { haveArmGcc, haveQemu, make, QEMU_ELF, tempDir, needing } from './board-tools.ts';
 import { killNineRound } from './kill-nine.ts';
 

@@ -1,7 +1,8 @@
 /** Lockstep differential and shrinking: a faulty token's difference shrinks to a 1-minimal script. */
 import { describe, expect, it } from 'vitest';
 import { randomScript, runLockstep, scriptText, shrink } from '../../emulator/conformance/cases/lockstep.ts';
-import { Harness, openConn } from '../../emulator/conformance/harness.ts';
+import { openConn } from '../../emulator/conformance/connection.ts';
+import { Harness } from '../../emulator/conformance/harness.ts';
 import { MUTANTS, mutantTarget } from '../../emulator/conformance/mutants.ts';
 import { modelTarget } from '../../emulator/conformance/model-target.ts';
 import { runSuite } from '../../emulator/conformance/runner.ts';

@@ -18,11 +18,10 @@ import { streamPort } from '../../protocol/port.ts';
 import { haveChromium, launch } from '../emulator/browser.ts';
 import { startServe, type Served } from '../emulator/serve-process.ts';
 import { requiredInCi } from '../tools.ts';
+import { ARTIFACTS, cardValueAt, selectToken } from './lab-page.ts';
 
 requiredInCi('chromium', haveChromium());
 
-const ROOT = join(import.meta.dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-artifacts');
 const figures: Record<string, number> = {};
 
 describe.runIf(haveChromium())('desktop UI in chromium', () => {
@@ -45,12 +44,7 @@ describe.runIf(haveChromium())('desktop UI in chromium', () => {
     expect(c).toMatch(/^\d{6}$/);
     return c;
   };
-  const select = async (id: string) => {
-    await page
-      .getByRole('navigation', { name: 'lab' })
-      .getByRole('button', { name: new RegExp(`^${id} `) })
-      .click();
-  };
+  const select = (id: string) => selectToken(page, id);
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -198,12 +192,7 @@ describe.runIf(haveChromium())('desktop UI in chromium', () => {
     await page.getByRole('button', { name: 'New challenge' }).click();
     const a = (await page.getByLabel('first index').textContent())!;
     const b = (await page.getByLabel('second index').textContent())!;
-    const valueAt = async (i: string) =>
-      (await page
-        .getByRole('cell', { name: new RegExp(`^${i} `) })
-        .locator('.value')
-        .textContent())!;
-    await page.getByLabel('response', { exact: true }).fill((await valueAt(a)) + (await valueAt(b)).toLowerCase());
+    await page.getByLabel('response', { exact: true }).fill((await cardValueAt(page, a)) + (await cardValueAt(page, b)).toLowerCase());
     await page.getByRole('button', { name: 'Log in' }).click();
     await expect.poll(() => page.getByLabel('login result').textContent()).toBe('accepted');
     const download = page.waitForEvent('download');

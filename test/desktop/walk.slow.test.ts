@@ -7,8 +7,6 @@
  * test-artifacts/.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../emulator/qa/lab.ts';
@@ -22,12 +20,9 @@ import { Link } from '../../protocol/link.ts';
 import { streamPort } from '../../protocol/port.ts';
 import { haveChromium, launch } from '../emulator/browser.ts';
 import { requiredInCi } from '../tools.ts';
+import { ARTIFACTS, cardValueAt, saveScreen, selectToken } from './lab-page.ts';
 
 requiredInCi('chromium', haveChromium());
-
-const ROOT = join(import.meta.dirname, '../..');
-const ARTIFACTS = join(ROOT, 'test-artifacts');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, () => {
   let lab: Lab;
@@ -36,41 +31,10 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
 
   const display = () => page.getByLabel('display');
   const lcd = async () => (await display().textContent()) ?? '';
-  const select = (id: string) =>
-    page
-      .getByRole('navigation', { name: 'lab' })
-      .getByRole('button', { name: new RegExp(`^${id} `) })
-      .click();
+  const select = (id: string) => selectToken(page, id);
   const button = (name: string) => page.getByRole('button', { name, exact: true });
-
-  /** axe-core's serious and critical findings on the page as it is now. */
-  async function axe(): Promise<string[]> {
-    await page.evaluate(AXE);
-    const found = await page.evaluate(async () => {
-      const r = await (
-        window as unknown as {
-          axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
-        }
-      ).axe.run(document, { resultTypes: ['violations'] });
-      return r.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    return found;
-  }
-
-  /** Saves the screen at both sizes and checks it with axe at each. */
-  async function screen(name: string): Promise<void> {
-    for (const [w, h] of [
-      [1920, 1080],
-      [1280, 800],
-    ] as const) {
-      await page.setViewportSize({ width: w, height: h });
-      await page.evaluate(() => document.fonts.ready);
-      await page.screenshot({ path: join(ARTIFACTS, `ui-${name}-${w}x${h}.png`) });
-      expect(await axe(), `${name} at ${w}x${h}`).toEqual([]);
-    }
-  }
+  /** Saves the screen at both sizes and checks it with axe at each (lab-page.ts). */
+  const screen = (name: string) => saveScreen(page, name);
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -232,12 +196,7 @@ describe.runIf(haveChromium())('desktop walk (issue 13)', { timeout: 90_000 }, (
     expect(prompt).toMatch(/a zero is slashed/);
     const a = (await page.getByLabel('first index').textContent())!;
     const b = (await page.getByLabel('second index').textContent())!;
-    const valueAt = async (i: string) =>
-      (await page
-        .getByRole('cell', { name: new RegExp(`^${i} `) })
-        .locator('.value')
-        .textContent())!;
-    await page.getByLabel('response', { exact: true }).fill(`${await valueAt(a)} ${(await valueAt(b)).toLowerCase()}`);
+    await page.getByLabel('response', { exact: true }).fill(`${await cardValueAt(page, a)} ${(await cardValueAt(page, b)).toLowerCase()}`);
     await screen('card-challenge');
     await button('Log in').click();
     await expect.poll(() => page.getByLabel('login result').textContent()).toBe('accepted');

@@ -65,6 +65,27 @@ describe.runIf(haveArmGcc && haveQemu && haveSocat)(
     const key = join(dir, 'board.key');
     let image: Image;
     let board: QemuBoard | null = null;
+    /** Provisions target `t` as a sealed DSC+ ACC-0001 with PIN 4321, keeping its board key in `key`. */
+    const provisionSealed = (t: string) => [
+      'provision',
+      t,
+      '--model',
+      'dscplus',
+      '--secret',
+      SECRET,
+      '--suite',
+      SUITE,
+      '--serial',
+      'ACC-0001',
+      '--pin',
+      '4321',
+      '--seal',
+      '--board-key',
+      key,
+    ];
+    /** What provisioning a sealed board without its key answers. */
+    const sealedRefusal = (t: string) =>
+      `tokenbench: provision: ${t} is sealed: provisioning it again needs its board key (--board-key FILE)`;
 
     /** Powers the board on (QEMU on a pty) and leaves the pty free for the CLI. */
     async function powerOn(): Promise<string> {
@@ -130,23 +151,7 @@ describe.runIf(haveArmGcc && haveQemu && haveSocat)(
     it('provisions it over its pty, seals it, and then takes provisioning only with the board key', async () => {
       const pty = await powerOn();
       const t = `serial:${pty}`;
-      const first = await cli(
-        'provision',
-        t,
-        '--model',
-        'dscplus',
-        '--secret',
-        SECRET,
-        '--suite',
-        SUITE,
-        '--serial',
-        'ACC-0001',
-        '--pin',
-        '4321',
-        '--seal',
-        '--board-key',
-        key,
-      );
+      const first = await cli(...provisionSealed(t));
       expect(first.err).toEqual([]);
       expect(first.code).toBe(0);
       const expected = ocra(SUITE, Buffer.from(SECRET, 'hex'), { question: '314159' });
@@ -164,30 +169,14 @@ describe.runIf(haveArmGcc && haveQemu && haveSocat)(
       expect(await cli('provision', t, '--model', 'dscplus', '--random')).toEqual({
         code: 1,
         out: [],
-        err: [`tokenbench: provision: ${t} is sealed: provisioning it again needs its board key (--board-key FILE)`],
+        err: [sealedRefusal(t)],
       });
       const wrong = join(dir, 'wrong.key');
       writeFileSync(wrong, new Uint8Array(32).fill(9));
       expect((await cli('provision', t, '--model', 'dscplus', '--random', '--board-key', wrong)).err).toEqual([
         'tokenbench: provision: authentication failed: the device does not accept this key',
       ]);
-      const again = await cli(
-        'provision',
-        t,
-        '--model',
-        'dscplus',
-        '--secret',
-        SECRET,
-        '--suite',
-        SUITE,
-        '--serial',
-        'ACC-0001',
-        '--pin',
-        '4321',
-        '--seal',
-        '--board-key',
-        key,
-      );
+      const again = await cli(...provisionSealed(t));
       expect(again.err).toEqual([]);
       expect(again.out.slice(0, 3)).toEqual([
         `provisioned ${t}: dscplus ACC-0001, ${SUITE}, firmware 1.0.0-board`,
@@ -212,9 +201,7 @@ describe.runIf(haveArmGcc && haveQemu && haveSocat)(
       expect(r.err).toEqual([]);
       expect(r.out.at(-1)).toBe('running: tokenbench dscplus ACC-0001, firmware 1.0.0-board, protocol 1');
       const t = `serial:${await powerOn()}`;
-      expect((await cli('provision', t, '--model', 'dscplus', '--random')).err).toEqual([
-        `tokenbench: provision: ${t} is sealed: provisioning it again needs its board key (--board-key FILE)`,
-      ]);
+      expect((await cli('provision', t, '--model', 'dscplus', '--random')).err).toEqual([sealedRefusal(t)]);
     }, 120_000);
 
     it('a host that runs the board restarts it with the new image (token:ID), NV kept', async () => {

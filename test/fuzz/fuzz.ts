@@ -6,7 +6,8 @@
 import { newSession } from '../../protocol/server.ts';
 import { decodeCommand, decodeResponse, encodeCommand } from '../../protocol/apdu.ts';
 import { cobsDecode } from '../../protocol/cobs.ts';
-import { CLA, COMMANDS, HID_CMD, KEY_CODE, TAG } from '../../protocol/codes.ts';
+import { CLA, COMMANDS, KEY_CODE, TAG } from '../../protocol/codes.ts';
+import { HID_CMD } from '../../protocol/frame-codes.ts';
 import { encodeHid, HidAssembler } from '../../protocol/hid-framing.ts';
 import { decodeFrame, encodeFrame, StreamAssembler } from '../../protocol/stream-framing.ts';
 import { decodeTlvs, encodeTlvs } from '../../protocol/tlv.ts';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCommand, decodeResponse, encodeCommand, encodeResponse } from '../../protocol/apdu.ts';
 import { hex } from '../../protocol/bytes.ts';
 import { cobsDecode, cobsEncode } from '../../protocol/cobs.ts';
-import { FRAME_ERROR, HID_CMD, HID_ERROR, HID_MAX_MESSAGE } from '../../protocol/codes.ts';
+import { FRAME_ERROR, HID_CMD, HID_ERROR, HID_MAX_MESSAGE } from '../../protocol/frame-codes.ts';
 import { crc32 } from '../../protocol/crc32.ts';
 import { encodeHid, HidAssembler } from '../../protocol/hid-framing.ts';
 import type { Message } from '../../protocol/message.ts';

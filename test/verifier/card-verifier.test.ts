@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../firmware/bytes.ts';
 import { cardValue, DEFAULT_CARD } from '../../firmware/card/card.ts';
-import { InputError } from '../../firmware/errors.ts';
 import { seededRng } from '../../firmware/rng.ts';
 import {
   checkCardAnswer,
@@ -18,19 +17,10 @@ import {
   type CardChallenge,
 } from '../../firmware/verifier/card-verifier.ts';
 import { SECRET } from '../device/helpers.ts';
+import { issueMany, refusal } from './fixtures.ts';
 
 const SERIAL = 'SC0042';
 const answerOf = (c: CardChallenge, sep = '') => c.indexes.map((i) => cardValue(SECRET, SERIAL, i)).join(sep);
-
-function refusal(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
 
 describe('card verifier edges', () => {
   it('a card needs at least two index numbers; two is enough', () => {
@@ -65,14 +55,7 @@ describe('card verifier edges', () => {
   });
 
   it('keeps at most 256 challenges outstanding: the oldest lapses, the next one still answers', () => {
-    const rng = seededRng('many');
-    let v = newCardVerifier(SERIAL);
-    const all: CardChallenge[] = [];
-    for (let i = 0; i < 257; i++) {
-      const r = issueCardChallenge(v, rng, i);
-      v = r.state;
-      all.push(r.challenge);
-    }
+    const { state: v, challenges: all } = issueMany(issueCardChallenge, newCardVerifier(SERIAL), seededRng('many'), 257);
     expect(Object.keys(v.issued)).toHaveLength(256);
     expect(checkCardAnswer(v, SECRET, { id: all[0].id, answer: answerOf(all[0]) }, 300).outcome).toBe('unknown-challenge');
     expect(checkCardAnswer(v, SECRET, { id: all[1].id, answer: answerOf(all[1]) }, 300).outcome).toBe('accepted');

@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../firmware/bytes.ts';
 import { ocra } from '../../firmware/crypto/ocra.ts';
-import { InputError } from '../../firmware/errors.ts';
 import { seededRng } from '../../firmware/rng.ts';
 import {
   checkOcraResponse,
@@ -17,19 +16,10 @@ import {
   type OcraVerifierState,
 } from '../../firmware/verifier/ocra-verifier.ts';
 import { SECRET } from '../device/helpers.ts';
+import { issueMany, refusal } from './fixtures.ts';
 
 const SUITE = 'OCRA-1:HOTP-SHA1-8:QN06';
 const right = (challenge: string) => ocra(SUITE, SECRET, { question: challenge });
-
-function refusal(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
 
 describe('DSC+ verifier edges', () => {
   it('never issues a challenge that is outstanding or already used, even when the random source repeats', () => {
@@ -46,14 +36,7 @@ describe('DSC+ verifier edges', () => {
   });
 
   it('keeps at most 256 challenges outstanding: the oldest lapses, the next one still answers', () => {
-    let v = newOcraVerifier(SUITE);
-    const rng = seededRng('many');
-    const all: string[] = [];
-    for (let i = 0; i < 257; i++) {
-      const r = issueOcraChallenge(v, rng, i);
-      v = r.state;
-      all.push(r.challenge);
-    }
+    const { state: v, challenges: all } = issueMany(issueOcraChallenge, newOcraVerifier(SUITE), seededRng('many'), 257);
     expect(Object.keys(v.issued)).toHaveLength(256);
     expect(checkOcraResponse(v, SECRET, { challenge: all[0], response: right(all[0]) }, 300).outcome).toBe('unknown-challenge');
     expect(checkOcraResponse(v, SECRET, { challenge: all[1], response: right(all[1]) }, 300).outcome).toBe('accepted');

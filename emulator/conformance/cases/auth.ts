@@ -9,18 +9,12 @@ import { COMMANDS, type INS, isPrivileged, SW, TAG } from '../../../protocol/cod
 import { find, type Tlv } from '../../../protocol/tlv.ts';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { expectEq, expectTrue, fail, Skip, type Case, type Need } from '../case.ts';
-import { SECRET, type Harness } from '../harness.ts';
+import { expectEq, expectTrue, fail, Skip, type Case, type Need, ruleCase as c } from '../case.ts';
+import { SECRET } from '../device-setup.ts';
+import type { Harness } from '../harness.ts';
 
 const BOARD_KEY = utf8('conformance-board-key-0123456789');
 const NONCE = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
-const c = (id: string, title: string, needs: Need[], run: (h: Harness) => Promise<void>): Case => ({
-  id,
-  rule: id.split(' ')[0],
-  title,
-  needs,
-  run,
-});
 
 async function sw(
   h: Harness,

@@ -4,16 +4,9 @@ import { encodeCommand } from '../../../protocol/apdu.ts';
 import { concat, fromUtf8OrNull, readUint, uint, utf8 } from '../../../protocol/bytes.ts';
 import { CLA, INS, KEY_CODE, MAX_MESSAGE, PLANE_BIT, SW, TAG, type Plane } from '../../../protocol/codes.ts';
 import { find } from '../../../protocol/tlv.ts';
-import { expectEq, expectTrue, fail, Skip, type Case, type Need } from '../case.ts';
-import { SECRET, T0, type Harness } from '../harness.ts';
+import { expectEq, expectTrue, fail, Skip, type Case, ruleCase as c } from '../case.ts';
+import { SECRET, T0 } from '../device-setup.ts';
 
-const c = (id: string, title: string, needs: Need[], run: (h: Harness) => Promise<void>): Case => ({
-  id,
-  rule: id.split(' ')[0],
-  title,
-  needs,
-  run,
-});
 const text = (v: Uint8Array | undefined) => (v ? (fromUtf8OrNull(v) ?? '') : '');
 const key = (k: string): [number, Uint8Array] => [TAG.KEY, Uint8Array.of(KEY_CODE[k])];
 

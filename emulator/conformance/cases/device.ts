@@ -11,18 +11,12 @@ import { find } from '../../../protocol/tlv.ts';
 import { cardValue } from '../../../firmware/card/card.ts';
 import { unlockCode } from '../../../firmware/device/engine.ts';
 import { randomInt, seededRng } from '../../../firmware/rng.ts';
-import { expectEq, expectTrue, fail, type Case, type Need } from '../case.ts';
-import { SECRET, UNLOCK_KEY, type Harness } from '../harness.ts';
+import { expectEq, expectTrue, fail, type Case, type Need, ruleCase as c } from '../case.ts';
+import { SECRET, UNLOCK_KEY } from '../device-setup.ts';
+import type { Harness } from '../harness.ts';
 
 // No 'clock': without a clock plane the timing cases run in real time (Harness.after/threshold).
 const DEVICE: Need[] = ['ui', 'keys', 'provisioning', 'power'];
-const c = (id: string, title: string, needs: Need[], run: (h: Harness) => Promise<void>): Case => ({
-  id,
-  rule: id.split(' ')[0],
-  title,
-  needs,
-  run,
-});
 const dev = (id: string, title: string, run: (h: Harness) => Promise<void>, more: Need[] = []) => c(id, title, [...DEVICE, ...more], run);
 
 /** Turns the device on: PRESS (DSC+), or PRESS held 2 s (DSC). */

@@ -2,36 +2,25 @@
 import { encodeCommand } from '../../../protocol/apdu.ts';
 import { concat, u32 } from '../../../protocol/bytes.ts';
 import { cobsEncode } from '../../../protocol/cobs.ts';
+import { CLA, INS, MAX_MESSAGE, PROTOCOL_VERSION } from '../../../protocol/codes.ts';
 import {
-  CLA,
   FRAME_ERROR,
   HID_BROADCAST,
   HID_CMD,
   HID_ERROR,
   HID_INIT_DATA,
   HID_REPORT,
-  INS,
-  MAX_MESSAGE,
-  PROTOCOL_VERSION,
   STREAM_TIMEOUT_MS,
   HID_TIMEOUT_MS,
-} from '../../../protocol/codes.ts';
+} from '../../../protocol/frame-codes.ts';
 import { crc32 } from '../../../protocol/crc32.ts';
 import { encodeHid, type HidMessage } from '../../../protocol/hid-framing.ts';
 import type { Message } from '../../../protocol/message.ts';
 import { encodeFrame, MAX_PAYLOAD } from '../../../protocol/stream-framing.ts';
-import { expectEq, expectTrue, fail, type Case, type Need } from '../case.ts';
+import { expectEq, expectTrue, fail, type Case, ruleCase as c } from '../case.ts';
 import type { Harness } from '../harness.ts';
 import { bigApdu } from './commands.ts';
 
-const c = (id: string, title: string, needs: Need[], run: (h: Harness) => Promise<void>, slow = false): Case => ({
-  id,
-  rule: id.split(' ')[0],
-  title,
-  needs,
-  run,
-  ...(slow ? { slow } : {}),
-});
 const GET_INFO = encodeCommand({ cla: CLA, ins: INS.GET_INFO });
 const CH = 0x41;
 

@@ -4,21 +4,10 @@
  * sharings, and opt-out (with its risks) or opt back in.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { TokenbenchClient } from '../../../../emulator/api/client.ts';
 import type { Sharing, UserView } from '../../../../emulator/api/sls-client.ts';
-import { Alert, useRun } from './use-run.tsx';
+import { Alert, type SessionPageProps, useRun } from './use-run.tsx';
 
-export function SettingsPage({
-  client,
-  username,
-  session,
-  tick,
-}: {
-  client: TokenbenchClient;
-  username: string;
-  session: string;
-  tick: number;
-}) {
+export function SettingsPage({ client, username, session, tick }: SessionPageProps) {
   const [user, setUser] = useState<UserView | null>(null);
   const [sharings, setSharings] = useState<Sharing[]>([]);
   const [risks, setRisks] = useState<string[] | null>(null);

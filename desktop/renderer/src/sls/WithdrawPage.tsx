@@ -1,20 +1,9 @@
 /** The withdrawal form, with the limits of the user's best device and what is used of them. */
 import { useEffect, useState } from 'react';
-import type { TokenbenchClient } from '../../../../emulator/api/client.ts';
 import type { UserView } from '../../../../emulator/api/sls-client.ts';
-import { Alert, usd, useRun } from './use-run.tsx';
+import { Alert, type SessionPageProps, usd, useRun } from './use-run.tsx';
 
-export function WithdrawPage({
-  client,
-  username,
-  session,
-  tick,
-}: {
-  client: TokenbenchClient;
-  username: string;
-  session: string;
-  tick: number;
-}) {
+export function WithdrawPage({ client, username, session, tick }: SessionPageProps) {
   const [user, setUser] = useState<UserView | null>(null);
   const [amount, setAmount] = useState('');
   const [bank, setBank] = useState('');

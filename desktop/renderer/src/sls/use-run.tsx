@@ -1,6 +1,19 @@
-/** Runs an API call for an SLS page: the error (the server's one line) goes to the page's alert. */
+/**
+ * What the SLS pages share: the props of a logged-in user's page, running an API call with its
+ * error (the server's one line) in the page's alert, and amounts in USD.
+ */
 import { useCallback, useState } from 'react';
+import type { TokenbenchClient } from '../../../../emulator/api/client.ts';
 
+/** What SlsApp gives a page of the logged-in user; `tick` changes when the page should reload. */
+export interface SessionPageProps {
+  client: TokenbenchClient;
+  username: string;
+  session: string;
+  tick: number;
+}
+
+/** Runs an API call for an SLS page: the error (the server's one line) goes to the page's alert. */
 export function useRun(): {
   error: string | null;
   setError: (e: string | null) => void;
