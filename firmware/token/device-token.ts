@@ -74,6 +74,7 @@ export class DeviceToken {
     this.device = device;
     this.clock = new TokenClock(options.clock, hostNow);
     this.battery = options.battery ?? 100;
+    this.holdPowerOff();
     this.fw = new FirmwareUpdate(options.firmwareVersion ?? FIRMWARE_VERSION, options.maxImage);
     this.planes = new Set(options.planes ?? ALL_PLANES);
     this.lastEmitted = this.display();
@@ -244,9 +245,19 @@ export class DeviceToken {
   private restart(): void {
     this.device = Device.boot(this.storage, this.rng, this.device.variant);
     this.pendingUps = [];
+    this.holdPowerOff();
   }
 
-  /** Writes the record (restart: RAM starts over, off). A failed write restarts from storage. */
+  /**
+   * A device that starts over (boot, restart, a write that restarts RAM) starts off; without power
+   * (battery out or flat, P-1.15/P-1.16) it must stay dead instead, or a key would turn it on.
+   */
+  private holdPowerOff(): void {
+    // Cutting power needs no time: the model reads no clock for it.
+    if (!(this.batteryIn && this.battery > 0) && this.device.state.mode !== 'dead') this.device.input({ type: 'power', on: false }, 0);
+  }
+
+  /** Writes the record (restart: RAM starts over, off, or dead without power). A failed write restarts from storage. */
   write(nv: Nv, restart = false): void {
     try {
       this.device.write(nv, restart);
@@ -254,6 +265,7 @@ export class DeviceToken {
       this.restart();
       throw err;
     }
+    if (restart) this.holdPowerOff();
   }
 
   /** The battery went in or out, or its charge changed: the device gets power or loses it. */

@@ -224,6 +224,45 @@ describe('power and battery (P-1.15, P-1.16)', () => {
   });
 });
 
+describe('no power, whatever comes before (P-1.15, P-1.16)', () => {
+  const pressShows = (token: DeviceToken) => keys(token, 'PRESS');
+
+  it('a token made or booted with a flat battery has no power until the level is raised', () => {
+    const storage = new MemoryStorage();
+    const { token } = rig({ model: 'dscplus' }, { battery: 0 }, storage);
+    expect(pressShows(token)).toBe('');
+    expect(call(token, 'GET_STATE').num(TAG.FLAGS)).toBe(FLAG.SEALED | FLAG.PROVISIONED);
+    const booted = DeviceToken.boot(storage, seededRng(1), T0, { battery: 0 });
+    expect(pressShows(booted)).toBe('');
+    expect(booted.display().indicators).toBe(INDICATOR.NO_BATTERY | INDICATOR.BATTERY_LOW);
+    call(booted, 'SET_BATTERY', [[TAG.BATTERY, 50]]);
+    expect(pressShows(booted)).toBe('PIN>');
+  });
+
+  it("an administrator's unlock of a locked token whose battery is out does not power it", () => {
+    const { token, stored } = rig({ model: 'dscplus', maxTries: 1 });
+    keys(token, 'PRESS 0 0 0 0 OK');
+    call(token, 'SET_POWER', [], { p1: 0 });
+    token.resetTries(T0);
+    expect(stored().tries).toBe(1);
+    expect(token.display()).toEqual({ text: '', indicators: INDICATOR.NO_BATTERY });
+    expect(pressShows(token)).toBe('');
+    call(token, 'SET_POWER', [], { p1: 1 });
+    expect(pressShows(token)).toBe('PIN>');
+  });
+
+  it('a storage write that fails while the battery is out leaves the token without power', () => {
+    const storage = new MemoryStorage();
+    const { token } = rig({ model: 'dscplus', sealed: false }, {}, storage);
+    call(token, 'SET_POWER', [], { p1: 0 });
+    storage.dead = true;
+    expect(call(token, 'PUT_COUNTER', [[TAG.COUNTER, 5]]).sw).toBe('6581');
+    storage.dead = false;
+    expect(pressShows(token)).toBe('');
+    expect(call(token, 'GET_STATE').num(TAG.FLAGS)).toBe(FLAG.PROVISIONED);
+  });
+});
+
 describe('clock (P-1.17)', () => {
   it('GET_CLOCK follows the host; SET_CLOCK 01 holds it still, 00 lets it run again from where it was set', () => {
     const { token } = rig({ model: 'dscplus' });

@@ -114,13 +114,16 @@ describe('a snapshot restores to the same token', () => {
     expect(restored.display().indicators & 8).toBe(8);
   });
 
-  it('accepts every mode the device can be in, with a record that goes with it', () => {
+  it('accepts every mode the device can be in, with a record and power that go with it', () => {
+    /** Dead is the mode of a device without power: its battery out. */
+    const mode = (s: any, m: Mode) => ((s.state.mode = m), m === 'dead' && (s.batteryIn = false));
     const unlocked: Mode[] = ['dead', 'off', 'pin', 'failed', 'challenge', 'response', 'pinSet'];
     const locked: Mode[] = ['locked', 'unlockShow', 'unlockEntry', 'unlockBad', 'newPin', 'confirmPin', 'mismatch'];
-    for (const mode of unlocked) expect(refusal(changed((s) => (s.state.mode = mode))), mode).toBeNull();
-    for (const mode of locked) expect(refusal(changed((s) => ((s.state.mode = mode), (s.state.nv.tries = 0)))), mode).toBeNull();
-    for (const mode of ['dead', 'off', 'unset'])
-      expect(refusal(changed((s) => ((s.state.mode = mode), blank(s)))), `${mode} without a secret`).toBeNull();
+    for (const m of unlocked) expect(refusal(changed((s) => mode(s, m))), m).toBeNull();
+    for (const m of locked) expect(refusal(changed((s) => (mode(s, m), (s.state.nv.tries = 0)))), m).toBeNull();
+    for (const m of ['dead', 'off', 'unset'] as Mode[])
+      expect(refusal(changed((s) => (mode(s, m), blank(s)))), `${m} without a secret`).toBeNull();
+    expect(refusal(changed((s) => ((s.state.mode = 'dead'), (s.battery = 0)))), 'dead with a flat battery').toBeNull();
   });
 
   it('accepts the limits of every field', () => {
@@ -135,7 +138,7 @@ describe('a snapshot restores to the same token', () => {
       ['rate 10000', (s) => (s.clock.rate = 10_000)],
       ['rate 0.001', (s) => (s.clock.rate = 0.001)],
       ['paused clock', (s) => (s.clock.paused = true)],
-      ['battery 0', (s) => (s.battery = 0)],
+      ['battery 0, the device dead', (s) => ((s.battery = 0), (s.state.mode = 'dead'))],
       ['battery 100', (s) => (s.battery = 100)],
       [
         '16 pending key releases',
@@ -245,6 +248,21 @@ describe('restore refuses a snapshot the device could not be in, naming what is 
     ['a battery of -1', changed((s) => (s.battery = -1)), 'snapshot has a bad battery'],
     ['a battery of 50.5', changed((s) => (s.battery = 50.5)), 'snapshot has a bad battery'],
     ['batteryIn as a number', changed((s) => (s.batteryIn = 1)), 'snapshot has a bad batteryIn'],
+    [
+      'PIN entry with the battery out',
+      changed((s) => (s.batteryIn = false)),
+      'snapshot has a bad mode (pin without power: the battery is out or flat)',
+    ],
+    [
+      'a device off with a flat battery',
+      changed((s) => ((s.battery = 0), (s.state.mode = 'off'))),
+      'snapshot has a bad mode (off without power',
+    ],
+    [
+      'a dead device with the battery in and charged',
+      changed((s) => (s.state.mode = 'dead')),
+      'snapshot has a bad mode (dead with the battery in and charged)',
+    ],
     ['pendingUps that is an object', changed((s) => (s.pendingUps = {})), 'snapshot has a bad pendingUps'],
     [
       '17 pending key releases',
