@@ -232,6 +232,11 @@ export class DeviceToken {
       throw err;
     }
     for (const e of effects) if (e.type === 'display') this.emit({ text: e.text, indicators: this.display().indicators });
+    this.emitIfChanged();
+  }
+
+  /** An event for what the display shows now, unless the last event showed it already (P-1.14). */
+  private emitIfChanged(): void {
     const now = this.display();
     if (now.indicators !== this.lastEmitted.indicators || now.text !== this.lastEmitted.text) this.emit(now);
   }
@@ -241,11 +246,12 @@ export class DeviceToken {
     for (const l of this.listeners) l(d);
   }
 
-  /** After a failed storage write: boot again from what the storage holds, switched off. */
+  /** After a failed storage write: boot again from what the storage holds, switched off (dead without power), and say so. */
   private restart(): void {
     this.device = Device.boot(this.storage, this.rng, this.device.variant);
     this.pendingUps = [];
     this.holdPowerOff();
+    this.emitIfChanged();
   }
 
   /**

@@ -175,6 +175,19 @@ describe('display events (P-1.14)', () => {
     ]);
   });
 
+  it('a failed storage write restarts the device from storage, and the blank display is an event at once', () => {
+    const storage = new MemoryStorage();
+    const { token } = rig({ model: 'dscplus' }, {}, storage);
+    const seen: TokenDisplay[] = [];
+    token.onDisplay((d) => seen.push(d));
+    keys(token, 'PRESS 1 2 3 4');
+    seen.length = 0;
+    storage.dead = true;
+    expect(call(token, 'KEY_PRESS', [key('OK')]).sw).toBe('6581');
+    expect(token.display()).toEqual({ text: '', indicators: 0 });
+    expect(seen).toEqual([{ text: '', indicators: 0 }]);
+  });
+
   it('a listener that unsubscribes hears nothing more; the event payload carries EVENT, TEXT and INDICATORS', () => {
     const { token } = rig({ model: 'dscplus' });
     const seen: string[] = [];
