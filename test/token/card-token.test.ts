@@ -11,6 +11,7 @@ import { cardValue } from '../../firmware/card/card.ts';
 import { decodeCardRecord, newCardRecord } from '../../firmware/card/card-record.ts';
 import { NV_KEY } from '../../firmware/device/runner.ts';
 import { InputError } from '../../firmware/errors.ts';
+import { seededRng } from '../../firmware/rng.ts';
 import { MemoryStorage } from '../../firmware/storage.ts';
 import { CardToken, type CardOptions } from '../../firmware/token/card-token.ts';
 import { call } from './direct.ts';
@@ -132,5 +133,13 @@ describe('boot', () => {
     call(card, 'PUT_SERIAL', [[TAG.SERIAL, 'AGAIN']]);
     expect(CardToken.boot(storage).record.serial).toBe('AGAIN');
     expect(() => CardToken.boot(new MemoryStorage())).toThrow(new InputError('nv', 'storage holds no card record'));
+  });
+});
+
+describe('AUTHENTICATE challenges', () => {
+  it('come from the RNG the card is given, so a seeded run stays the same', () => {
+    const { card } = rig({}, { authRng: seededRng(7) });
+    const a = call(card, 'AUTHENTICATE', [[TAG.NONCE, new Uint8Array(16)]], { p1: 1 });
+    expect(a.get(TAG.AUTH_CHALLENGE)).toEqual(seededRng(7)(16));
   });
 });

@@ -180,12 +180,14 @@ describe('display events (P-1.14)', () => {
     const { token } = rig({ model: 'dscplus' }, {}, storage);
     const seen: TokenDisplay[] = [];
     token.onDisplay((d) => seen.push(d));
-    keys(token, 'PRESS 1 2 3 4');
+    keys(token, 'PRESS 1 2 3');
+    call(token, 'KEY_HOLD', [key('4'), ms(5000)], { hostNow: T0 });
     seen.length = 0;
     storage.dead = true;
-    expect(call(token, 'KEY_PRESS', [key('OK')]).sw).toBe('6581');
+    expect(call(token, 'KEY_PRESS', [key('OK')], { hostNow: T0 }).sw).toBe('6581');
     expect(token.display()).toEqual({ text: '', indicators: 0 });
     expect(seen).toEqual([{ text: '', indicators: 0 }]);
+    expect(token.snapshot().pendingUps).toEqual([]); // RAM starts over: the release of the held 4 is gone with it
   });
 
   it('a listener that unsubscribes hears nothing more; the event payload carries EVENT, TEXT and INDICATORS', () => {
@@ -487,5 +489,13 @@ describe('the token at the host', () => {
   it('GET_STATE CLOCK and COUNTER are numbers a host can read back', () => {
     const { token } = rig({ model: 'dscplus', counter: 300 });
     expect(readUint(call(token, 'GET_STATE').get(TAG.COUNTER)!)).toBe(300);
+  });
+});
+
+describe('AUTHENTICATE challenges', () => {
+  it("come from the RNG the token is given, apart from the model's own, so a seeded run stays the same", () => {
+    const { token } = rig({ model: 'dscplus' }, { authRng: seededRng(7) });
+    const a = call(token, 'AUTHENTICATE', [[TAG.NONCE, new Uint8Array(16)]], { p1: 1 });
+    expect(a.get(TAG.AUTH_CHALLENGE)).toEqual(seededRng(7)(16));
   });
 });

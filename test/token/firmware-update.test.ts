@@ -108,6 +108,7 @@ describe('firmware update (P-1.22)', () => {
     const { begin, write, step } = rig();
     expect(step('FW_COMMIT').sw).toBe('6985');
     begin(image.length, sha256(image));
+    expect(step('FW_COMMIT')).toMatchObject({ sw: '6985', detail: 'image not verified; send FW_VERIFY first' });
     write(0, image.subarray(0, 100));
     expect(step('FW_VERIFY')).toMatchObject({ sw: '6985', detail: 'image incomplete: 100 of 300 bytes' });
     expect(step('FW_COMMIT')).toMatchObject({ sw: '6985', detail: 'image not verified; send FW_VERIFY first' });

@@ -90,6 +90,21 @@ describe('serving a token', () => {
     });
   }
 
+  it('a bad first frame is answered with an ERROR frame; with strictStart the connection is closed at once instead', async () => {
+    for (const strict of [false, true]) {
+      const token = DeviceToken.create(new MemoryStorage(), seededRng(1), provision({ model: 'dscplus', secret: SECRET }), 0);
+      const [host, dev] = memoryPair();
+      const got: Uint8Array[] = [];
+      host.onData((b) => got.push(b));
+      if (strict) serveToken(token, dev, 'stream', () => 0, undefined, true);
+      else serveToken(token, dev, 'stream', () => 0);
+      host.send(Uint8Array.of(0x05, 0x01, 0x02, 0x03, 0x04, 0x00)); // a frame too short to be one
+      await flush();
+      expect(dev.closed, `strictStart ${strict}`).toBe(strict);
+      expect(got.length > 0, `strictStart ${strict}`).toBe(!strict);
+    }
+  });
+
   it('a closed transport stops the display events of its token', async () => {
     const { token, trace, host } = await served('dscplus');
     host.close();
