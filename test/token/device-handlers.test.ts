@@ -486,7 +486,7 @@ describe('the token at the host', () => {
     expect(token.nextWake(T0 + 2000)).toBe(T0 + 5000);
   });
 
-  it('GET_STATE CLOCK and COUNTER are numbers a host can read back', () => {
+  it('GET_STATE COUNTER carries a counter past one byte', () => {
     const { token } = rig({ model: 'dscplus', counter: 300 });
     expect(readUint(call(token, 'GET_STATE').get(TAG.COUNTER)!)).toBe(300);
   });
