@@ -103,6 +103,22 @@ describe('keys and display (P-1.7, P-1.9, P-1.13)', () => {
     expect(call(token, 'ADVANCE_CLOCK', [ms(2000)]).text(TAG.TEXT)).toBe('[____]');
   });
 
+  it('a short KEY_PRESS of PRESS does not turn a DSC on (it is released at once); a key held again is released once, at the later time', () => {
+    const { token } = rig({ model: 'dsc' });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(T0)]], { p1: 1 });
+    call(token, 'KEY_PRESS', [key('PRESS')]);
+    expect(token.snapshot().pendingUps).toEqual([]);
+    expect(call(token, 'ADVANCE_CLOCK', [ms(5000)]).text(TAG.TEXT)).toBe('');
+    call(token, 'KEY_HOLD', [key('5'), ms(3000)]);
+    call(token, 'KEY_HOLD', [key('PRESS'), ms(1000)]);
+    call(token, 'KEY_HOLD', [key('PRESS'), ms(4000)]);
+    expect(token.snapshot().pendingUps).toEqual([
+      { key: '5', at: T0 + 8000 },
+      { key: 'PRESS', at: T0 + 9000 },
+    ]);
+    expect(call(token, 'ADVANCE_CLOCK', [ms(2000)]).text(TAG.TEXT)).toBe('[____]');
+  });
+
   it('KEY_PRESS presses and releases at once; READ_DISPLAY reads without changing anything', () => {
     const { token } = rig({ model: 'dscplus' });
     expect(keys(token, 'PRESS 1')).toBe('PIN>-');
@@ -173,6 +189,16 @@ describe('display events (P-1.14)', () => {
       { text: 'PIN>', indicators: ON },
       { text: '', indicators: 0 },
     ]);
+  });
+
+  it('one ADVANCE_CLOCK across several timeouts sends each display on the way, in order', () => {
+    const { token } = rig({ model: 'dscplus' });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(T0)]], { p1: 1 });
+    const seen: string[] = [];
+    token.onDisplay((d) => seen.push(d.text));
+    keys(token, 'PRESS 0 0 0 0 OK'); // a wrong PIN: the spent try is stored, FAIL 2 shows
+    call(token, 'ADVANCE_CLOCK', [ms(62_000)]);
+    expect(seen).toEqual(['PIN>', 'PIN>-', 'PIN>--', 'PIN>---', 'PIN>----', 'FAIL 2', 'PIN>', '']);
   });
 
   it('a failed storage write restarts the device from storage, and the blank display is an event at once', () => {
@@ -340,6 +366,7 @@ describe('GET_STATE and FACTORY_RESET (P-1.18, P-1.19)', () => {
     call(token, 'KEY_HOLD', [key('PRESS'), ms(1000)]); // its release is due at +1 s
     const r = call(token, 'FACTORY_RESET');
     expect([r.sw, r.num(TAG.FLAGS)]).toEqual(['9000', FLAG.POWERED]);
+    expect(token.snapshot().pendingUps).toEqual([]);
     expect(stored()).toMatchObject({ secret: '', unlockKey: '', sealed: false, counter: 0, tries: 3, serial: 'T1', pinLength: 4 });
     call(token, 'ADVANCE_CLOCK', [ms(500)]);
     call(token, 'KEY_DOWN', [key('PRESS')]); // held from +0.5 s: the release due at +1 s must not end it
@@ -473,8 +500,11 @@ describe('the token at the host', () => {
     expect(token.display()).toEqual({ text: '', indicators: 0 });
     expect(seen.at(-1)).toBe('');
     keys(token, 'PRESS', T0 + 2000);
-    token.resetTries(T0 + 2000); // not locked: the device stays as it is
+    const events = seen.length;
+    token.resetTries(T0 + 2000); // not locked: the device stays as it is, and says nothing
     expect(token.display().text).toBe('PIN>');
+    expect(token.mode).toBe('pin');
+    expect(seen.length).toBe(events);
   });
 
   it('nextWake: the earliest timeout or key release in host time, none while nothing is due', () => {
