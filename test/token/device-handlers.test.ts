@@ -119,6 +119,15 @@ describe('keys and display (P-1.7, P-1.9, P-1.13)', () => {
     expect(call(token, 'ADVANCE_CLOCK', [ms(2000)]).text(TAG.TEXT)).toBe('[____]');
   });
 
+  it('each held key is released at its own time, whatever order they were held in', () => {
+    const { token } = rig({ model: 'dsc' });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(T0)]], { p1: 1 });
+    call(token, 'KEY_HOLD', [key('5'), ms(5000)]);
+    call(token, 'KEY_HOLD', [key('PRESS'), ms(1000)]); // released at +1 s, before the 5: the DSC stays off
+    expect(call(token, 'ADVANCE_CLOCK', [ms(3000)]).text(TAG.TEXT)).toBe('');
+    expect(token.snapshot().pendingUps).toEqual([{ key: '5', at: T0 + 5000 }]);
+  });
+
   it('KEY_PRESS presses and releases at once; READ_DISPLAY reads without changing anything', () => {
     const { token } = rig({ model: 'dscplus' });
     expect(keys(token, 'PRESS 1')).toBe('PIN>-');
