@@ -1,53 +1,28 @@
 /**
  * An emulated DSC+ or DSC as a protocol endpoint: the golden model with its storage, a clock, a
- * battery, pending key releases, display listeners and the APDU handlers of every plane.
+ * battery, pending key releases and display listeners, answering APDUs with the handlers of every
+ * plane (device-handlers.ts, provisioning.ts, firmware-update.ts, auth.ts).
  * Platform-neutral: the host passes its time (`hostNow`, ms) into every call.
  */
-import { uint, utf8 } from '../../protocol/bytes.ts';
-import {
-  FLAG,
-  INDICATOR,
-  KEY_CODE,
-  KEY_NAME,
-  MAX_MESSAGE,
-  PLANE_BIT,
-  PROTOCOL_VERSION,
-  SW,
-  TAG,
-  EVENT_CODE,
-  type Plane,
-} from '../../protocol/codes.ts';
+import { utf8 } from '../../protocol/bytes.ts';
+import { EVENT_CODE, FLAG, INDICATOR, type Plane, SW, TAG } from '../../protocol/codes.ts';
 import type { Session } from '../../protocol/server.ts';
 import { encodeTlvs } from '../../protocol/tlv.ts';
 import { fromHex } from '../bytes.ts';
-import { HASH_NAMES } from '../crypto/mac.ts';
-import { pinMatches, spendTry, type Input } from '../device/engine.ts';
-import { blankNv, counterUsedUp, otpText, DISPLAY_WIDTH, type Nv } from '../device/nv.ts';
+import type { Input, ModelSpec } from '../device/engine.ts';
+import type { Nv } from '../device/nv.ts';
 import { Device, type ModelVariant } from '../device/runner.ts';
-import { systemRng, type Rng } from '../rng.ts';
+import { type Rng, systemRng } from '../rng.ts';
 import type { Storage } from '../storage.ts';
-import { TokenClock, type ClockState } from './clock.ts';
-import { checkSnapshot, type DeviceSnapshot } from './snapshot.ts';
-import {
-  ALL_PLANES,
-  CommandError,
-  dispatch,
-  field,
-  noParams,
-  onOff,
-  textField,
-  uintField,
-  type Ctx,
-  type Field,
-  type Handlers,
-} from './dispatch.ts';
+import { type AuthPolicy, authenticateHandler, boardPolicy, hostPolicy } from './auth.ts';
+import { type ClockState, TokenClock } from './clock.ts';
+import { deviceHandlers } from './device-handlers.ts';
+import { ALL_PLANES, CommandError, dispatch, type Handlers } from './dispatch.ts';
 import { FirmwareUpdate } from './firmware-update.ts';
 import { provisioningHandlers } from './provisioning.ts';
-import { authenticateHandler, boardPolicy, hostPolicy, type AuthPolicy } from './auth.ts';
+import { checkSnapshot, type DeviceSnapshot } from './snapshot.ts';
 
 export const FIRMWARE_VERSION = '1.0.0';
-export const MAX_HOLD_MS = 600_000;
-export const MAX_ADVANCE_MS = 366 * 86_400_000;
 
 export interface TokenDisplay {
   text: string;
@@ -99,6 +74,7 @@ export class DeviceToken {
     this.device = device;
     this.clock = new TokenClock(options.clock, hostNow);
     this.battery = options.battery ?? 100;
+    this.holdPowerOff();
     this.fw = new FirmwareUpdate(options.firmwareVersion ?? FIRMWARE_VERSION, options.maxImage);
     this.planes = new Set(options.planes ?? ALL_PLANES);
     this.lastEmitted = this.display();
@@ -230,7 +206,7 @@ export class DeviceToken {
   handle(apdu: Uint8Array, session: Session, hostNow: number): Uint8Array {
     // Built on first use: a host keeps thousands of tokens that are never spoken to.
     this.handlersCache ??= {
-      ...this.ownHandlers(),
+      ...deviceHandlers(this),
       ...provisioningHandlers(this),
       ...this.fw.handlers(),
       AUTHENTICATE: authenticateHandler(this.policy, this.authRng),
@@ -256,6 +232,11 @@ export class DeviceToken {
       throw err;
     }
     for (const e of effects) if (e.type === 'display') this.emit({ text: e.text, indicators: this.display().indicators });
+    this.emitIfChanged();
+  }
+
+  /** An event for what the display shows now, unless the last event showed it already (P-1.14). */
+  private emitIfChanged(): void {
     const now = this.display();
     if (now.indicators !== this.lastEmitted.indicators || now.text !== this.lastEmitted.text) this.emit(now);
   }
@@ -265,13 +246,24 @@ export class DeviceToken {
     for (const l of this.listeners) l(d);
   }
 
-  /** After a failed storage write: boot again from what the storage holds, switched off. */
+  /** After a failed storage write: boot again from what the storage holds, switched off (dead without power), and say so. */
   private restart(): void {
     this.device = Device.boot(this.storage, this.rng, this.device.variant);
     this.pendingUps = [];
+    this.holdPowerOff();
+    this.emitIfChanged();
   }
 
-  /** Writes the record (restart: RAM starts over, off). A failed write restarts from storage. */
+  /**
+   * A device that starts over (boot, restart, a write that restarts RAM) starts off; without power
+   * (battery out or flat, P-1.15/P-1.16) it must stay dead instead, or a key would turn it on.
+   */
+  private holdPowerOff(): void {
+    // Cutting power needs no time: the model reads no clock for it.
+    if (!(this.batteryIn && this.battery > 0) && this.device.state.mode !== 'dead') this.device.input({ type: 'power', on: false }, 0);
+  }
+
+  /** Writes the record (restart: RAM starts over, off, or dead without power). A failed write restarts from storage. */
   write(nv: Nv, restart = false): void {
     try {
       this.device.write(nv, restart);
@@ -279,19 +271,22 @@ export class DeviceToken {
       this.restart();
       throw err;
     }
+    if (restart) this.holdPowerOff();
   }
 
-  private powerChanged(hostNow: number): void {
+  /** The battery went in or out, or its charge changed: the device gets power or loses it. */
+  powerChanged(hostNow: number): void {
     this.input({ type: 'power', on: this.batteryIn && this.battery > 0 }, hostNow);
   }
 
-  private displayFields(hostNow: number): Field[] {
-    this.tick(hostNow);
-    const d = this.display();
-    return [
-      [TAG.TEXT, utf8(d.text)],
-      [TAG.INDICATORS, Uint8Array.of(d.indicators)],
-    ];
+  /** Forgets the key releases still due (FACTORY_RESET). */
+  dropPendingKeys(): void {
+    this.pendingUps = [];
+  }
+
+  /** The model's keys, algorithm and compute. */
+  get spec(): ModelSpec {
+    return this.device.spec;
   }
 
   /** The payload of a display-changed event. */
@@ -301,19 +296,6 @@ export class DeviceToken {
       { tag: TAG.TEXT, value: utf8(d.text) },
       { tag: TAG.INDICATORS, value: Uint8Array.of(d.indicators) },
     ]);
-  }
-
-  private keyOf(ctx: Ctx): string {
-    const v = field(ctx, TAG.KEY);
-    const name = v.length === 1 ? KEY_NAME[v[0]] : undefined;
-    if (v.length !== 1) throw new CommandError(SW.BAD_DATA, `KEY must be one byte, got ${v.length}`);
-    if (name === undefined || !this.device.spec.keys.includes(name)) {
-      throw new CommandError(
-        SW.NOT_FOUND,
-        `key 0x${v[0].toString(16).padStart(2, '0')} is not on a ${this.nv.model}; keys are ${this.device.spec.keys.join(' ')}`,
-      );
-    }
-    return name;
   }
 
   /** The record, if provisioning is allowed (not sealed); else 6985. */
@@ -337,135 +319,5 @@ export class DeviceToken {
       (mode !== 'dead' ? FLAG.POWERED : 0) |
       (mode !== 'dead' && mode !== 'off' ? FLAG.ON : 0)
     );
-  }
-
-  private ownHandlers(): Handlers {
-    return {
-      GET_INFO: (ctx) => {
-        noParams(ctx);
-        const nv = this.nv;
-        let planes = 0;
-        for (const p of this.planes) planes |= 1 << PLANE_BIT[p];
-        const algorithms =
-          nv.model === 'dscplus'
-            ? HASH_NAMES.map((h) => `OCRA-1:HOTP-${h.toUpperCase()}`)
-            : HASH_NAMES.flatMap((h) => [`TOTP-${h.toUpperCase()}`, `HOTP-${h.toUpperCase()}`]);
-        return [
-          [TAG.PROTOCOL_VERSION, Uint8Array.of(PROTOCOL_VERSION)],
-          [TAG.MODEL, utf8(nv.model)],
-          [TAG.FIRMWARE_VERSION, utf8(this.fw.version)],
-          [TAG.SERIAL, utf8(nv.serial)],
-          [TAG.KEYS, Uint8Array.from(this.device.spec.keys.map((k) => KEY_CODE[k]))],
-          [TAG.DISPLAY_WIDTH, Uint8Array.of(DISPLAY_WIDTH)],
-          [TAG.PIN_LENGTH, Uint8Array.of(nv.pinLength)],
-          [TAG.SUITE, utf8(nv.model === 'dscplus' ? (nv.suite as string) : otpText(nv.otp!))],
-          ...algorithms.map((a): Field => [TAG.ALGORITHMS, utf8(a)]),
-          [TAG.LOCK_THRESHOLD, Uint8Array.of(nv.maxTries)],
-          [TAG.PLANES, Uint8Array.of(planes)],
-          [TAG.MAX_MESSAGE, uint(MAX_MESSAGE)],
-        ];
-      },
-      KEY_DOWN: (ctx) => {
-        noParams(ctx);
-        this.input({ type: 'down', key: this.keyOf(ctx) }, ctx.hostNow);
-        return this.displayFields(ctx.hostNow);
-      },
-      KEY_UP: (ctx) => {
-        noParams(ctx);
-        this.input({ type: 'up', key: this.keyOf(ctx) }, ctx.hostNow);
-        return this.displayFields(ctx.hostNow);
-      },
-      KEY_PRESS: (ctx) => {
-        noParams(ctx);
-        this.hold(this.keyOf(ctx), 0, ctx.hostNow);
-        return this.displayFields(ctx.hostNow);
-      },
-      KEY_HOLD: (ctx) => {
-        noParams(ctx);
-        this.hold(this.keyOf(ctx), uintField(ctx, TAG.DURATION, 0, MAX_HOLD_MS), ctx.hostNow);
-        return this.displayFields(ctx.hostNow);
-      },
-      READ_DISPLAY: (ctx) => {
-        noParams(ctx);
-        return this.displayFields(ctx.hostNow);
-      },
-      SUBSCRIBE: (ctx) => {
-        ctx.session.subscribed = onOff(ctx);
-      },
-      SET_POWER: (ctx) => {
-        this.batteryIn = onOff(ctx);
-        this.powerChanged(ctx.hostNow);
-        return this.displayFields(ctx.hostNow);
-      },
-      GET_BATTERY: (ctx) => {
-        noParams(ctx);
-        return [[TAG.BATTERY, Uint8Array.of(this.battery)]];
-      },
-      SET_BATTERY: (ctx) => {
-        noParams(ctx);
-        this.battery = uintField(ctx, TAG.BATTERY, 0, 100);
-        this.powerChanged(ctx.hostNow);
-        return [[TAG.BATTERY, Uint8Array.of(this.battery)]];
-      },
-      GET_CLOCK: (ctx) => {
-        noParams(ctx);
-        return [[TAG.CLOCK, uint(this.now(ctx.hostNow))]];
-      },
-      SET_CLOCK: (ctx) => {
-        // P1 = 01: set and hold (the clock stands still until SET_CLOCK with P1 = 00).
-        const hold = onOff(ctx);
-        const ms = uintField(ctx, TAG.CLOCK, 0, Number.MAX_SAFE_INTEGER);
-        this.tick(ctx.hostNow);
-        this.clock.set(ms, ctx.hostNow);
-        if (hold) this.clock.pause(ctx.hostNow);
-        else if (this.clock.state.paused) this.clock.resume(ctx.hostNow);
-        return [[TAG.CLOCK, uint(this.now(ctx.hostNow))]];
-      },
-      ADVANCE_CLOCK: (ctx) => {
-        noParams(ctx);
-        this.advance(uintField(ctx, TAG.DURATION, 0, MAX_ADVANCE_MS), ctx.hostNow);
-        return [[TAG.CLOCK, uint(this.now(ctx.hostNow))], ...this.displayFields(ctx.hostNow)];
-      },
-      FACTORY_RESET: (ctx) => {
-        noParams(ctx);
-        this.write(blankNv(this.nv.model, this.nv.serial), true);
-        this.pendingUps = [];
-        this.powerChanged(ctx.hostNow);
-        return [[TAG.FLAGS, Uint8Array.of(this.flags())]];
-      },
-      GET_STATE: (ctx) => {
-        noParams(ctx);
-        this.tick(ctx.hostNow);
-        const nv = this.nv;
-        return [
-          [TAG.TRIES, Uint8Array.of(nv.tries)],
-          [TAG.COUNTER, uint(nv.counter)],
-          [TAG.FLAGS, Uint8Array.of(this.flags())],
-          [TAG.BATTERY, Uint8Array.of(this.battery)],
-          [TAG.CLOCK, uint(this.now(ctx.hostNow))],
-        ];
-      },
-      TEST_COMPUTE: (ctx) => {
-        noParams(ctx);
-        const challenge = textField(ctx, TAG.CHALLENGE, 64);
-        const pin = textField(ctx, TAG.PIN, 16);
-        this.tick(ctx.hostNow);
-        const nv = this.nv;
-        if (!nv.secret) throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the token has no secret');
-        if (nv.tries === 0) throw new CommandError(SW.BLOCKED, 'the PIN is locked');
-        const now = this.now(ctx.hostNow);
-        // Check the challenge first: a challenge the keypad could not type costs no PIN try.
-        this.device.spec.compute(nv, challenge, pin, now);
-        if (counterUsedUp(nv))
-          throw new CommandError(SW.CONDITIONS_NOT_SATISFIED, 'the event counter is used up; PUT_COUNTER or FACTORY_RESET');
-        const spent = spendTry(nv);
-        this.write(spent);
-        if (!pinMatches(nv, pin)) throw new CommandError(SW.WRONG_PIN | spent.tries, `wrong PIN, ${spent.tries} tries left`);
-        this.write({ ...spent, tries: nv.maxTries });
-        const r = this.device.spec.compute(this.nv, challenge, pin, now);
-        if (r.nv) this.write(r.nv);
-        return [[TAG.RESPONSE, utf8(r.code)]];
-      },
-    };
   }
 }

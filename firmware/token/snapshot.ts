@@ -47,7 +47,7 @@ const MAX_CLOCK_MS = 8_640_000_000_000_000;
 /**
  * Checks every part of a snapshot before anything of it is stored: each field's type and range, the
  * record by the provisioning rules, and the device's own invariants (its mode agrees with its tries,
- * lock and secret). Throws InputError naming the field.
+ * lock, secret and power). Throws InputError naming the field.
  */
 export function checkSnapshot(snap: DeviceSnapshot): void {
   const bad = (what: string): never => {
@@ -85,6 +85,10 @@ export function checkSnapshot(snap: DeviceSnapshot): void {
     bad('clock');
   if (!Number.isInteger(snap.battery) || snap.battery < 0 || snap.battery > 100) bad('battery');
   if (typeof snap.batteryIn !== 'boolean') bad('batteryIn');
+  // Power (P-1.15, P-1.16): a device is dead exactly when its battery is out or flat.
+  const powered = snap.batteryIn && snap.battery > 0;
+  if (!powered && st.mode !== 'dead') bad(`mode (${st.mode} without power: the battery is out or flat)`);
+  if (powered && st.mode === 'dead') bad('mode (dead with the battery in and charged)');
   const isKey = (k: unknown) => typeof k === 'string' && Object.hasOwn(KEY_CODE, k);
   if (
     !Array.isArray(snap.pendingUps) ||
