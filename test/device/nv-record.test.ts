@@ -94,6 +94,23 @@ describe('provisioning writes the documented record', () => {
     expect(plusNv({ suite: 'ocra-1:hotp-sha1-6:qn6' }).suite).toBe('OCRA-1:HOTP-SHA1-6:QN06');
   });
 
+  it('takes any suite the keypad and the 8-character display can serve (docs/devices.md, DSC+ suite)', () => {
+    expect(plusNv({ suite: 'OCRA-1:HOTP-SHA1-4:QN08' }).suite).toBe('OCRA-1:HOTP-SHA1-4:QN08');
+    expect(plusNv({ suite: 'OCRA-1:HOTP-SHA512-8:C-QN04-PSHA256-T30S' }).suite).toBe('OCRA-1:HOTP-SHA512-8:C-QN04-PSHA256-T30S');
+    expect(() => plusNv({ suite: 'OCRA-1:HOTP-SHA1-0:QN06' })).toThrow(
+      'a DSC+ shows responses of 4 to 8 digits, suite OCRA-1:HOTP-SHA1-0:QN06 gives untruncated',
+    );
+    expect(() => plusNv({ suite: 'OCRA-1:HOTP-SHA1-8:QN09' })).toThrow(
+      'a DSC+ shows at most 8 challenge digits, suite OCRA-1:HOTP-SHA1-8:QN09 asks for 9',
+    );
+    expect(() => plusNv({ suite: 'OCRA-1:HOTP-SHA1-8:QH08' })).toThrow(
+      'a DSC+ keypad can only type numeric challenges (QN..), suite OCRA-1:HOTP-SHA1-8:QH08 asks for QH',
+    );
+    expect(() => plusNv({ suite: 'OCRA-1:HOTP-SHA1-8:QN08-S064' })).toThrow(
+      'a DSC+ has no session information to give, suite OCRA-1:HOTP-SHA1-8:QN08-S064 uses S',
+    );
+  });
+
   it('refuses each setting out of range with a message naming it', () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ model: 'dsx' }, 'model', /model must be dscplus or dsc, got "dsx"/],
@@ -173,6 +190,7 @@ describe('the DSC passcode setting as text', () => {
     expect(() => parseOtpText('HOTP-SHA1-6-30')).toThrow(/an HOTP setting has no time step/);
     expect(() => parseOtpText('TOTP-SHA1-9-30')).toThrow(/6 to 8 digits/);
     expect(() => parseOtpText('TOTP-SHA1-6-0')).toThrow(/step must be 1 to 3600/);
+    expect(() => parseOtpText('TOTP-SHA1-10-30')).toThrow(/a DSC shows passcodes of 6 to 8 digits, got 10/);
   });
 });
 

@@ -35,7 +35,7 @@ describe('the device runner', () => {
     expect(Device.boot(storage, seededRng(1)).state.nv).toEqual(nv);
     const empty = () => Device.boot(new MemoryStorage(), seededRng(1));
     expect(empty).toThrow(InputError);
-    expect(empty).toThrow('storage holds no token record');
+    expect(empty).toThrow(expect.objectContaining({ part: 'nv', message: 'storage holds no token record' }));
     const damaged = new MemoryStorage();
     damaged.write(NV_KEY, new TextEncoder().encode(JSON.stringify({ ...nv, tries: 9 })));
     expect(() => Device.boot(damaged, seededRng(1))).toThrow('stored token record has a bad tries');
@@ -65,6 +65,29 @@ describe('the device runner', () => {
     expect(() => d.input({ type: 'tick' }, 1)).toThrow(PowerCut);
     expect(() => d.write(nv)).toThrow(PowerCut);
     expect(decodeNv(storage.read(NV_KEY)!)).toEqual(nv);
+  });
+
+  it('stays dead after a failed write even when the storage works again, until booted from it', () => {
+    let failNext = false;
+    const inner = fresh().storage;
+    const flaky = {
+      read: (k: string) => inner.read(k),
+      write: (k: string, v: Uint8Array) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('disk full');
+        }
+        inner.write(k, v);
+      },
+    };
+    const d = Device.boot(flaky, seededRng(1));
+    for (const k of ['PRESS', '1', '1', '1', '1']) d.input({ type: 'down', key: k }, 0);
+    failNext = true;
+    expect(() => d.input({ type: 'down', key: 'OK' }, 0)).toThrow('disk full');
+    expect(() => d.write({ ...nv, counter: 9 })).toThrow('disk full');
+    expect(() => d.input({ type: 'down', key: 'PRESS' }, 0)).toThrow('disk full');
+    expect(decodeNv(inner.read(NV_KEY)!)).toEqual(nv); // nothing was written after the failure
+    expect(Device.boot(flaky, seededRng(1)).dead).toBe(false);
   });
 
   it('a failed record write makes the device dead too', () => {
@@ -115,8 +138,9 @@ describe('the device runner', () => {
   it('names the models, and refuses an unknown one', () => {
     expect(modelSpec('dscplus')).toBe(MODELS.dscplus);
     expect(modelSpec('dsc').id).toBe('dsc');
+    expect(modelSpec('dscplus').id).toBe('dscplus');
     expect(() => modelSpec('card')).toThrow('model must be dscplus or dsc, got "card"');
-    expect(() => modelSpec('card')).toThrow(InputError);
+    expect(() => modelSpec('card')).toThrow(expect.objectContaining({ part: 'model' }));
   });
 
   it('the pure step leaves the state it was given untouched', () => {

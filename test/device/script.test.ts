@@ -60,6 +60,8 @@ describe('parsing a key script', () => {
     expect(refusal('C', DSC_KEYS)).toBe('unknown key "C"; keys are PRESS 0 1 2 3 4 5 6 7 8 9 OK, plus WAIT:MS and BATTERY:IN|OUT');
     expect(refusal('12:5')).toMatch(/^unknown key "12:5"/); // a digit run is not held
     expect(refusal('1a')).toMatch(/^unknown key "1a"/);
+    expect(refusal('12a')).toMatch(/^unknown key "12a"/);
+    expect(refusal('a12')).toMatch(/^unknown key "a12"/);
   });
 
   it('takes up to 100000 tokens', () => {

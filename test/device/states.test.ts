@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hotp } from '../../firmware/crypto/hotp.ts';
+import { totp } from '../../firmware/crypto/totp.ts';
 import { computePasscode } from '../../firmware/device/dsc.ts';
 import { computeResponse } from '../../firmware/device/dscplus.ts';
 import { type Effect, unlockCode } from '../../firmware/device/engine.ts';
@@ -72,6 +73,8 @@ describe('PRESS and the battery in every state', () => {
 
   it('pulling the battery twice, or inserting it while on, changes nothing', () => {
     const b = plus();
+    expect(b.device.input({ type: 'power', on: false }, b.t)).toEqual([]); // off: the display is blank already
+    expect(b.device.input({ type: 'power', on: true }, b.t)).toEqual([]);
     b.keys('PRESS 12');
     expect(b.device.input({ type: 'power', on: true }, b.t)).toEqual([]);
     expect(b.keys('3')).toBe('PIN>---');
@@ -306,14 +309,24 @@ describe('challenge entry, the counter and keys a model lacks', () => {
     expect(sha256.keys('PRESS:2000 1234 OK')).toBe('46119246');
   });
 
+  it('DSC: the passcode follows the provisioned time step', () => {
+    const b = Bench.create({ model: 'dsc', otp: { step: 60 } }, 57_000);
+    const shown = b.keys('PRESS:2000 1234 OK');
+    expect(shown).toBe(totp(SECRET, 59, { step: 60 }));
+    expect(shown).not.toBe(totp(SECRET, 59, { step: 30 }));
+  });
+
   it('the computations refuse a challenge the keypad could not type', () => {
     const plusNv = plus().stored;
     const dscNv = Bench.create({ model: 'dsc' }).stored;
-    for (const bad of ['12345', '1234567', '12345a']) {
+    for (const bad of ['12345', '1234567', '12345a', 'a23456', '12 456']) {
       expect(() => computeResponse(plusNv, bad, '1234', 0), bad).toThrow(InputError);
       expect(() => computeResponse(plusNv, bad, '1234', 0)).toThrow('challenge must be exactly 6 digits for suite OCRA-1:HOTP-SHA1-8:QN06');
     }
     expect(() => computePasscode(dscNv, '123456', '', 0)).toThrow('a DSC takes no challenge');
+    for (const f of [() => computePasscode(dscNv, '1', '', 0), () => computeResponse(plusNv, '1', '', 0)]) {
+      expect(f).toThrow(expect.objectContaining({ part: 'challenge' }));
+    }
     expect(computeResponse(plusNv, '123456', '1234', 0).nv).toBeNull();
     expect(computePasscode(dscNv, '', '', 0).nv).toBeNull();
   });

@@ -157,6 +157,22 @@ describe('the DSC hold (D-3.1, D-3.4)', () => {
     expect(b.device.state.mode).toBe('off');
   });
 
+  it('another key pressed and released during the hold does not end it', () => {
+    const b = Bench.create({ model: 'dsc' });
+    b.device.input({ type: 'down', key: 'PRESS' }, b.t);
+    b.wait(1000);
+    b.device.input({ type: 'down', key: '5' }, b.t);
+    b.device.input({ type: 'up', key: '5' }, b.t);
+    expect(b.wait(DSC_HOLD_MS - 1000)).toBe('[____]');
+  });
+
+  it('a hold counts from the moment PRESS went down, device clock 0 included', () => {
+    const b = Bench.create({ model: 'dsc' }, 0);
+    b.device.input({ type: 'down', key: 'PRESS' }, 0);
+    expect(b.wait(DSC_HOLD_MS - 1)).toBe('');
+    expect(b.wait(1)).toBe('[____]');
+  });
+
   it('a hold released early does not count towards the next one', () => {
     const b = Bench.create({ model: 'dsc' });
     expect(b.keys('PRESS:1500 PRESS:1500')).toBe('');
