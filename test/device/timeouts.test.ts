@@ -157,6 +157,18 @@ describe('the DSC hold (D-3.1, D-3.4)', () => {
     expect(b.device.state.mode).toBe('off');
   });
 
+  it('timers fire each at its own time: the passcode goes at 15 s under a held PRESS, then the hold turns the device on', () => {
+    for (const ticks of [[1000, 1000], [2000]]) {
+      const b = Bench.create({ model: 'dsc' });
+      b.keys('PRESS:2000 1234 OK');
+      b.wait(DSC_RESPONSE_MS - 1000);
+      b.device.input({ type: 'down', key: 'PRESS' }, b.t);
+      const shown = ticks.map((ms) => b.wait(ms));
+      if (ticks.length === 2) expect(shown[0]).toBe(''); // 15 s: off (D-3.3), though PRESS is held
+      expect(shown.at(-1)).toBe('[____]'); // held 2 s in the off state: on (D-3.1)
+    }
+  });
+
   it('another key pressed and released during the hold does not end it', () => {
     const b = Bench.create({ model: 'dsc' });
     b.device.input({ type: 'down', key: 'PRESS' }, b.t);
