@@ -157,6 +157,29 @@ describe('provisioning writes the documented record', () => {
     expect(plusNv({ unlockKey: new Uint8Array(128) }).unlockKey).toBe('00'.repeat(128));
   });
 
+  it('names the setting that is wrong, so the protocol and the CLI can say which (errors.ts InputError.part)', () => {
+    const partOf = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (err) {
+        return (err as InputError).part;
+      }
+      return 'accepted';
+    };
+    expect(partOf(() => dscNv({ suite: 'OCRA-1:HOTP-SHA1-8:QN06' }))).toBe('suite');
+    expect(partOf(() => dscNv({ otp: { mode: 'motp' } }))).toBe('otp');
+    expect(partOf(() => dscNv({ otp: { digits: 9 } }))).toBe('digits');
+    expect(partOf(() => dscNv({ otp: { step: 0 } }))).toBe('step');
+    expect(partOf(() => parseOtpText('TOTP'))).toBe('suite');
+    expect(partOf(() => parseOtpText('HOTP-SHA1-6-30'))).toBe('suite');
+    for (const suite of ['OCRA-1:HOTP-SHA1-8:QA08', 'OCRA-1:HOTP-SHA1-8:QN09', 'OCRA-1:HOTP-SHA1-0:QN06', 'OCRA-1:HOTP-SHA1-8:QN08-S064']) {
+      expect(
+        partOf(() => plusNv({ suite })),
+        suite,
+      ).toBe('suite');
+    }
+  });
+
   it('checks the passcode setting of a DSC: mode, 6 to 8 digits, a step of 1 to 3600 s', () => {
     expect(() => dscNv({ otp: { mode: 'motp' } })).toThrow(/passcode mode must be totp or hotp, got "motp"/);
     expect(() => dscNv({ otp: { digits: 5 } })).toThrow(/a DSC shows passcodes of 6 to 8 digits, got 5/);
@@ -241,6 +264,7 @@ describe('encoding and decoding the record', () => {
       [{ pinHash: '00'.repeat(31) }, 'pinHash'],
       [{ pinHash: '00'.repeat(33) }, 'pinHash'],
       [{ pinHash: '' }, 'pinHash'],
+      [{ pinHash: '', secret: '', sealed: false }, 'pinHash'], // only the secret may be empty, and only unsealed
       [{ authKey: '00'.repeat(15) }, 'authKey'],
       [{ authKey: '00'.repeat(65) }, 'authKey'],
       [{ authKey: 16 }, 'authKey'],
