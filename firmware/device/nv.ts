@@ -265,7 +265,8 @@ export function decodeNv(bytes: Uint8Array): Nv {
   if (r.unlockFails !== undefined && !int(r.unlockFails, 0, UNLOCK_LIMIT)) bad('unlockFails');
   if ((r.unlockFails ?? 0) > 0 && r.tries !== 0) bad('unlockFails (only a locked token counts wrong unlock codes)');
   try {
-    if (r.model === 'dscplus') checkDevicePlusSuite(r.suite as string);
+    // Both settings are read in their checked form: the suite canonical, as provisioning keeps it.
+    if (r.model === 'dscplus') r.suite = checkDevicePlusSuite(r.suite as string);
     else r.otp = checkOtp(r.otp as OtpProfile);
   } catch {
     bad(r.model === 'dscplus' ? 'suite' : 'otp');

@@ -1,5 +1,5 @@
 /** A device on a virtual clock for tests: press keys, let time pass, read the display and storage. */
-import { provision, type Provisioning, decodeNv, type Nv } from '../../firmware/device/nv.ts';
+import { blankNv, provision, type Provisioning, decodeNv, type Nv } from '../../firmware/device/nv.ts';
 import { Device, NV_KEY } from '../../firmware/device/runner.ts';
 import { parseScript, runScript } from '../../firmware/device/script.ts';
 import { seededRng } from '../../firmware/rng.ts';
@@ -24,6 +24,13 @@ export class Bench {
   static create(p: Partial<Provisioning> & { model: Provisioning['model'] }, start?: number): Bench {
     const storage = new MemoryStorage();
     Device.provision(storage, seededRng(0), provision({ secret: SECRET, serial: 'T0001', ...p }));
+    return new Bench(storage, start);
+  }
+
+  /** A factory-reset device: no secret (docs/devices.md, Stored record). */
+  static blank(model: Provisioning['model'], start?: number): Bench {
+    const storage = new MemoryStorage();
+    Device.provision(storage, seededRng(0), blankNv(model, 'T0001'));
     return new Bench(storage, start);
   }
 
