@@ -29,6 +29,7 @@ describe('the question in DataInput (§5.1: 128 bytes, left-aligned, zero-padded
     ['OCRA-1:HOTP-SHA1-8:QN64', '7'],
     ['OCRA-1:HOTP-SHA1-8:QN64', '123456789012345'],
     ['OCRA-1:HOTP-SHA1-8:QN64', '1234567890123456'],
+    ['OCRA-1:HOTP-SHA1-8:QN64', '9999999999999999'], // 16 digits above 2^53: a double would round it
     ['OCRA-1:HOTP-SHA1-8:QN64', '00000000000000000000001'],
     ['OCRA-1:HOTP-SHA1-8:QN64', '9'.repeat(64)],
     // Hex questions are nibbles, in either case, odd or even in count.
