@@ -95,6 +95,14 @@ describe('keyed MACs (RFC 2104)', () => {
     }
   });
 
+  it('HMAC-SHA1 is right for long messages, whose bit length fills more bytes of the length field', () => {
+    const key = ascii('0123456789');
+    for (const n of [8128, 8192, 70_000, 2 * 1024 * 1024]) {
+      const msg = new Uint8Array(n).map((_, i) => (i * 31) & 0xff);
+      expect(toHex(keyedMac('sha1', key)(msg))).toBe(hmacHex('sha1', key, msg));
+    }
+  });
+
   it('HMAC-SHA1 is right for every key length around the block size', () => {
     const msg = ascii('a message');
     for (let n = 0; n <= 130; n++) {
@@ -115,6 +123,8 @@ describe('macFor: MACs remembered per key', () => {
     expect(toHex(macFor('sha1', key)(ascii('m')))).toBe(hmacHex('sha1', ascii('first key bytes'), ascii('m')));
     key[0] ^= 1;
     expect(toHex(macFor('sha1', key)(ascii('m')))).toBe(hmacHex('sha1', key, ascii('m')));
+    key.set(ascii('ANOTHER KEY NOW')); // every byte different, same length
+    expect(toHex(macFor('sha1', key)(ascii('m')))).toBe(hmacHex('sha1', ascii('ANOTHER KEY NOW'), ascii('m')));
   });
 
   it('tells apart keys that differ only in length or in their last byte', () => {

@@ -199,7 +199,30 @@ describe('OCRA suite grammar: each part whole, in range and once (RFC 6287 §6.1
       counter: false,
       question: { format: 'N', length: 8 },
     });
-    expect(Object.keys(parseSuite('OCRA-1:HOTP-SHA1-6:QN08-S001'))).not.toContain('timeStep');
+    expect(Object.keys(parseSuite('OCRA-1:HOTP-SHA1-6:QN08-S001')).sort()).toEqual([
+      'counter',
+      'digits',
+      'hash',
+      'question',
+      'session',
+      'text',
+    ]);
+    expect(Object.keys(parseSuite('OCRA-1:HOTP-SHA1-6:QN08-T1M')).sort()).toEqual([
+      'counter',
+      'digits',
+      'hash',
+      'question',
+      'text',
+      'timeStep',
+    ]);
+    expect(Object.keys(parseSuite('OCRA-1:HOTP-SHA1-6:QN08-PSHA1')).sort()).toEqual([
+      'counter',
+      'digits',
+      'hash',
+      'pin',
+      'question',
+      'text',
+    ]);
   });
 
   it('parses many different suites, each to its own parts (more than it remembers)', () => {
