@@ -175,7 +175,9 @@ describe('verification (§7.1)', () => {
 
   it('returns what matched: nothing more for a suite without C or T', () => {
     const suite = 'OCRA-1:HOTP-SHA1-6:QN08';
-    expect(verifyOcra(suite, KEY, ocra(suite, KEY, { question: '5' }), { question: '5' })).toEqual({});
+    const match = verifyOcra(suite, KEY, ocra(suite, KEY, { question: '5' }), { question: '5' }, { counterWindow: 3, timeDrift: 2 });
+    expect(match).not.toBeNull();
+    expect(Object.keys(match ?? {})).toEqual([]);
     expect(verifyOcra(suite, KEY, ocra(suite, KEY, { question: '5' }), { question: '6' })).toBeNull();
     const both = 'OCRA-1:HOTP-SHA1-6:C-QN08-T1M';
     const input = { question: '5', counter: 2, timestamp: 9 };
@@ -235,6 +237,11 @@ describe('verification (§7.1)', () => {
     const atLast = ocra(T, KEY, { question: '1', timestamp: LAST });
     expect(verifyOcra(T, KEY, atLast, { question: '1', timestamp: LAST - 1n }, { timeDrift: 2 })).toEqual({ timestamp: LAST });
     expect(verifyOcra(T, KEY, atZero, { question: '1', timestamp: 1 }, { timeDrift: 2 })).toEqual({ timestamp: 0n });
+  });
+
+  it('never reaches before T = 0, where the step would wrap round to 2^64-1', () => {
+    const atLast = ocra(T, KEY, { question: '1', timestamp: LAST });
+    expect(verifyOcra(T, KEY, atLast, { question: '1', timestamp: 0 }, { timeDrift: 2 })).toBeNull();
   });
 
   it('never reaches past the counter 2^64-1', () => {

@@ -9,5 +9,4 @@ export default {
   incrementalFile: 'reports/mutation/crypto.json',
   htmlReporter: { fileName: 'reports/mutation/crypto-index.html' },
   jsonReporter: { fileName: 'reports/mutation/crypto-mutation.json' },
-  tempDirName: '.stryker-tmp-crypto',
 };
