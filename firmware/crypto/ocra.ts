@@ -146,7 +146,8 @@ function resolve(suite: OcraSuite, input: Omit<OcraInput, 'question'>): Resolved
     check(input.timestamp === undefined || input.time === undefined, 'timestamp', 'give either a timestamp or a time, not both');
     if (input.time !== undefined) {
       check(Number.isFinite(input.time) && input.time >= 0, 'time', `time must be Unix seconds (0 or more), got ${input.time}`);
-      r.timestamp = BigInt(Math.floor(input.time / suite.timeStep));
+      // T must fit its 8 bytes (§5.1), as a timestamp given directly must (a larger one would wrap).
+      r.timestamp = checkCounter(Math.floor(input.time / suite.timeStep), 'time step');
     } else {
       r.timestamp = checkCounter(input.timestamp as number | bigint, 'timestamp');
     }
@@ -310,11 +311,12 @@ function range(start: bigint, from: number, to: number): bigint[] {
   return out;
 }
 
+/** The steps within `drift` of `center`, nearest first; only those T can be (0 to 2^64-1, §5.1). */
 function nearFirst(center: bigint, drift: number): bigint[] {
   const out = [center];
   for (let d = 1; d <= drift; d++) {
     if (center - BigInt(d) >= 0n) out.push(center - BigInt(d));
-    out.push(center + BigInt(d));
+    if (center + BigInt(d) < 1n << 64n) out.push(center + BigInt(d));
   }
   return out;
 }

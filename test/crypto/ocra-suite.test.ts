@@ -127,3 +127,113 @@ describe('suites stored by tokens and verifiers', () => {
     expect(newOcraVerifier('ocra-1:hotp-sha1-8:qn6').suite).toBe('OCRA-1:HOTP-SHA1-8:QN06');
   });
 });
+
+describe('OCRA suite grammar: each part whole, in range and once (RFC 6287 §6.1-6.3)', () => {
+  it.each([
+    ['OCRA-1:XHOTP-SHA1-6:QN08', 'suite crypto function must look like HOTP-SHA1-6 (SHA1, SHA256 or SHA512), got "XHOTP-SHA1-6"'],
+    ['OCRA-1:HOTP-SHA1-6X:QN08', 'suite crypto function must look like HOTP-SHA1-6 (SHA1, SHA256 or SHA512), got "HOTP-SHA1-6X"'],
+    ['OCRA-1:HOTP-SHA2-6:QN08', 'suite crypto function must look like HOTP-SHA1-6 (SHA1, SHA256 or SHA512), got "HOTP-SHA2-6"'],
+    ['OCRA-1:HOTP-SHA1-:QN08', 'suite crypto function must look like HOTP-SHA1-6 (SHA1, SHA256 or SHA512), got "HOTP-SHA1-"'],
+    ['OCRA-1:HOTP-SHA1-006:QN08', 'suite response length must be 0 (no truncation) or 4 to 10 digits, got 006'],
+    ['OCRA-1:HOTP-SHA1-6:', 'suite data input needs a question like QN08 (QA, QN or QH with 04 to 64)'],
+    ['OCRA-1:HOTP-SHA1-6:XQN08', 'suite data input needs a question like QN08 (QA, QN or QH with 04 to 64), got "XQN08"'],
+    ['OCRA-1:HOTP-SHA1-6:QN08X', 'suite data input needs a question like QN08 (QA, QN or QH with 04 to 64), got "QN08X"'],
+    ['OCRA-1:HOTP-SHA1-6:QN', 'suite data input needs a question like QN08 (QA, QN or QH with 04 to 64), got "QN"'],
+    ['OCRA-1:HOTP-SHA1-6:QN1', 'suite question length must be 04 to 64, got 1'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-PSHA1X', 'suite data input has an unknown part "PSHA1X" (expected C, Qxnn, PSHAn, Snnn or Tnx)'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-XPSHA1', 'suite data input has an unknown part "XPSHA1" (expected C, Qxnn, PSHAn, Snnn or Tnx)'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-S', 'suite data input has an unknown part "S" (expected C, Qxnn, PSHAn, Snnn or Tnx)'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-S01X', 'suite data input has an unknown part "S01X" (expected C, Qxnn, PSHAn, Snnn or Tnx)'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-XS01', 'suite data input has an unknown part "XS01" (expected C, Qxnn, PSHAn, Snnn or Tnx)'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-S513', 'suite session length must be 001 to 512 bytes, got 513'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-T1', 'suite data input has an unknown part "T1" (expected C, Qxnn, PSHAn, Snnn or Tnx)'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-TM', 'suite data input has an unknown part "TM" (expected C, Qxnn, PSHAn, Snnn or Tnx)'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-T1MX', 'suite data input has an unknown part "T1MX" (expected C, Qxnn, PSHAn, Snnn or Tnx)'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-XT1M', 'suite data input has an unknown part "XT1M" (expected C, Qxnn, PSHAn, Snnn or Tnx)'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-T60M', 'suite time step T60M is out of range: M allows 1 to 59'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-T001M', 'suite time step T001M is out of range: M allows 1 to 59'],
+    [
+      'OCRA-1:HOTP-SHA1-6:QN08-T0M',
+      'suite time step T0M is refused: a step of zero never advances, so no timestamp T can be counted (use 1 to 59M)',
+    ],
+    ['OCRA-1:HOTP-SHA1-6:QN08-PSHA1-PSHA1', 'suite data input has "PSHA1" out of place; order is C, Q, P, S, T'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-S001-PSHA1', 'suite data input has "PSHA1" out of place; order is C, Q, P, S, T'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-S001-S001', 'suite data input has "S001" out of place; order is C, Q, P, S, T'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-T1M-S001', 'suite data input has "S001" out of place; order is C, Q, P, S, T'],
+    ['OCRA-1:HOTP-SHA1-6:QN08-T1M-T1M', 'suite data input has "T1M" out of place; order is C, Q, P, S, T'],
+    ['OCRA-1:HOTP-SHA1-6:C-C-QN08', 'suite data input needs a question like QN08 (QA, QN or QH with 04 to 64), got "C"'],
+    [
+      'OCRA-1:HOTP-SHA1-6:QN08:X',
+      'suite "OCRA-1:HOTP-SHA1-6:QN08:X" must have three parts separated by ":" (algorithm:crypto function:data input)',
+    ],
+  ])('%j: %s', (suite, message) => {
+    const e = errorOf(() => parseSuite(suite));
+    expect(e.part).toBe('suite');
+    expect(e.message).toBe(message);
+  });
+
+  it('refuses a suite that is not text', () => {
+    expect(errorOf(() => parseSuite(42 as never)).message).toBe('suite is empty; expected e.g. OCRA-1:HOTP-SHA1-6:QN08');
+  });
+
+  it.each([
+    ['OCRA-1:HOTP-SHA1-4:QN04', 4, 4, undefined],
+    ['OCRA-1:HOTP-SHA256-0:QA64-S001', 0, 64, undefined],
+    ['OCRA-1:HOTP-SHA1-10:QH10-T59S', 10, 10, 59],
+    ['OCRA-1:HOTP-SHA1-6:QN08-T59M', 6, 8, 59 * 60],
+    ['OCRA-1:HOTP-SHA1-6:QN08-T1H', 6, 8, 3600],
+    ['OCRA-1:HOTP-SHA1-6:QN08-PSHA1-S512-T48H', 6, 8, 48 * 3600],
+  ])('accepts the limits in %s', (text, digits, length, timeStep) => {
+    const s = parseSuite(text);
+    expect(s.text).toBe(text);
+    expect(s.digits).toBe(digits);
+    expect(s.question.length).toBe(length);
+    expect(s.timeStep).toBe(timeStep);
+  });
+
+  it('leaves out the parts a suite does not have', () => {
+    expect(parseSuite('OCRA-1:HOTP-SHA1-6:QN08')).toEqual({
+      text: 'OCRA-1:HOTP-SHA1-6:QN08',
+      hash: 'sha1',
+      digits: 6,
+      counter: false,
+      question: { format: 'N', length: 8 },
+    });
+    expect(Object.keys(parseSuite('OCRA-1:HOTP-SHA1-6:QN08-S001')).sort()).toEqual([
+      'counter',
+      'digits',
+      'hash',
+      'question',
+      'session',
+      'text',
+    ]);
+    expect(Object.keys(parseSuite('OCRA-1:HOTP-SHA1-6:QN08-T1M')).sort()).toEqual([
+      'counter',
+      'digits',
+      'hash',
+      'question',
+      'text',
+      'timeStep',
+    ]);
+    expect(Object.keys(parseSuite('OCRA-1:HOTP-SHA1-6:QN08-PSHA1')).sort()).toEqual([
+      'counter',
+      'digits',
+      'hash',
+      'pin',
+      'question',
+      'text',
+    ]);
+  });
+
+  it('parses many different suites, each to its own parts (more than it remembers)', () => {
+    for (let round = 0; round < 2; round++) {
+      for (let q = 4; q <= 64; q++) {
+        for (const f of ['A', 'N', 'H']) {
+          const s = parseSuite(`OCRA-1:HOTP-SHA1-6:Q${f}${q}-S${q}`);
+          expect(s.question).toEqual({ format: f, length: q });
+          expect(s.session).toBe(q);
+        }
+      }
+    }
+  });
+});

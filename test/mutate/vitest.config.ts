@@ -26,7 +26,10 @@ export default defineConfig({
       'test/sls/device-names.test.ts',
       'test/firmware/**/*.test.ts',
     ],
-    exclude: ['**/*.slow.test.ts'],
+    // oathtool.test.ts starts a process per case; `npm test` runs it, each mutant need not.
+    exclude: ['**/*.slow.test.ts', 'test/crypto/oathtool.test.ts'],
+    // The crypto property tests try 30 cases each here, the full count in `npm test` (test/crypto/runs.ts).
+    env: { CRYPTO_PROPERTY_RUNS: '30' },
     testTimeout: 20_000,
   },
 });
