@@ -7,21 +7,10 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cardValue, checkCardProfile, checkIndex, DEFAULT_CARD, type CardProfile } from '../firmware/card/card.ts';
 import { decodeCardRecord, encodeCardRecord, newCardRecord, type CardRecord } from '../firmware/card/card-record.ts';
-import { InputError } from '../firmware/errors.ts';
+import { refusal } from './input-error.ts';
 
 const cjk = (n: number) => Array.from({ length: n }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('');
 const profile = (p: Partial<CardProfile>): CardProfile => ({ ...DEFAULT_CARD, ...p });
-
-/** The InputError `fn` throws: its part and message. */
-function refusal(fn: () => unknown): { part: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return { part: (e as InputError).part, message: (e as Error).message };
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('card profile bounds', () => {
   it.each([

@@ -4,23 +4,13 @@
  * window and time drift (§7.1). The independent node:crypto build (reference.ts) gives the answers.
  */
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../firmware/errors.ts';
 import { ocra, ocraMutualClient, ocraMutualServer, verifyOcra } from '../../firmware/crypto/ocra.ts';
 import { parseSuite } from '../../firmware/crypto/ocra-suite.ts';
 import { refOcra } from './reference.ts';
+import { inputErrorOf } from '../input-error.ts';
 
 const KEY = new TextEncoder().encode('12345678901234567890');
 const LAST = (1n << 64n) - 1n;
-
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('the question in DataInput (§5.1: 128 bytes, left-aligned, zero-padded)', () => {
   it.each([
@@ -125,7 +115,7 @@ describe('inputs a suite needs and refuses', () => {
     ['OCRA-1:HOTP-SHA1-6:QA08', { question: '-ab' }, 'question', 'question must be letters and digits for suite QA08, got "-ab"'],
     ['OCRA-1:HOTP-SHA1-6:QA08', { question: 'ab-' }, 'question', 'question must be letters and digits for suite QA08, got "ab-"'],
   ] as const)('%s with %o: %s', (suite, input, part, message) => {
-    const e = errorOf(() => ocra(suite, KEY, input as never));
+    const e = inputErrorOf(() => ocra(suite, KEY, input as never));
     expect(e.part).toBe(part);
     expect(e.message).toBe(message);
   });
@@ -133,7 +123,7 @@ describe('inputs a suite needs and refuses', () => {
   it('a T derived from a time must fit its 8 bytes, like a T given directly (§5.1)', () => {
     // Before, a time of 2^64 steps wrapped to T = 0 and answered as at the epoch.
     const suite = 'OCRA-1:HOTP-SHA1-6:QN08-T1M';
-    const e = errorOf(() => ocra(suite, KEY, { question: '1', time: 2 ** 64 * 60 }));
+    const e = inputErrorOf(() => ocra(suite, KEY, { question: '1', time: 2 ** 64 * 60 }));
     expect(e.part).toBe('time step');
   });
 
@@ -145,7 +135,7 @@ describe('inputs a suite needs and refuses', () => {
 
   it('refuses an empty or missing key', () => {
     for (const key of [new Uint8Array(0), 'key' as never]) {
-      const e = errorOf(() => ocra('OCRA-1:HOTP-SHA1-6:QN08', key, { question: '1' }));
+      const e = inputErrorOf(() => ocra('OCRA-1:HOTP-SHA1-6:QN08', key, { question: '1' }));
       expect(e.part).toBe('key');
       expect(e.message).toBe('key must be at least one byte');
     }
@@ -154,11 +144,11 @@ describe('inputs a suite needs and refuses', () => {
 
   it('mutual mode checks each challenge and names it', () => {
     const suite = 'OCRA-1:HOTP-SHA1-6:QA08';
-    const client = errorOf(() => ocraMutualServer(suite, KEY, { clientChallenge: 'toolongchallenge', serverChallenge: 'S' }));
+    const client = inputErrorOf(() => ocraMutualServer(suite, KEY, { clientChallenge: 'toolongchallenge', serverChallenge: 'S' }));
     expect(client.message).toBe('client challenge has 16 characters, suite QA08 allows at most 8');
-    const server = errorOf(() => ocraMutualClient(suite, KEY, { clientChallenge: 'C', serverChallenge: '' }));
+    const server = inputErrorOf(() => ocraMutualClient(suite, KEY, { clientChallenge: 'C', serverChallenge: '' }));
     expect(server.message).toBe('server challenge is empty');
-    expect(errorOf(() => ocraMutualClient(suite, new Uint8Array(0), { clientChallenge: 'C', serverChallenge: 'S' })).part).toBe('key');
+    expect(inputErrorOf(() => ocraMutualClient(suite, new Uint8Array(0), { clientChallenge: 'C', serverChallenge: 'S' })).part).toBe('key');
   });
 
   it('takes a parsed suite as well as its text', () => {
@@ -259,7 +249,7 @@ describe('verification (§7.1)', () => {
     [{ timeDrift: 101 }, 'drift', 'time drift must be 0 to 100, got 101'],
     [{ timeDrift: 0.5 }, 'drift', 'time drift must be 0 to 100, got 0.5'],
   ])('refuses %o', (options, part, message) => {
-    const e = errorOf(() => verifyOcra(C, KEY, '000000', { question: '1', counter: 0 }, options));
+    const e = inputErrorOf(() => verifyOcra(C, KEY, '000000', { question: '1', counter: 0 }, options));
     expect(e.part).toBe(part);
     expect(e.message).toBe(message);
   });
@@ -278,7 +268,7 @@ describe('verification (§7.1)', () => {
   });
 
   it('checks the key and the question before anything else', () => {
-    expect(errorOf(() => verifyOcra(C, new Uint8Array(0), '000000', { question: '1', counter: 0 })).part).toBe('key');
-    expect(errorOf(() => verifyOcra(C, KEY, '000000', { question: 'x', counter: 0 })).part).toBe('question');
+    expect(inputErrorOf(() => verifyOcra(C, new Uint8Array(0), '000000', { question: '1', counter: 0 })).part).toBe('key');
+    expect(inputErrorOf(() => verifyOcra(C, KEY, '000000', { question: 'x', counter: 0 })).part).toBe('question');
   });
 });

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../firmware/errors.ts';
 import { ocra } from '../../firmware/crypto/ocra.ts';
 import { parseSuite } from '../../firmware/crypto/ocra-suite.ts';
+import { inputErrorOf } from '../input-error.ts';
 
 const KEY = new Uint8Array(20).fill(1);
-
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('OCRA suite grammar (RFC 6287 §6)', () => {
   it('parses every part', () => {
@@ -52,7 +42,7 @@ describe('OCRA suite grammar (RFC 6287 §6)', () => {
     ['OCRA-1:HOTP-SHA1-6:QN08-S1024', /unknown part "S1024"/],
     ['OCRA-1:HOTP-SHA1-6:QN008', /needs a question.*QN008/],
   ])('rejects %j naming the wrong part', (suite, message) => {
-    const e = errorOf(() => parseSuite(suite));
+    const e = inputErrorOf(() => parseSuite(suite));
     expect(e.part).toBe('suite');
     expect(e.message).toMatch(message);
   });
@@ -105,7 +95,7 @@ describe('OCRA inputs', () => {
     ['OCRA-1:HOTP-SHA1-6:QN08-T1M', { question: '1' }, 'timestamp', 'suite OCRA-1:HOTP-SHA1-6:QN08-T1M needs a timestamp (T) or a time'],
     ['OCRA-1:HOTP-SHA1-6:QN08-T1M', { question: '1', time: 5, timestamp: 1 }, 'timestamp', 'give either a timestamp or a time, not both'],
   ] as const)('%s with %o: %s', (suite, input, part, message) => {
-    const e = errorOf(() => ocra(suite, KEY, input as never));
+    const e = inputErrorOf(() => ocra(suite, KEY, input as never));
     expect(e.part).toBe(part);
     expect(e.message).toBe(message);
   });
@@ -167,13 +157,13 @@ describe('OCRA suite grammar: each part whole, in range and once (RFC 6287 §6.1
       'suite "OCRA-1:HOTP-SHA1-6:QN08:X" must have three parts separated by ":" (algorithm:crypto function:data input)',
     ],
   ])('%j: %s', (suite, message) => {
-    const e = errorOf(() => parseSuite(suite));
+    const e = inputErrorOf(() => parseSuite(suite));
     expect(e.part).toBe('suite');
     expect(e.message).toBe(message);
   });
 
   it('refuses a suite that is not text', () => {
-    expect(errorOf(() => parseSuite(42 as never)).message).toBe('suite is empty; expected e.g. OCRA-1:HOTP-SHA1-6:QN08');
+    expect(inputErrorOf(() => parseSuite(42 as never)).message).toBe('suite is empty; expected e.g. OCRA-1:HOTP-SHA1-6:QN08');
   });
 
   it.each([

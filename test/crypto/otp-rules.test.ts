@@ -3,22 +3,11 @@
  * parameter and how the verifying side searches its window. Keys are the RFCs' ASCII keys.
  */
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../firmware/errors.ts';
 import { hotp, truncate, verifyHotp } from '../../firmware/crypto/hotp.ts';
 import { timeStep, totp, verifyTotp } from '../../firmware/crypto/totp.ts';
+import { inputErrorOf } from '../input-error.ts';
 
 const KEY20 = new TextEncoder().encode('12345678901234567890');
-
-/** The InputError `fn` throws, checked to be one. */
-function errorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('HOTP (RFC 4226)', () => {
   // Appendix D gives the 31-bit value of each truncation before the modulo: 10 digits show it whole.
@@ -48,7 +37,7 @@ describe('HOTP (RFC 4226)', () => {
     [11, 'digits must be a whole number from 6 to 10, got 11'],
     [6.5, 'digits must be a whole number from 6 to 10, got 6.5'],
   ])('refuses %s digits', (digits, message) => {
-    const e = errorOf(() => hotp(KEY20, 0, { digits }));
+    const e = inputErrorOf(() => hotp(KEY20, 0, { digits }));
     expect(e.part).toBe('digits');
     expect(e.message).toBe(message);
   });
@@ -58,7 +47,7 @@ describe('HOTP (RFC 4226)', () => {
     expect(hotp(KEY20, Number.MAX_SAFE_INTEGER)).toBe(hotp(KEY20, BigInt(Number.MAX_SAFE_INTEGER)));
     expect(hotp(KEY20, (1n << 64n) - 1n)).toMatch(/^\d{6}$/);
     for (const counter of [-1, -1n, 1n << 64n, 0.5, 2 ** 53, Number.NaN]) {
-      const e = errorOf(() => hotp(KEY20, counter));
+      const e = inputErrorOf(() => hotp(KEY20, counter));
       expect(e.part).toBe('counter');
       expect(e.message).toBe(`counter must be a whole number from 0 to 2^64-1, got ${String(counter)}`);
     }
@@ -92,7 +81,7 @@ describe('HOTP (RFC 4226)', () => {
   });
 
   it.each([-1, 1001, 2.5])('refuses a window of %s', (window) => {
-    const e = errorOf(() => verifyHotp(KEY20, '000000', 0, { window }));
+    const e = inputErrorOf(() => verifyHotp(KEY20, '000000', 0, { window }));
     expect(e.part).toBe('window');
     expect(e.message).toBe(`window must be a whole number from 0 to 1000, got ${window}`);
   });
@@ -120,19 +109,19 @@ describe('TOTP (RFC 6238)', () => {
   });
 
   it.each([0, 86_401, 1.5])('refuses a step of %s', (step) => {
-    const e = errorOf(() => totp(KEY20, 0, { step }));
+    const e = inputErrorOf(() => totp(KEY20, 0, { step }));
     expect(e.part).toBe('step');
     expect(e.message).toBe(`step must be a whole number of seconds from 1 to 86400, got ${step}`);
   });
 
   it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])('refuses the time %s', (t) => {
-    const e = errorOf(() => totp(KEY20, t));
+    const e = inputErrorOf(() => totp(KEY20, t));
     expect(e.part).toBe('time');
     expect(e.message).toBe(`time must be Unix seconds (0 or more), got ${t}`);
   });
 
   it('refuses a time before T0', () => {
-    expect(errorOf(() => totp(KEY20, 10, { epoch: 100 })).part).toBe('time step');
+    expect(inputErrorOf(() => totp(KEY20, 10, { epoch: 100 })).part).toBe('time step');
   });
 
   it('verification allows one step either side by default (§5.2)', () => {
@@ -163,7 +152,7 @@ describe('TOTP (RFC 6238)', () => {
   });
 
   it.each([-1, 101, 0.5])('refuses a drift of %s', (drift) => {
-    const e = errorOf(() => verifyTotp(KEY20, '000000', 0, { drift }));
+    const e = inputErrorOf(() => verifyTotp(KEY20, '000000', 0, { drift }));
     expect(e.part).toBe('drift');
     expect(e.message).toBe(`drift must be a whole number from 0 to 100, got ${drift}`);
   });

@@ -6,18 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { constantTimeEqual, constantTimeEqualText, fromHex, fromUtf8, u64be } from '../../firmware/bytes.ts';
-import { InputError } from '../../firmware/errors.ts';
-
-/** The InputError `fn` throws: its part and message. */
-function refusal(fn: () => unknown): { part: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return { part: (e as InputError).part, message: (e as Error).message };
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
+import { refusal } from '../input-error.ts';
 
 describe('fromHex', () => {
   it('reads every hex digit in either case, the bounds of each range included', () => {

@@ -22,8 +22,8 @@ import {
   type AppState,
   type PhoneProfile,
 } from '../../firmware/ibkey/app.ts';
-import { InputError } from '../../firmware/errors.ts';
 import { seededRng } from '../../firmware/rng.ts';
+import { inputErrorOf } from '../input-error.ts';
 
 const KEY_A = '3132333435363738393031323334353637383930313233343536373839303132';
 const KEY_B = 'a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0';
@@ -41,17 +41,6 @@ function reference(keyHex: string, challenge: string): string {
     .digest();
   const o = h[h.length - 1] & 15;
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1e8).padStart(8, '0');
-}
-
-/** The InputError `f` throws (fails the test when it throws nothing or something else). */
-function refusal(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
 }
 
 function withUsers(pin = '1a2b'): AppState {
@@ -82,12 +71,12 @@ describe('IB Key app rules at their edges', () => {
   it('the PIN is 4 to 6 printable characters without spaces; anything else is refused naming the PIN', () => {
     for (const ok of ['1a2b', 'Pq7!#~', '!!!!']) expect(() => checkAppPin(ok)).not.toThrow();
     for (const bad of ['abc', 'abcdefg', ' abcd', 'abcd ', 'ab cd', 'abcé', 1234, null]) {
-      const e = refusal(() => checkAppPin(bad));
+      const e = inputErrorOf(() => checkAppPin(bad));
       expect(e.part).toBe('pin');
       expect(e.message).toMatch(/4 to 6 characters/);
     }
     // A PIN refused at activation leaves the app without a PIN or a user.
-    const e = refusal(() => addUser(freshApp(), { username: 'ann', activationId: 'a1', key: KEY_A }, '1234567', rng));
+    const e = inputErrorOf(() => addUser(freshApp(), { username: 'ann', activationId: 'a1', key: KEY_A }, '1234567', rng));
     expect(e.part).toBe('pin');
   });
 
@@ -145,7 +134,7 @@ describe('IB Key app rules at their edges', () => {
     const s = withUsers();
     expect(freshApp().useBiometrics).toBe(false);
     expect(s.useBiometrics).toBe(false);
-    const e = refusal(() => approvePush(s, 'ann', '654321', { biometric: 'succeed' }));
+    const e = inputErrorOf(() => approvePush(s, 'ann', '654321', { biometric: 'succeed' }));
     expect(e.part).toBe('biometric');
     expect(e.message).toMatch(/does not use biometrics: approve with the PIN/);
     // Once asked for, a later activation without them does not turn them off.
@@ -176,9 +165,9 @@ describe('IB Key app rules at their edges', () => {
       ['ann', true],
       ['bob', false],
     ]);
-    const gone = refusal(() => respond(s, 'eve', '123456', '1a2b'));
+    const gone = inputErrorOf(() => respond(s, 'eve', '123456', '1a2b'));
     expect([gone.part, gone.message]).toEqual(['username', 'eve is not activated in this IB Key app']);
-    const moved = refusal(() => approvePush(s, 'bob', '123456', { pin: '1a2b' }));
+    const moved = inputErrorOf(() => approvePush(s, 'bob', '123456', { pin: '1a2b' }));
     expect([moved.part, moved.message]).toEqual(['username', 'bob activated IB Key on another phone; this one is no longer active']);
     expect(respond(s, 'ann', '123456', '1a2b').response).toBe(reference(KEY_A, '123456'));
   });
@@ -186,7 +175,7 @@ describe('IB Key app rules at their edges', () => {
   it('the challenge is exactly 6 digits as text', () => {
     const s = withUsers();
     for (const bad of ['1234567', 'x123456', '123456x', '12345', 123456]) {
-      const e = refusal(() => respond(s, 'ann', bad as string, '1a2b'));
+      const e = inputErrorOf(() => respond(s, 'ann', bad as string, '1a2b'));
       expect(e.part).toBe('challenge');
       expect(e.message).toMatch(/6 digits/);
     }

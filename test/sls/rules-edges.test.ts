@@ -12,7 +12,7 @@ import type { Account, Device, DeviceKind, Entity, Identification, Sharing, User
 import { decideOptIn, decideOptOut, needsSecondFactor, OPT_OUT_RISKS, tradePermission } from '../../firmware/sls/opt-out.ts';
 import { checkPin } from '../../firmware/sls/pin-guidance.ts';
 import { decideSharing, SHARING_ERRORS } from '../../firmware/sls/sharing.ts';
-import { InputError } from '../../firmware/errors.ts';
+import { inputErrorOf } from '../input-error.ts';
 
 const ID: Identification = { dateOfBirth: '1980-04-17', citizenship: 'GB', residence: 'GB', idType: 'passport', idNumber: 'AB123456' };
 const NOW = Date.UTC(2026, 5, 10, 12); // a Wednesday
@@ -32,16 +32,6 @@ const sharing = (deviceId: string, owner: string, requester: string, status: Sha
   status,
   createdAt: 0,
 });
-
-function refusal(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
 
 describe('devices: validity and order', () => {
   it('a temporary device is valid up to the millisecond before it expires; revoked or removed never', () => {
@@ -104,16 +94,16 @@ describe('identification data: bounds', () => {
       '1980-05-00',
       '1980-01-32',
     ]) {
-      const e = refusal(() => checkDate(bad, 'd'));
+      const e = inputErrorOf(() => checkDate(bad, 'd'));
       expect([e.part, e.message], bad).toEqual(['d', `d "${bad}" is not a date`]);
     }
     for (const bad of ['80-04-17', '1980-4-17', ' 1980-04-17', '1980-04-17x', 19800417])
-      expect(refusal(() => checkDate(bad, 'd')).message).toBe('d must be a date written YYYY-MM-DD');
+      expect(inputErrorOf(() => checkDate(bad, 'd')).message).toBe('d must be a date written YYYY-MM-DD');
   });
 
   it('country codes, ID types and ID numbers are checked, each naming the field', () => {
     const part = (i: Partial<Identification> | null) =>
-      refusal(() => checkIdentification(i === null ? (null as unknown as Identification) : { ...ID, ...i })).part;
+      inputErrorOf(() => checkIdentification(i === null ? (null as unknown as Identification) : { ...ID, ...i })).part;
     expect(part(null)).toBe('identification');
     expect(part({ citizenship: 'GBR' })).toBe('identification.citizenship');
     expect(part({ residence: 'g' })).toBe('identification.residence');
@@ -127,8 +117,8 @@ describe('identification data: bounds', () => {
     expect(() => checkIdentification({ ...ID, idNumber: 'A'.repeat(20) })).not.toThrow();
     const us = { ...ID, citizenship: 'US', idType: 'ssn' as const };
     expect(() => checkIdentification({ ...us, idNumber: '123 45 6789' })).not.toThrow();
-    expect(refusal(() => checkIdentification({ ...us, idNumber: '12345678' })).message).toMatch(/SSN has 9 digits/);
-    expect(refusal(() => checkIdentification({ ...us, idNumber: '12345678A' })).message).toMatch(/SSN has 9 digits/);
+    expect(inputErrorOf(() => checkIdentification({ ...us, idNumber: '12345678' })).message).toMatch(/SSN has 9 digits/);
+    expect(inputErrorOf(() => checkIdentification({ ...us, idNumber: '12345678A' })).message).toMatch(/SSN has 9 digits/);
     expect(normalId(' a-b\tc ')).toBe('ABC');
   });
 

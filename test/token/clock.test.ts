@@ -4,17 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TokenClock } from '../../firmware/token/clock.ts';
-import { InputError } from '../../firmware/errors.ts';
-
-function refusal(fn: () => unknown): { part: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return { part: (e as InputError).part, message: (e as Error).message };
-  }
-  throw new Error('expected an InputError');
-}
+import { refusal } from '../input-error.ts';
 
 describe('TokenClock', () => {
   it('runs with the host by default, from the host time it was made at', () => {

@@ -17,14 +17,15 @@ import {
   type CardChallenge,
 } from '../../firmware/verifier/card-verifier.ts';
 import { SECRET } from '../device/helpers.ts';
-import { issueMany, refusal } from './fixtures.ts';
+import { inputErrorOf } from '../input-error.ts';
+import { issueMany } from './fixtures.ts';
 
 const SERIAL = 'SC0042';
 const answerOf = (c: CardChallenge, sep = '') => c.indexes.map((i) => cardValue(SECRET, SERIAL, i)).join(sep);
 
 describe('card verifier edges', () => {
   it('a card needs at least two index numbers; two is enough', () => {
-    const e = refusal(() => newCardVerifier(SERIAL, { profile: { ...DEFAULT_CARD, size: 1 } }));
+    const e = inputErrorOf(() => newCardVerifier(SERIAL, { profile: { ...DEFAULT_CARD, size: 1 } }));
     expect([e.part, e.message]).toEqual(['size', 'a card needs at least two index numbers to ask for two']);
     const v = newCardVerifier(SERIAL, { profile: { ...DEFAULT_CARD, size: 2 } });
     expect(issueCardChallenge(v, seededRng(1), 0).challenge.indexes.slice().sort()).toEqual([1, 2]);
@@ -32,7 +33,7 @@ describe('card verifier edges', () => {
 
   it('an online card is valid 1 to 365 whole days', () => {
     for (const days of [0, 366, 1.5, -1, Number.NaN]) {
-      const e = refusal(() => newOnlineCardVerifier(SERIAL, 0, days));
+      const e = inputErrorOf(() => newOnlineCardVerifier(SERIAL, 0, days));
       expect([e.part, e.message]).toEqual(['days', `validity must be 1 to 365 days, got ${days}`]);
     }
     expect(newOnlineCardVerifier(SERIAL, 1000, 1).expiresAt).toBe(1000 + DAY_MS);
@@ -67,7 +68,7 @@ describe('card verifier edges', () => {
     expect(checkCardAnswer(a.state, toHex(SECRET), { id: a.challenge.id, answer: ` ${answerOf(a.challenge, '  ')}\t` }, 0).outcome).toBe(
       'accepted',
     );
-    expect(refusal(() => checkCardAnswer(a.state, 'not hex', { id: a.challenge.id, answer: answerOf(a.challenge) }, 0)).part).toBe(
+    expect(inputErrorOf(() => checkCardAnswer(a.state, 'not hex', { id: a.challenge.id, answer: answerOf(a.challenge) }, 0)).part).toBe(
       'secret',
     );
   });

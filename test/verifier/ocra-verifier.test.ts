@@ -16,7 +16,8 @@ import {
   type OcraVerifierState,
 } from '../../firmware/verifier/ocra-verifier.ts';
 import { SECRET } from '../device/helpers.ts';
-import { issueMany, refusal } from './fixtures.ts';
+import { inputErrorOf } from '../input-error.ts';
+import { issueMany } from './fixtures.ts';
 
 const SUITE = 'OCRA-1:HOTP-SHA1-8:QN06';
 const right = (challenge: string) => ocra(SUITE, SECRET, { question: challenge });
@@ -108,11 +109,13 @@ describe('DSC+ verifier edges', () => {
     expect(checkOcraResponse(a.state, toHex(SECRET), { challenge: a.challenge, response: ` ${right(a.challenge)}\n` }, 0).outcome).toBe(
       'accepted',
     );
-    const e = refusal(() => checkOcraResponse(a.state, SECRET, { challenge: a.challenge, response: 12345678 as unknown as string }, 0));
-    expect([e.part, e.message]).toEqual(['response', 'response must be text']);
-    expect(refusal(() => checkOcraResponse(a.state, 'not hex', { challenge: a.challenge, response: right(a.challenge) }, 0)).part).toBe(
-      'key',
+    const e = inputErrorOf(() =>
+      checkOcraResponse(a.state, SECRET, { challenge: a.challenge, response: 12345678 as unknown as string }, 0),
     );
+    expect([e.part, e.message]).toEqual(['response', 'response must be text']);
+    expect(
+      inputErrorOf(() => checkOcraResponse(a.state, 'not hex', { challenge: a.challenge, response: right(a.challenge) }, 0)).part,
+    ).toBe('key');
   });
 
   it('a suite without a counter keeps the counter where it was after an accepted response', () => {

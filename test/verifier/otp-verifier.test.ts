@@ -9,7 +9,7 @@ import { totp } from '../../firmware/crypto/totp.ts';
 import { toHex } from '../../firmware/bytes.ts';
 import { checkPasscode, newOtpVerifier } from '../../firmware/verifier/otp-verifier.ts';
 import { SECRET } from '../device/helpers.ts';
-import { refusal } from './fixtures.ts';
+import { inputErrorOf } from '../input-error.ts';
 
 const T0 = 1_700_000_040_000; // a multiple of 60 s
 const TOTP8 = { mode: 'totp', algorithm: 'sha256', digits: 8, step: 60 } as const;
@@ -52,7 +52,7 @@ describe('DSC verifier edges', () => {
     const v = newOtpVerifier(TOTP8);
     const code = totp(SECRET, T0 / 1000, { digits: 8, algorithm: 'sha256', step: 60 });
     expect(checkPasscode(v, toHex(SECRET), ` ${code}\n`, T0).outcome).toBe('accepted');
-    expect(refusal(() => checkPasscode(v, 'zz', code, T0)).part).toBe('key');
+    expect(inputErrorOf(() => checkPasscode(v, 'zz', code, T0)).part).toBe('key');
   });
 
   it('counts successes and failures (wrong, replayed) without losing the state', () => {
