@@ -28,22 +28,25 @@ export interface Env {
   rng: Rng;
 }
 
-export type Mode =
-  | 'dead' // no battery
-  | 'off'
-  | 'pin' // typing the PIN
-  | 'failed' // "FAIL n" after a wrong PIN
-  | 'challenge' // DSC+: typing the challenge
-  | 'response' // showing the response or passcode
-  | 'locked' // "LOCKED"
-  | 'unlockShow' // showing the unlock challenge
-  | 'unlockEntry' // typing the unlock code
-  | 'unlockBad' // "BAD CODE"
-  | 'newPin' // typing a new PIN after unlock
-  | 'confirmPin' // typing it again
-  | 'pinSet' // "PIN SET"
-  | 'mismatch' // "MISMATCH"
-  | 'unset'; // "NO KEY": no secret provisioned
+/** Every mode a device can be in (a snapshot's mode is checked against this list). */
+export const MODES = [
+  'dead', // no battery
+  'off',
+  'pin', // typing the PIN
+  'failed', // "FAIL n" after a wrong PIN
+  'challenge', // DSC+: typing the challenge
+  'response', // showing the response or passcode
+  'locked', // "LOCKED"
+  'unlockShow', // showing the unlock challenge
+  'unlockEntry', // typing the unlock code
+  'unlockBad', // "BAD CODE"
+  'newPin', // typing a new PIN after unlock
+  'confirmPin', // typing it again
+  'pinSet', // "PIN SET"
+  'mismatch', // "MISMATCH"
+  'unset', // "NO KEY": no secret provisioned
+] as const;
+export type Mode = (typeof MODES)[number];
 
 export interface DeviceState {
   nv: Nv;

@@ -4,7 +4,7 @@
  * the provisioning rules, and the device's own invariants.
  */
 import { KEY_CODE } from '../../protocol/codes.ts';
-import type { DeviceState } from '../device/engine.ts';
+import { type DeviceState, MODES } from '../device/engine.ts';
 import { decodeNv, encodeNv, unlockBlocked } from '../device/nv.ts';
 import { InputError, withinDepth } from '../errors.ts';
 import type { ClockState } from './clock.ts';
@@ -20,23 +20,7 @@ export interface DeviceSnapshot {
   firmwareVersion: string;
 }
 
-const MODES = new Set([
-  'dead',
-  'off',
-  'pin',
-  'failed',
-  'challenge',
-  'response',
-  'locked',
-  'unlockShow',
-  'unlockEntry',
-  'unlockBad',
-  'newPin',
-  'confirmPin',
-  'pinSet',
-  'mismatch',
-  'unset',
-]);
+const KNOWN_MODES = new Set<string>(MODES);
 /** Modes a device reaches only while its PIN is locked (0 tries): the unlock flow. */
 const LOCKED_MODES = new Set(['locked', 'unlockShow', 'unlockEntry', 'unlockBad', 'newPin', 'confirmPin', 'mismatch']);
 /** Modes a device reaches only with PIN tries left. */
@@ -59,7 +43,7 @@ export function checkSnapshot(snap: DeviceSnapshot): void {
   if (typeof st !== 'object' || st === null) bad('state');
   if (typeof st.nv !== 'object' || st.nv === null) bad('record');
   decodeNv(encodeNv(st.nv)); // the record, field by field (throws InputError naming the field)
-  if (!MODES.has(st.mode)) bad('mode');
+  if (!KNOWN_MODES.has(st.mode)) bad('mode');
   for (const k of ['entry', 'pin', 'newPin', 'challenge'] as const)
     if (typeof st[k] !== 'string' || !/^[0-9]{0,16}$/.test(st[k])) bad(`${k} (digits only, at most 16)`);
   if (typeof st.display !== 'string' || !/^[\x20-\x7e]{0,16}$/.test(st.display)) bad('display (printable text, at most 16 characters)');

@@ -7,6 +7,7 @@
  */
 import { hex } from '../../protocol/bytes.ts';
 import { INS } from '../../protocol/codes.ts';
+import { MODES } from '../../firmware/device/engine.ts';
 import type { ModelId } from '../../firmware/device/nv.ts';
 import { Script } from './lockstep-script.ts';
 import { ModelTarget, type BoardTarget, type Exchange } from './lockstep-targets.ts';
@@ -56,24 +57,7 @@ export async function runLockstep(board: BoardTarget, seed: string, steps: numbe
   return { steps: n, mismatch: null, seen };
 }
 
-/** The modes of the DSC+ model; the DSC has each of them but `challenge` (it takes no challenge). */
-const DSCPLUS_MODES = [
-  'dead',
-  'off',
-  'pin',
-  'failed',
-  'challenge',
-  'response',
-  'locked',
-  'unlockShow',
-  'unlockEntry',
-  'unlockBad',
-  'newPin',
-  'confirmPin',
-  'pinSet',
-  'mismatch',
-  'unset',
-];
+/** The DSC has each mode of the DSC+ but `challenge` (it takes no challenge). */
 
 /**
  * What the seeds of a lockstep test must have reached between them (keys of LockstepResult.seen):
@@ -81,7 +65,7 @@ const DSCPLUS_MODES = [
  * firmware-update outcome.
  */
 export function lockstepCoverage(model: ModelId): string[] {
-  const modes = model === 'dsc' ? DSCPLUS_MODES.filter((m) => m !== 'challenge') : DSCPLUS_MODES;
+  const modes: readonly string[] = model === 'dsc' ? MODES.filter((m) => m !== 'challenge') : MODES;
   return [
     ...modes,
     'blocked',
