@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../firmware/errors.ts';
 import { checkDate, checkIdentification } from '../../firmware/sls/identification.ts';
 import type { Identification } from '../../firmware/sls/model.ts';
+import { ID } from './fixtures.ts';
 
-const ID: Identification = { dateOfBirth: '1980-04-17', citizenship: 'GB', residence: 'GB', idType: 'passport', idNumber: 'AB123456' };
 const US: Identification = { ...ID, citizenship: 'US', residence: 'US', idType: 'ssn', idNumber: '123-45-6789' };
 
 /** The InputError checking `i` throws, as [part, message]. */

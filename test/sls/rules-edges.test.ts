@@ -8,30 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { bestDevice, isTemporary, isValid, ownDevices, redundantDevices, sharedWith, usableDevices } from '../../firmware/sls/devices.ts';
 import { checkDate, checkIdentification, normalId, sameIdentification } from '../../firmware/sls/identification.ts';
 import { decideWithdrawal, fiveBusinessDays, isBusinessDay, usage, weekday } from '../../firmware/sls/limits.ts';
-import type { Account, Device, DeviceKind, Entity, Identification, Sharing, User } from '../../firmware/sls/model.ts';
+import type { Account, Device, Entity, Identification, Sharing, User } from '../../firmware/sls/model.ts';
 import { decideOptIn, decideOptOut, needsSecondFactor, OPT_OUT_RISKS, tradePermission } from '../../firmware/sls/opt-out.ts';
 import { checkPin } from '../../firmware/sls/pin-guidance.ts';
 import { decideSharing, SHARING_ERRORS } from '../../firmware/sls/sharing.ts';
 import { inputErrorOf } from '../input-error.ts';
-
-const ID: Identification = { dateOfBirth: '1980-04-17', citizenship: 'GB', residence: 'GB', idType: 'passport', idNumber: 'AB123456' };
-const NOW = Date.UTC(2026, 5, 10, 12); // a Wednesday
-const dev = (id: string, owner: string, kind: DeviceKind, extra: Partial<Device> = {}): Device => ({
-  id,
-  kind,
-  owner,
-  status: 'active',
-  issuedAt: 1,
-  ...extra,
-});
-const sharing = (deviceId: string, owner: string, requester: string, status: Sharing['status'] = 'active'): Sharing => ({
-  id: `s-${deviceId}-${requester}`,
-  deviceId,
-  owner,
-  requester,
-  status,
-  createdAt: 0,
-});
+import { dev, ID, NOW, sharing } from './fixtures.ts';
 
 describe('devices: validity and order', () => {
   it('a temporary device is valid up to the millisecond before it expires; revoked or removed never', () => {

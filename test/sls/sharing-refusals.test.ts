@@ -5,29 +5,12 @@
  * shared device is refused whatever its state, and the refusals before the rules say what to do.
  */
 import { describe, expect, it } from 'vitest';
-import type { Device, DeviceKind, Entity, Identification, Sharing, User } from '../../firmware/sls/model.ts';
+import type { Device, Entity, Sharing, User } from '../../firmware/sls/model.ts';
 import { decideSharing, SHARING_ERRORS } from '../../firmware/sls/sharing.ts';
+import { dev, ID, NOW, sharing } from './fixtures.ts';
 
-const ID: Identification = { dateOfBirth: '1980-04-17', citizenship: 'GB', residence: 'GB', idType: 'passport', idNumber: 'AB123456' };
-const NOW = Date.UTC(2026, 5, 10, 12);
 const ENTITY: Entity = { id: 'e1', name: 'e1', identification: ID };
 const user = (username: string): User => ({ username, accountId: `a-${username}`, entityId: 'e1', phones: [], failures: 0 });
-const dev = (id: string, owner: string, kind: DeviceKind, extra: Partial<Device> = {}): Device => ({
-  id,
-  kind,
-  owner,
-  status: 'active',
-  issuedAt: 1,
-  ...extra,
-});
-const sharing = (deviceId: string, owner: string, requester: string, status: Sharing['status']): Sharing => ({
-  id: `s-${deviceId}-${requester}`,
-  deviceId,
-  owner,
-  requester,
-  status,
-  createdAt: 0,
-});
 /** `req` asks to share `device` of `own`, both of entity e1. */
 const decide = (device: Device, devices: Device[], sharings: Sharing[] = [], requester = 'req', owner = 'own') =>
   decideSharing({

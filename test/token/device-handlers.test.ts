@@ -5,13 +5,14 @@
  * in device-state.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { uint } from '../../protocol/bytes.ts';
 import { FLAG, INDICATOR, type InsName, KEY_CODE, TAG } from '../../protocol/codes.ts';
 import { newSession } from '../../protocol/server.ts';
 import { seededRng } from '../../firmware/rng.ts';
 import { MemoryStorage } from '../../firmware/storage.ts';
 import { DeviceToken, type TokenDisplay } from '../../firmware/token/device-token.ts';
 import { call } from './direct.ts';
-import { key, keys, ms, rig, T0, uintBytes } from './device-rig.ts';
+import { key, keys, ms, rig, T0 } from './device-rig.ts';
 
 describe('GET_INFO (P-1.11)', () => {
   it('a DSC answers its keys, its TOTP setting, the TOTP and HOTP algorithms and the planes it enables', () => {
@@ -48,7 +49,7 @@ describe('GET_INFO (P-1.11)', () => {
 describe('keys and display (P-1.7, P-1.9, P-1.13)', () => {
   it('KEY_DOWN and KEY_UP answer the display after: a DSC held 1 s stays off, held 2 s turns on', () => {
     const { token } = rig({ model: 'dsc' });
-    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(T0)]], { p1: 1, hostNow: T0 });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(T0)]], { p1: 1, hostNow: T0 });
     const down = call(token, 'KEY_DOWN', [key('PRESS')], { hostNow: T0 });
     expect([down.sw, down.text(TAG.TEXT), down.num(TAG.INDICATORS)]).toEqual(['9000', '', 0]);
     call(token, 'ADVANCE_CLOCK', [ms(1000)], { hostNow: T0 });
@@ -62,7 +63,7 @@ describe('keys and display (P-1.7, P-1.9, P-1.13)', () => {
 
   it('KEY_HOLD takes 0 to 600000 ms and releases the key after that long on the device clock', () => {
     const { token } = rig({ model: 'dsc' });
-    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(T0)]], { p1: 1 });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(T0)]], { p1: 1 });
     expect(call(token, 'KEY_HOLD', [key('PRESS'), ms(600_001)])).toMatchObject({
       sw: '6A80',
       detail: 'DURATION must be a number from 0 to 600000',
@@ -75,7 +76,7 @@ describe('keys and display (P-1.7, P-1.9, P-1.13)', () => {
 
   it('a short KEY_PRESS of PRESS does not turn a DSC on (it is released at once); a key held again is released once, at the later time', () => {
     const { token } = rig({ model: 'dsc' });
-    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(T0)]], { p1: 1 });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(T0)]], { p1: 1 });
     call(token, 'KEY_PRESS', [key('PRESS')]);
     expect(token.snapshot().pendingUps).toEqual([]);
     expect(call(token, 'ADVANCE_CLOCK', [ms(5000)]).text(TAG.TEXT)).toBe('');
@@ -91,7 +92,7 @@ describe('keys and display (P-1.7, P-1.9, P-1.13)', () => {
 
   it('each held key is released at its own time, whatever order they were held in', () => {
     const { token } = rig({ model: 'dsc' });
-    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(T0)]], { p1: 1 });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(T0)]], { p1: 1 });
     call(token, 'KEY_HOLD', [key('5'), ms(5000)]);
     call(token, 'KEY_HOLD', [key('PRESS'), ms(1000)]); // released at +1 s, before the 5: the DSC stays off
     expect(call(token, 'ADVANCE_CLOCK', [ms(3000)]).text(TAG.TEXT)).toBe('');
@@ -172,7 +173,7 @@ describe('display events (P-1.14)', () => {
 
   it('one ADVANCE_CLOCK across several timeouts sends each display on the way, in order', () => {
     const { token } = rig({ model: 'dscplus' });
-    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(T0)]], { p1: 1 });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(T0)]], { p1: 1 });
     const seen: string[] = [];
     token.onDisplay((d) => seen.push(d.text));
     keys(token, 'PRESS 0 0 0 0 OK'); // a wrong PIN: the spent try is stored, FAIL 2 shows

@@ -3,6 +3,7 @@
  * token's own planes (device-handlers.test.ts, device-state.test.ts): the token, its storage, the
  * record as stored, and key presses by name.
  */
+import { uint } from '../../protocol/bytes.ts';
 import { KEY_CODE, TAG } from '../../protocol/codes.ts';
 import { decodeNv, type Provisioning, provision } from '../../firmware/device/nv.ts';
 import { NV_KEY } from '../../firmware/device/runner.ts';
@@ -26,15 +27,7 @@ export function rig(
 }
 
 export const key = (k: string): [number, Uint8Array] => [TAG.KEY, Uint8Array.of(KEY_CODE[k])];
-export const ms = (n: number): [number, Uint8Array] => [TAG.DURATION, uintBytes(n)];
-export function uintBytes(n: number): Uint8Array {
-  const out: number[] = [];
-  do {
-    out.unshift(n % 256);
-    n = Math.floor(n / 256);
-  } while (n > 0);
-  return Uint8Array.from(out);
-}
+export const ms = (n: number): [number, Uint8Array] => [TAG.DURATION, uint(n)];
 /** Presses each key of `script` (space-separated) at `hostNow`; the last display text. */
 export function keys(token: DeviceToken, script: string, hostNow = T0): string {
   let text = '';

@@ -4,7 +4,7 @@
  * FACTORY_RESET, TEST_COMPUTE, the token at the host and AUTHENTICATE challenges.
  */
 import { describe, expect, it } from 'vitest';
-import { readUint } from '../../protocol/bytes.ts';
+import { readUint, uint } from '../../protocol/bytes.ts';
 import { FLAG, INDICATOR, TAG } from '../../protocol/codes.ts';
 import { ocra } from '../../firmware/crypto/ocra.ts';
 import { totp } from '../../firmware/crypto/totp.ts';
@@ -14,32 +14,32 @@ import { seededRng } from '../../firmware/rng.ts';
 import { MemoryStorage } from '../../firmware/storage.ts';
 import { DeviceToken } from '../../firmware/token/device-token.ts';
 import { call } from './direct.ts';
-import { key, keys, ms, rig, SECRET, T0, uintBytes } from './device-rig.ts';
+import { key, keys, ms, rig, SECRET, T0 } from './device-rig.ts';
 
 describe('clock (P-1.17)', () => {
   it('GET_CLOCK follows the host; SET_CLOCK 01 holds it still, 00 lets it run again from where it was set', () => {
     const { token } = rig({ model: 'dscplus' });
     expect(call(token, 'GET_CLOCK', [], { hostNow: T0 + 5 }).num(TAG.CLOCK)).toBe(T0 + 5);
-    expect(call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(1000)]], { p1: 1, hostNow: T0 + 5 }).num(TAG.CLOCK)).toBe(1000);
+    expect(call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(1000)]], { p1: 1, hostNow: T0 + 5 }).num(TAG.CLOCK)).toBe(1000);
     expect(call(token, 'GET_CLOCK', [], { hostNow: T0 + 9000 }).num(TAG.CLOCK)).toBe(1000);
-    expect(call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(2000)]], { p1: 0, hostNow: T0 + 9000 }).num(TAG.CLOCK)).toBe(2000);
+    expect(call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(2000)]], { p1: 0, hostNow: T0 + 9000 }).num(TAG.CLOCK)).toBe(2000);
     expect(call(token, 'GET_CLOCK', [], { hostNow: T0 + 9500 }).num(TAG.CLOCK)).toBe(2500);
-    expect(call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(3000)]], { p1: 0, hostNow: T0 + 9500 }).num(TAG.CLOCK)).toBe(3000);
+    expect(call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(3000)]], { p1: 0, hostNow: T0 + 9500 }).num(TAG.CLOCK)).toBe(3000);
     expect(call(token, 'GET_CLOCK', [], { hostNow: T0 + 9600 }).num(TAG.CLOCK)).toBe(3100);
-    expect(call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(1)]], { p1: 2 }).sw).toBe('6A86');
+    expect(call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(1)]], { p1: 2 }).sw).toBe('6A86');
     expect(call(token, 'GET_CLOCK', [], { p1: 1 }).sw).toBe('6A86');
   });
 
   it('SET_CLOCK fires the timeouts due before it moves the clock', () => {
     const { token } = rig({ model: 'dscplus' });
     keys(token, 'PRESS');
-    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(T0)]], { p1: 1, hostNow: T0 + 60_000 });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(T0)]], { p1: 1, hostNow: T0 + 60_000 });
     expect(token.display().text).toBe(''); // the PIN> timeout at T0 + 60 s fired before the clock went back
   });
 
   it('ADVANCE_CLOCK takes 0 to 366 days and answers the clock and display after', () => {
     const { token } = rig({ model: 'dscplus' });
-    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(T0)]], { p1: 1 });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(T0)]], { p1: 1 });
     keys(token, 'PRESS');
     const a = call(token, 'ADVANCE_CLOCK', [ms(59_999)]);
     expect([a.num(TAG.CLOCK), a.text(TAG.TEXT), a.num(TAG.INDICATORS)]).toEqual([T0 + 59_999, 'PIN>', INDICATOR.ON]);
@@ -74,7 +74,7 @@ describe('GET_STATE and FACTORY_RESET (P-1.18, P-1.19)', () => {
 
   it('FACTORY_RESET erases secret and seal, keeps the serial, answers FLAGS, and drops key releases still due', () => {
     const { token, stored } = rig({ model: 'dsc', counter: 9, pinLength: 6, pin: '135790' });
-    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(T0)]], { p1: 1 });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(T0)]], { p1: 1 });
     call(token, 'KEY_HOLD', [key('PRESS'), ms(1000)]); // its release is due at +1 s
     const r = call(token, 'FACTORY_RESET');
     expect([r.sw, r.num(TAG.FLAGS)]).toEqual(['9000', FLAG.POWERED]);
@@ -101,7 +101,7 @@ describe('TEST_COMPUTE (P-1.20, P-1.23)', () => {
 
   it('a DSC answers its TOTP code at the device time', () => {
     const { token } = rig({ model: 'dsc' });
-    call(token, 'SET_CLOCK', [[TAG.CLOCK, uintBytes(59_000)]], { p1: 1 });
+    call(token, 'SET_CLOCK', [[TAG.CLOCK, uint(59_000)]], { p1: 1 });
     expect(
       call(token, 'TEST_COMPUTE', [
         [TAG.CHALLENGE, ''],
