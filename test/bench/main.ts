@@ -20,6 +20,7 @@ import { transportRoundTrips } from './transports.ts';
 import { fleet } from './fleet.ts';
 import { cliStart } from './cli-start.ts';
 import { conformanceFigures } from './conformance.ts';
+import { mutationScores, percent } from './mutation-score.ts';
 
 const SECRET = new TextEncoder().encode('12345678901234567890');
 const SUITE = 'OCRA-1:HOTP-SHA1-8:QN06';
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
   console.log(
     `faulty tokens caught by the rule they break: ${cf.catches}/${cf.mutants} (${((cf.catches / cf.mutants) * 100).toFixed(0)}%)`,
   );
+  printMutationScores();
   if (process.argv.includes('--quick')) return;
   console.log('');
   const f = fleet(10_000, true);
@@ -156,6 +158,21 @@ async function main(): Promise<void> {
   console.log(
     `  start ${(f.startMs / 1000).toFixed(1)} s the first time (the kernel finds 10,000 free ports), ${(f.restartMs / 1000).toFixed(1)} s on restart`,
   );
+}
+
+/** The Stryker score from the last `npm run mutate` runs (hours long, so read, not run, here). */
+function printMutationScores(): void {
+  const m = mutationScores('reports/mutation');
+  if (m.read.length === 0) {
+    console.log(
+      'Stryker score of firmware/: no report in reports/mutation/ (npm run mutate writes one; scores measured so far are in docs/mutation.md)',
+    );
+    return;
+  }
+  const when = new Date(m.newest!).toISOString().slice(0, 16).replace('T', ' ');
+  console.log(`Stryker score of firmware/ from ${m.read.length} report(s) in reports/mutation/ (newest ${when} UTC): ${percent(m.total)}`);
+  for (const a of m.areas) console.log(`  ${a.area.padEnd(20)} ${String(a.files).padStart(3)} files  ${percent(a)}`);
+  for (const s of m.skipped) console.log(`  skipped ${s}`);
 }
 
 await main();
