@@ -146,7 +146,8 @@ describe.runIf(haveChromium())('phones in the lab view', { timeout: 120_000 }, (
     const paused = (await serve.api.sls.clock()).clock;
     await clock().getByRole('button', { name: '+1 day' }).click();
     await expect.poll(async () => (await serve.api.sls.clock()).clock).toBe(paused + DAY);
-    expect(await time().textContent()).toBe(new Date(paused + DAY).toISOString().replace('T', ' ').slice(0, 19));
+    // the page shows the new time once its next read of the clock lands
+    await expect.poll(() => time().textContent()).toBe(new Date(paused + DAY).toISOString().replace('T', ' ').slice(0, 19));
     // a token's clock is not moved by the phone's clock controls
     expect((await serve.api.clock('dscplus-1', {})).paused).toBe(false);
 
