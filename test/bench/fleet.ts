@@ -39,33 +39,25 @@ export function fleet(n: number, listen: boolean): FleetFigure {
   const dir = mkdtempSync(join(tmpdir(), 'tb-fleet-'));
   try {
     writeFleet(dir, n);
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--expose-gc',
-        join(import.meta.dirname, '../../emulator/cli/run-ts.mjs'),
-        join(import.meta.dirname, 'fleet.ts'),
-        'child',
-        dir,
-        String(listen),
-      ],
-      { encoding: 'utf8' },
-    );
+    // The same child twice: the first start finds the ports, the second reopens the same data.
+    const runChild = () =>
+      spawnSync(
+        process.execPath,
+        [
+          '--expose-gc',
+          join(import.meta.dirname, '../../emulator/cli/run-ts.mjs'),
+          join(import.meta.dirname, 'fleet.ts'),
+          'child',
+          dir,
+          String(listen),
+        ],
+        { encoding: 'utf8' },
+      );
+    const r = runChild();
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) throw new Error(`fleet child failed: ${r.stderr.trim().split('\n').pop()}`);
     const first = JSON.parse(line) as { startMs: number; rssMb: number };
-    const again = spawnSync(
-      process.execPath,
-      [
-        '--expose-gc',
-        join(import.meta.dirname, '../../emulator/cli/run-ts.mjs'),
-        join(import.meta.dirname, 'fleet.ts'),
-        'child',
-        dir,
-        String(listen),
-      ],
-      { encoding: 'utf8' },
-    );
+    const again = runChild();
     const second = JSON.parse(again.stdout.trim().split('\n').pop() ?? '{}') as { startMs: number };
     return { tokens: n, listen, startMs: first.startMs, restartMs: second.startMs, rssMb: first.rssMb };
   } finally {
